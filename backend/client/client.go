@@ -1,0 +1,329 @@
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"wetalk/backend/secure"
+	"wetalk/backend/wire"
+)
+
+// Config says which room to join and how to trust its host.
+type Config struct {
+	// Addr is the host's HOST:PORT. Invite, if set, gives both the address
+	// and the pin instead.
+	Addr   string
+	Invite string
+	// Name is the nickname asked for; the welcome tells the one given.
+	Name string
+	// Pin, TrustNew and KnownHosts decide whether the host key is trusted:
+	// see secure.ClientOptions.
+	Pin        string
+	TrustNew   bool
+	KnownHosts *secure.KnownHosts
+	// Password is the room password, if the room has one.
+	Password []byte
+	// ClientID identifies this client across runs (bans use it); zero
+	// means a fresh one.
+	ClientID uuid.UUID
+	// Log receives the client's log lines; nil discards them.
+	Log *slog.Logger
+	// Timeout bounds dialling, the handshake and admission, and each
+	// write; 0 means 10s.
+	Timeout time.Duration
+}
+
+// ErrClosed is returned by commands after the connection ended.
+var ErrClosed = errors.New("client: connection closed")
+
+// Client is a member of a room.
+type Client struct {
+	raw     net.Conn
+	conn    *tls.Conn
+	log     *slog.Logger
+	timeout time.Duration
+	welcome Event
+
+	events chan Event    // closed by readLoop when the connection ends
+	out    chan []byte   // frames for writeLoop
+	done   chan struct{} // closed when the connection is going away
+	loops  sync.WaitGroup
+
+	leaving   atomic.Bool // set by Leave: the host closing is then expected
+	closeOnce sync.Once
+	mu        sync.Mutex
+	err       error // guarded by mu; why the connection ended
+}
+
+// Dial connects, verifies the host, and asks to join. It returns once the
+// host has admitted the client (the welcome is then the first Event), or
+// with the reason it was not: a *wire.Error (errors.Is with wire.ErrBadPassword,
+// wire.ErrBanned, wire.ErrVersionMismatch, ...), secure.ErrHostKeyMismatch,
+// secure.ErrUnknownHost (a *secure.UnknownHostError with the fingerprint),
+// or an unreachable host (code unreachable).
+func Dial(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Invite != "" {
+		addr, fp, err := secure.ParseInvite(cfg.Invite)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Addr, cfg.Pin = addr, fp
+	}
+	if cfg.ClientID == uuid.Nil {
+		cfg.ClientID = uuid.New()
+	}
+	tlsConf, err := secure.ClientConfig(secure.ClientOptions{
+		Addr: cfg.Addr, Pin: cfg.Pin, TrustNew: cfg.TrustNew, KnownHosts: cfg.KnownHosts,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("cannot reach %s: %v", cfg.Addr, err)}
+	}
+	conn := tls.Client(raw, tlsConf)
+	if dl, ok := ctx.Deadline(); ok {
+		raw.SetDeadline(dl)
+	}
+	if err := conn.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		if errors.Is(err, secure.ErrHostKeyMismatch) || errors.Is(err, secure.ErrUnknownHost) {
+			return nil, err
+		}
+		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("TLS handshake with %s failed: %v", cfg.Addr, err)}
+	}
+	hello := wire.NewHello()
+	hello.Name, hello.ClientID, hello.Password = cfg.Name, cfg.ClientID, cfg.Password
+	frame, err := wire.Encode(hello)
+	if err == nil {
+		_, err = conn.Write(frame)
+	}
+	r := wire.NewReader(conn)
+	var first wire.Frame
+	if err == nil {
+		first, err = r.ReadMessage()
+	}
+	if err != nil {
+		raw.Close()
+		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("the host at %s did not answer the hello: %v", cfg.Addr, err)}
+	}
+	switch f := first.(type) {
+	case *wire.ErrorFrame:
+		raw.Close()
+		return nil, &wire.Error{Code: f.Code, Message: f.Message}
+	case *wire.Welcome:
+	default:
+		raw.Close()
+		return nil, wire.Errorf(wire.ErrProtocol, "the host answered the hello with %v", f.Type())
+	}
+	raw.SetDeadline(time.Time{})
+	welcome, _ := eventOf(first)
+	c := &Client{
+		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, welcome: welcome,
+		events: make(chan Event, 1024),
+		out:    make(chan []byte, 64),
+		done:   make(chan struct{}),
+	}
+	c.events <- welcome
+	c.loops.Add(2)
+	go func() { defer c.loops.Done(); c.readLoop(r) }()
+	go func() { defer c.loops.Done(); c.writeLoop() }()
+	return c, nil
+}
+
+// Welcome returns the welcome the host sent: the name given, the members,
+// the leader.
+func (c *Client) Welcome() Event { return c.welcome }
+
+// Events delivers what happens in the room, in the room's order, starting
+// with the welcome. It is closed when the connection ends; Err then says why.
+// A caller that stops reading events is, in time, disconnected by the host.
+func (c *Client) Events() <-chan Event { return c.events }
+
+// Err returns why the connection ended: nil while it is open or after a
+// clean leave, *wire.Error for a close or kick the host announced.
+func (c *Client) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *Client) setErr(err error) {
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = err
+	}
+	c.mu.Unlock()
+}
+
+// readLoop turns frames into events until the connection ends.
+func (c *Client) readLoop(r *wire.Reader) {
+	defer close(c.events)
+	defer c.shutdown()
+	for {
+		f, err := r.ReadMessage()
+		if err != nil {
+			select {
+			case <-c.done: // we closed it
+			default:
+				if c.leaving.Load() {
+					// The goodbye we asked for.
+				} else if errors.Is(err, io.EOF) {
+					c.setErr(wire.Errorf(wire.ErrClosed, "the host ended the connection"))
+				} else {
+					c.setErr(fmt.Errorf("connection lost: %w", err))
+				}
+			}
+			return
+		}
+		ev, ok := eventOf(f)
+		if !ok {
+			c.setErr(wire.Errorf(wire.ErrProtocol, "the host sent a %v frame", f.Type()))
+			return
+		}
+		switch ev.Type {
+		case EventKicked:
+			c.setErr(&wire.Error{Code: "kicked", Message: "kicked by " + ev.By + ": " + ev.Reason})
+		case EventClosed:
+			c.setErr(&wire.Error{Code: wire.CodeClosed, Message: ev.Reason})
+		}
+		c.events <- ev
+	}
+}
+
+// writeLoop is the only writer of the connection; it writes whatever is
+// queued in one go.
+func (c *Client) writeLoop() {
+	var buf []byte
+	for {
+		select {
+		case <-c.done:
+			return
+		case f := <-c.out:
+			buf = append(buf[:0], f...)
+		more:
+			for len(buf) < 64<<10 {
+				select {
+				case f := <-c.out:
+					buf = append(buf, f...)
+				default:
+					break more
+				}
+			}
+			c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
+			if _, err := c.conn.Write(buf); err != nil {
+				c.setErr(fmt.Errorf("connection lost: %w", err))
+				c.shutdown()
+				return
+			}
+		}
+	}
+}
+
+// shutdown closes the connection once; both loops then end.
+func (c *Client) shutdown() {
+	c.closeOnce.Do(func() {
+		close(c.done)
+		c.raw.Close()
+	})
+}
+
+func (c *Client) send(f wire.Frame) error {
+	frame, err := wire.Encode(f)
+	if err != nil {
+		return wire.Errorf(wire.ErrTooLarge, "%v", err)
+	}
+	select {
+	case c.out <- frame:
+		return nil
+	case <-c.done:
+		return ErrClosed
+	}
+}
+
+// Send posts a message to the room. The ack event carrying ref names the
+// message's id; an error event carrying ref says why it was refused.
+func (c *Client) Send(ref, text string) error {
+	if len(text) > wire.MaxText {
+		return wire.Errorf(wire.ErrTooLarge, "the message is %d bytes; at most %d are allowed", len(text), wire.MaxText)
+	}
+	return c.send(&wire.Send{Ref: ref, Text: text})
+}
+
+// DM sends a private message to the member called to.
+func (c *Client) DM(ref, to, text string) error {
+	if len(text) > wire.MaxText {
+		return wire.Errorf(wire.ErrTooLarge, "the message is %d bytes; at most %d are allowed", len(text), wire.MaxText)
+	}
+	return c.send(&wire.DM{Ref: ref, To: to, Text: text})
+}
+
+// Recall withdraws the message with the given id.
+func (c *Client) Recall(ref, id string) error {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return wire.Errorf(wire.ErrBadCommand, "%q is not a message id", id)
+	}
+	return c.send(&wire.Recall{Ref: ref, ID: u})
+}
+
+// Kick removes a member (leader only); ban also bars them from rejoining.
+func (c *Client) Kick(ref, name, reason string, ban bool) error {
+	return c.send(&wire.Kick{Ref: ref, Name: name, Reason: reason, Ban: ban})
+}
+
+// Unban lifts a ban (leader only).
+func (c *Client) Unban(ref, name string) error { return c.send(&wire.Unban{Ref: ref, Name: name}) }
+
+// Handover makes another member the leader (leader only).
+func (c *Client) Handover(ref, name string) error {
+	return c.send(&wire.Handover{Ref: ref, Name: name})
+}
+
+// Leave says goodbye and waits (up to the timeout) for the host to close
+// the connection, so that everything sent before is delivered first.
+func (c *Client) Leave() error {
+	c.leaving.Store(true)
+	if err := c.send(&wire.Leave{}); err != nil {
+		return nil // already gone
+	}
+	timer := time.NewTimer(c.timeout)
+	defer timer.Stop()
+	select {
+	case <-c.done:
+	case <-timer.C:
+	}
+	c.Close()
+	return nil
+}
+
+// Close drops the connection at once and waits for the loops to end.
+// Undelivered events are discarded.
+func (c *Client) Close() error {
+	c.shutdown()
+	go func() {
+		for range c.events {
+		}
+	}()
+	c.loops.Wait()
+	return nil
+}

@@ -1,0 +1,66 @@
+package room
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+
+	"wetalk/backend/wire"
+)
+
+// CleanName trims and NFC-normalises a requested nickname and checks it: 1 to
+// wire.MaxName characters, valid UTF-8, no control, format (bidi overrides,
+// zero-width) or line-separator characters, except the zero-width joiner that
+// emoji sequences need.
+func CleanName(s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", wire.Errorf(wire.ErrBadName, "the nickname is not valid UTF-8")
+	}
+	s = norm.NFC.String(strings.TrimSpace(s))
+	n := utf8.RuneCountInString(s)
+	if n == 0 {
+		return "", wire.Errorf(wire.ErrBadName, "the nickname is empty")
+	}
+	if n > wire.MaxName {
+		return "", wire.Errorf(wire.ErrBadName, "the nickname is %d characters long; at most %d are allowed", n, wire.MaxName)
+	}
+	for _, r := range s {
+		if r == '\u200d' {
+			continue
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r) {
+			return "", wire.Errorf(wire.ErrBadName, "the nickname contains the invisible or control character %U", r)
+		}
+	}
+	return s, nil
+}
+
+// foldName is the key under which names are compared: case-folded and NFC.
+func foldName(s string) string {
+	return norm.NFC.String(cases.Fold().String(s))
+}
+
+// freeName returns name itself if no member holds it (case-insensitively),
+// otherwise name with the smallest free suffix "#N", N >= 2, shortening the
+// name so that the result stays within wire.MaxName characters.
+func freeName(name string, taken func(key string) bool) string {
+	if !taken(foldName(name)) {
+		return name
+	}
+	for i := 2; ; i++ {
+		suffix := "#" + strconv.Itoa(i)
+		base := []rune(name)
+		if keep := wire.MaxName - utf8.RuneCountInString(suffix); len(base) > keep {
+			base = base[:keep]
+		}
+		candidate := fmt.Sprintf("%s%s", string(base), suffix)
+		if !taken(foldName(candidate)) {
+			return candidate
+		}
+	}
+}

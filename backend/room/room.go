@@ -1,0 +1,547 @@
+package room
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"wetalk/backend/wire"
+)
+
+// Reasons a member left, as the left event carries them.
+const (
+	ReasonLeft         = "left"
+	ReasonKicked       = "kicked"
+	ReasonDisconnected = "disconnected"
+)
+
+// Sink is how the room reaches one member. The server implements it over a
+// connection; tests implement it over a slice.
+type Sink interface {
+	// Deliver queues encoded frames for the member without blocking. It
+	// reports false when the member's queue is full: the room then
+	// disconnects that member and carries on with everyone else.
+	Deliver(frames []byte) bool
+	// Close ends the member's connection: after writing what is queued if
+	// flush is true (a kick, the room closing), at once otherwise (a member
+	// too slow to keep up).
+	Close(flush bool)
+}
+
+// Config holds what a Room depends on.
+type Config struct {
+	// Name is the room's name as members see it.
+	Name string
+	// Now tells the time; nil means time.Now.
+	Now func() time.Time
+	// Log receives the room's log lines; nil means discard.
+	Log *slog.Logger
+	// MaxMembers caps the members at once; 0 means 5000.
+	MaxMembers int
+	// MaxHistory caps the messages kept for late joiners, oldest dropped
+	// first; 0 means 10000.
+	MaxHistory int
+	// OnWipe, if set, is called (with the room locked) each time the room
+	// forgets everything: its last member left or it was closed.
+	OnWipe func()
+}
+
+// Room is one chat room. Its methods are safe for concurrent use.
+type Room struct {
+	cfg Config
+
+	mu      sync.Mutex
+	closed  bool                 // guarded by mu
+	id      uuid.UUID            // guarded by mu; new after each wipe
+	seq     uint64               // guarded by mu; last event's sequence number
+	members []*Member            // guarded by mu; in join order
+	byName  map[string]*Member   // guarded by mu; keyed by foldName
+	leader  *Member              // guarded by mu; nil only when empty
+	history []*entry             // guarded by mu; public messages in order
+	byID    map[uuid.UUID]*entry // guarded by mu; history by message id
+	bans    []ban                // guarded by mu
+	stalled []*Member            // guarded by mu; members whose Deliver failed
+}
+
+// Member is one person in the room, from Join until they leave.
+type Member struct {
+	// ID identifies this membership (a rejoin gets a new one).
+	ID       uuid.UUID
+	clientID uuid.UUID  // set at join; the client's identity across runs
+	addr     netip.Addr // set at join; where the member came from
+	sink     Sink       // set at join
+	name     string     // guarded by Room.mu
+	gone     bool       // guarded by Room.mu
+}
+
+// entry is one message of the history.
+type entry struct {
+	msg    *wire.Message
+	author uuid.UUID // client id of the author
+	frame  []byte    // msg encoded with History set; made on first replay
+}
+
+// ban bars a client identity and, unless it is a loopback address that the
+// host itself shares, an address.
+type ban struct {
+	name     string
+	clientID uuid.UUID
+	addr     netip.Addr
+}
+
+// New returns an empty room.
+func New(cfg Config) *Room {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxMembers == 0 {
+		cfg.MaxMembers = 5000
+	}
+	if cfg.MaxHistory == 0 {
+		cfg.MaxHistory = 10000
+	}
+	r := &Room{cfg: cfg}
+	r.reset()
+	return r
+}
+
+// reset forgets everything. Caller holds mu (or owns r exclusively).
+func (r *Room) reset() {
+	r.id = uuid.New()
+	r.seq = 0
+	r.members = nil
+	r.byName = make(map[string]*Member)
+	r.leader = nil
+	r.history = nil
+	r.byID = make(map[uuid.UUID]*entry)
+	r.bans = nil
+}
+
+// JoinRequest is what a newcomer brings.
+type JoinRequest struct {
+	Name     string     // the nickname asked for
+	ClientID uuid.UUID  // the client's identity across runs; zero: none
+	Addr     netip.Addr // where the connection comes from
+	Sink     Sink
+}
+
+// Join admits a member. The member's sink receives the Welcome (with the
+// name it got), then the whole history marked as history, then live events;
+// everyone else receives a Joined event.
+func (r *Room) Join(req JoinRequest) (*Member, error) {
+	name, err := CleanName(req.Name)
+	if err != nil {
+		return nil, err
+	}
+	if req.ClientID == uuid.Nil {
+		req.ClientID = uuid.New()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, wire.ErrClosed
+	}
+	if len(r.members) >= r.cfg.MaxMembers {
+		return nil, wire.Errorf(wire.ErrRoomFull, "the room is full (%d members)", r.cfg.MaxMembers)
+	}
+	if r.banned(req.ClientID, req.Addr) {
+		return nil, wire.ErrBanned
+	}
+	name = freeName(name, func(key string) bool { return r.byName[key] != nil })
+	m := &Member{ID: uuid.New(), clientID: req.ClientID, addr: req.Addr, sink: req.Sink, name: name}
+	r.members = append(r.members, m)
+	r.byName[foldName(name)] = m
+	if r.leader == nil {
+		r.leader = m
+	}
+	names := make([]string, len(r.members))
+	for i, o := range r.members {
+		names[i] = o.name
+	}
+	// The joined event's number is the welcome's: the joiner's state is
+	// the room as of its own arrival, and live events go on from there.
+	joined := &wire.Joined{Seq: r.next(), Name: name}
+	replay := mustAppend(nil, &wire.Welcome{
+		Room: r.cfg.Name, RoomID: r.id, Seq: joined.Seq, Name: name, MemberID: m.ID,
+		Leader: r.leader.name, Members: names, History: uint64(len(r.history)),
+	})
+	for _, e := range r.history {
+		if e.frame == nil {
+			h := *e.msg
+			h.History = true
+			e.frame = mustAppend(nil, &h)
+		}
+		replay = append(replay, e.frame...)
+	}
+	if r.leader == m && len(r.bans) > 0 {
+		replay = r.appendBans(replay)
+	}
+	if !m.sink.Deliver(replay) {
+		r.stalled = append(r.stalled, m)
+	}
+	r.broadcastExcept(m, joined)
+	r.reap()
+	r.cfg.Log.Info("member joined", "name", name, "addr", req.Addr, "members", len(r.members))
+	return m, nil
+}
+
+// Name returns the member's current name.
+func (r *Room) Name(m *Member) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return m.name
+}
+
+// Leave removes the member for reason (ReasonLeft or ReasonDisconnected).
+// Leaving twice is harmless: the room may have removed the member already.
+func (r *Room) Leave(m *Member, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !m.gone {
+		r.remove(m, reason)
+	}
+	r.reap()
+}
+
+// Send posts text to the room from m. The sender gets the Ack before the
+// message itself.
+func (r *Room) Send(m *Member, ref, text string) error {
+	if err := checkText(text); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.gone {
+		return wire.ErrClosed
+	}
+	msg := &wire.Message{Seq: r.next(), ID: uuid.New(), From: m.name, Text: text, Time: r.cfg.Now().UTC()}
+	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: msg.ID}))
+	r.broadcast(mustEncode(msg))
+	e := &entry{msg: msg, author: m.clientID}
+	r.history = append(r.history, e)
+	r.byID[msg.ID] = e
+	if len(r.history) > r.cfg.MaxHistory {
+		delete(r.byID, r.history[0].msg.ID)
+		r.history[0] = nil
+		r.history = r.history[1:]
+	}
+	r.reap()
+	return nil
+}
+
+// DM sends text from m to the member named to, and to no one else.
+func (r *Room) DM(m *Member, ref, to, text string) error {
+	if err := checkText(text); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.gone {
+		return wire.ErrClosed
+	}
+	target := r.byName[foldName(strings.TrimSpace(to))]
+	if target == nil {
+		return wire.Errorf(wire.ErrNoSuchMember, "no member is called %q", to)
+	}
+	msg := &wire.Message{Seq: r.next(), ID: uuid.New(), From: m.name, To: target.name, Text: text, Time: r.cfg.Now().UTC()}
+	frame := mustEncode(msg)
+	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: msg.ID}))
+	r.deliver(m, frame)
+	if target != m {
+		r.deliver(target, frame)
+	}
+	r.reap()
+	return nil
+}
+
+// Recall withdraws a message from the room and its history. Members may
+// recall their own messages; the leader may recall anyone's.
+func (r *Room) Recall(m *Member, ref string, id uuid.UUID) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.gone {
+		return wire.ErrClosed
+	}
+	e := r.byID[id]
+	if e == nil {
+		return wire.Errorf(wire.ErrNoSuchMessage, "no message %s in this room (already recalled?)", id)
+	}
+	if e.author != m.clientID && r.leader != m {
+		return wire.Errorf(wire.ErrNotLeader, "only the leader can remove other members' messages")
+	}
+	delete(r.byID, id)
+	for i, h := range r.history {
+		if h == e {
+			r.history = append(r.history[:i], r.history[i+1:]...)
+			break
+		}
+	}
+	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: id}))
+	r.broadcast(mustEncode(&wire.Recalled{Seq: r.next(), ID: id, By: m.name}))
+	r.reap()
+	return nil
+}
+
+// Kick removes the member called name (leader only), telling them why; with
+// ban it also bars them from rejoining until the room is wiped.
+func (r *Room) Kick(m *Member, ref, name, reason string, ban bool) error {
+	if len(reason) > wire.MaxReason {
+		return wire.Errorf(wire.ErrTooLarge, "the reason is longer than %d bytes", wire.MaxReason)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	target, err := r.leaderTarget(m, name)
+	if err != nil {
+		return err
+	}
+	if target == m {
+		return wire.Errorf(wire.ErrKickSelf, "you cannot kick yourself; hand over leadership or leave instead")
+	}
+	if ban {
+		r.bans = append(r.bans, r.banFor(target))
+	}
+	r.deliver(m, mustEncode(&wire.Ack{Ref: ref}))
+	target.sink.Deliver(mustEncode(&wire.Kicked{By: m.name, Reason: reason, Banned: ban}))
+	r.remove(target, ReasonKicked)
+	if ban {
+		r.deliver(r.leader, r.appendBans(nil))
+	}
+	r.reap()
+	return nil
+}
+
+// Unban lifts the ban on name (leader only).
+func (r *Room) Unban(m *Member, ref, name string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.gone {
+		return wire.ErrClosed
+	}
+	if r.leader != m {
+		return wire.ErrNotLeader
+	}
+	key := foldName(strings.TrimSpace(name))
+	kept := r.bans[:0]
+	for _, b := range r.bans {
+		if foldName(b.name) != key {
+			kept = append(kept, b)
+		}
+	}
+	if len(kept) == len(r.bans) {
+		return wire.Errorf(wire.ErrNoSuchMember, "no one called %q is banned", name)
+	}
+	r.bans = kept
+	r.deliver(m, mustEncode(&wire.Ack{Ref: ref}))
+	r.deliver(m, r.appendBans(nil))
+	r.reap()
+	return nil
+}
+
+// Handover makes the member called name the leader (leader only).
+func (r *Room) Handover(m *Member, ref, name string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	target, err := r.leaderTarget(m, name)
+	if err != nil {
+		return err
+	}
+	r.deliver(m, mustEncode(&wire.Ack{Ref: ref}))
+	if target != m {
+		r.setLeader(target)
+	}
+	r.reap()
+	return nil
+}
+
+// Close tells every member that the room closed for reason, ends their
+// connections and forgets everything. Later joins fail with ErrClosed.
+func (r *Room) Close(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	r.closed = true
+	frame := mustEncode(&wire.Closed{Reason: reason})
+	for _, m := range r.members {
+		m.gone = true
+		m.sink.Deliver(frame)
+		m.sink.Close(true)
+	}
+	r.wipe()
+}
+
+// Members returns the members' names in join order and the leader's name.
+func (r *Room) Members() (names []string, leader string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range r.members {
+		names = append(names, m.name)
+	}
+	if r.leader != nil {
+		leader = r.leader.name
+	}
+	return names, leader
+}
+
+// leaderTarget checks that m leads and finds the member called name.
+// Caller holds mu.
+func (r *Room) leaderTarget(m *Member, name string) (*Member, error) {
+	if m.gone {
+		return nil, wire.ErrClosed
+	}
+	if r.leader != m {
+		return nil, wire.ErrNotLeader
+	}
+	target := r.byName[foldName(strings.TrimSpace(name))]
+	if target == nil {
+		return nil, wire.Errorf(wire.ErrNoSuchMember, "no member is called %q", name)
+	}
+	return target, nil
+}
+
+// remove takes m out of the room, tells the others, passes on the
+// leadership and wipes the room if it is now empty. Caller holds mu.
+func (r *Room) remove(m *Member, reason string) {
+	m.gone = true
+	for i, o := range r.members {
+		if o == m {
+			r.members = append(r.members[:i], r.members[i+1:]...)
+			break
+		}
+	}
+	delete(r.byName, foldName(m.name))
+	m.sink.Close(reason != ReasonDisconnected)
+	r.cfg.Log.Info("member left", "name", m.name, "reason", reason, "members", len(r.members))
+	if len(r.members) == 0 {
+		r.wipe()
+		return
+	}
+	r.broadcast(mustEncode(&wire.Left{Seq: r.next(), Name: m.name, Reason: reason}))
+	if r.leader == m {
+		r.setLeader(r.members[0])
+	}
+}
+
+// setLeader makes m the leader and tells everyone. Caller holds mu.
+func (r *Room) setLeader(m *Member) {
+	r.leader = m
+	r.broadcast(mustEncode(&wire.Leader{Seq: r.next(), Name: m.name}))
+	if len(r.bans) > 0 {
+		r.deliver(m, r.appendBans(nil))
+	}
+}
+
+// wipe forgets everything; the next joiner starts a fresh room. Caller
+// holds mu.
+func (r *Room) wipe() {
+	r.reset()
+	r.stalled = nil
+	r.cfg.Log.Info("room wiped")
+	if r.cfg.OnWipe != nil {
+		r.cfg.OnWipe()
+	}
+}
+
+// next returns the next event sequence number. Caller holds mu.
+func (r *Room) next() uint64 {
+	r.seq++
+	return r.seq
+}
+
+// broadcast delivers one encoded frame to every member. Caller holds mu.
+func (r *Room) broadcast(frame []byte) {
+	for _, m := range r.members {
+		if !m.sink.Deliver(frame) {
+			r.stalled = append(r.stalled, m)
+		}
+	}
+}
+
+func (r *Room) broadcastExcept(skip *Member, f wire.Frame) {
+	frame := mustEncode(f)
+	for _, m := range r.members {
+		if m != skip && !m.sink.Deliver(frame) {
+			r.stalled = append(r.stalled, m)
+		}
+	}
+}
+
+// deliver sends frames to one member. Caller holds mu.
+func (r *Room) deliver(m *Member, frames []byte) {
+	if !m.gone && !m.sink.Deliver(frames) {
+		r.stalled = append(r.stalled, m)
+	}
+}
+
+// reap disconnects the members that could not keep up. Removing one tells
+// the others, which may find more. Caller holds mu.
+func (r *Room) reap() {
+	for len(r.stalled) > 0 {
+		m := r.stalled[0]
+		r.stalled = r.stalled[1:]
+		if !m.gone {
+			r.cfg.Log.Warn("member too slow, disconnecting", "name", m.name)
+			r.remove(m, ReasonDisconnected)
+		}
+	}
+}
+
+func (r *Room) banFor(m *Member) ban {
+	b := ban{name: m.name, clientID: m.clientID}
+	if !m.addr.IsLoopback() {
+		b.addr = m.addr
+	}
+	return b
+}
+
+func (r *Room) banned(clientID uuid.UUID, addr netip.Addr) bool {
+	for _, b := range r.bans {
+		if b.clientID == clientID || (b.addr.IsValid() && b.addr == addr.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Room) appendBans(b []byte) []byte {
+	names := make([]string, len(r.bans))
+	for i, x := range r.bans {
+		names[i] = x.name
+	}
+	return mustAppend(b, &wire.Bans{Names: names})
+}
+
+func checkText(text string) error {
+	if len(text) > wire.MaxText {
+		return wire.Errorf(wire.ErrTooLarge, "the message is %d bytes; at most %d are allowed", len(text), wire.MaxText)
+	}
+	if !utf8.ValidString(text) {
+		return wire.Errorf(wire.ErrBadCommand, "the message is not valid UTF-8")
+	}
+	if strings.TrimSpace(text) == "" {
+		return wire.Errorf(wire.ErrBadCommand, "the message is empty")
+	}
+	return nil
+}
+
+func mustEncode(f wire.Frame) []byte { return mustAppend(nil, f) }
+
+// mustAppend encodes a frame the room built itself; the field limits keep
+// every such frame below wire.MaxFrame, so failure is a broken invariant.
+func mustAppend(b []byte, f wire.Frame) []byte {
+	b, err := wire.Append(b, f)
+	if err != nil {
+		panic(fmt.Sprintf("room: encoding own %v frame: %v", f.Type(), err))
+	}
+	return b
+}

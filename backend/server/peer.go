@@ -1,0 +1,120 @@
+package server
+
+import (
+	"crypto/tls"
+	"net"
+	"sync"
+	"time"
+)
+
+// peer is a member's connection as the room sees it: a room.Sink whose
+// queue is bounded in bytes and drained by writeLoop.
+type peer struct {
+	raw          net.Conn // the TCP connection; closing it unblocks everything
+	conn         *tls.Conn
+	limit        int           // most bytes queued before the member counts as stalled
+	writeTimeout time.Duration // for each write to the socket
+	wake         chan struct{} // capacity 1: "the queue changed"
+
+	mu      sync.Mutex
+	queue   [][]byte // guarded by mu
+	queued  int      // guarded by mu; bytes in queue
+	closing bool     // guarded by mu
+	flush   bool     // guarded by mu; write the queue before closing
+}
+
+func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration) *peer {
+	return &peer{raw: raw, conn: conn, limit: limit, writeTimeout: writeTimeout, wake: make(chan struct{}, 1)}
+}
+
+// Deliver queues frames without blocking. A frame larger than the limit is
+// still taken when the queue is empty (a late joiner's history), so only a
+// member who stops reading ever fills it.
+func (p *peer) Deliver(frames []byte) bool {
+	p.mu.Lock()
+	if p.closing {
+		p.mu.Unlock()
+		return true
+	}
+	if p.queued > 0 && p.queued+len(frames) > p.limit {
+		p.mu.Unlock()
+		return false
+	}
+	p.queue = append(p.queue, frames)
+	p.queued += len(frames)
+	p.mu.Unlock()
+	p.signal()
+	return true
+}
+
+// Close ends the connection, after writing what is queued if flush is set.
+func (p *peer) Close(flush bool) {
+	p.mu.Lock()
+	if !p.closing {
+		p.closing, p.flush = true, flush
+	}
+	p.mu.Unlock()
+	if !flush {
+		p.raw.Close()
+	}
+	p.signal()
+}
+
+func (p *peer) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writeLoop is the only writer of the connection. Each wake-up takes the
+// whole queue and writes it with one call, so a burst costs one TLS record
+// per 16 KiB rather than one per frame. It returns when the peer is closed
+// or a write fails, and closes the connection either way.
+func (p *peer) writeLoop() error {
+	var out, spare []byte
+	var batch [][]byte
+	for range p.wake {
+		p.mu.Lock()
+		batch, p.queue = p.queue, batch[:0]
+		p.queued = 0
+		closing, flush := p.closing, p.flush
+		p.mu.Unlock()
+
+		out = spare[:0]
+		for i, b := range batch {
+			out = append(out, b...)
+			batch[i] = nil
+		}
+		if len(out) > 0 && (!closing || flush) {
+			p.conn.SetWriteDeadline(time.Now().Add(p.writeTimeout))
+			if _, err := p.conn.Write(out); err != nil {
+				p.abort()
+				return err
+			}
+		}
+		if cap(out) <= 64<<10 {
+			spare = out
+		} else {
+			spare = nil // an idle member keeps no large buffer
+		}
+		if closing {
+			if flush {
+				p.conn.SetWriteDeadline(time.Now().Add(p.writeTimeout))
+				p.conn.Close() // sends close_notify
+			}
+			p.raw.Close()
+			return nil
+		}
+	}
+	return nil
+}
+
+// abort marks the peer closed after a failed write and drops the socket.
+func (p *peer) abort() {
+	p.mu.Lock()
+	p.closing = true
+	p.queue, p.queued = nil, 0
+	p.mu.Unlock()
+	p.raw.Close()
+}

@@ -1,0 +1,90 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable word naming why a command or an admission was refused.
+// Codes are part of the protocol and of the command-line contract.
+type Code string
+
+// The error codes. docs/protocol.md lists when each is sent.
+const (
+	CodeBadCommand      Code = "bad_command"
+	CodeBadName         Code = "bad_name"
+	CodeBadPassword     Code = "bad_password"
+	CodeBanned          Code = "banned"
+	CodeClosed          Code = "closed"
+	CodeHostKeyMismatch Code = "host_key_mismatch"
+	CodeInternal        Code = "internal"
+	CodeKickSelf        Code = "kick_self"
+	CodeNoSuchMember    Code = "no_such_member"
+	CodeNoSuchMessage   Code = "no_such_message"
+	CodeNotImplemented  Code = "not_implemented"
+	CodeNotLeader       Code = "not_leader"
+	CodeProtocol        Code = "protocol"
+	CodeRateLimited     Code = "rate_limited"
+	CodeRoomFull        Code = "room_full"
+	CodeTooLarge        Code = "too_large"
+	CodeUnknownHost     Code = "unknown_host"
+	CodeUnreachable     Code = "unreachable"
+	CodeVersionMismatch Code = "version_mismatch"
+)
+
+// Error is a refusal as it travels: a code and a message for people. Two
+// Errors match under errors.Is when their codes are equal, so the sentinels
+// below work on both sides of a connection.
+type Error struct {
+	Code    Code
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Message == "" {
+		return string(e.Code)
+	}
+	return e.Message
+}
+
+// Is reports whether target is an *Error with the same code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// Sentinel errors, one per code that callers check. Wrap them with %w to add
+// context; errors.Is compares codes.
+var (
+	ErrBadCommand      = &Error{CodeBadCommand, "bad command"}
+	ErrBadName         = &Error{CodeBadName, "bad nickname"}
+	ErrBadPassword     = &Error{CodeBadPassword, "wrong room password"}
+	ErrBanned          = &Error{CodeBanned, "you are banned from this room"}
+	ErrClosed          = &Error{CodeClosed, "the room is closed"}
+	ErrKickSelf        = &Error{CodeKickSelf, "you cannot kick yourself"}
+	ErrNoSuchMember    = &Error{CodeNoSuchMember, "no such member"}
+	ErrNoSuchMessage   = &Error{CodeNoSuchMessage, "no such message"}
+	ErrNotImplemented  = &Error{CodeNotImplemented, "not implemented yet"}
+	ErrNotLeader       = &Error{CodeNotLeader, "only the room leader can do that"}
+	ErrProtocol        = &Error{CodeProtocol, "protocol violation"}
+	ErrRateLimited     = &Error{CodeRateLimited, "too many requests, slow down"}
+	ErrRoomFull        = &Error{CodeRoomFull, "the room is full"}
+	ErrTooLarge        = &Error{CodeTooLarge, "too large"}
+	ErrVersionMismatch = &Error{CodeVersionMismatch, "protocol version mismatch"}
+)
+
+// Errorf returns an *Error with the code of sentinel and a formatted message.
+func Errorf(sentinel *Error, format string, args ...any) *Error {
+	return &Error{Code: sentinel.Code, Message: fmt.Sprintf(format, args...)}
+}
+
+// AsError converts any error into the *Error to send: an *Error found in
+// the chain is used as is; anything else becomes CodeInternal with a generic
+// message (internal details stay in the host's log).
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: CodeInternal, Message: "internal error"}
+}

@@ -1,0 +1,49 @@
+//go:build !headless
+
+package main
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+)
+
+// appIcon is the window icon (generated once; see README "Build").
+//
+//go:embed build/appicon.png
+var appIcon []byte
+
+// openWindow runs the desktop window on the built frontend dist and blocks
+// until the window closes. Cancelling ctx (SIGINT, SIGTERM) closes it.
+func openWindow(ctx context.Context, dist fs.FS) error {
+	app := NewApp(ctx)
+	err := wails.Run(&options.App{
+		Title:            "WeTalk",
+		Width:            1100,
+		Height:           720,
+		MinWidth:         720,
+		MinHeight:        480,
+		BackgroundColour: &options.RGBA{R: 244, G: 246, B: 251, A: 255},
+		AssetServer:      &assetserver.Options{Assets: dist},
+		OnStartup:        app.startup,
+		OnShutdown:       app.shutdown,
+		OnBeforeClose:    app.beforeClose,
+		Bind:             []any{app},
+		Linux: &linux.Options{
+			Icon:        appIcon,
+			ProgramName: "wetalk",
+			// Software rendering: works under Xvfb and on machines without GPU drivers.
+			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("desktop window: %w", err)
+	}
+	return nil
+}
