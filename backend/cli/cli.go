@@ -5,9 +5,12 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 )
 
 // Env is everything a command may touch outside its arguments.
@@ -22,16 +25,82 @@ type Env struct {
 	Window func() error
 }
 
+// Exit statuses. The command-line contract documents them.
+const (
+	ExitOK     = 0
+	ExitFail   = 1 // could not connect, be admitted, or keep the connection
+	ExitUsage  = 2
+	ExitKicked = 3
+	ExitClosed = 4 // the host closed the room
+)
+
+// commands maps each subcommand to the function that runs it.
+var commands = map[string]func(ctx context.Context, args []string, env Env) int{
+	"serve": runServe,
+	"chat":  runChat,
+	"web":   runWeb,
+	"bench": runBench,
+}
+
 // Main runs the command named by args (os.Args[1:]) and returns the process
 // exit status.
 func Main(ctx context.Context, args []string, env Env) int {
 	if len(args) == 0 {
 		if err := env.Window(); err != nil {
 			fmt.Fprintln(env.Stderr, "wetalk:", err)
-			return 1
+			return ExitFail
 		}
-		return 0
+		return ExitOK
 	}
-	fmt.Fprintf(env.Stderr, "wetalk: unknown command %q\n", args[0])
-	return 2
+	run, ok := commands[args[0]]
+	if !ok {
+		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+			fmt.Fprint(env.Stdout, usage)
+			return ExitOK
+		}
+		fmt.Fprintf(env.Stderr, "wetalk: unknown command %q\n\n%s", args[0], usage)
+		return ExitUsage
+	}
+	return run(ctx, args[1:], env)
+}
+
+const usage = `usage:
+  wetalk                 open the desktop app
+  wetalk serve  ...      host a room without a window
+  wetalk chat   ...      join a room as a scriptable JSON client
+  wetalk web    ...      serve the app's UI to a browser on this machine
+  wetalk bench  ...      measure a room's throughput and latency
+Run "wetalk COMMAND -h" for a command's flags.
+`
+
+// newFlags returns a flag set that reports to env.Stderr.
+func newFlags(name string, env Env) *flag.FlagSet {
+	fs := flag.NewFlagSet("wetalk "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+// parse parses args and says whether to go on; status is the exit status
+// when not.
+func parse(fs *flag.FlagSet, args []string) (ok bool, status int) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return false, ExitOK
+		}
+		return false, ExitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return false, ExitUsage
+	}
+	return true, ExitOK
+}
+
+// logger returns the logger for a command: text lines on stderr.
+func logger(env Env, verbose bool) *slog.Logger {
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 }

@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+
+	"wetalk/backend/profile"
+	"wetalk/backend/secure"
+	"wetalk/backend/server"
+)
+
+// runServe hosts a room until SIGINT/SIGTERM (ctx ends).
+func runServe(ctx context.Context, args []string, env Env) int {
+	fs := newFlags("serve", env)
+	listen := fs.String("listen", "127.0.0.1:7777", "address to listen on (port 0 picks a free one)")
+	passwordFile := fs.String("password-file", "", "file holding the room password (empty file is an error)")
+	maxUpload := fs.String("max-upload", "2GiB", "largest file a member may share")
+	stateDir := fs.String("state-dir", "", "folder for the host key and the room's files (default: the user's config folder)")
+	roomName := fs.String("name-of-room", "WeTalk room", "the room's name as members see it")
+	noRateLimit := fs.Bool("no-rate-limit", false, "turn off the per-member command rate limit (benchmarks only)")
+	verbose := fs.Bool("v", false, "log more")
+	if ok, status := parse(fs, args); !ok {
+		return status
+	}
+	log := logger(env, *verbose)
+	if _, err := parseSize(*maxUpload); err != nil {
+		fmt.Fprintf(env.Stderr, "wetalk serve: --max-upload: %v\n", err)
+		return ExitUsage
+	}
+	var password []byte
+	if *passwordFile != "" {
+		var err error
+		if password, err = secure.ReadPasswordFile(*passwordFile); err != nil {
+			fmt.Fprintf(env.Stderr, "wetalk serve: --password-file: %v\n", err)
+			return ExitUsage
+		}
+	}
+	prof, err := profile.Open(*stateDir)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
+		return ExitFail
+	}
+	id, err := prof.HostIdentity()
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
+		return ExitFail
+	}
+	srv, err := server.New(server.Config{
+		RoomName: *roomName, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit,
+	})
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
+		return ExitFail
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "wetalk serve: cannot listen on %s: %v\n", *listen, err)
+		return ExitFail
+	}
+	addr := ln.Addr().String()
+	line, _ := json.Marshal(map[string]string{
+		"type": "listening", "addr": addr, "fingerprint": id.Fingerprint,
+		"invite": secure.FormatInvite(addr, id.Fingerprint),
+	})
+	fmt.Fprintf(env.Stdout, "%s\n", line)
+	log.Info("hosting", "addr", addr, "fingerprint", id.Fingerprint, "password", len(password) > 0)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		srv.Close("the host closed the room")
+		<-served
+		return ExitOK
+	case err := <-served:
+		srv.Close("the host stopped")
+		if errors.Is(err, server.ErrServerClosed) {
+			return ExitOK
+		}
+		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
+		return ExitFail
+	}
+}
+
+// parseSize reads sizes such as 2GiB, 500MiB, 10MB, 4096.
+func parseSize(s string) (int64, error) {
+	var n int64
+	var unit string
+	if _, err := fmt.Sscanf(s, "%d%s", &n, &unit); err != nil {
+		if _, err2 := fmt.Sscanf(s, "%d", &n); err2 != nil {
+			return 0, fmt.Errorf("%q is not a size such as 2GiB or 500MB", s)
+		}
+		unit = ""
+	}
+	mult := map[string]int64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[unit]
+	if mult == 0 || n < 0 {
+		return 0, fmt.Errorf("%q is not a size such as 2GiB or 500MB", s)
+	}
+	return n * mult, nil
+}
