@@ -1,12 +1,281 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"wetalk/backend/client"
+	"wetalk/backend/profile"
+	"wetalk/backend/secure"
+	"wetalk/backend/wire"
 )
 
-// runChat joins a room as a JSON client (being written).
+// command is one line of `wetalk chat --json` input.
+type command struct {
+	Cmd    string `json:"cmd"`
+	Ref    string `json:"ref"`
+	Text   string `json:"text"`
+	To     string `json:"to"`
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+	Ban    bool   `json:"ban"`
+	Path   string `json:"path"`
+	File   string `json:"file"`
+	Dir    string `json:"dir"`
+}
+
+// runChat joins a room and bridges it to stdin (commands) and stdout
+// (events), both as JSON lines.
 func runChat(ctx context.Context, args []string, env Env) int {
-	fmt.Fprintln(env.Stderr, "wetalk chat: not implemented yet")
+	fs := newFlags("chat", env)
+	addr := fs.String("addr", "", "the host's HOST:PORT")
+	name := fs.String("name", "", "the nickname to ask for")
+	jsonMode := fs.Bool("json", false, "JSON lines on stdin and stdout (the scriptable mode)")
+	pin := fs.String("pin", "", "the host key fingerprint to insist on")
+	invite := fs.String("invite", "", "an invite link wetalk://HOST:PORT/#FINGERPRINT (gives --addr and --pin)")
+	trustNew := fs.Bool("trust-new", false, "accept an unknown host key and remember it")
+	passwordFile := fs.String("password-file", "", "file holding the room password")
+	stateDir := fs.String("state-dir", "", "folder for known hosts and this client's identity (default: the user's config folder)")
+	verbose := fs.Bool("v", false, "log more")
+	if ok, status := parse(fs, args); !ok {
+		return status
+	}
+	out := &eventWriter{w: bufio.NewWriter(env.Stdout), json: *jsonMode}
+	fail := func(code wire.Code, format string, a ...any) int {
+		out.write(client.Event{Type: client.EventError, Code: code, Message: fmt.Sprintf(format, a...)})
+		return ExitFail
+	}
+	if (*addr == "") == (*invite == "") {
+		fmt.Fprintln(env.Stderr, "wetalk chat: give exactly one of --addr or --invite")
+		return ExitUsage
+	}
+	if *name == "" {
+		fmt.Fprintln(env.Stderr, "wetalk chat: --name is required")
+		return ExitUsage
+	}
+	if *pin != "" && *invite != "" {
+		fmt.Fprintln(env.Stderr, "wetalk chat: --pin and --invite both name the host key; give one")
+		return ExitUsage
+	}
+	var password []byte
+	if *passwordFile != "" {
+		var err error
+		if password, err = secure.ReadPasswordFile(*passwordFile); err != nil {
+			fmt.Fprintf(env.Stderr, "wetalk chat: --password-file: %v\n", err)
+			return ExitUsage
+		}
+	}
+	prof, err := profile.Open(*stateDir)
+	if err != nil {
+		return fail(wire.CodeInternal, "%v", err)
+	}
+	clientID, err := prof.ClientID()
+	if err != nil {
+		return fail(wire.CodeInternal, "%v", err)
+	}
+	known, err := prof.KnownHosts()
+	if err != nil {
+		return fail(wire.CodeInternal, "%v", err)
+	}
+	c, err := client.Dial(ctx, client.Config{
+		Addr: *addr, Invite: *invite, Name: *name, Pin: *pin, TrustNew: *trustNew,
+		KnownHosts: known, Password: password, ClientID: clientID, Log: logger(env, *verbose),
+	})
+	if err != nil {
+		return fail(dialCode(err), "%v", err)
+	}
+	defer c.Close()
+
+	// Commands are read in their own goroutine: a blocked stdin must not
+	// hold up events. It is not waited for; the process exits after Main.
+	go readCommands(env.Stdin, c, out)
+	interrupted := ctx.Done()
+	for {
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				return exitStatus(c.Err())
+			}
+			out.write(ev)
+		case <-interrupted:
+			interrupted = nil
+			go c.Leave() // events keep flowing until the host closes
+		}
+	}
+}
+
+// readCommands turns input lines into client calls until end of input,
+// then leaves the room.
+func readCommands(in io.Reader, c *client.Client, out *eventWriter) {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 4*wire.MaxText+4096)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var cmd command
+		if !out.json {
+			cmd = command{Cmd: "send", Text: sc.Text()}
+		} else if err := json.Unmarshal([]byte(line), &cmd); err != nil {
+			out.write(client.Event{Type: client.EventError, Code: wire.CodeBadCommand, Message: "not a JSON command: " + err.Error()})
+			continue
+		}
+		if cmd.Cmd == "leave" {
+			break
+		}
+		if err := do(c, cmd); err != nil {
+			if errors.Is(err, client.ErrClosed) {
+				return
+			}
+			e := wire.AsError(err)
+			out.write(client.Event{Type: client.EventError, Ref: cmd.Ref, Code: e.Code, Message: e.Message})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		out.write(client.Event{Type: client.EventError, Code: wire.CodeBadCommand, Message: "reading commands: " + err.Error()})
+	}
+	c.Leave()
+}
+
+// do runs one command.
+func do(c *client.Client, cmd command) error {
+	switch cmd.Cmd {
+	case "send":
+		return c.Send(cmd.Ref, cmd.Text)
+	case "dm":
+		return c.DM(cmd.Ref, cmd.To, cmd.Text)
+	case "recall":
+		return c.Recall(cmd.Ref, cmd.ID)
+	case "kick":
+		return c.Kick(cmd.Ref, cmd.Name, cmd.Reason, cmd.Ban)
+	case "unban":
+		return c.Unban(cmd.Ref, cmd.Name)
+	case "handover":
+		return c.Handover(cmd.Ref, cmd.Name)
+	case "upload", "download", "image":
+		return wire.Errorf(wire.ErrNotImplemented, "%s is not available in this build yet", cmd.Cmd)
+	case "":
+		return wire.Errorf(wire.ErrBadCommand, `a command needs "cmd"`)
+	}
+	return wire.Errorf(wire.ErrBadCommand, "unknown command %q", cmd.Cmd)
+}
+
+// dialCode is the error code to report for a failed Dial.
+func dialCode(err error) wire.Code {
+	switch {
+	case errors.Is(err, secure.ErrHostKeyMismatch):
+		return wire.CodeHostKeyMismatch
+	case errors.Is(err, secure.ErrUnknownHost):
+		return wire.CodeUnknownHost
+	case errors.Is(err, secure.ErrBadInvite), errors.Is(err, secure.ErrBadFingerprint):
+		return wire.CodeBadCommand
+	}
+	return wire.AsError(err).Code
+}
+
+// exitStatus maps why the connection ended to the exit status.
+func exitStatus(err error) int {
+	var e *wire.Error
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &e) && e.Code == wire.CodeKicked:
+		return ExitKicked
+	case errors.As(err, &e) && e.Code == wire.CodeClosed:
+		return ExitClosed
+	}
 	return ExitFail
+}
+
+// eventWriter prints events, one per line, flushed at once. It is safe for
+// concurrent use (events and command errors come from two goroutines).
+type eventWriter struct {
+	mu   sync.Mutex
+	w    *bufio.Writer
+	json bool
+}
+
+func (o *eventWriter) write(ev client.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.json {
+		b, _ := json.Marshal(contractEvent(ev))
+		o.w.Write(b)
+	} else {
+		o.w.WriteString(humanEvent(ev))
+	}
+	o.w.WriteByte('\n')
+	o.w.Flush()
+}
+
+// contractEvent shapes an event as the contract lists it: fields that are
+// part of an event's shape are present even when empty or false.
+func contractEvent(ev client.Event) map[string]any {
+	b, _ := json.Marshal(ev)
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	switch ev.Type {
+	case client.EventMessage:
+		m["history"] = ev.History
+		m["time"] = ev.Time.Format(time.RFC3339Nano)
+	case client.EventWelcome:
+		if ev.Members == nil {
+			m["members"] = []string{}
+		}
+		if _, ok := m["files"]; !ok {
+			m["files"] = []any{}
+		}
+		m["room"] = ev.Room
+	case client.EventKicked, client.EventClosed, client.EventLeft:
+		m["reason"] = ev.Reason
+	case client.EventError:
+		m["ref"] = ev.Ref
+		m["message"] = ev.Message
+	case client.EventAck:
+		m["ref"] = ev.Ref
+	}
+	return m
+}
+
+// humanEvent is an event as one line for people (without --json).
+func humanEvent(ev client.Event) string {
+	switch ev.Type {
+	case client.EventWelcome:
+		return fmt.Sprintf("* you are %s in %q; leader %s; members: %s", ev.Name, ev.Room, ev.Leader, strings.Join(ev.Members, ", "))
+	case client.EventMessage:
+		to := ""
+		if ev.To != "" {
+			to = " → " + ev.To
+		}
+		hist := ""
+		if ev.History {
+			hist = " (earlier)"
+		}
+		return fmt.Sprintf("[%s]%s %s%s: %s", ev.Time.Local().Format("15:04"), hist, ev.From, to, ev.Text)
+	case client.EventJoined:
+		return "* " + ev.Name + " joined"
+	case client.EventLeft:
+		return fmt.Sprintf("* %s left (%s)", ev.Name, ev.Reason)
+	case client.EventLeader:
+		return "* " + ev.Name + " is now the leader"
+	case client.EventRecalled:
+		return "* " + ev.By + " recalled a message"
+	case client.EventKicked:
+		return fmt.Sprintf("* you were kicked by %s: %s", ev.By, ev.Reason)
+	case client.EventClosed:
+		return "* the room was closed: " + ev.Reason
+	case client.EventError:
+		return fmt.Sprintf("! %s: %s", ev.Code, ev.Message)
+	}
+	b, _ := json.Marshal(ev)
+	return "* " + string(b)
 }

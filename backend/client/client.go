@@ -57,10 +57,12 @@ type Client struct {
 	events chan Event    // closed by readLoop when the connection ends
 	out    chan []byte   // frames for writeLoop
 	done   chan struct{} // closed when the connection is going away
+	gone   chan struct{} // closed by Close: nobody reads events any more
 	loops  sync.WaitGroup
 
 	leaving   atomic.Bool // set by Leave: the host closing is then expected
 	closeOnce sync.Once
+	goneOnce  sync.Once
 	mu        sync.Mutex
 	err       error // guarded by mu; why the connection ended
 }
@@ -142,6 +144,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		events: make(chan Event, 1024),
 		out:    make(chan []byte, 64),
 		done:   make(chan struct{}),
+		gone:   make(chan struct{}),
 	}
 	c.events <- welcome
 	c.loops.Add(2)
@@ -202,11 +205,15 @@ func (c *Client) readLoop(r *wire.Reader) {
 		}
 		switch ev.Type {
 		case EventKicked:
-			c.setErr(&wire.Error{Code: "kicked", Message: "kicked by " + ev.By + ": " + ev.Reason})
+			c.setErr(&wire.Error{Code: wire.CodeKicked, Message: "kicked by " + ev.By + ": " + ev.Reason})
 		case EventClosed:
 			c.setErr(&wire.Error{Code: wire.CodeClosed, Message: ev.Reason})
 		}
-		c.events <- ev
+		select {
+		case c.events <- ev:
+		case <-c.gone:
+			return
+		}
 	}
 }
 
@@ -300,7 +307,9 @@ func (c *Client) Handover(ref, name string) error {
 }
 
 // Leave says goodbye and waits (up to the timeout) for the host to close
-// the connection, so that everything sent before is delivered first.
+// the connection, so that everything sent before is delivered first. The
+// events that arrived before the goodbye can still be read; Events is
+// closed after them.
 func (c *Client) Leave() error {
 	c.leaving.Store(true)
 	if err := c.send(&wire.Leave{}); err != nil {
@@ -311,19 +320,16 @@ func (c *Client) Leave() error {
 	select {
 	case <-c.done:
 	case <-timer.C:
+		c.shutdown()
 	}
-	c.Close()
 	return nil
 }
 
 // Close drops the connection at once and waits for the loops to end.
-// Undelivered events are discarded.
+// Events not yet read are discarded.
 func (c *Client) Close() error {
+	c.goneOnce.Do(func() { close(c.gone) })
 	c.shutdown()
-	go func() {
-		for range c.events {
-		}
-	}()
 	c.loops.Wait()
 	return nil
 }

@@ -19,6 +19,7 @@ const (
 	CodeHostKeyMismatch Code = "host_key_mismatch"
 	CodeInternal        Code = "internal"
 	CodeKickSelf        Code = "kick_self"
+	CodeKicked          Code = "kicked"
 	CodeNoSuchMember    Code = "no_such_member"
 	CodeNoSuchMessage   Code = "no_such_message"
 	CodeNotImplemented  Code = "not_implemented"
