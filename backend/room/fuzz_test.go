@@ -1,0 +1,34 @@
+package room
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzCleanName checks that the nickname rules never panic, that a cleaned
+// name is within the limits and clean again as it is, and that the #N
+// suffixing always finds a name within the limit.
+func FuzzCleanName(f *testing.F) {
+	for _, s := range []string{"River", " 河流 ", "Cafe\u0301", "a\u202eb", "👩\u200d💻", strings.Repeat("长", 33), "\x00", "#2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		name, err := CleanName(s)
+		if err != nil {
+			return
+		}
+		if n := utf8.RuneCountInString(name); n < 1 || n > 32 {
+			t.Fatalf("%q cleaned to %q of %d characters", s, name, n)
+		}
+		again, err := CleanName(name)
+		if err != nil || again != name {
+			t.Fatalf("clean name %q not stable: %q, %v", name, again, err)
+		}
+		taken := map[string]bool{foldName(name): true}
+		next := freeName(name, func(k string) bool { return taken[k] })
+		if taken[foldName(next)] || utf8.RuneCountInString(next) > 32 {
+			t.Fatalf("free name for %q: %q", name, next)
+		}
+	})
+}
