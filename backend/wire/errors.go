@@ -12,19 +12,24 @@ type Code string
 // The error codes. docs/protocol.md lists when each is sent.
 const (
 	CodeBadCommand      Code = "bad_command"
+	CodeBadHash         Code = "bad_hash"
+	CodeBadImage        Code = "bad_image"
 	CodeBadName         Code = "bad_name"
 	CodeBadPassword     Code = "bad_password"
 	CodeBanned          Code = "banned"
 	CodeClosed          Code = "closed"
+	CodeDiskFull        Code = "disk_full"
 	CodeHostKeyMismatch Code = "host_key_mismatch"
 	CodeInternal        Code = "internal"
 	CodeKickSelf        Code = "kick_self"
 	CodeKicked          Code = "kicked"
+	CodeNoSuchFile      Code = "no_such_file"
 	CodeNoSuchMember    Code = "no_such_member"
 	CodeNoSuchMessage   Code = "no_such_message"
 	CodeNotImplemented  Code = "not_implemented"
 	CodeNotLeader       Code = "not_leader"
 	CodeProtocol        Code = "protocol"
+	CodeQuotaExceeded   Code = "quota_exceeded"
 	CodeRateLimited     Code = "rate_limited"
 	CodeRoomFull        Code = "room_full"
 	CodeTooLarge        Code = "too_large"
@@ -58,16 +63,21 @@ func (e *Error) Is(target error) bool {
 // context; errors.Is compares codes.
 var (
 	ErrBadCommand      = &Error{CodeBadCommand, "bad command"}
+	ErrBadHash         = &Error{CodeBadHash, "the file's SHA-256 does not match"}
+	ErrBadImage        = &Error{CodeBadImage, "not a PNG, JPEG, GIF or WebP image"}
 	ErrBadName         = &Error{CodeBadName, "bad nickname"}
 	ErrBadPassword     = &Error{CodeBadPassword, "wrong room password"}
 	ErrBanned          = &Error{CodeBanned, "you are banned from this room"}
 	ErrClosed          = &Error{CodeClosed, "the room is closed"}
+	ErrDiskFull        = &Error{CodeDiskFull, "the disk is full"}
 	ErrKickSelf        = &Error{CodeKickSelf, "you cannot kick yourself"}
+	ErrNoSuchFile      = &Error{CodeNoSuchFile, "no such file"}
 	ErrNoSuchMember    = &Error{CodeNoSuchMember, "no such member"}
 	ErrNoSuchMessage   = &Error{CodeNoSuchMessage, "no such message"}
 	ErrNotImplemented  = &Error{CodeNotImplemented, "not implemented yet"}
 	ErrNotLeader       = &Error{CodeNotLeader, "only the room leader can do that"}
 	ErrProtocol        = &Error{CodeProtocol, "protocol violation"}
+	ErrQuotaExceeded   = &Error{CodeQuotaExceeded, "the room's file quota is used up"}
 	ErrRateLimited     = &Error{CodeRateLimited, "too many requests, slow down"}
 	ErrRoomFull        = &Error{CodeRoomFull, "the room is full"}
 	ErrTooLarge        = &Error{CodeTooLarge, "too large"}

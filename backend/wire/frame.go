@@ -55,6 +55,13 @@ const (
 	TypeHandover Type = 0x07
 	TypeLeave    Type = 0x08
 
+	TypeUploadBegin Type = 0x10
+	TypeUploadChunk Type = 0x11
+	TypeUploadEnd   Type = 0x12
+	TypeCancel      Type = 0x13
+	TypeDownload    Type = 0x14
+	TypeCredit      Type = 0x15
+
 	TypeWelcome  Type = 0x40
 	TypeMessage  Type = 0x41
 	TypeJoined   Type = 0x42
@@ -65,6 +72,13 @@ const (
 	TypeAck      Type = 0x47
 	TypeClosed   Type = 0x48
 	TypeBans     Type = 0x49
+
+	TypeFile          Type = 0x50
+	TypeImage         Type = 0x51
+	TypeUploadReady   Type = 0x52
+	TypeDownloadReady Type = 0x53
+	TypeChunk         Type = 0x54
+	TypeAbort         Type = 0x55
 
 	TypeError Type = 0x7f
 )
@@ -200,5 +214,9 @@ var typeNames = map[Type]string{
 	TypeWelcome: "welcome", TypeMessage: "message", TypeJoined: "joined",
 	TypeLeft: "left", TypeLeader: "leader", TypeRecalled: "recalled",
 	TypeKicked: "kicked", TypeAck: "ack", TypeClosed: "closed", TypeBans: "bans",
-	TypeError: "error",
+	TypeError:       "error",
+	TypeUploadBegin: "upload_begin", TypeUploadChunk: "upload_chunk", TypeUploadEnd: "upload_end",
+	TypeCancel: "cancel", TypeDownload: "download", TypeCredit: "credit",
+	TypeFile: "file", TypeImage: "image", TypeUploadReady: "upload_ready",
+	TypeDownloadReady: "download_ready", TypeChunk: "chunk", TypeAbort: "abort",
 }

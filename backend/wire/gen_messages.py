@@ -18,7 +18,8 @@ MSGS = [
  ("Welcome","TypeWelcome","Welcome admits a member: the name it got and the room as it is now. History follows as Message frames marked History.",[
    ("Room","string","room","MaxReason"),("RoomID","uuid.UUID","room id",None),("Seq","uint64","seq",None),
    ("Name","string","name","MaxName*4"),("MemberID","uuid.UUID","member id",None),("Leader","string","leader","MaxName*4"),
-   ("Members","[]string","members",None),("History","uint64","history count",None)]),
+   ("Members","[]string","members",None),("History","uint64","history count",None),
+   ("Files","[]FileInfo","files",None)]),
  ("Message","TypeMessage","Message is a chat message, public (To empty) or private.",[
    ("Seq","uint64","seq",None),("ID","uuid.UUID","id",None),("From","string","from","MaxName*4"),("To","string","to","MaxName*4"),
    ("Text","string","text","MaxText"),("Time","time.Time","time",None),("History","bool","history",None)]),
@@ -30,13 +31,38 @@ MSGS = [
  ("Ack","TypeAck","Ack confirms a command; ID names what it created, if anything.",[("Ref","string","ref","MaxRef"),("ID","uuid.UUID","id",None)]),
  ("Closed","TypeClosed","Closed is the last frame of a room its host closed.",[("Reason","string","reason","MaxReason")]),
  ("Bans","TypeBans","Bans lists the names banned from the room; sent to the leader when it changes.",[("Names","[]string","names",None)]),
+ ("UploadBegin","TypeUploadBegin","UploadBegin asks to share a file (or, with Image, an image) of Size bytes. The host checks its limits before any byte moves and answers UploadReady or an ErrorFrame carrying Ref.",[
+   ("Ref","string","ref","MaxRef"),("Name","string","name","MaxFileName"),("Size","uint64","size",None),("Image","bool","image",None)]),
+ ("UploadChunk","TypeUploadChunk","UploadChunk carries the bytes of an upload at Offset; chunks come in order, without gaps.",[
+   ("Upload","uuid.UUID","upload",None),("Offset","uint64","offset",None),("Data","[]byte","data","MaxChunk")]),
+ ("UploadEnd","TypeUploadEnd","UploadEnd ends an upload with the SHA-256 of all its bytes; the host announces the file only if it matches.",[
+   ("Upload","uuid.UUID","upload",None),("SHA256","[]byte","sha256","32")]),
+ ("Cancel","TypeCancel","Cancel abandons an upload or a download in progress.",[("Transfer","uuid.UUID","transfer",None)]),
+ ("Download","TypeDownload","Download asks for a shared file from Offset. Transfer is chosen by the client; Window is how many Chunk frames the host may send before it waits for Credit.",[
+   ("Ref","string","ref","MaxRef"),("Transfer","uuid.UUID","transfer",None),("File","uuid.UUID","file",None),("Offset","uint64","offset",None),("Window","uint64","window",None)]),
+ ("Credit","TypeCredit","Credit lets the host send Chunks more Chunk frames of a download.",[("Transfer","uuid.UUID","transfer",None),("Chunks","uint64","chunks",None)]),
+ ("File","TypeFile","File announces a file shared with the room, complete and verified.",[
+   ("Seq","uint64","seq",None),("ID","uuid.UUID","id",None),("From","string","from","MaxName*4"),("Name","string","name","MaxFileName"),
+   ("Size","uint64","size",None),("SHA256","[]byte","sha256","32"),("Time","time.Time","time",None),("History","bool","history",None)]),
+ ("Image","TypeImage","Image announces an image shared with the room; its bytes are fetched like a file's.",[
+   ("Seq","uint64","seq",None),("ID","uuid.UUID","id",None),("From","string","from","MaxName*4"),("Mime","string","mime","64"),
+   ("Size","uint64","size",None),("SHA256","[]byte","sha256","32"),("Time","time.Time","time",None),("History","bool","history",None)]),
+ ("UploadReady","TypeUploadReady","UploadReady accepts an UploadBegin: send the bytes from Offset under the id Upload.",[
+   ("Ref","string","ref","MaxRef"),("Upload","uuid.UUID","upload",None),("Offset","uint64","offset",None)]),
+ ("DownloadReady","TypeDownloadReady","DownloadReady accepts a Download: Chunk frames follow from Offset.",[
+   ("Ref","string","ref","MaxRef"),("Transfer","uuid.UUID","transfer",None),("File","uuid.UUID","file",None),("Name","string","name","MaxFileName"),
+   ("Mime","string","mime","64"),("Size","uint64","size",None),("SHA256","[]byte","sha256","32"),("Offset","uint64","offset",None)]),
+ ("Chunk","TypeChunk","Chunk carries the bytes of a download at Offset.",[
+   ("Transfer","uuid.UUID","transfer",None),("Offset","uint64","offset",None),("Data","[]byte","data","MaxChunk")]),
+ ("Abort","TypeAbort","Abort ends an upload or download the host can no longer carry on: the file was recalled, the disk is full, the room was wiped.",[
+   ("Transfer","uuid.UUID","transfer",None),("Code","Code","code","64"),("Message","string","message","MaxReason*4")]),
  ("ErrorFrame","TypeError","ErrorFrame reports a refused command or admission. Its type number and layout never change between versions.",[("Ref","string","ref","MaxRef"),("Code","Code","code","64"),("Message","string","message","MaxReason*4")]),
 ]
 
 ENC = {"string":"appendStr(b, m.{f})","[]byte":"appendBytes(b, m.{f})","uint64":"appendUvarint(b, m.{f})",
        "uint16":"appendUvarint(b, uint64(m.{f}))","uuid.UUID":"appendID(b, m.{f})","bool":"appendBool(b, m.{f})",
        "time.Time":"appendTime(b, m.{f})","[]string":"appendStrs(b, m.{f})","Code":"appendStr(b, string(m.{f}))",
-       "[4]byte":"append(b, m.{f}[:]...)"}
+       "[4]byte":"append(b, m.{f}[:]...)","[]FileInfo":"appendFiles(b, m.{f})"}
 
 def dec(f, t, what, mx):
     return {
@@ -50,6 +76,7 @@ def dec(f, t, what, mx):
         "[]string": f'm.{f} = d.strs("{what}", 1<<16, MaxName*4)',
         "Code": f'm.{f} = Code(d.str("{what}", {mx}))',
         "[4]byte": f'm.{f} = d.magic()',
+        "[]FileInfo": f'm.{f} = d.files("{what}")',
     }[t]
 
 def main():

@@ -200,6 +200,7 @@ type Welcome struct {
 	Leader   string
 	Members  []string
 	History  uint64
+	Files    []FileInfo
 }
 
 // Type returns TypeWelcome.
@@ -214,6 +215,7 @@ func (m *Welcome) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Leader)
 	b = appendStrs(b, m.Members)
 	b = appendUvarint(b, m.History)
+	b = appendFiles(b, m.Files)
 	return b
 }
 
@@ -226,6 +228,7 @@ func (m *Welcome) decodeBody(d *decoder) error {
 	m.Leader = d.str("leader", MaxName*4)
 	m.Members = d.strs("members", 1<<16, MaxName*4)
 	m.History = d.uvarint("history count")
+	m.Files = d.files("files")
 	return d.err
 }
 
@@ -436,6 +439,336 @@ func (m *Bans) decodeBody(d *decoder) error {
 	return d.err
 }
 
+// UploadBegin asks to share a file (or, with Image, an image) of Size bytes. The host checks its limits before any byte moves and answers UploadReady or an ErrorFrame carrying Ref.
+type UploadBegin struct {
+	Ref   string
+	Name  string
+	Size  uint64
+	Image bool
+}
+
+// Type returns TypeUploadBegin.
+func (*UploadBegin) Type() Type { return TypeUploadBegin }
+
+func (m *UploadBegin) appendBody(b []byte) []byte {
+	b = appendStr(b, m.Ref)
+	b = appendStr(b, m.Name)
+	b = appendUvarint(b, m.Size)
+	b = appendBool(b, m.Image)
+	return b
+}
+
+func (m *UploadBegin) decodeBody(d *decoder) error {
+	m.Ref = d.str("ref", MaxRef)
+	m.Name = d.str("name", MaxFileName)
+	m.Size = d.uvarint("size")
+	m.Image = d.boolean("image")
+	return d.err
+}
+
+// UploadChunk carries the bytes of an upload at Offset; chunks come in order, without gaps.
+type UploadChunk struct {
+	Upload uuid.UUID
+	Offset uint64
+	Data   []byte
+}
+
+// Type returns TypeUploadChunk.
+func (*UploadChunk) Type() Type { return TypeUploadChunk }
+
+func (m *UploadChunk) appendBody(b []byte) []byte {
+	b = appendID(b, m.Upload)
+	b = appendUvarint(b, m.Offset)
+	b = appendBytes(b, m.Data)
+	return b
+}
+
+func (m *UploadChunk) decodeBody(d *decoder) error {
+	m.Upload = d.id("upload")
+	m.Offset = d.uvarint("offset")
+	m.Data = clone(d.bytes("data", MaxChunk))
+	return d.err
+}
+
+// UploadEnd ends an upload with the SHA-256 of all its bytes; the host announces the file only if it matches.
+type UploadEnd struct {
+	Upload uuid.UUID
+	SHA256 []byte
+}
+
+// Type returns TypeUploadEnd.
+func (*UploadEnd) Type() Type { return TypeUploadEnd }
+
+func (m *UploadEnd) appendBody(b []byte) []byte {
+	b = appendID(b, m.Upload)
+	b = appendBytes(b, m.SHA256)
+	return b
+}
+
+func (m *UploadEnd) decodeBody(d *decoder) error {
+	m.Upload = d.id("upload")
+	m.SHA256 = clone(d.bytes("sha256", 32))
+	return d.err
+}
+
+// Cancel abandons an upload or a download in progress.
+type Cancel struct {
+	Transfer uuid.UUID
+}
+
+// Type returns TypeCancel.
+func (*Cancel) Type() Type { return TypeCancel }
+
+func (m *Cancel) appendBody(b []byte) []byte {
+	b = appendID(b, m.Transfer)
+	return b
+}
+
+func (m *Cancel) decodeBody(d *decoder) error {
+	m.Transfer = d.id("transfer")
+	return d.err
+}
+
+// Download asks for a shared file from Offset. Transfer is chosen by the client; Window is how many Chunk frames the host may send before it waits for Credit.
+type Download struct {
+	Ref      string
+	Transfer uuid.UUID
+	File     uuid.UUID
+	Offset   uint64
+	Window   uint64
+}
+
+// Type returns TypeDownload.
+func (*Download) Type() Type { return TypeDownload }
+
+func (m *Download) appendBody(b []byte) []byte {
+	b = appendStr(b, m.Ref)
+	b = appendID(b, m.Transfer)
+	b = appendID(b, m.File)
+	b = appendUvarint(b, m.Offset)
+	b = appendUvarint(b, m.Window)
+	return b
+}
+
+func (m *Download) decodeBody(d *decoder) error {
+	m.Ref = d.str("ref", MaxRef)
+	m.Transfer = d.id("transfer")
+	m.File = d.id("file")
+	m.Offset = d.uvarint("offset")
+	m.Window = d.uvarint("window")
+	return d.err
+}
+
+// Credit lets the host send Chunks more Chunk frames of a download.
+type Credit struct {
+	Transfer uuid.UUID
+	Chunks   uint64
+}
+
+// Type returns TypeCredit.
+func (*Credit) Type() Type { return TypeCredit }
+
+func (m *Credit) appendBody(b []byte) []byte {
+	b = appendID(b, m.Transfer)
+	b = appendUvarint(b, m.Chunks)
+	return b
+}
+
+func (m *Credit) decodeBody(d *decoder) error {
+	m.Transfer = d.id("transfer")
+	m.Chunks = d.uvarint("chunks")
+	return d.err
+}
+
+// File announces a file shared with the room, complete and verified.
+type File struct {
+	Seq     uint64
+	ID      uuid.UUID
+	From    string
+	Name    string
+	Size    uint64
+	SHA256  []byte
+	Time    time.Time
+	History bool
+}
+
+// Type returns TypeFile.
+func (*File) Type() Type { return TypeFile }
+
+func (m *File) appendBody(b []byte) []byte {
+	b = appendUvarint(b, m.Seq)
+	b = appendID(b, m.ID)
+	b = appendStr(b, m.From)
+	b = appendStr(b, m.Name)
+	b = appendUvarint(b, m.Size)
+	b = appendBytes(b, m.SHA256)
+	b = appendTime(b, m.Time)
+	b = appendBool(b, m.History)
+	return b
+}
+
+func (m *File) decodeBody(d *decoder) error {
+	m.Seq = d.uvarint("seq")
+	m.ID = d.id("id")
+	m.From = d.str("from", MaxName*4)
+	m.Name = d.str("name", MaxFileName)
+	m.Size = d.uvarint("size")
+	m.SHA256 = clone(d.bytes("sha256", 32))
+	m.Time = d.time("time")
+	m.History = d.boolean("history")
+	return d.err
+}
+
+// Image announces an image shared with the room; its bytes are fetched like a file's.
+type Image struct {
+	Seq     uint64
+	ID      uuid.UUID
+	From    string
+	Mime    string
+	Size    uint64
+	SHA256  []byte
+	Time    time.Time
+	History bool
+}
+
+// Type returns TypeImage.
+func (*Image) Type() Type { return TypeImage }
+
+func (m *Image) appendBody(b []byte) []byte {
+	b = appendUvarint(b, m.Seq)
+	b = appendID(b, m.ID)
+	b = appendStr(b, m.From)
+	b = appendStr(b, m.Mime)
+	b = appendUvarint(b, m.Size)
+	b = appendBytes(b, m.SHA256)
+	b = appendTime(b, m.Time)
+	b = appendBool(b, m.History)
+	return b
+}
+
+func (m *Image) decodeBody(d *decoder) error {
+	m.Seq = d.uvarint("seq")
+	m.ID = d.id("id")
+	m.From = d.str("from", MaxName*4)
+	m.Mime = d.str("mime", 64)
+	m.Size = d.uvarint("size")
+	m.SHA256 = clone(d.bytes("sha256", 32))
+	m.Time = d.time("time")
+	m.History = d.boolean("history")
+	return d.err
+}
+
+// UploadReady accepts an UploadBegin: send the bytes from Offset under the id Upload.
+type UploadReady struct {
+	Ref    string
+	Upload uuid.UUID
+	Offset uint64
+}
+
+// Type returns TypeUploadReady.
+func (*UploadReady) Type() Type { return TypeUploadReady }
+
+func (m *UploadReady) appendBody(b []byte) []byte {
+	b = appendStr(b, m.Ref)
+	b = appendID(b, m.Upload)
+	b = appendUvarint(b, m.Offset)
+	return b
+}
+
+func (m *UploadReady) decodeBody(d *decoder) error {
+	m.Ref = d.str("ref", MaxRef)
+	m.Upload = d.id("upload")
+	m.Offset = d.uvarint("offset")
+	return d.err
+}
+
+// DownloadReady accepts a Download: Chunk frames follow from Offset.
+type DownloadReady struct {
+	Ref      string
+	Transfer uuid.UUID
+	File     uuid.UUID
+	Name     string
+	Mime     string
+	Size     uint64
+	SHA256   []byte
+	Offset   uint64
+}
+
+// Type returns TypeDownloadReady.
+func (*DownloadReady) Type() Type { return TypeDownloadReady }
+
+func (m *DownloadReady) appendBody(b []byte) []byte {
+	b = appendStr(b, m.Ref)
+	b = appendID(b, m.Transfer)
+	b = appendID(b, m.File)
+	b = appendStr(b, m.Name)
+	b = appendStr(b, m.Mime)
+	b = appendUvarint(b, m.Size)
+	b = appendBytes(b, m.SHA256)
+	b = appendUvarint(b, m.Offset)
+	return b
+}
+
+func (m *DownloadReady) decodeBody(d *decoder) error {
+	m.Ref = d.str("ref", MaxRef)
+	m.Transfer = d.id("transfer")
+	m.File = d.id("file")
+	m.Name = d.str("name", MaxFileName)
+	m.Mime = d.str("mime", 64)
+	m.Size = d.uvarint("size")
+	m.SHA256 = clone(d.bytes("sha256", 32))
+	m.Offset = d.uvarint("offset")
+	return d.err
+}
+
+// Chunk carries the bytes of a download at Offset.
+type Chunk struct {
+	Transfer uuid.UUID
+	Offset   uint64
+	Data     []byte
+}
+
+// Type returns TypeChunk.
+func (*Chunk) Type() Type { return TypeChunk }
+
+func (m *Chunk) appendBody(b []byte) []byte {
+	b = appendID(b, m.Transfer)
+	b = appendUvarint(b, m.Offset)
+	b = appendBytes(b, m.Data)
+	return b
+}
+
+func (m *Chunk) decodeBody(d *decoder) error {
+	m.Transfer = d.id("transfer")
+	m.Offset = d.uvarint("offset")
+	m.Data = clone(d.bytes("data", MaxChunk))
+	return d.err
+}
+
+// Abort ends an upload or download the host can no longer carry on: the file was recalled, the disk is full, the room was wiped.
+type Abort struct {
+	Transfer uuid.UUID
+	Code     Code
+	Message  string
+}
+
+// Type returns TypeAbort.
+func (*Abort) Type() Type { return TypeAbort }
+
+func (m *Abort) appendBody(b []byte) []byte {
+	b = appendID(b, m.Transfer)
+	b = appendStr(b, string(m.Code))
+	b = appendStr(b, m.Message)
+	return b
+}
+
+func (m *Abort) decodeBody(d *decoder) error {
+	m.Transfer = d.id("transfer")
+	m.Code = Code(d.str("code", 64))
+	m.Message = d.str("message", MaxReason*4)
+	return d.err
+}
+
 // ErrorFrame reports a refused command or admission. Its type number and layout never change between versions.
 type ErrorFrame struct {
 	Ref     string
@@ -499,6 +832,30 @@ func newMessage(t Type) Frame {
 		return new(Closed)
 	case TypeBans:
 		return new(Bans)
+	case TypeUploadBegin:
+		return new(UploadBegin)
+	case TypeUploadChunk:
+		return new(UploadChunk)
+	case TypeUploadEnd:
+		return new(UploadEnd)
+	case TypeCancel:
+		return new(Cancel)
+	case TypeDownload:
+		return new(Download)
+	case TypeCredit:
+		return new(Credit)
+	case TypeFile:
+		return new(File)
+	case TypeImage:
+		return new(Image)
+	case TypeUploadReady:
+		return new(UploadReady)
+	case TypeDownloadReady:
+		return new(DownloadReady)
+	case TypeChunk:
+		return new(Chunk)
+	case TypeAbort:
+		return new(Abort)
 	case TypeError:
 		return new(ErrorFrame)
 	}

@@ -15,6 +15,7 @@ import (
 func sampleFrames() []Frame {
 	id := uuid.MustParse("0b9c2b1e-1d0e-4f57-9a3e-0f3c2a1b4c5d")
 	at := time.Date(2026, 11, 26, 8, 0, 0, 123, time.UTC)
+	sum := bytes.Repeat([]byte{0xab}, 32)
 	return []Frame{
 		&Hello{Magic: Magic, Version: Version, Name: "River", ClientID: id, Password: []byte("pw")},
 		&Send{Ref: "r1", Text: "你好, world 👋"},
@@ -24,7 +25,8 @@ func sampleFrames() []Frame {
 		&Unban{Ref: "r5", Name: "Troll"},
 		&Handover{Ref: "r6", Name: "River#2"},
 		&Leave{},
-		&Welcome{Room: "LAN party", RoomID: id, Seq: 42, Name: "River#2", MemberID: id, Leader: "River", Members: []string{"River", "River#2"}, History: 3},
+		&Welcome{Room: "LAN party", RoomID: id, Seq: 42, Name: "River#2", MemberID: id, Leader: "River", Members: []string{"River", "River#2"}, History: 3,
+			Files: []FileInfo{{ID: id, From: "River", Name: "report.pdf", Size: 1 << 40, SHA256: sum, Time: at}}},
 		&Message{Seq: 7, ID: id, From: "River", To: "", Text: "hi", Time: at, History: true},
 		&Joined{Seq: 1, Name: "Sea"},
 		&Left{Seq: 2, Name: "Sea", Reason: "kicked"},
@@ -35,6 +37,18 @@ func sampleFrames() []Frame {
 		&Closed{Reason: "host closed the room"},
 		&Bans{Names: []string{"Troll"}},
 		&ErrorFrame{Ref: "r8", Code: CodeNotLeader, Message: "only the leader"},
+		&UploadBegin{Ref: "u1", Name: "../../etc/passwd", Size: 200 << 20, Image: false},
+		&UploadChunk{Upload: id, Offset: 63 << 10, Data: []byte{0, 1, 2, 0xff}},
+		&UploadEnd{Upload: id, SHA256: sum},
+		&Cancel{Transfer: id},
+		&Download{Ref: "d1", Transfer: id, File: id, Offset: 100 << 20, Window: 16},
+		&Credit{Transfer: id, Chunks: 8},
+		&File{Seq: 9, ID: id, From: "River", Name: "report (1).pdf", Size: 12345, SHA256: sum, Time: at, History: true},
+		&Image{Seq: 10, ID: id, From: "河", Mime: "image/png", Size: 4096, SHA256: sum, Time: at},
+		&UploadReady{Ref: "u1", Upload: id, Offset: 0},
+		&DownloadReady{Ref: "d1", Transfer: id, File: id, Name: "a.png", Mime: "image/png", Size: 4096, SHA256: sum, Offset: 1024},
+		&Chunk{Transfer: id, Offset: 1024, Data: bytes.Repeat([]byte{7}, MaxChunk)},
+		&Abort{Transfer: id, Code: CodeNoSuchFile, Message: "the file was recalled"},
 	}
 }
 
@@ -179,5 +193,20 @@ func TestErrorIs(t *testing.T) {
 	}
 	if AsError(io.EOF).Code != CodeInternal {
 		t.Error("a plain error must not leak as its text")
+	}
+}
+
+func TestChunkLimit(t *testing.T) {
+	for _, tc := range []struct {
+		n  int
+		ok bool
+	}{{MaxChunk - 1, true}, {MaxChunk, true}, {MaxChunk + 1, false}} {
+		b, _ := Encode(&Chunk{Data: make([]byte, tc.n)})
+		if _, _, err := DecodeFrame(b); (err == nil) != tc.ok {
+			t.Errorf("chunk of %d bytes: err %v", tc.n, err)
+		}
+		if tc.ok && len(b) > 64<<10 {
+			t.Errorf("a chunk frame of %d bytes is larger than 64 KiB", len(b))
+		}
 	}
 }
