@@ -1,0 +1,597 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"wetalk/backend/client"
+	"wetalk/backend/profile"
+	"wetalk/backend/secure"
+	"wetalk/backend/server"
+)
+
+// Event names emitted to the UI.
+const (
+	// EventRoomEvents carries a Batch: room events in the room's order.
+	EventRoomEvents = "room:events"
+	// EventRoomClosed carries a Closed: this app is no longer in the room.
+	EventRoomClosed = "room:closed"
+)
+
+// DefaultPort is the port a room is hosted on, and the one an address
+// without a port is dialled on.
+const DefaultPort = 7777
+
+// HostClosedReason is what members are told when the host closes the room.
+const HostClosedReason = "the host closed the room"
+
+// Emitter hands a named event to the UI. Implementations must not block for
+// long; they are called from the session's event pump.
+type Emitter interface {
+	Emit(name string, payload any)
+}
+
+// Config is what a Session needs.
+type Config struct {
+	// Profile holds the client identity, known hosts, host key and recent
+	// rooms.
+	Profile *profile.Profile
+	// Emitter receives the room's events.
+	Emitter Emitter
+	// Log receives log lines; nil discards them.
+	Log *slog.Logger
+	// HostBind is the interface a hosted room listens on: "" for all of
+	// them (so others on the LAN can join), "127.0.0.1" for this machine only.
+	HostBind string
+	// FlushAfter is how long events may wait to be batched; 0 means 25ms.
+	FlushAfter time.Duration
+	// MaxBatch flushes a batch at once when it holds this many events; 0
+	// means 500.
+	MaxBatch int
+	// DialTimeout bounds joining; 0 means the client's default (10s).
+	DialTimeout time.Duration
+}
+
+// HostRequest is what the start screen's Host form asks for.
+type HostRequest struct {
+	Nickname string `json:"nickname"`
+	RoomName string `json:"roomName"`
+	Password string `json:"password"`
+	Port     int    `json:"port"`
+}
+
+// JoinRequest is what the start screen's Join form asks for. Address is
+// HOST:PORT (the port defaults to 7777) or an invite wetalk://HOST:PORT/#FP.
+type JoinRequest struct {
+	Nickname string `json:"nickname"`
+	Address  string `json:"address"`
+	Password string `json:"password"`
+}
+
+// Room describes the room just entered.
+type Room struct {
+	// Gen numbers the rooms this session has entered; every Batch and
+	// Closed carries it, so a UI can drop what belongs to an earlier room.
+	Gen     int      `json:"gen"`
+	Room    string   `json:"room"`
+	Me      string   `json:"me"`    // my name, as the host gave it
+	Asked   string   `json:"asked"` // the name I asked for
+	Leader  string   `json:"leader"`
+	Members []string `json:"members"`
+	Hosting bool     `json:"hosting"`
+	Addr    string   `json:"addr"` // the address dialled
+}
+
+// Batch is the payload of EventRoomEvents.
+type Batch struct {
+	Gen    int            `json:"gen"`
+	Events []client.Event `json:"events"`
+}
+
+// Closed is the payload of EventRoomClosed. Code is "left" (this app left),
+// "closed" (the host closed the room), "kicked" or "lost".
+type Closed struct {
+	Gen    int    `json:"gen"`
+	Code   string `json:"code"`
+	Reason string `json:"reason,omitempty"`
+	By     string `json:"by,omitempty"`
+}
+
+// Session is one app instance: at most one room at a time, hosted or
+// joined. Its methods are safe for concurrent use.
+type Session struct {
+	cfg    Config
+	ctx    context.Context // ends with Close
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	gen     int            // guarded by mu; the current or last room's Gen
+	refs    int            // guarded by mu; numbers command refs
+	cl      *client.Client // guarded by mu; nil when not in a room
+	pumped  chan struct{}  // guarded by mu; closed when cl's pump has ended
+	srv     *server.Server // guarded by mu; non-nil while hosting
+	served  chan error     // guarded by mu; Serve's result while hosting
+	inviteA string         // guarded by mu; the address an invite names
+	pin     string         // guarded by mu; the host's fingerprint
+	closed  bool           // guarded by mu
+}
+
+// New returns a Session that is in no room.
+func New(cfg Config) *Session {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.FlushAfter == 0 {
+		cfg.FlushAfter = 25 * time.Millisecond
+	}
+	if cfg.MaxBatch == 0 {
+		cfg.MaxBatch = 500
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Session{cfg: cfg, ctx: ctx, cancel: cancel}
+}
+
+// Hosting reports whether this session hosts a room right now.
+func (s *Session) Hosting() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.srv != nil
+}
+
+// Host starts a room server in this process and joins it as its first
+// member, who is therefore the leader. A taken port fails with a
+// *PortInUseError suggesting a free one.
+func (s *Session) Host(req HostRequest) (Room, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.canEnter(); err != nil {
+		return Room{}, err
+	}
+	if req.Port < 0 || req.Port > 65535 {
+		return Room{}, fmt.Errorf("port %d is not between 0 and 65535", req.Port)
+	}
+	id, err := s.cfg.Profile.HostIdentity()
+	if err != nil {
+		return Room{}, err
+	}
+	roomName := strings.TrimSpace(req.RoomName)
+	if roomName == "" {
+		roomName = "WeTalk room"
+	}
+	var password []byte
+	if req.Password != "" {
+		password = []byte(req.Password)
+	}
+	srv, err := server.New(server.Config{RoomName: roomName, Identity: id, Password: password, Log: s.cfg.Log})
+	if err != nil {
+		return Room{}, err
+	}
+	ln, err := s.listen(req.Port)
+	if err != nil {
+		return Room{}, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	self := net.JoinHostPort(s.selfHost(), strconv.Itoa(port))
+	cl, err := s.dial(client.Config{Addr: self, Name: req.Nickname, Pin: id.Fingerprint, Password: password})
+	if err != nil {
+		srv.Close("the host could not join")
+		<-served
+		return Room{}, err
+	}
+	s.srv, s.served = srv, served
+	s.pin = id.Fingerprint
+	s.inviteA = net.JoinHostPort(s.inviteHost(), strconv.Itoa(port))
+	room := s.enter(cl, req.Nickname, self)
+	room.Hosting = true
+	return room, nil
+}
+
+// listen listens on port, or explains that it is taken.
+func (s *Session) listen(port int) (net.Listener, error) {
+	addr := net.JoinHostPort(s.cfg.HostBind, strconv.Itoa(port))
+	ln, err := (&net.ListenConfig{}).Listen(s.ctx, "tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("cannot host on %s: %w", addr, err)
+	}
+	perr := &PortInUseError{Port: port, Err: err}
+	for p := port + 1; p <= port+50 && p <= 65535; p++ {
+		probe, err := net.Listen("tcp", net.JoinHostPort(s.cfg.HostBind, strconv.Itoa(p)))
+		if err == nil {
+			probe.Close()
+			perr.Suggest = p
+			break
+		}
+	}
+	return nil, perr
+}
+
+// selfHost is the address the host's own client dials.
+func (s *Session) selfHost() string {
+	switch s.cfg.HostBind {
+	case "", "0.0.0.0", "::":
+		return "127.0.0.1"
+	}
+	return s.cfg.HostBind
+}
+
+// inviteHost is the address an invite to a hosted room names: this
+// machine's first LAN address, unless the room listens on one address only.
+func (s *Session) inviteHost() string {
+	switch s.cfg.HostBind {
+	case "", "0.0.0.0", "::":
+		if lan := LANAddresses(); len(lan) > 0 {
+			return lan[0]
+		}
+		return "127.0.0.1"
+	}
+	return s.cfg.HostBind
+}
+
+// Join joins the room at req.Address. An unknown host key fails with a
+// *secure.UnknownHostError carrying the fingerprint to show; after the user
+// compared it, TrustHost joins trusting exactly that key. A changed key
+// fails with an error wrapping secure.ErrHostKeyMismatch.
+func (s *Session) Join(req JoinRequest) (Room, error) {
+	return s.join(req, "")
+}
+
+// TrustHost joins like Join, accepting the host key whose fingerprint the
+// user compared (and remembering it). Should the host now present another
+// key, it is refused.
+func (s *Session) TrustHost(req JoinRequest, fingerprint string) (Room, error) {
+	if fingerprint == "" {
+		return Room{}, fmt.Errorf("%w: no fingerprint to trust", secure.ErrBadFingerprint)
+	}
+	return s.join(req, fingerprint)
+}
+
+func (s *Session) join(req JoinRequest, trusted string) (Room, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.canEnter(); err != nil {
+		return Room{}, err
+	}
+	kh, err := s.cfg.Profile.KnownHosts()
+	if err != nil {
+		return Room{}, err
+	}
+	cfg := client.Config{Name: req.Nickname, KnownHosts: kh}
+	if req.Password != "" {
+		cfg.Password = []byte(req.Password)
+	}
+	address := strings.TrimSpace(req.Address)
+	if strings.HasPrefix(strings.ToLower(address), "wetalk:") {
+		cfg.Addr, cfg.Pin, err = secure.ParseInvite(address)
+		if err != nil {
+			return Room{}, err
+		}
+	} else {
+		cfg.Addr, err = withPort(address)
+		if err != nil {
+			return Room{}, err
+		}
+	}
+	if trusted != "" {
+		if cfg.Pin != "" {
+			if want, _ := secure.NormalizeFingerprint(cfg.Pin); want != trusted {
+				return Room{}, fmt.Errorf("%w: the invite names another key than the one compared", secure.ErrHostKeyMismatch)
+			}
+		}
+		cfg.Pin = trusted
+	}
+	cl, err := s.dial(cfg)
+	if err != nil {
+		return Room{}, err
+	}
+	s.pin = cfg.Pin
+	if s.pin == "" {
+		s.pin, _ = kh.Lookup(cfg.Addr)
+	}
+	s.inviteA = cfg.Addr
+	room := s.enter(cl, req.Nickname, cfg.Addr)
+	if err := s.remember(Recent{Address: cfg.Addr, Invite: secure.FormatInvite(cfg.Addr, s.pin), Room: room.Room, Nickname: req.Nickname}); err != nil {
+		s.cfg.Log.Warn("cannot remember recent room", "err", err)
+	}
+	return room, nil
+}
+
+// withPort checks a HOST[:PORT] address and adds the default port.
+func withPort(address string) (string, error) {
+	if address == "" {
+		return "", errors.New("no address given")
+	}
+	if _, _, err := net.SplitHostPort(address); err == nil {
+		return address, nil
+	}
+	host := strings.TrimSuffix(strings.TrimPrefix(address, "["), "]")
+	if strings.ContainsAny(host, " /#?") {
+		return "", fmt.Errorf("%q is neither HOST:PORT nor an invite link", address)
+	}
+	return net.JoinHostPort(host, strconv.Itoa(DefaultPort)), nil
+}
+
+// canEnter says whether a room may be entered now. Called with mu held.
+func (s *Session) canEnter() error {
+	if s.closed {
+		return ErrClosed
+	}
+	if s.cl != nil {
+		return ErrInRoom
+	}
+	return nil
+}
+
+// dial joins with the profile's client identity. Called with mu held.
+func (s *Session) dial(cfg client.Config) (*client.Client, error) {
+	id, err := s.cfg.Profile.ClientID()
+	if err != nil {
+		return nil, err
+	}
+	cfg.ClientID, cfg.Log, cfg.Timeout = id, s.cfg.Log, s.cfg.DialTimeout
+	return client.Dial(s.ctx, cfg)
+}
+
+// enter makes cl the current room and starts its pump. Called with mu held.
+func (s *Session) enter(cl *client.Client, asked, addr string) Room {
+	s.gen++
+	w := cl.Welcome()
+	s.cl = cl
+	s.pumped = make(chan struct{})
+	go s.pump(cl, s.gen, s.pumped)
+	return Room{
+		Gen: s.gen, Room: w.Room, Me: w.Name, Asked: asked, Leader: w.Leader,
+		Members: w.Members, Addr: addr,
+	}
+}
+
+// pump forwards cl's events to the Emitter in batches until the connection
+// ends, then emits EventRoomClosed and forgets the room. A batch is flushed
+// FlushAfter after its first event, or at once when it reaches MaxBatch; the
+// timer runs only while events are waiting.
+func (s *Session) pump(cl *client.Client, gen int, done chan struct{}) {
+	defer close(done)
+	var (
+		pending []client.Event
+		timer   *time.Timer
+		fire    <-chan time.Time
+		kicked  client.Event
+	)
+	flush := func() {
+		if timer != nil {
+			timer.Stop()
+		}
+		fire = nil
+		if len(pending) > 0 {
+			s.cfg.Emitter.Emit(EventRoomEvents, Batch{Gen: gen, Events: pending})
+			pending = nil
+		}
+	}
+	events := cl.Events()
+	for events != nil {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				break
+			}
+			if ev.Type == client.EventKicked {
+				kicked = ev
+			}
+			pending = append(pending, ev)
+			if len(pending) >= s.cfg.MaxBatch {
+				flush()
+			} else if fire == nil {
+				if timer == nil {
+					timer = time.NewTimer(s.cfg.FlushAfter)
+				} else {
+					timer.Reset(s.cfg.FlushAfter)
+				}
+				fire = timer.C
+			}
+		case <-fire:
+			fire = nil
+			flush()
+		}
+	}
+	flush()
+	closed := Closed{Gen: gen, Code: "left"}
+	if err := cl.Err(); err != nil {
+		closed.Code, closed.Reason = "lost", err.Error()
+		var f = Describe(err)
+		switch f.Code {
+		case "kicked":
+			closed.Code, closed.By, closed.Reason = "kicked", kicked.By, kicked.Reason
+		case "closed":
+			closed.Code = "closed"
+		}
+	}
+	s.forget(cl)
+	s.cfg.Emitter.Emit(EventRoomClosed, closed)
+}
+
+// forget drops cl as the current room, if it still is; a room this app
+// hosted is closed with it.
+func (s *Session) forget(cl *client.Client) {
+	s.mu.Lock()
+	if s.cl != cl {
+		s.mu.Unlock()
+		return
+	}
+	srv, served := s.srv, s.served
+	s.cl, s.srv, s.served = nil, nil, nil
+	s.mu.Unlock()
+	cl.Close()
+	if srv != nil {
+		srv.Close(HostClosedReason)
+		<-served
+	}
+}
+
+// Leave leaves the room at once. When hosting, it closes the room for
+// everyone (they are told the host closed it). The pump's EventRoomClosed
+// (code "left") has been emitted when Leave returns.
+func (s *Session) Leave() error {
+	s.mu.Lock()
+	cl, srv, served, pumped := s.cl, s.srv, s.served, s.pumped
+	s.cl, s.srv, s.served = nil, nil, nil
+	s.mu.Unlock()
+	if cl == nil {
+		return nil
+	}
+	if srv != nil {
+		cl.Close()
+		srv.Close(HostClosedReason)
+		<-served
+	} else {
+		cl.Leave()
+	}
+	<-pumped
+	return nil
+}
+
+// Close leaves the room (closing it if hosted) and refuses new ones.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	err := s.Leave()
+	s.cancel()
+	return err
+}
+
+// current returns the room's client and a fresh command ref.
+func (s *Session) current() (*client.Client, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cl == nil {
+		return nil, "", ErrNotInRoom
+	}
+	s.refs++
+	return s.cl, "r" + strconv.Itoa(s.refs), nil
+}
+
+// Send posts text to the room. It returns the command's ref: the ack and
+// any error event for it carry the same ref.
+func (s *Session) Send(text string) (string, error) {
+	cl, ref, err := s.current()
+	if err != nil {
+		return "", err
+	}
+	return ref, cl.Send(ref, text)
+}
+
+// DM sends text privately to the member called to.
+func (s *Session) DM(to, text string) (string, error) {
+	cl, ref, err := s.current()
+	if err != nil {
+		return "", err
+	}
+	return ref, cl.DM(ref, to, text)
+}
+
+// Recall withdraws a message: mine, or anyone's for the leader.
+func (s *Session) Recall(id string) (string, error) {
+	cl, ref, err := s.current()
+	if err != nil {
+		return "", err
+	}
+	return ref, cl.Recall(ref, id)
+}
+
+// Kick removes a member (leader only); ban also bars them from rejoining.
+func (s *Session) Kick(name, reason string, ban bool) (string, error) {
+	cl, ref, err := s.current()
+	if err != nil {
+		return "", err
+	}
+	return ref, cl.Kick(ref, name, reason, ban)
+}
+
+// Unban lifts a ban (leader only).
+func (s *Session) Unban(name string) (string, error) {
+	cl, ref, err := s.current()
+	if err != nil {
+		return "", err
+	}
+	return ref, cl.Unban(ref, name)
+}
+
+// Handover makes name the leader (leader only).
+func (s *Session) Handover(name string) (string, error) {
+	cl, ref, err := s.current()
+	if err != nil {
+		return "", err
+	}
+	return ref, cl.Handover(ref, name)
+}
+
+// Invite is what the invite dialog shows.
+type Invite struct {
+	Link        string   `json:"link"`
+	Fingerprint string   `json:"fingerprint"`
+	Hosting     bool     `json:"hosting"`
+	Addresses   []string `json:"addresses"` // HOST:PORT on this machine's LAN (hosting only)
+}
+
+// Invite returns the current room's invite link and fingerprint, and, when
+// hosting, this machine's LAN addresses.
+func (s *Session) Invite() (Invite, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cl == nil {
+		return Invite{}, ErrNotInRoom
+	}
+	inv := Invite{Link: secure.FormatInvite(s.inviteA, s.pin), Fingerprint: s.pin, Hosting: s.srv != nil, Addresses: []string{}}
+	if s.srv != nil {
+		_, port, _ := net.SplitHostPort(s.inviteA)
+		for _, a := range LANAddresses() {
+			inv.Addresses = append(inv.Addresses, net.JoinHostPort(a, port))
+		}
+	}
+	return inv, nil
+}
+
+// LANAddresses lists this machine's addresses that others on the local
+// network may reach: up, not loopback, not link-local; IPv4 first.
+func LANAddresses() []string {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return nil
+	}
+	var v4, v6 []string
+	for _, iface := range ifaces {
+		if iface.Flags&net.FlagUp == 0 || iface.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, err := iface.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			ipn, ok := a.(*net.IPNet)
+			if !ok || ipn.IP.IsLoopback() || ipn.IP.IsLinkLocalUnicast() || ipn.IP.IsMulticast() {
+				continue
+			}
+			if ip4 := ipn.IP.To4(); ip4 != nil {
+				v4 = append(v4, ip4.String())
+			} else {
+				v6 = append(v6, ipn.IP.String())
+			}
+		}
+	}
+	return append(v4, v6...)
+}

@@ -1,0 +1,298 @@
+package session
+
+import (
+	"errors"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"wetalk/backend/client"
+	"wetalk/backend/profile"
+	"wetalk/backend/secure"
+	"wetalk/backend/wire"
+)
+
+// recorder is an Emitter that keeps what it was given and lets a test wait
+// for a condition on it.
+type recorder struct {
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on each Emit
+	emits   int
+	events  []client.Event
+	closed  []Closed
+}
+
+func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
+
+func (r *recorder) Emit(name string, payload any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch name {
+	case EventRoomEvents:
+		r.emits++
+		r.events = append(r.events, payload.(Batch).Events...)
+	case EventRoomClosed:
+		r.closed = append(r.closed, payload.(Closed))
+	}
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+// wait waits until cond holds (checked under the lock after each Emit).
+func (r *recorder) wait(t *testing.T, what string, cond func(r *recorder) bool) {
+	t.Helper()
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		ok, ch := cond(r), r.changed
+		r.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func (r *recorder) has(typ, text string) bool {
+	for _, ev := range r.events {
+		if ev.Type == typ && (text == "" || ev.Text == text || ev.Name == text) {
+			return true
+		}
+	}
+	return false
+}
+
+func newSession(t *testing.T) (*Session, *recorder) {
+	t.Helper()
+	prof, err := profile.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	s := New(Config{Profile: prof, Emitter: rec, HostBind: "127.0.0.1"})
+	t.Cleanup(func() { s.Close() })
+	return s, rec
+}
+
+func host(t *testing.T, s *Session, password string) Room {
+	t.Helper()
+	room, err := s.Host(HostRequest{Nickname: "Ann", RoomName: "Tea", Password: password})
+	if err != nil {
+		t.Fatalf("Host: %v", err)
+	}
+	if !room.Hosting || room.Me != "Ann" || room.Leader != "Ann" || room.Room != "Tea" {
+		t.Fatalf("Host returned %+v", room)
+	}
+	return room
+}
+
+func TestHostJoinChatLeave(t *testing.T) {
+	a, recA := newSession(t)
+	host(t, a, "")
+	inv, err := a.Invite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Link == "" || inv.Fingerprint == "" || !inv.Hosting {
+		t.Fatalf("Invite = %+v", inv)
+	}
+	if _, err := a.Send("早上好 hello"); err != nil {
+		t.Fatal(err)
+	}
+
+	b, recB := newSession(t)
+	room, err := b.Join(JoinRequest{Nickname: "Ann", Address: inv.Link})
+	if err != nil {
+		t.Fatalf("Join: %v", err)
+	}
+	if room.Me != "Ann#2" || room.Asked != "Ann" || room.Hosting {
+		t.Fatalf("Join returned %+v", room)
+	}
+	recB.wait(t, "history", func(r *recorder) bool {
+		for _, ev := range r.events {
+			if ev.Type == client.EventMessage && ev.History && ev.Text == "早上好 hello" {
+				return true
+			}
+		}
+		return false
+	})
+	if _, err := b.Send("hi"); err != nil {
+		t.Fatal(err)
+	}
+	recA.wait(t, "B's message", func(r *recorder) bool { return r.has(client.EventMessage, "hi") })
+
+	if _, err := b.Join(JoinRequest{Nickname: "x", Address: inv.Link}); !errors.Is(err, ErrInRoom) {
+		t.Fatalf("second Join: %v, want ErrInRoom", err)
+	}
+	recent, err := b.RecentRooms()
+	if err != nil || len(recent) != 1 || recent[0].Invite != inv.Link || recent[0].Room != "Tea" {
+		t.Fatalf("RecentRooms = %+v, %v", recent, err)
+	}
+
+	if err := b.Leave(); err != nil {
+		t.Fatal(err)
+	}
+	recA.wait(t, "B left", func(r *recorder) bool { return r.has(client.EventLeft, "Ann#2") })
+	recB.wait(t, "B closed", func(r *recorder) bool { return len(r.closed) == 1 && r.closed[0].Code == "left" })
+	if _, err := b.Send("gone"); !errors.Is(err, ErrNotInRoom) {
+		t.Fatalf("Send after Leave: %v", err)
+	}
+}
+
+func TestHostClosesRoom(t *testing.T) {
+	a, _ := newSession(t)
+	host(t, a, "pw")
+	inv, _ := a.Invite()
+	b, recB := newSession(t)
+	if _, err := b.Join(JoinRequest{Nickname: "Bo", Address: inv.Link, Password: "pw"}); err != nil {
+		t.Fatal(err)
+	}
+	if !a.Hosting() {
+		t.Fatal("Hosting() = false")
+	}
+	a.Leave()
+	if a.Hosting() {
+		t.Fatal("Hosting() after Leave")
+	}
+	recB.wait(t, "room closed", func(r *recorder) bool { return len(r.closed) == 1 })
+	if c := recB.closed[0]; c.Code != "closed" || c.Reason != HostClosedReason {
+		t.Fatalf("closed = %+v", c)
+	}
+	// B can join another room afterwards.
+	host(t, a, "")
+	inv, _ = a.Invite()
+	if _, err := b.Join(JoinRequest{Nickname: "Bo", Address: inv.Link}); err != nil {
+		t.Fatalf("rejoin: %v", err)
+	}
+}
+
+func TestJoinRefusals(t *testing.T) {
+	a, _ := newSession(t)
+	host(t, a, "secret")
+	inv, _ := a.Invite()
+	addr, fp, _ := secure.ParseInvite(inv.Link)
+	b, _ := newSession(t)
+
+	// An address without the fingerprint: the key must be compared first.
+	_, err := b.Join(JoinRequest{Nickname: "Bo", Address: addr, Password: "secret"})
+	f := Describe(err)
+	if f.Code != "unknown_host" || f.Fingerprint != fp || f.Addr != addr {
+		t.Fatalf("unknown host: %v (%+v)", err, f)
+	}
+	if _, err := b.TrustHost(JoinRequest{Nickname: "Bo", Address: addr, Password: "secret"}, f.Fingerprint); err != nil {
+		t.Fatalf("TrustHost: %v", err)
+	}
+	b.Leave()
+
+	_, err = b.Join(JoinRequest{Nickname: "Bo", Address: inv.Link, Password: "wrong"})
+	if f := Describe(err); !errors.Is(err, wire.ErrBadPassword) || f.Code != "bad_password" {
+		t.Fatalf("wrong password: %v (%+v)", err, f)
+	}
+
+	// Remembered now: a plain Join works.
+	if _, err := b.Join(JoinRequest{Nickname: "Bo", Address: addr, Password: "secret"}); err != nil {
+		t.Fatalf("Join after trust: %v", err)
+	}
+	b.Leave()
+
+	// Another host (another key) on the same address is refused.
+	a.Leave()
+	_, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	other, _ := newSession(t)
+	if _, err := other.Host(HostRequest{Nickname: "Eve", Port: p}); err != nil {
+		t.Fatalf("second host on %d: %v", p, err)
+	}
+	_, err = b.Join(JoinRequest{Nickname: "Bo", Address: addr})
+	if f := Describe(err); !errors.Is(err, secure.ErrHostKeyMismatch) || f.Code != "host_key_mismatch" {
+		t.Fatalf("changed key: %v (%+v)", err, f)
+	}
+	other.Leave()
+
+	// Nobody listens there any more.
+	_, err = b.Join(JoinRequest{Nickname: "Bo", Address: addr})
+	if f := Describe(err); f.Code != "unreachable" {
+		t.Fatalf("unreachable: %v (%+v)", err, f)
+	}
+	_, err = b.Join(JoinRequest{Nickname: "Bo", Address: "wetalk://nonsense"})
+	if f := Describe(err); f.Code != "bad_invite" {
+		t.Fatalf("bad invite: %v (%+v)", err, f)
+	}
+}
+
+func TestPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	a, _ := newSession(t)
+	_, err = a.Host(HostRequest{Nickname: "Ann", Port: port})
+	var perr *PortInUseError
+	if !errors.As(err, &perr) || perr.Port != port {
+		t.Fatalf("Host on a taken port: %v", err)
+	}
+	f := Describe(err)
+	if f.Code != "port_in_use" || f.Suggest == 0 || f.Suggest == port {
+		t.Fatalf("Describe = %+v", f)
+	}
+	if _, err := a.Host(HostRequest{Nickname: "Ann", Port: f.Suggest}); err != nil {
+		t.Fatalf("Host on the suggested port %d: %v", f.Suggest, err)
+	}
+}
+
+func TestEventsAreBatched(t *testing.T) {
+	a, _ := newSession(t)
+	// A long flush delay: a burst must be cut into batches of MaxBatch.
+	a.cfg.FlushAfter = time.Hour
+	a.cfg.MaxBatch = 20
+	host(t, a, "")
+	inv, _ := a.Invite()
+
+	prof, _ := profile.Open(t.TempDir())
+	kh, _ := prof.KnownHosts()
+	_, fp, _ := secure.ParseInvite(inv.Link)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(portOf(t, inv.Link)))
+	sender, err := client.Dial(t.Context(), client.Config{Addr: addr, Pin: fp, KnownHosts: kh, Name: "Bot"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sender.Close()
+	go func() {
+		for range sender.Events() {
+		}
+	}()
+	// The host's session has welcome + joined(Bot) pending; 58 messages
+	// (within the host's rate-limit burst) make 60 events: exactly three
+	// full batches, and nothing waits for the hour-long timer.
+	for i := range 58 {
+		if err := sender.Send("", "m"+strconv.Itoa(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := a.cfg.Emitter.(*recorder)
+	rec.wait(t, "60 events", func(r *recorder) bool { return len(r.events) >= 60 })
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.emits != 3 {
+		t.Fatalf("%d events came in %d emits, want 3", len(rec.events), rec.emits)
+	}
+}
+
+func portOf(t *testing.T, link string) int {
+	addr, _, err := secure.ParseInvite(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	return p
+}
