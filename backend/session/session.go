@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/uuid"
+
 	"wetalk/backend/client"
 	"wetalk/backend/profile"
 	"wetalk/backend/secure"
@@ -58,6 +60,10 @@ type Config struct {
 	MaxBatch int
 	// DialTimeout bounds joining; 0 means the client's default (10s).
 	DialTimeout time.Duration
+	// ClientID, if set, is the identity this session joins rooms with
+	// instead of the profile's (each browser tab of `wetalk web` is a person
+	// of its own).
+	ClientID uuid.UUID
 }
 
 // HostRequest is what the start screen's Host form asks for.
@@ -337,9 +343,12 @@ func (s *Session) canEnter() error {
 
 // dial joins with the profile's client identity. Called with mu held.
 func (s *Session) dial(cfg client.Config) (*client.Client, error) {
-	id, err := s.cfg.Profile.ClientID()
-	if err != nil {
-		return nil, err
+	id := s.cfg.ClientID
+	if id == uuid.Nil {
+		var err error
+		if id, err = s.cfg.Profile.ClientID(); err != nil {
+			return nil, err
+		}
 	}
 	cfg.ClientID, cfg.Log, cfg.Timeout = id, s.cfg.Log, s.cfg.DialTimeout
 	return client.Dial(s.ctx, cfg)

@@ -1,0 +1,15 @@
+// Package web is the browser bridge of `wetalk web`: it serves the built
+// frontend to a browser on this machine and stands in for the Wails
+// bindings and events over one WebSocket per tab. Each WebSocket connection
+// drives its own session.Session, so each tab is an app instance of its own.
+//
+// Requests are JSON {"id":N,"method":"Join","args":[...]}; answers are
+// {"id":N,"result":...} or {"id":N,"error":{"code":..,"message":..}}; the
+// session's events are pushed as {"event":"room:events","data":...}.
+//
+// Every request, page, asset or WebSocket, must carry the token (as the
+// query parameter token, or the cookie set when the page was loaded with
+// it), and the Host header must name a loopback address. Binding to a
+// loopback address is the caller's job (backend/cli refuses anything else).
+// The package knows nothing of Wails.
+package web

@@ -1,0 +1,188 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"wetalk/backend/profile"
+	"wetalk/backend/session"
+)
+
+const token = "s3cret"
+
+func newBridge(t *testing.T) *httptest.Server {
+	t.Helper()
+	prof, err := profile.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bridge := New(Config{
+		Assets:  fstest.MapFS{"index.html": {Data: []byte("<p>WeTalk</p>")}},
+		Token:   token,
+		Version: "test",
+		NewSession: func(e session.Emitter) *session.Session {
+			return session.New(session.Config{Profile: prof, Emitter: e, HostBind: "127.0.0.1"})
+		},
+	})
+	ts := httptest.NewServer(bridge)
+	t.Cleanup(func() { ts.Close(); bridge.Close() })
+	return ts
+}
+
+func TestTokenAndHost(t *testing.T) {
+	ts := newBridge(t)
+	get := func(path string, mod func(*http.Request)) *http.Response {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		if mod != nil {
+			mod(req)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if r := get("/", nil); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("no token: %d", r.StatusCode)
+	}
+	if r := get("/?token=wrong", nil); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong token: %d", r.StatusCode)
+	}
+	if r := get("/bridge", nil); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("bridge without token: %d", r.StatusCode)
+	}
+	r := get("/?token="+token, nil)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("with token: %d", r.StatusCode)
+	}
+	var cookie *http.Cookie
+	for _, c := range r.Cookies() {
+		if c.Name == cookieName {
+			cookie = c
+		}
+	}
+	if cookie == nil || !cookie.HttpOnly {
+		t.Fatalf("no HttpOnly token cookie: %v", r.Cookies())
+	}
+	if r := get("/index.html", func(q *http.Request) { q.AddCookie(cookie) }); r.StatusCode != http.StatusOK {
+		t.Fatalf("asset with cookie: %d", r.StatusCode)
+	}
+	if r := get("/?token="+token, func(q *http.Request) { q.Host = "evil.example:80" }); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("foreign Host header: %d", r.StatusCode)
+	}
+}
+
+// tabConn is a test's view of one browser tab.
+type tabConn struct {
+	t    *testing.T
+	c    *websocket.Conn
+	next uint64
+}
+
+func openTab(t *testing.T, ts *httptest.Server) *tabConn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	url := strings.Replace(ts.URL, "http", "ws", 1) + "/bridge?token=" + token
+	c, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return &tabConn{t: t, c: c}
+}
+
+type frame struct {
+	ID     uint64           `json:"id"`
+	Result json.RawMessage  `json:"result"`
+	Error  *session.Failure `json:"error"`
+	Event  string           `json:"event"`
+	Data   json.RawMessage  `json:"data"`
+}
+
+func (tc *tabConn) read() frame {
+	tc.t.Helper()
+	ctx, cancel := context.WithTimeout(tc.t.Context(), 10*time.Second)
+	defer cancel()
+	_, b, err := tc.c.Read(ctx)
+	if err != nil {
+		tc.t.Fatal(err)
+	}
+	var f frame
+	if err := json.Unmarshal(b, &f); err != nil {
+		tc.t.Fatal(err)
+	}
+	return f
+}
+
+// call sends a request and returns its reply, skipping events.
+func (tc *tabConn) call(method string, args ...any) frame {
+	tc.t.Helper()
+	tc.next++
+	b, _ := json.Marshal(map[string]any{"id": tc.next, "method": method, "args": args})
+	if err := tc.c.Write(tc.t.Context(), websocket.MessageText, b); err != nil {
+		tc.t.Fatal(err)
+	}
+	for {
+		if f := tc.read(); f.Event == "" {
+			if f.ID != tc.next {
+				tc.t.Fatalf("reply %d to request %d", f.ID, tc.next)
+			}
+			return f
+		}
+	}
+}
+
+// waitText reads events until a message with text arrives.
+func (tc *tabConn) waitText(text string) {
+	tc.t.Helper()
+	for {
+		f := tc.read()
+		if f.Event != session.EventRoomEvents {
+			continue
+		}
+		var b session.Batch
+		json.Unmarshal(f.Data, &b)
+		for _, ev := range b.Events {
+			if ev.Type == "message" && ev.Text == text {
+				return
+			}
+		}
+	}
+}
+
+func TestTabsAreSessions(t *testing.T) {
+	ts := newBridge(t)
+	a, b := openTab(t, ts), openTab(t, ts)
+	if f := a.call("Version"); string(f.Result) != `"test"` {
+		t.Fatalf("Version: %s", f.Result)
+	}
+	if f := a.call("Send", "x"); f.Error == nil || f.Error.Code != "not_in_room" {
+		t.Fatalf("Send outside a room: %+v", f.Error)
+	}
+	if f := a.call("Nope"); f.Error == nil {
+		t.Fatal("unknown method answered")
+	}
+	if f := a.call("Host", session.HostRequest{Nickname: "Ann", RoomName: "Tea"}); f.Error != nil {
+		t.Fatalf("Host: %+v", f.Error)
+	}
+	var inv session.Invite
+	f := a.call("Invite")
+	json.Unmarshal(f.Result, &inv)
+	f = b.call("Join", session.JoinRequest{Nickname: "Bo", Address: inv.Link})
+	var room session.Room
+	if json.Unmarshal(f.Result, &room); f.Error != nil || room.Me != "Bo" {
+		t.Fatalf("Join: %s %+v", f.Result, f.Error)
+	}
+	b.call("Send", "你好 from Bo")
+	a.waitText("你好 from Bo")
+}
