@@ -2,11 +2,170 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
+	"maps"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"time"
+
+	"wetalk/backend/bench"
+	"wetalk/backend/secure"
 )
 
-// runBench measures a room (issue: performance).
+// benchScenarios are the runs of the performance issue, by name; flags
+// given explicitly override them. docs/performance.md lists them.
+var benchScenarios = map[string]map[string]string{
+	"short":      {"clients": "20", "senders": "5", "messages": "100", "window": "10"},
+	"saturation": {"clients": "200", "senders": "5", "messages": "4000", "window": "100"},
+	"latency":    {"clients": "200", "senders": "5", "messages": "2000", "rate": "200"},
+	"idle":       {"clients": "1000", "idle": "10s"},
+	"connect":    {"clients": "2000", "idle": "1s"},
+}
+
+// runBench measures a room: see shared/spec/cli.md and docs/performance.md.
 func runBench(ctx context.Context, args []string, env Env) int {
-	fmt.Fprintln(env.Stderr, "wetalk bench: not implemented yet")
-	return ExitFail
+	fs := newFlags("bench", env)
+	addr := fs.String("addr", "", "the room's HOST:PORT")
+	pin := fs.String("pin", "", "the host key's fingerprint")
+	invite := fs.String("invite", "", "an invite link (address and fingerprint)")
+	spawn := fs.Bool("spawn", false, "host a room in this process on loopback (rate limit off) and measure it too")
+	passwordFile := fs.String("password-file", "", "file holding the room password")
+	clients := fs.Int("clients", 0, "members to connect")
+	senders := fs.Int("senders", 0, "how many of them send")
+	messages := fs.Int("messages", 0, "messages each sender sends")
+	window := fs.Int("window", 0, "closed loop: most messages of one sender not yet delivered to every member")
+	rate := fs.Float64("rate", 0, "open loop: messages per second per sender")
+	idle := fs.Duration("idle", 0, "no messages: hold the members idle this long and measure the host")
+	size := fs.Int("size", 100, "bytes per message")
+	timeout := fs.Duration("timeout", 60*time.Second, "bound on each run")
+	hostPID := fs.Int("host-pid", 0, "the host's process id, to measure its CPU and memory (Linux)")
+	scenario := fs.String("scenario", "", "preset: "+strings.Join(slices.Sorted(maps.Keys(benchScenarios)), ", "))
+	runs := fs.Int("runs", 1, "repeat the run this many times (one JSON line each)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole command to this file")
+	verbose := fs.Bool("v", false, "log more")
+	if ok, status := parse(fs, args); !ok {
+		return status
+	}
+	if *scenario != "" {
+		preset, ok := benchScenarios[*scenario]
+		if !ok {
+			fmt.Fprintf(env.Stderr, "wetalk bench: unknown scenario %q\n", *scenario)
+			return ExitUsage
+		}
+		if err := applyPreset(fs, preset); err != nil {
+			fmt.Fprintln(env.Stderr, "wetalk bench:", err)
+			return ExitUsage
+		}
+	}
+	log := logger(env, *verbose)
+
+	cfg := bench.Config{
+		Addr: *addr, Pin: *pin, Clients: *clients, Senders: *senders, Messages: *messages,
+		Window: *window, Rate: *rate, Idle: *idle, Size: *size, Timeout: *timeout,
+		HostPID: *hostPID, SelfHost: *spawn, Log: log,
+	}
+	modes := 0
+	for _, m := range []struct {
+		on   bool
+		name string
+	}{{*window > 0, bench.ModeWindow}, {*rate > 0, bench.ModeRate}, {*idle > 0, bench.ModeIdle}} {
+		if m.on {
+			modes++
+			cfg.Mode = m.name
+		}
+	}
+	if modes != 1 {
+		fmt.Fprintln(env.Stderr, "wetalk bench: give exactly one of --window, --rate and --idle")
+		return ExitUsage
+	}
+	if *invite != "" {
+		a, fp, err := secure.ParseInvite(*invite)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "wetalk bench: --invite:", err)
+			return ExitUsage
+		}
+		cfg.Addr, cfg.Pin = a, fp
+	}
+	if *spawn == (cfg.Addr != "") {
+		fmt.Fprintln(env.Stderr, "wetalk bench: give either --spawn or the room (--addr and --pin, or --invite)")
+		return ExitUsage
+	}
+	if *passwordFile != "" {
+		var err error
+		if cfg.Password, err = secure.ReadPasswordFile(*passwordFile); err != nil {
+			fmt.Fprintln(env.Stderr, "wetalk bench: --password-file:", err)
+			return ExitUsage
+		}
+	}
+	// Each member is a socket here, and with --spawn one more on the host.
+	need := uint64(cfg.Clients) + 64
+	if *spawn {
+		need += uint64(cfg.Clients)
+	}
+	if got, err := bench.RaiseOpenFiles(need); err != nil || got < need {
+		fmt.Fprintf(env.Stderr, "wetalk bench: warning: open-file limit %d, %d needed (%v); raise it with ulimit -n\n", got, need, err)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "wetalk bench:", err)
+			return ExitFail
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(env.Stderr, "wetalk bench:", err)
+			return ExitFail
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	status := ExitOK
+	for range max(*runs, 1) {
+		res, err := benchOnce(ctx, cfg, *spawn, env)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "wetalk bench:", err)
+			return ExitFail
+		}
+		line, _ := json.Marshal(res)
+		fmt.Fprintf(env.Stdout, "%s\n", line)
+		if !res.OK() {
+			status = ExitFail
+		}
+	}
+	return status
+}
+
+// benchOnce makes one run, against a fresh room of its own with spawn.
+func benchOnce(ctx context.Context, cfg bench.Config, spawn bool, env Env) (*bench.Result, error) {
+	if spawn {
+		host, err := bench.Spawn(cfg.Log)
+		if err != nil {
+			return nil, err
+		}
+		defer host.Close()
+		cfg.Addr, cfg.Pin = host.Addr, host.Fingerprint
+	}
+	return bench.Run(ctx, cfg)
+}
+
+// applyPreset sets the flags of a scenario that were not given explicitly.
+func applyPreset(fs *flag.FlagSet, preset map[string]string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	// A mode given explicitly replaces the preset's.
+	modeGiven := given["window"] || given["rate"] || given["idle"]
+	for name, value := range preset {
+		isMode := name == "window" || name == "rate" || name == "idle"
+		if given[name] || (isMode && modeGiven) {
+			continue
+		}
+		if err := fs.Set(name, value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
