@@ -4,23 +4,36 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"net/url"
 	"sync"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"wetalk/backend/profile"
+	"wetalk/backend/session"
 )
 
 // version is the app version shown in the window; release builds may set it
 // with -ldflags "-X main.version=...".
 var version = "0.1.0-dev"
 
+// windowTitle is the title outside a room.
+const windowTitle = "WeTalk"
+
 // App is the Wails glue bound to the frontend: its exported methods are
-// callable from frontend/src/lib/backend.ts. It holds no room state itself.
+// callable from frontend/src/lib/backend.ts. It holds no room state itself:
+// that is the session's.
 type App struct {
 	// parent is the process context (ends on SIGINT/SIGTERM); owned by main.
 	parent context.Context
 	// ctx is the Wails runtime context, set once by startup before any
 	// bound method can be called.
 	ctx context.Context
+	// sess is this window's session, made by startup.
+	sess *session.Session
+	// prof is the user's profile folder.
+	prof *profile.Profile
 	// closed is closed by shutdown to end quitOnSignal.
 	closed chan struct{}
 	// loops waits for the goroutines started by startup.
@@ -28,13 +41,15 @@ type App struct {
 }
 
 // NewApp returns an App whose window closes when parent ends.
-func NewApp(parent context.Context) *App {
-	return &App{parent: parent, closed: make(chan struct{})}
+func NewApp(parent context.Context, prof *profile.Profile) *App {
+	return &App{parent: parent, prof: prof, closed: make(chan struct{})}
 }
 
-// startup stores the Wails runtime context and starts quitOnSignal.
+// startup stores the Wails runtime context, makes the session and starts
+// quitOnSignal.
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
+	a.sess = session.New(session.Config{Profile: a.prof, Emitter: windowEmitter{a}})
 	a.loops.Add(1)
 	go a.quitOnSignal()
 }
@@ -50,19 +65,155 @@ func (a *App) quitOnSignal() {
 	}
 }
 
-// shutdown runs after the window has closed; it ends and waits for the
-// goroutines started by startup.
+// shutdown runs after the window has closed: it leaves the room (closing it
+// if hosted) and waits for the goroutines started by startup.
 func (a *App) shutdown(context.Context) {
+	a.sess.Close()
 	close(a.closed)
 	a.loops.Wait()
 }
 
-// beforeClose is asked before the window closes; it never prevents closing.
-func (a *App) beforeClose(context.Context) (prevent bool) {
+// beforeClose asks before closing a window that hosts a room, because
+// closing it closes the room for everyone.
+func (a *App) beforeClose(ctx context.Context) (prevent bool) {
+	if !a.sess.Hosting() || a.parent.Err() != nil {
+		return false
+	}
+	const closeRoom, cancel = "Close the room", "Cancel"
+	answer, err := runtime.MessageDialog(ctx, runtime.MessageDialogOptions{
+		Type:          runtime.QuestionDialog,
+		Title:         "Close the room?",
+		Message:       "You are hosting this room. Closing WeTalk closes the room for everyone in it.",
+		Buttons:       []string{closeRoom, cancel},
+		DefaultButton: cancel,
+		CancelButton:  cancel,
+	})
+	if err == nil && answer != closeRoom && answer != "Yes" {
+		return true
+	}
+	a.sess.Close()
 	return false
+}
+
+// windowEmitter hands session events to the frontend. It is not App
+// itself, so that Emit is not bound as a method the frontend could call.
+type windowEmitter struct{ a *App }
+
+// Emit sends a session event to the frontend; the title follows the room.
+func (e windowEmitter) Emit(name string, payload any) {
+	if name == session.EventRoomClosed {
+		runtime.WindowSetTitle(e.a.ctx, windowTitle)
+	}
+	runtime.EventsEmit(e.a.ctx, name, payload)
+}
+
+// uiError carries a session.Failure to the frontend as JSON, which
+// backend.ts decodes.
+type uiError struct{ f session.Failure }
+
+func (e uiError) Error() string {
+	b, _ := json.Marshal(e.f)
+	return string(b)
+}
+
+// fail converts a session error for the frontend.
+func fail(err error) error {
+	if err == nil {
+		return nil
+	}
+	return uiError{session.Describe(err)}
+}
+
+// entered titles the window after the room just entered.
+func (a *App) entered(r session.Room, err error) (session.Room, error) {
+	if err != nil {
+		return r, fail(err)
+	}
+	runtime.WindowSetTitle(a.ctx, windowTitle+" — "+r.Room)
+	return r, nil
 }
 
 // Version returns the version of this build.
 func (a *App) Version() string {
 	return version
+}
+
+// Host starts a room in this app and joins it as its leader.
+func (a *App) Host(req session.HostRequest) (session.Room, error) {
+	return a.entered(a.sess.Host(req))
+}
+
+// Join joins another host's room.
+func (a *App) Join(req session.JoinRequest) (session.Room, error) {
+	return a.entered(a.sess.Join(req))
+}
+
+// TrustHost joins, trusting the host key the user compared.
+func (a *App) TrustHost(req session.JoinRequest, fingerprint string) (session.Room, error) {
+	return a.entered(a.sess.TrustHost(req, fingerprint))
+}
+
+// Leave leaves the room at once (closing it when hosting).
+func (a *App) Leave() (bool, error) {
+	err := a.sess.Leave()
+	runtime.WindowSetTitle(a.ctx, windowTitle)
+	return true, fail(err)
+}
+
+// Send posts a message; it returns the command's ref.
+func (a *App) Send(text string) (string, error) {
+	ref, err := a.sess.Send(text)
+	return ref, fail(err)
+}
+
+// DM sends a private message.
+func (a *App) DM(to, text string) (string, error) {
+	ref, err := a.sess.DM(to, text)
+	return ref, fail(err)
+}
+
+// Recall withdraws a message.
+func (a *App) Recall(id string) (string, error) {
+	ref, err := a.sess.Recall(id)
+	return ref, fail(err)
+}
+
+// Kick removes a member (leader only).
+func (a *App) Kick(name, reason string, ban bool) (string, error) {
+	ref, err := a.sess.Kick(name, reason, ban)
+	return ref, fail(err)
+}
+
+// Unban lifts a ban (leader only).
+func (a *App) Unban(name string) (string, error) {
+	ref, err := a.sess.Unban(name)
+	return ref, fail(err)
+}
+
+// Handover makes another member the leader (leader only).
+func (a *App) Handover(name string) (string, error) {
+	ref, err := a.sess.Handover(name)
+	return ref, fail(err)
+}
+
+// Invite returns the room's invite link, fingerprint and LAN addresses.
+func (a *App) Invite() (session.Invite, error) {
+	inv, err := a.sess.Invite()
+	return inv, fail(err)
+}
+
+// RecentRooms lists the rooms joined before, newest first.
+func (a *App) RecentRooms() ([]session.Recent, error) {
+	list, err := a.sess.RecentRooms()
+	return list, fail(err)
+}
+
+// OpenURL opens an http(s) link in the system browser, never in the app.
+func (a *App) OpenURL(link string) (bool, error) {
+	u, err := url.Parse(link)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false, nil
+	}
+	runtime.BrowserOpenURL(a.ctx, u.String())
+	return true, nil
 }

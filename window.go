@@ -12,6 +12,8 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
+
+	"wetalk/backend/profile"
 )
 
 // appIcon is the window icon (generated once; see README "Build").
@@ -22,8 +24,12 @@ var appIcon []byte
 // openWindow runs the desktop window on the built frontend dist and blocks
 // until the window closes. Cancelling ctx (SIGINT, SIGTERM) closes it.
 func openWindow(ctx context.Context, dist fs.FS) error {
-	app := NewApp(ctx)
-	err := wails.Run(&options.App{
+	prof, err := profile.Open("")
+	if err != nil {
+		return err
+	}
+	app := NewApp(ctx, prof)
+	err = wails.Run(&options.App{
 		Title:            "WeTalk",
 		Width:            1100,
 		Height:           720,

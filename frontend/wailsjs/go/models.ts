@@ -1,0 +1,122 @@
+export namespace session {
+	
+	export class HostRequest {
+	    nickname: string;
+	    roomName: string;
+	    password: string;
+	    port: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new HostRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.nickname = source["nickname"];
+	        this.roomName = source["roomName"];
+	        this.password = source["password"];
+	        this.port = source["port"];
+	    }
+	}
+	export class Invite {
+	    link: string;
+	    fingerprint: string;
+	    hosting: boolean;
+	    addresses: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Invite(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.link = source["link"];
+	        this.fingerprint = source["fingerprint"];
+	        this.hosting = source["hosting"];
+	        this.addresses = source["addresses"];
+	    }
+	}
+	export class JoinRequest {
+	    nickname: string;
+	    address: string;
+	    password: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new JoinRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.nickname = source["nickname"];
+	        this.address = source["address"];
+	        this.password = source["password"];
+	    }
+	}
+	export class Recent {
+	    address: string;
+	    invite: string;
+	    room: string;
+	    nickname: string;
+	    // Go type: time
+	    time: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Recent(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.address = source["address"];
+	        this.invite = source["invite"];
+	        this.room = source["room"];
+	        this.nickname = source["nickname"];
+	        this.time = this.convertValues(source["time"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Room {
+	    gen: number;
+	    room: string;
+	    me: string;
+	    asked: string;
+	    leader: string;
+	    members: string[];
+	    hosting: boolean;
+	    addr: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Room(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.gen = source["gen"];
+	        this.room = source["room"];
+	        this.me = source["me"];
+	        this.asked = source["asked"];
+	        this.leader = source["leader"];
+	        this.members = source["members"];
+	        this.hosting = source["hosting"];
+	        this.addr = source["addr"];
+	    }
+	}
+
+}
+
