@@ -74,6 +74,7 @@ func (p *peer) signal() {
 func (p *peer) writeLoop() error {
 	var out, spare []byte
 	var batch [][]byte
+	var deadline time.Time // of the connection's writes, as last set
 	for range p.wake {
 		p.mu.Lock()
 		batch, p.queue = p.queue, batch[:0]
@@ -82,18 +83,30 @@ func (p *peer) writeLoop() error {
 		p.mu.Unlock()
 
 		out = spare[:0]
-		for i, b := range batch {
-			out = append(out, b...)
-			batch[i] = nil
+		if len(batch) == 1 {
+			out = batch[0] // the frames are not modified: no need to copy
+		} else {
+			for _, b := range batch {
+				out = append(out, b...)
+			}
 		}
+		clear(batch)
 		if len(out) > 0 && (!closing || flush) {
-			p.conn.SetWriteDeadline(time.Now().Add(p.writeTimeout))
+			// Moving the deadline costs a timer update, so it is moved
+			// only when less than 7/8 of WriteTimeout is left: each write
+			// still gets at least that long.
+			if now := time.Now(); deadline.Sub(now) < p.writeTimeout-p.writeTimeout/8 {
+				deadline = now.Add(p.writeTimeout)
+				p.conn.SetWriteDeadline(deadline)
+			}
 			if _, err := p.conn.Write(out); err != nil {
 				p.abort()
 				return err
 			}
 		}
-		if cap(out) <= 64<<10 {
+		if len(batch) == 1 {
+			// out was the frame itself; spare stays as it was.
+		} else if cap(out) <= 64<<10 {
 			spare = out
 		} else {
 			spare = nil // an idle member keeps no large buffer
