@@ -52,6 +52,9 @@ type Config struct {
 	SelfHost bool
 	// Log receives progress lines; nil discards them.
 	Log *slog.Logger
+	// Measured, if set, is called at the end of the measured phase, while
+	// the members are still connected (to take a heap profile, say).
+	Measured func()
 }
 
 // Result is one run's measurement, in the JSON shape of the command-line
@@ -158,6 +161,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cpu1, hostCPU1 := r.cpu()
 	after := r.memory()
 	timedOut := ctx.Err() != nil
+	if cfg.Measured != nil {
+		cfg.Measured()
+	}
 
 	r.teardown()
 	r.measure(res)

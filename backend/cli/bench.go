@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -46,6 +47,7 @@ func runBench(ctx context.Context, args []string, env Env) int {
 	scenario := fs.String("scenario", "", "preset: "+strings.Join(slices.Sorted(maps.Keys(benchScenarios)), ", "))
 	runs := fs.Int("runs", 1, "repeat the run this many times (one JSON line each)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole command to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file at the end of each run's measured phase")
 	verbose := fs.Bool("v", false, "log more")
 	if ok, status := parse(fs, args); !ok {
 		return status
@@ -67,6 +69,17 @@ func runBench(ctx context.Context, args []string, env Env) int {
 		Addr: *addr, Pin: *pin, Clients: *clients, Senders: *senders, Messages: *messages,
 		Window: *window, Rate: *rate, Idle: *idle, Size: *size, Timeout: *timeout,
 		HostPID: *hostPID, SelfHost: *spawn, Log: log,
+	}
+	if *memProfile != "" {
+		cfg.Measured = func() {
+			f, err := os.Create(*memProfile)
+			if err == nil {
+				err = errors.Join(pprof.Lookup("heap").WriteTo(f, 0), f.Close())
+			}
+			if err != nil {
+				fmt.Fprintln(env.Stderr, "wetalk bench: --memprofile:", err)
+			}
+		}
 	}
 	modes := 0
 	for _, m := range []struct {
