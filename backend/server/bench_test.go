@@ -1,0 +1,59 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+
+	"wetalk/backend/client"
+	"wetalk/backend/secure"
+	"wetalk/backend/server"
+)
+
+// BenchmarkRoundTrip is one message over TLS on loopback: a member sends
+// it and waits for its own copy from the host (the ack comes first).
+func BenchmarkRoundTrip(b *testing.B) {
+	id, err := secure.LoadOrCreateIdentity(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Identity: id, NoRateLimit: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		srv.Close("benchmark over")
+		if err := <-served; !errors.Is(err, server.ErrServerClosed) {
+			b.Errorf("Serve: %v", err)
+		}
+	}()
+	c, err := client.Dial(context.Background(), client.Config{Addr: ln.Addr().String(), Pin: id.Fingerprint, Name: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	<-c.Events() // the welcome
+	text := strings.Repeat("x", 100)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Send("", text); err != nil {
+			b.Fatal(err)
+		}
+		for ev := range c.Events() {
+			if ev.Type == client.EventMessage {
+				break
+			}
+			if ev.Type == client.EventError {
+				b.Fatalf("error event: %s", ev.Message)
+			}
+		}
+	}
+}
