@@ -1,12 +1,28 @@
-// backend.ts is the one door from the UI to the Go side. Components import
-// from here, never from wailsjs/ directly, so the same UI can later run over
-// the loopback WebSocket bridge of `wetalk web`.
+// backend.ts is the one door from the UI to the Go side, and the one module
+// that knows whether it talks to the desktop window's Wails bindings or to
+// the loopback WebSocket bridge of `wetalk web`. Components import from
+// here, never from wailsjs/ directly.
 
-import { Version } from '../../wailsjs/go/main/App';
+import * as App from '../../wailsjs/go/main/App';
+import { BrowserOpenURL, ClipboardSetText, EventsOn } from '../../wailsjs/runtime/runtime';
+import type { Failure, HostRequest, Invite, JoinRequest, Recent, Room } from './types';
 
 declare global {
   interface Window {
     go?: unknown;
+  }
+}
+
+/** BackendError is a refusal from Go, with a code the UI can translate. */
+export class BackendError extends Error {
+  readonly failure: Failure;
+  constructor(f: Failure) {
+    super(f.message || f.code);
+    this.name = 'BackendError';
+    this.failure = f;
+  }
+  get code(): string {
+    return this.failure.code;
   }
 }
 
@@ -15,10 +31,158 @@ export function inWails(): boolean {
   return typeof window !== 'undefined' && window.go !== undefined;
 }
 
-/** version returns the app version reported by Go, or '' outside the window. */
-export async function version(): Promise<string> {
-  if (!inWails()) {
-    return '';
+/** toFailure turns whatever a call rejected with into a Failure. */
+export function toFailure(e: unknown): Failure {
+  if (e instanceof BackendError) return e.failure;
+  const text = typeof e === 'string' ? e : e instanceof Error ? e.message : String(e);
+  if (text.startsWith('{')) {
+    try {
+      const f = JSON.parse(text) as Failure;
+      if (typeof f.code === 'string') return f;
+    } catch {
+      // not one of ours
+    }
   }
-  return Version();
+  return { code: 'internal', message: text };
+}
+
+type Listener = (data: unknown) => void;
+
+/** Bridge speaks the `wetalk web` WebSocket protocol (see backend/web). */
+class Bridge {
+  private opened: Promise<WebSocket> | null = null;
+  private next = 0;
+  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private listeners = new Map<string, Set<Listener>>();
+
+  private connect(): Promise<WebSocket> {
+    if (this.opened) return this.opened;
+    const token = new URLSearchParams(window.location.search).get('token') ?? '';
+    const url = new URL('bridge', window.location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.search = '?token=' + encodeURIComponent(token);
+    this.opened = new Promise((resolve, reject) => {
+      const ws = new WebSocket(url.toString());
+      ws.onopen = () => resolve(ws);
+      ws.onerror = () => reject(new BackendError({ code: 'bridge_closed', message: 'cannot reach wetalk web' }));
+      ws.onmessage = (m) => this.receive(String(m.data));
+      ws.onclose = () => {
+        this.opened = null;
+        for (const p of this.pending.values()) {
+          p.reject(new BackendError({ code: 'bridge_closed', message: 'the connection to wetalk web closed' }));
+        }
+        this.pending.clear();
+        this.dispatch('bridge:closed', null);
+      };
+    });
+    return this.opened;
+  }
+
+  private receive(text: string) {
+    const msg = JSON.parse(text) as { id?: number; result?: unknown; error?: Failure; event?: string; data?: unknown };
+    if (msg.event) {
+      this.dispatch(msg.event, msg.data);
+      return;
+    }
+    const p = this.pending.get(msg.id ?? -1);
+    if (!p) return;
+    this.pending.delete(msg.id ?? -1);
+    if (msg.error) p.reject(new BackendError(msg.error));
+    else p.resolve(msg.result);
+  }
+
+  private dispatch(name: string, data: unknown) {
+    for (const l of this.listeners.get(name) ?? []) l(data);
+  }
+
+  async call<T>(method: string, ...args: unknown[]): Promise<T> {
+    const ws = await this.connect();
+    const id = ++this.next;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      ws.send(JSON.stringify({ id, method, args }));
+    });
+  }
+
+  on(name: string, l: Listener): () => void {
+    void this.connect().catch(() => {});
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(l);
+    return () => set.delete(l);
+  }
+}
+
+let bridge: Bridge | null = null;
+function theBridge(): Bridge {
+  return (bridge ??= new Bridge());
+}
+
+/** call runs a bound Go method, in the window or over the bridge. */
+async function call<T>(method: keyof typeof App, ...args: unknown[]): Promise<T> {
+  try {
+    if (inWails()) {
+      const fn = App[method] as (...a: unknown[]) => Promise<T>;
+      return await fn(...args);
+    }
+    return await theBridge().call<T>(method, ...args);
+  } catch (e) {
+    throw new BackendError(toFailure(e));
+  }
+}
+
+/** onEvent subscribes to a Go event (room:events, room:closed, ...). */
+export function onEvent(name: string, listener: (data: unknown) => void): () => void {
+  if (inWails()) return EventsOn(name, listener);
+  if (typeof WebSocket === 'undefined') return () => {};
+  return theBridge().on(name, listener);
+}
+
+/** version returns the app version reported by Go, or '' if unknown. */
+export async function version(): Promise<string> {
+  if (!inWails() && typeof WebSocket === 'undefined') return '';
+  return call<string>('Version');
+}
+
+export const host = (req: HostRequest) => call<Room>('Host', req);
+export const join = (req: JoinRequest) => call<Room>('Join', req);
+export const trustHost = (req: JoinRequest, fingerprint: string) => call<Room>('TrustHost', req, fingerprint);
+export const leave = () => call<boolean>('Leave');
+export const send = (text: string) => call<string>('Send', text);
+export const dm = (to: string, text: string) => call<string>('DM', to, text);
+export const recall = (id: string) => call<string>('Recall', id);
+export const kick = (name: string, reason: string, ban: boolean) => call<string>('Kick', name, reason, ban);
+export const unban = (name: string) => call<string>('Unban', name);
+export const handover = (name: string) => call<string>('Handover', name);
+export const invite = () => call<Invite>('Invite');
+export const recentRooms = () => call<Recent[] | null>('RecentRooms');
+
+/** openURL opens an http(s) link outside the app: the system browser in the
+ * window, a new unrelated tab in a browser. */
+export function openURL(href: string): void {
+  let u: URL;
+  try {
+    u = new URL(href);
+  } catch {
+    return;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return;
+  if (inWails()) BrowserOpenURL(u.toString());
+  else window.open(u.toString(), '_blank', 'noopener,noreferrer');
+}
+
+/** copyText puts text on the clipboard; false if it could not. */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    if (inWails()) return await ClipboardSetText(text);
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** setTitle sets the window (or tab) title. Go sets the desktop window's. */
+export function setTitle(title: string): void {
+  document.title = title;
 }

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { RoomState } from './room.svelte';
+import type { MessageItem } from './timeline';
+
+const base = { gen: 1, room: 'Tea', me: 'Ann#2', asked: 'Ann', leader: 'Bo', members: ['Bo', 'Ann#2'], hosting: false, addr: '' };
+
+function kinds(r: RoomState): string {
+  return r.items.map((i) => (i.kind === 'message' ? 'm:' + i.text : i.kind === 'notice' ? 'n:' + i.words : 'divider')).join(' ');
+}
+
+describe('RoomState', () => {
+  it('puts history above the divider and says the name given', () => {
+    const r = new RoomState(base);
+    r.apply([
+      { type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], room: 'Tea', history_count: 2 },
+      { type: 'message', id: '1', from: 'Bo', text: 'old1', time: '2024-05-01T09:00:00Z', history: true },
+    ]);
+    r.apply([{ type: 'message', id: '2', from: 'Bo', text: 'old2', time: '2024-05-01T09:00:00Z', history: true }]);
+    expect(kinds(r)).toBe('m:old1 m:old2 divider n:n_renamed');
+    r.apply([{ type: 'message', id: '3', from: 'Ann#2', text: 'new', time: '2024-05-01T09:01:00Z' }]);
+    expect((r.items.at(-1) as MessageItem).mine).toBe(true);
+  });
+
+  it('has no divider without history', () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0 }]);
+    r.apply([{ type: 'message', id: '3', from: 'Bo', text: 'hi', time: '' }]);
+    expect(kinds(r)).toBe('m:hi');
+  });
+
+  it('tracks members, the leader and notices', () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([
+      { type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'] },
+      { type: 'joined', name: 'Cy' },
+      { type: 'left', name: 'Bo', reason: 'left' },
+      { type: 'leader', name: 'Ann#2' },
+      { type: 'left', name: 'Cy', reason: 'kicked' },
+    ]);
+    expect(r.members).toEqual(['Ann#2']);
+    expect(r.isLeader).toBe(true);
+    expect(kinds(r)).toBe('n:n_joined n:n_left n:n_leader n:n_kicked');
+  });
+
+  it('replaces a recalled message by a notice', () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([
+      { type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'] },
+      { type: 'message', id: 'a', from: 'Cy', text: 'oops', time: '' },
+      { type: 'message', id: 'b', from: 'Cy', text: 'bad', time: '' },
+      { type: 'recalled', id: 'a', by: 'Cy' },
+      { type: 'recalled', id: 'b', by: 'Bo' },
+    ]);
+    expect(kinds(r)).toBe('n:n_recalled n:n_removed');
+    expect(JSON.stringify(r.items)).not.toContain('oops');
+  });
+});

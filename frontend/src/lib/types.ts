@@ -1,0 +1,89 @@
+// types.ts mirrors the Go types the backend hands to the UI
+// (backend/session and backend/client); the JSON names are theirs.
+
+/** RoomEvent is one client.Event: which fields are set depends on type. */
+export interface RoomEvent {
+  type: string;
+  seq?: number;
+  id?: string;
+  from?: string;
+  to?: string;
+  text?: string;
+  time?: string;
+  history?: boolean;
+  name?: string;
+  reason?: string;
+  by?: string;
+  leader?: string;
+  members?: string[];
+  banned?: boolean;
+  room?: string;
+  ref?: string;
+  code?: string;
+  message?: string;
+  history_count?: number;
+  names?: string[];
+}
+
+/** Room is what Host and Join return (session.Room). */
+export interface Room {
+  gen: number;
+  room: string;
+  me: string;
+  asked: string;
+  leader: string;
+  members: string[] | null;
+  hosting: boolean;
+  addr: string;
+}
+
+/** Batch is the payload of room:events. */
+export interface Batch {
+  gen: number;
+  events: RoomEvent[];
+}
+
+/** Closed is the payload of room:closed. */
+export interface Closed {
+  gen: number;
+  code: 'left' | 'closed' | 'kicked' | 'lost';
+  reason?: string;
+  by?: string;
+}
+
+export interface HostRequest {
+  nickname: string;
+  roomName: string;
+  password: string;
+  port: number;
+}
+
+export interface JoinRequest {
+  nickname: string;
+  address: string;
+  password: string;
+}
+
+export interface Invite {
+  link: string;
+  fingerprint: string;
+  hosting: boolean;
+  addresses: string[] | null;
+}
+
+export interface Recent {
+  address: string;
+  invite: string;
+  room: string;
+  nickname: string;
+  time: string;
+}
+
+/** Failure is a refusal from Go (session.Failure). */
+export interface Failure {
+  code: string;
+  message: string;
+  suggest?: number;
+  fingerprint?: string;
+  addr?: string;
+}

@@ -1,0 +1,36 @@
+import { render, screen } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import MessageList from './MessageList.svelte';
+import { RoomState } from '../lib/room.svelte';
+
+function room(): RoomState {
+  const r = new RoomState({ gen: 1, room: 'Tea', me: 'Ann', asked: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], hosting: true, addr: '' });
+  r.apply([
+    { type: 'welcome', name: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], history_count: 0 },
+    { type: 'message', id: '1', from: 'Bo', text: 'hello', time: '2024-05-01T09:00:00Z' },
+    { type: 'message', id: '2', from: 'Bo', text: '<img src=x onerror=alert(1)>', time: '2024-05-01T09:00:30Z' },
+    { type: 'message', id: '3', from: 'Ann', text: '你好 😀', time: '2024-05-01T09:01:00Z' },
+  ]);
+  return r;
+}
+
+describe('MessageList', () => {
+  it('puts my bubbles right and the others left, with the name once per run', () => {
+    const { container } = render(MessageList, { room: room(), onrecall: () => {} });
+    const lines = Array.from(container.querySelectorAll('[data-side]'));
+    expect(lines.map((l) => l.getAttribute('data-side'))).toEqual(['left', 'left', 'right']);
+    expect(screen.getAllByText('Bo')).toHaveLength(1);
+    expect(screen.getByText('你好 😀')).toBeInTheDocument();
+  });
+
+  it('shows markup as text', () => {
+    const { container } = render(MessageList, { room: room(), onrecall: () => {} });
+    expect(screen.getByText('<img src=x onerror=alert(1)>')).toBeInTheDocument();
+    expect(container.querySelector('img')).toBeNull();
+  });
+
+  it('offers Recall on mine and Remove on others to the leader', () => {
+    render(MessageList, { room: room(), onrecall: () => {} });
+    expect(screen.getAllByRole('button', { name: 'Message actions' })).toHaveLength(3);
+  });
+});
