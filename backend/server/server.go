@@ -217,7 +217,10 @@ func (s *Server) handle(raw net.Conn) {
 		s.log.Debug("handshake failed", "addr", raw.RemoteAddr(), "err", err)
 		return
 	}
-	r := wire.NewReader(conn)
+	// A member mostly sends small commands, and the TLS connection holds a
+	// whole record already: a small buffer will do, and an idle member
+	// keeps 3.5 KiB less than with the default one.
+	r := wire.NewReaderSize(conn, 512)
 	hello, err := s.readHello(r, addr)
 	if err != nil {
 		s.refuse(conn, err)

@@ -151,22 +151,30 @@ func DecodeFrame(b []byte) (Frame, int, error) {
 // and only after the length prefix said so.
 type Reader struct {
 	r   *bufio.Reader
-	buf []byte // reused body buffer; owned by the Reader
+	hdr [headerLen]byte // the frame header being read; a field, so it is not allocated per frame
+	buf []byte          // reused body buffer; owned by the Reader
 }
 
-// NewReader returns a Reader reading from r.
-func NewReader(r io.Reader) *Reader {
-	return &Reader{r: bufio.NewReaderSize(r, 4<<10)}
+// NewReader returns a Reader reading from r with a 4 KiB buffer.
+func NewReader(r io.Reader) *Reader { return NewReaderSize(r, 4<<10) }
+
+// NewReaderSize returns a Reader reading from r with a buffer of size bytes.
+// A small buffer suits a source that buffers itself (a *tls.Conn holds a
+// whole record) and a peer that sends little, such as a host's member: it
+// costs more Read calls, not more copies, since large frames are read past
+// the buffer.
+func NewReaderSize(r io.Reader, size int) *Reader {
+	return &Reader{r: bufio.NewReaderSize(r, size)}
 }
 
 // ReadFrame reads the next frame and returns its type and body. The body is
 // valid only until the next call.
 func (r *Reader) ReadFrame() (Type, []byte, error) {
-	var hdr [headerLen]byte
-	if _, err := io.ReadFull(r.r, hdr[:]); err != nil {
+	hdr := r.hdr[:]
+	if _, err := io.ReadFull(r.r, hdr); err != nil {
 		return 0, nil, err
 	}
-	n := binary.BigEndian.Uint32(hdr[:])
+	n := binary.BigEndian.Uint32(hdr)
 	if n > MaxFrame {
 		return 0, nil, fmt.Errorf("%w: %d bytes", ErrFrameTooLarge, n)
 	}
