@@ -58,6 +58,7 @@ type Client struct {
 	out    chan []byte   // frames for writeLoop
 	done   chan struct{} // closed when the connection is going away
 	gone   chan struct{} // closed by Close: nobody reads events any more
+	xf     transfers     // uploads and downloads in progress, shared files
 	loops  sync.WaitGroup
 
 	leaving   atomic.Bool // set by Leave: the host closing is then expected
@@ -180,7 +181,7 @@ func (c *Client) setErr(err error) {
 
 // readLoop turns frames into events until the connection ends.
 func (c *Client) readLoop(r *wire.Reader) {
-	defer close(c.events)
+	defer c.closeEvents()
 	defer c.shutdown()
 	for {
 		f, err := r.ReadMessage()
@@ -197,6 +198,16 @@ func (c *Client) readLoop(r *wire.Reader) {
 				}
 			}
 			return
+		}
+		if evs, handled := c.route(f); handled {
+			for _, ev := range evs {
+				select {
+				case c.events <- ev:
+				case <-c.gone:
+					return
+				}
+			}
+			continue
 		}
 		ev, ok := eventOf(f)
 		if !ok {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"encoding/hex"
 	"time"
 
 	"wetalk/backend/wire"
@@ -19,6 +20,12 @@ const (
 	EventClosed   = "closed"
 	EventError    = "error"
 	EventBans     = "bans"
+
+	EventFile       = "file"
+	EventImage      = "image"
+	EventProgress   = "progress"
+	EventUploaded   = "uploaded"
+	EventDownloaded = "downloaded"
 )
 
 // Event is one thing that happened, as a member sees it. Which fields are
@@ -47,6 +54,23 @@ type Event struct {
 	HistoryCount int `json:"history_count,omitempty"`
 	// Names, on bans, lists the banned names (sent to the leader).
 	Names []string `json:"names,omitempty"`
+
+	// Files, on welcome, lists the files shared so far.
+	Files []FileInfo `json:"files,omitempty"`
+	// Size, SHA256 (hex) and Mime describe a file or image.
+	Size   int64  `json:"size,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
+	Mime   string `json:"mime,omitempty"`
+	// File is the file id on uploaded and downloaded; Path where a
+	// download was saved.
+	File string `json:"file,omitempty"`
+	Path string `json:"path,omitempty"`
+	// Transfer (the file id), Direction (up or down), Done and Total
+	// (bytes) describe a transfer's progress.
+	Transfer  string `json:"transfer,omitempty"`
+	Direction string `json:"direction,omitempty"`
+	Done      int64  `json:"done,omitempty"`
+	Total     int64  `json:"total,omitempty"`
 }
 
 // eventOf converts a frame from the host into an Event; ok is false for
@@ -54,7 +78,15 @@ type Event struct {
 func eventOf(f wire.Frame) (ev Event, ok bool) {
 	switch f := f.(type) {
 	case *wire.Welcome:
-		return Event{Type: EventWelcome, Seq: f.Seq, Name: f.Name, Leader: f.Leader, Members: f.Members, Room: f.Room, HistoryCount: int(f.History)}, true
+		ev := Event{Type: EventWelcome, Seq: f.Seq, Name: f.Name, Leader: f.Leader, Members: f.Members, Room: f.Room, HistoryCount: int(f.History)}
+		for _, fi := range f.Files {
+			ev.Files = append(ev.Files, FileInfo{ID: fi.ID.String(), From: fi.From, Name: fi.Name, Size: int64(fi.Size), SHA256: hex.EncodeToString(fi.SHA256), Time: fi.Time})
+		}
+		return ev, true
+	case *wire.File:
+		return Event{Type: EventFile, Seq: f.Seq, ID: f.ID.String(), From: f.From, Name: f.Name, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Time: f.Time, History: f.History}, true
+	case *wire.Image:
+		return Event{Type: EventImage, Seq: f.Seq, ID: f.ID.String(), From: f.From, Mime: f.Mime, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Time: f.Time, History: f.History}, true
 	case *wire.Message:
 		return Event{Type: EventMessage, Seq: f.Seq, ID: f.ID.String(), From: f.From, To: f.To, Text: f.Text, Time: f.Time, History: f.History}, true
 	case *wire.Joined:

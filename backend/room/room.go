@@ -50,6 +50,9 @@ type Config struct {
 	// OnWipe, if set, is called (with the room locked) each time the room
 	// forgets everything: its last member left or it was closed.
 	OnWipe func()
+	// OnRecallFile, if set, is called (with the room locked) when a shared
+	// file or image is recalled, so that its bytes can be deleted.
+	OnRecallFile func(id uuid.UUID)
 }
 
 // Room is one chat room. Its methods are safe for concurrent use.
@@ -64,7 +67,8 @@ type Room struct {
 	byName  map[string]*Member   // guarded by mu; keyed by foldName
 	leader  *Member              // guarded by mu; nil only when empty
 	history []*entry             // guarded by mu; public messages in order
-	byID    map[uuid.UUID]*entry // guarded by mu; history by message id
+	byID    map[uuid.UUID]*entry // guarded by mu; history by message id, and every shared file and image
+	files   []*entry             // guarded by mu; shared files (not images) in order, for the welcome
 	bans    []ban                // guarded by mu
 	stalled []*Member            // guarded by mu; members whose Deliver failed
 }
@@ -80,11 +84,14 @@ type Member struct {
 	gone     bool       // guarded by Room.mu
 }
 
-// entry is one message of the history.
+// entry is one message, file or image of the history.
 type entry struct {
-	msg    *wire.Message
-	author uuid.UUID // client id of the author
-	frame  []byte    // msg encoded with History set; made on first replay
+	id     uuid.UUID
+	author uuid.UUID      // client id of the author
+	hist   wire.Frame     // the event as history replays it (History set)
+	file   *wire.FileInfo // set for a shared file (not an image)
+	shared bool           // a file or an image: its bytes are in the host's store
+	frame  []byte         // hist encoded; made on first replay
 }
 
 // ban bars a client identity and, unless it is a loopback address that the
@@ -123,6 +130,7 @@ func (r *Room) reset() {
 	r.leader = nil
 	r.history = nil
 	r.byID = make(map[uuid.UUID]*entry)
+	r.files = nil
 	r.bans = nil
 }
 
@@ -170,15 +178,17 @@ func (r *Room) Join(req JoinRequest) (*Member, error) {
 	// The joined event's number is the welcome's: the joiner's state is
 	// the room as of its own arrival, and live events go on from there.
 	joined := &wire.Joined{Seq: r.next(), Name: name}
+	var files []wire.FileInfo
+	for _, e := range r.files {
+		files = append(files, *e.file)
+	}
 	replay := mustAppend(nil, &wire.Welcome{
 		Room: r.cfg.Name, RoomID: r.id, Seq: joined.Seq, Name: name, MemberID: m.ID,
-		Leader: r.leader.name, Members: names, History: uint64(len(r.history)),
+		Leader: r.leader.name, Members: names, History: uint64(len(r.history)), Files: files,
 	})
 	for _, e := range r.history {
 		if e.frame == nil {
-			h := *e.msg
-			h.History = true
-			e.frame = mustAppend(nil, &h)
+			e.frame = mustAppend(nil, e.hist)
 		}
 		replay = append(replay, e.frame...)
 	}
@@ -226,14 +236,67 @@ func (r *Room) Send(m *Member, ref, text string) error {
 	msg := &wire.Message{Seq: r.next(), ID: uuid.New(), From: m.name, Text: text, Time: r.cfg.Now().UTC()}
 	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: msg.ID}))
 	r.broadcast(mustEncode(msg))
-	e := &entry{msg: msg, author: m.clientID}
+	h := *msg
+	h.History = true
+	r.record(&entry{id: msg.ID, author: m.clientID, hist: &h})
+	r.reap()
+	return nil
+}
+
+// record adds an entry to the history, dropping the oldest past
+// MaxHistory. A shared file or image that leaves the history stays
+// recallable (and a file stays in the welcome's list). Caller holds mu.
+func (r *Room) record(e *entry) {
 	r.history = append(r.history, e)
-	r.byID[msg.ID] = e
+	r.byID[e.id] = e
 	if len(r.history) > r.cfg.MaxHistory {
-		delete(r.byID, r.history[0].msg.ID)
+		if old := r.history[0]; !old.shared {
+			delete(r.byID, old.id)
+		}
 		r.history[0] = nil
 		r.history = r.history[1:]
 	}
+}
+
+// Shared is a file or image whose bytes the host holds, complete and
+// verified, ready to be announced.
+type Shared struct {
+	ID     uuid.UUID
+	Name   string // sanitised; files only
+	Mime   string // images only
+	Size   uint64
+	SHA256 []byte
+	Image  bool
+}
+
+// Share announces a file or image from m to the room: the sender gets the
+// Ack (naming the file's id) before the file or image event that everyone
+// receives; late joiners find it in the history, and files in the welcome.
+func (r *Room) Share(m *Member, ref string, f Shared) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.gone {
+		return wire.ErrClosed
+	}
+	now := r.cfg.Now().UTC()
+	e := &entry{id: f.ID, author: m.clientID, shared: true}
+	var live wire.Frame
+	if f.Image {
+		ev := &wire.Image{Seq: r.next(), ID: f.ID, From: m.name, Mime: f.Mime, Size: f.Size, SHA256: f.SHA256, Time: now}
+		h := *ev
+		h.History = true
+		live, e.hist = ev, &h
+	} else {
+		ev := &wire.File{Seq: r.next(), ID: f.ID, From: m.name, Name: f.Name, Size: f.Size, SHA256: f.SHA256, Time: now}
+		h := *ev
+		h.History = true
+		live, e.hist = ev, &h
+		e.file = &wire.FileInfo{ID: f.ID, From: m.name, Name: f.Name, Size: f.Size, SHA256: f.SHA256, Time: now}
+		r.files = append(r.files, e)
+	}
+	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: f.ID}))
+	r.broadcast(mustEncode(live))
+	r.record(e)
 	r.reap()
 	return nil
 }
@@ -283,6 +346,17 @@ func (r *Room) Recall(m *Member, ref string, id uuid.UUID) error {
 		if h == e {
 			r.history = append(r.history[:i], r.history[i+1:]...)
 			break
+		}
+	}
+	if e.shared {
+		for i, f := range r.files {
+			if f == e {
+				r.files = append(r.files[:i], r.files[i+1:]...)
+				break
+			}
+		}
+		if r.cfg.OnRecallFile != nil {
+			r.cfg.OnRecallFile(id)
 		}
 	}
 	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: id}))

@@ -9,11 +9,16 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"wetalk/backend/room"
 	"wetalk/backend/secure"
+	"wetalk/backend/transfer"
 	"wetalk/backend/wire"
 )
 
@@ -47,15 +52,27 @@ type Config struct {
 	Now func() time.Time
 	// OnWipe is called when the room forgets everything.
 	OnWipe func()
+	// FilesDir holds the room's temporary folder of shared files
+	// (<state-dir>/rooms); empty means a "wetalk-rooms" folder in the
+	// system's temporary folder. Stale room folders there are deleted at
+	// start.
+	FilesDir string
+	// MaxUpload is the largest file a member may share (0: 2 GiB),
+	// MaxImage the largest image (0: 20 MiB), RoomQuota the most bytes of
+	// files the room holds at once (0: 10 GiB).
+	MaxUpload int64
+	MaxImage  int64
+	RoomQuota int64
 }
 
 // Server hosts one room.
 type Server struct {
-	cfg  Config
-	tls  *tls.Config
-	room *room.Room
-	gate *secure.PasswordGate
-	log  *slog.Logger
+	cfg   Config
+	tls   *tls.Config
+	room  *room.Room
+	files *transfer.Store
+	gate  *secure.PasswordGate
+	log   *slog.Logger
 
 	wg sync.WaitGroup // every connection goroutine
 
@@ -102,9 +119,26 @@ func New(cfg Config) (*Server, error) {
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[net.Conn]bool),
 	}
+	if cfg.FilesDir == "" {
+		cfg.FilesDir = filepath.Join(os.TempDir(), "wetalk-rooms")
+	}
+	files, err := transfer.NewStore(transfer.Config{
+		Dir: cfg.FilesDir, MaxFile: cfg.MaxUpload, MaxImage: cfg.MaxImage, Quota: cfg.RoomQuota, Log: cfg.Log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.files = files
 	s.room = room.New(room.Config{
 		Name: cfg.RoomName, Now: cfg.Now, Log: cfg.Log,
-		MaxMembers: cfg.MaxMembers, OnWipe: cfg.OnWipe,
+		MaxMembers: cfg.MaxMembers,
+		OnWipe: func() {
+			files.Wipe()
+			if cfg.OnWipe != nil {
+				cfg.OnWipe()
+			}
+		},
+		OnRecallFile: func(id uuid.UUID) { files.Remove(id) },
 	})
 	return s, nil
 }
@@ -114,6 +148,9 @@ func (s *Server) Fingerprint() string { return s.cfg.Identity.Fingerprint }
 
 // Room returns the hosted room.
 func (s *Server) Room() *room.Room { return s.room }
+
+// Files returns the store of the room's shared files.
+func (s *Server) Files() *transfer.Store { return s.files }
 
 // Serve accepts connections on ln until Close. It always returns an error;
 // ErrServerClosed after Close.
@@ -294,6 +331,8 @@ func (s *Server) refuse(conn *tls.Conn, err error) {
 // leaves or the connection ends, and returns the reason to record.
 func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member) string {
 	limit := newBucket(s.cfg.RatePerSecond, s.cfg.RateBurst, s.cfg.Now())
+	xs := newTransfers(s, m, p)
+	defer xs.close()
 	for {
 		t, body, err := r.ReadFrame()
 		if err != nil {
@@ -315,19 +354,32 @@ func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member) string {
 		if _, ok := f.(*wire.Leave); ok {
 			return room.ReasonLeft
 		}
+		if bulk, err := xs.bulk(f); bulk {
+			if err != nil {
+				p.Close(false)
+				return room.ReasonDisconnected
+			}
+			continue
+		}
 		if !s.cfg.NoRateLimit && !limit.take(s.cfg.Now()) {
 			s.fail(p, ref(f), wire.ErrRateLimited)
 			continue
 		}
-		if err := s.command(m, f); err != nil {
+		if err := s.command(m, xs, f); err != nil {
 			s.fail(p, ref(f), err)
 		}
 	}
 }
 
 // command applies one command frame to the room.
-func (s *Server) command(m *room.Member, f wire.Frame) error {
+func (s *Server) command(m *room.Member, xs *transfers, f wire.Frame) error {
 	switch f := f.(type) {
+	case *wire.UploadBegin:
+		return xs.beginUpload(f)
+	case *wire.UploadEnd:
+		return xs.endUpload(f)
+	case *wire.Download:
+		return xs.startDownload(f)
 	case *wire.Send:
 		return s.room.Send(m, f.Ref, f.Text)
 	case *wire.DM:
@@ -369,6 +421,10 @@ func ref(f wire.Frame) string {
 	case *wire.Unban:
 		return f.Ref
 	case *wire.Handover:
+		return f.Ref
+	case *wire.UploadBegin:
+		return f.Ref
+	case *wire.Download:
 		return f.Ref
 	}
 	return ""

@@ -1,0 +1,515 @@
+package client
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"wetalk/backend/transfer"
+	"wetalk/backend/wire"
+)
+
+// Transfer tuning. Window chunks of a download may be in flight (about
+// 1 MiB); credit goes back to the host every creditBatch chunks.
+const (
+	Window      = 16
+	creditBatch = 4
+)
+
+// Directions of a progress event.
+const (
+	DirectionUp   = "up"
+	DirectionDown = "down"
+)
+
+// transfers is the client's side of uploads and downloads: the transfers
+// waiting for the host, by the internal ref of their command and by id, and
+// the files the room has shared. Its zero value is ready.
+type transfers struct {
+	mu     sync.Mutex
+	byRef  map[string]*xfer       // guarded by mu
+	byID   map[uuid.UUID]*xfer    // guarded by mu
+	files  map[uuid.UUID]FileInfo // guarded by mu; shared files and images, from events
+	gone   map[uuid.UUID]bool     // guarded by mu; recalled
+	active map[string]bool        // guarded by mu; downloads in progress, by file and folder
+	emitMu sync.RWMutex           // held for reading while emitting, for writing to close events
+	closed bool                   // guarded by emitMu
+}
+
+// xfer is one upload or download waiting on the host.
+type xfer struct {
+	ref     string          // the caller's ref, echoed on events
+	replies chan wire.Frame // UploadReady, DownloadReady, Ack, ErrorFrame, Abort
+	chunks  chan *wire.Chunk
+}
+
+// FileInfo describes a shared file, as the welcome lists them.
+type FileInfo struct {
+	ID     string    `json:"id"`
+	From   string    `json:"from"`
+	Name   string    `json:"name"`
+	Size   int64     `json:"size"`
+	SHA256 string    `json:"sha256"`
+	Time   time.Time `json:"time"`
+	mime   string
+}
+
+// emit queues an event from a goroutine other than readLoop (a transfer's
+// progress, its end). It drops the event once nobody reads events.
+func (c *Client) emit(ev Event) {
+	c.xf.emitMu.RLock()
+	defer c.xf.emitMu.RUnlock()
+	if c.xf.closed {
+		return
+	}
+	select {
+	case c.events <- ev:
+	case <-c.gone:
+	case <-c.done:
+	}
+}
+
+// closeEvents closes the events channel once no transfer can emit.
+func (c *Client) closeEvents() {
+	c.xf.emitMu.Lock()
+	defer c.xf.emitMu.Unlock()
+	c.xf.closed = true
+	close(c.events)
+}
+
+// register records a transfer waiting for the host's answer to the command
+// sent with the returned internal ref.
+func (c *Client) register(ref string, window int) (string, *xfer) {
+	x := &xfer{ref: ref, replies: make(chan wire.Frame, 4)}
+	if window > 0 {
+		x.chunks = make(chan *wire.Chunk, window)
+	}
+	iref := "xfer:" + uuid.NewString()
+	c.xf.mu.Lock()
+	if c.xf.byRef == nil {
+		c.xf.byRef = make(map[string]*xfer)
+		c.xf.byID = make(map[uuid.UUID]*xfer)
+	}
+	c.xf.byRef[iref] = x
+	c.xf.mu.Unlock()
+	return iref, x
+}
+
+func (c *Client) bind(id uuid.UUID, x *xfer) {
+	c.xf.mu.Lock()
+	c.xf.byID[id] = x
+	c.xf.mu.Unlock()
+}
+
+func (c *Client) unregister(iref string, id uuid.UUID) {
+	c.xf.mu.Lock()
+	delete(c.xf.byRef, iref)
+	delete(c.xf.byID, id)
+	c.xf.mu.Unlock()
+}
+
+// route hands transfer frames to the transfer they belong to and keeps
+// track of shared files. It reports whether readLoop should skip the frame,
+// and gives the events to emit in its place.
+func (c *Client) route(f wire.Frame) (evs []Event, handled bool) {
+	c.xf.mu.Lock()
+	defer c.xf.mu.Unlock()
+	reply := func(x *xfer, f wire.Frame) {
+		select {
+		case x.replies <- f:
+		default: // a host answering twice: ignored
+		}
+	}
+	switch f := f.(type) {
+	case *wire.UploadReady:
+		if x := c.xf.byRef[f.Ref]; x != nil {
+			reply(x, f)
+		}
+		return nil, true
+	case *wire.DownloadReady:
+		if x := c.xf.byRef[f.Ref]; x != nil {
+			reply(x, f)
+		}
+		return nil, true
+	case *wire.Ack:
+		x := c.xf.byRef[f.Ref]
+		if x == nil {
+			return nil, false
+		}
+		reply(x, f)
+		id := f.ID.String()
+		return []Event{{Type: EventAck, Ref: x.ref, ID: id}, {Type: EventUploaded, File: id, Ref: x.ref}}, true
+	case *wire.ErrorFrame:
+		if x := c.xf.byRef[f.Ref]; x != nil {
+			reply(x, f)
+			return nil, true
+		}
+	case *wire.Abort:
+		if x := c.xf.byID[f.Transfer]; x != nil {
+			reply(x, f)
+		}
+		return nil, true
+	case *wire.Chunk:
+		if x := c.xf.byID[f.Transfer]; x != nil && x.chunks != nil {
+			select {
+			case x.chunks <- f:
+			default:
+				// More than the credit given: the transfer fails.
+				reply(x, &wire.Abort{Transfer: f.Transfer, Code: wire.CodeProtocol, Message: "the host sent more chunks than the window allows"})
+			}
+		}
+		return nil, true
+	case *wire.File:
+		c.knowLocked(f.ID, FileInfo{ID: f.ID.String(), From: f.From, Name: f.Name, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256)})
+	case *wire.Image:
+		c.knowLocked(f.ID, FileInfo{ID: f.ID.String(), From: f.From, Name: imageName(f.ID, f.Mime), Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), mime: f.Mime})
+	case *wire.Recalled:
+		if c.xf.gone == nil {
+			c.xf.gone = make(map[uuid.UUID]bool)
+		}
+		c.xf.gone[f.ID] = true
+		delete(c.xf.files, f.ID)
+	}
+	return nil, false
+}
+
+func (c *Client) knowLocked(id uuid.UUID, fi FileInfo) {
+	if c.xf.files == nil {
+		c.xf.files = make(map[uuid.UUID]FileInfo)
+	}
+	c.xf.files[id] = fi
+}
+
+// file returns what the room said about a shared file or image.
+func (c *Client) file(id uuid.UUID) (FileInfo, bool) {
+	c.xf.mu.Lock()
+	defer c.xf.mu.Unlock()
+	if c.xf.gone[id] {
+		return FileInfo{}, false
+	}
+	if fi, ok := c.xf.files[id]; ok {
+		return fi, true
+	}
+	for _, fi := range c.welcome.Files {
+		if fi.ID == id.String() {
+			return fi, true
+		}
+	}
+	return FileInfo{}, false
+}
+
+// imageName is the name an image is saved under: its id and the extension
+// of its type.
+func imageName(id uuid.UUID, mime string) string {
+	ext := map[string]string{transfer.MimePNG: ".png", transfer.MimeJPEG: ".jpg", transfer.MimeGIF: ".gif", transfer.MimeWebP: ".webp"}[mime]
+	return "image-" + id.String()[:8] + ext
+}
+
+// sendCtx queues a frame unless ctx ends first.
+func (c *Client) sendCtx(ctx context.Context, f wire.Frame) error {
+	frame, err := wire.Encode(f)
+	if err != nil {
+		return wire.Errorf(wire.ErrTooLarge, "%v", err)
+	}
+	select {
+	case c.out <- frame:
+		return nil
+	case <-c.done:
+		return c.lost()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// lost is the error for a transfer whose connection ended.
+func (c *Client) lost() error {
+	if err := c.Err(); err != nil {
+		return fmt.Errorf("%w: %v", ErrClosed, err)
+	}
+	return ErrClosed
+}
+
+// replyError turns an ErrorFrame or Abort into the error it carries.
+func replyError(f wire.Frame) error {
+	switch f := f.(type) {
+	case *wire.ErrorFrame:
+		return &wire.Error{Code: f.Code, Message: f.Message}
+	case *wire.Abort:
+		return &wire.Error{Code: f.Code, Message: f.Message}
+	}
+	return wire.Errorf(wire.ErrProtocol, "the host answered with %v", f.Type())
+}
+
+// Upload shares the file at path with the room under name (its base name
+// if empty; the host sanitises it). The file is streamed in chunks and
+// hashed on the way; progress events follow it. When the host has checked
+// the hash, the ack and uploaded events carry ref and the new file's id,
+// which Upload also returns, and every member receives a file event.
+// Cancelling ctx abandons the upload: nothing is announced and the host
+// keeps nothing. Refusals are *wire.Error (too_large, quota_exceeded, ...).
+func (c *Client) Upload(ctx context.Context, ref, path, name string) (string, error) {
+	if name == "" {
+		name = filepath.Base(path)
+	}
+	return c.upload(ctx, ref, path, name, false)
+}
+
+// UploadImage shares an image (PNG, JPEG, GIF or WebP, by its bytes) like
+// Upload; members receive an image event.
+func (c *Client) UploadImage(ctx context.Context, ref, path string) (string, error) {
+	return c.upload(ctx, ref, path, filepath.Base(path), true)
+}
+
+func (c *Client) upload(ctx context.Context, ref, path, name string, image bool) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", wire.Errorf(wire.ErrNoSuchFile, "cannot read %s: %v", path, unwrapPath(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return "", wire.Errorf(wire.ErrNoSuchFile, "%s is not a regular file", path)
+	}
+	size := st.Size()
+	if image {
+		head := make([]byte, transfer.SniffLen)
+		n, _ := io.ReadFull(f, head)
+		if _, ok := transfer.SniffImage(head[:n]); !ok {
+			return "", wire.Errorf(wire.ErrBadImage, "%s is not a PNG, JPEG, GIF or WebP image", filepath.Base(path))
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return "", wire.Errorf(wire.ErrNoSuchFile, "cannot read %s: %v", path, err)
+		}
+	}
+	iref, x := c.register(ref, 0)
+	var id uuid.UUID
+	defer func() { c.unregister(iref, id) }()
+	if err := c.send(&wire.UploadBegin{Ref: iref, Name: name, Size: uint64(size), Image: image}); err != nil {
+		return "", c.lost()
+	}
+	// The host answers at once; ctx is looked at after, so that an upload
+	// it accepted is always cancelled rather than left open.
+	var r wire.Frame
+	select {
+	case r = <-x.replies:
+	case <-c.done:
+		return "", c.lost()
+	}
+	ready, ok := r.(*wire.UploadReady)
+	if !ok {
+		return "", replyError(r)
+	}
+	id = ready.Upload
+	c.bind(id, x)
+	cancel := func(err error) (string, error) {
+		c.send(&wire.Cancel{Transfer: id})
+		return "", err
+	}
+	h := sha256.New()
+	buf := make([]byte, wire.MaxChunk)
+	prog := progress{c: c, ev: Event{Type: EventProgress, Transfer: id.String(), Direction: DirectionUp, Total: size}}
+	for off := int64(0); off < size; {
+		select {
+		case r := <-x.replies:
+			return "", replyError(r)
+		case <-ctx.Done():
+			return cancel(ctx.Err())
+		default:
+		}
+		n, err := io.ReadFull(f, buf[:min(int64(len(buf)), size-off)])
+		if err != nil {
+			return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed after %d bytes (was it changed or removed?): %v", path, off, unwrapPath(err)))
+		}
+		h.Write(buf[:n])
+		if err := c.sendCtx(ctx, &wire.UploadChunk{Upload: id, Offset: uint64(off), Data: buf[:n]}); err != nil {
+			if ctx.Err() != nil {
+				return cancel(err)
+			}
+			return "", err
+		}
+		off += int64(n)
+		prog.at(off)
+	}
+	if err := c.sendCtx(ctx, &wire.UploadEnd{Upload: id, SHA256: h.Sum(nil)}); err != nil {
+		if ctx.Err() != nil {
+			return cancel(err)
+		}
+		return "", err
+	}
+	select {
+	case r = <-x.replies:
+	case <-c.done:
+		return "", c.lost()
+	case <-ctx.Done():
+		return cancel(ctx.Err())
+	}
+	if ack, ok := r.(*wire.Ack); ok {
+		return ack.ID.String(), nil
+	}
+	return "", replyError(r)
+}
+
+// Download fetches a shared file or image into dir and returns the path it
+// was saved under. The bytes go into "<name>.<tag>.part" in dir; a download
+// cut short (ctx cancelled, connection lost) leaves it, and the next
+// Download of the same file into the same folder resumes from its size.
+// The whole file is checked against the announced SHA-256 before it gets
+// its final name: the sanitised name, never replacing a file already there
+// ("report (1).pdf"). Progress events follow it and a downloaded event ends
+// it. A recalled file ends with no_such_file.
+func (c *Client) Download(ctx context.Context, fileID, dir string) (string, error) {
+	id, err := uuid.Parse(fileID)
+	if err != nil {
+		return "", wire.Errorf(wire.ErrBadCommand, "%q is not a file id", fileID)
+	}
+	fi, ok := c.file(id)
+	if !ok {
+		return "", wire.Errorf(wire.ErrNoSuchFile, "no file %s in this room (recalled?)", fileID)
+	}
+	sum, err := hex.DecodeString(fi.SHA256)
+	if err != nil {
+		return "", wire.Errorf(wire.ErrProtocol, "the file's SHA-256 is malformed")
+	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return "", wire.Errorf(wire.ErrBadCommand, "bad folder: %v", err)
+	}
+	key := fileID + "\x00" + dir
+	c.xf.mu.Lock()
+	if c.xf.active[key] {
+		c.xf.mu.Unlock()
+		return "", wire.Errorf(wire.ErrBadCommand, "%s is already being downloaded into %s", fi.Name, dir)
+	}
+	if c.xf.active == nil {
+		c.xf.active = make(map[string]bool)
+	}
+	c.xf.active[key] = true
+	c.xf.mu.Unlock()
+	defer func() {
+		c.xf.mu.Lock()
+		delete(c.xf.active, key)
+		c.xf.mu.Unlock()
+	}()
+
+	part, err := transfer.OpenPart(dir, fi.Name, fi.Size, sum)
+	if err != nil {
+		return "", err
+	}
+	keep := true // keep the part file for a later attempt
+	defer func() {
+		if keep {
+			part.Close()
+		} else {
+			part.Discard()
+		}
+	}()
+	prog := progress{c: c, ev: Event{Type: EventProgress, Transfer: fileID, Direction: DirectionDown, Total: fi.Size}}
+	if part.Offset() < fi.Size {
+		if err := c.fetch(ctx, id, part, &prog); err != nil {
+			if errors.Is(err, wire.ErrNoSuchFile) {
+				keep = false
+			}
+			return "", err
+		}
+	}
+	path, err := part.Finish()
+	if err != nil {
+		return "", err
+	}
+	c.emit(Event{Type: EventDownloaded, File: fileID, Path: path, SHA256: fi.SHA256})
+	return path, nil
+}
+
+// fetch asks the host for the rest of the file and writes it into part,
+// granting credit as chunks are written.
+func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, prog *progress) error {
+	tid := uuid.New()
+	iref, x := c.register("", Window)
+	c.bind(tid, x)
+	defer c.unregister(iref, tid)
+	if err := c.sendCtx(ctx, &wire.Download{Ref: iref, Transfer: tid, File: id, Offset: uint64(part.Offset()), Window: Window}); err != nil {
+		return err
+	}
+	cancel := func(err error) error {
+		c.send(&wire.Cancel{Transfer: tid})
+		return err
+	}
+	var r wire.Frame
+	select {
+	case r = <-x.replies:
+	case <-c.done:
+		return c.lost()
+	case <-ctx.Done():
+		return cancel(ctx.Err())
+	}
+	ready, ok := r.(*wire.DownloadReady)
+	if !ok {
+		return replyError(r)
+	}
+	if int64(ready.Size) != part.Size() || !equal(ready.SHA256, part.Sum()) || int64(ready.Offset) != part.Offset() {
+		return cancel(wire.Errorf(wire.ErrProtocol, "the host describes the file differently from its announcement"))
+	}
+	unacked := 0
+	for part.Offset() < part.Size() {
+		select {
+		case ch := <-x.chunks:
+			if err := part.Write(int64(ch.Offset), ch.Data); err != nil {
+				return cancel(err)
+			}
+			prog.at(part.Offset())
+			if unacked++; unacked == creditBatch && part.Offset() < part.Size() {
+				unacked = 0
+				if err := c.sendCtx(ctx, &wire.Credit{Transfer: tid, Chunks: creditBatch}); err != nil {
+					return cancel(err)
+				}
+			}
+		case r := <-x.replies:
+			return replyError(r)
+		case <-c.done:
+			return c.lost()
+		case <-ctx.Done():
+			return cancel(ctx.Err())
+		}
+	}
+	return nil
+}
+
+// progress emits a transfer's progress events, one per percent.
+type progress struct {
+	c    *Client
+	ev   Event
+	last int64 // percent last emitted; 0 before any
+}
+
+func (p *progress) at(done int64) {
+	pct := int64(100)
+	if p.ev.Total > 0 {
+		pct = done * 100 / p.ev.Total
+	}
+	if pct <= p.last && done < p.ev.Total {
+		return
+	}
+	p.last = pct
+	ev := p.ev
+	ev.Done = done
+	p.c.emit(ev)
+}
+
+func equal(a, b []byte) bool { return string(a) == string(b) }
+
+// unwrapPath drops the path an *os.PathError repeats.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,252 @@
+package server
+
+import (
+	"errors"
+	"io"
+
+	"github.com/google/uuid"
+
+	"wetalk/backend/room"
+	"wetalk/backend/transfer"
+	"wetalk/backend/wire"
+)
+
+// Per-connection bounds on transfers in progress.
+const (
+	maxUploads   = 4
+	maxDownloads = 8
+	// chunkFrame is the most bytes one Chunk frame takes in a send queue.
+	chunkFrame = 64 << 10
+)
+
+// transfers are one member's uploads and downloads in progress. They
+// belong to the connection's readLoop: only it touches them, and it ends
+// them all when the connection ends.
+type transfers struct {
+	s         *Server
+	m         *room.Member
+	p         *peer
+	maxCredit uint64
+	uploads   map[uuid.UUID]*upload
+	downloads map[uuid.UUID]*download
+}
+
+type upload struct {
+	u   *transfer.Upload
+	ref string
+}
+
+// download is a file being sent; the client pulls it by granting credit,
+// one Chunk frame per unit, so that it never fills the member's send queue.
+type download struct {
+	id     uuid.UUID
+	rd     *transfer.Reader
+	off    int64
+	size   int64
+	credit uint64
+	buf    []byte // one chunk; reused
+}
+
+func newTransfers(s *Server, m *room.Member, p *peer) *transfers {
+	// Keep downloads to a quarter of the send queue, so chat still fits.
+	credit := uint64(s.cfg.QueueBytes / 4 / chunkFrame)
+	credit = min(max(credit, 4), wire.MaxWindow)
+	return &transfers{
+		s: s, m: m, p: p, maxCredit: credit,
+		uploads:   make(map[uuid.UUID]*upload),
+		downloads: make(map[uuid.UUID]*download),
+	}
+}
+
+// bulk handles the frames that carry or pace bytes (chunks, credit,
+// cancel): they are not commands and do not count against the rate limit.
+// It reports whether f was one of them, and returns an error only when
+// the connection cannot go on.
+func (x *transfers) bulk(f wire.Frame) (bool, error) {
+	switch f := f.(type) {
+	case *wire.UploadChunk:
+		up := x.uploads[f.Upload]
+		if up == nil {
+			return true, nil // cancelled or aborted: chunks still in flight
+		}
+		if err := up.u.Write(int64(f.Offset), f.Data); err != nil {
+			x.abortUpload(f.Upload, err)
+		}
+		return true, nil
+	case *wire.Credit:
+		d := x.downloads[f.Transfer]
+		if d == nil {
+			return true, nil // finished, cancelled or recalled
+		}
+		d.credit = min(d.credit+f.Chunks, x.maxCredit)
+		return true, x.serve(d)
+	case *wire.Cancel:
+		if up := x.uploads[f.Transfer]; up != nil {
+			up.u.Abort()
+			delete(x.uploads, f.Transfer)
+		}
+		if d := x.downloads[f.Transfer]; d != nil {
+			d.rd.Close()
+			delete(x.downloads, f.Transfer)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// beginUpload checks the limits (before any byte moves) and accepts the
+// upload.
+func (x *transfers) beginUpload(f *wire.UploadBegin) error {
+	if len(x.uploads) >= maxUploads {
+		return wire.Errorf(wire.ErrRateLimited, "at most %d uploads at once", maxUploads)
+	}
+	if f.Size > 1<<62 {
+		return wire.Errorf(wire.ErrTooLarge, "%d bytes is too large", f.Size)
+	}
+	u, err := x.s.files.Begin(f.Name, int64(f.Size), f.Image)
+	if err != nil {
+		return err
+	}
+	x.uploads[u.ID()] = &upload{u: u, ref: f.Ref}
+	x.deliver(&wire.UploadReady{Ref: f.Ref, Upload: u.ID()})
+	return nil
+}
+
+// endUpload verifies the upload and announces it to the room.
+func (x *transfers) endUpload(f *wire.UploadEnd) error {
+	up := x.uploads[f.Upload]
+	if up == nil {
+		return nil // already aborted: the client was told
+	}
+	delete(x.uploads, f.Upload)
+	file, err := up.u.Finish(f.SHA256)
+	if err != nil {
+		x.tellAbort(f.Upload, err)
+		return nil
+	}
+	err = x.s.room.Share(x.m, up.ref, room.Shared{
+		ID: file.ID, Name: file.Name, Mime: file.Mime, Size: uint64(file.Size), SHA256: file.SHA256,
+		Image: file.Mime != "",
+	})
+	if err != nil {
+		x.s.files.Remove(file.ID)
+		return err
+	}
+	x.s.log.Info("file shared", "id", file.ID, "size", file.Size, "image", file.Mime != "")
+	return nil
+}
+
+// abortUpload drops an upload the host cannot carry on and tells why.
+func (x *transfers) abortUpload(id uuid.UUID, err error) {
+	if up := x.uploads[id]; up != nil {
+		up.u.Abort()
+		delete(x.uploads, id)
+	}
+	x.tellAbort(id, err)
+}
+
+func (x *transfers) tellAbort(id uuid.UUID, err error) {
+	e := wire.AsError(err)
+	if e.Code == wire.CodeInternal {
+		x.s.log.Error("transfer failed", "id", id, "err", err)
+	}
+	x.deliver(&wire.Abort{Transfer: id, Code: e.Code, Message: e.Message})
+}
+
+// startDownload opens a file and sends what the window allows.
+func (x *transfers) startDownload(f *wire.Download) error {
+	if len(x.downloads) >= maxDownloads {
+		return wire.Errorf(wire.ErrRateLimited, "at most %d downloads at once", maxDownloads)
+	}
+	if x.downloads[f.Transfer] != nil || f.Transfer == uuid.Nil {
+		return wire.Errorf(wire.ErrBadCommand, "transfer id %s is already in use", f.Transfer)
+	}
+	p, id := x.p, f.Transfer
+	rd, err := x.s.files.Open(f.File, func(why error) {
+		e := wire.AsError(why)
+		frame, _ := wire.Encode(&wire.Abort{Transfer: id, Code: e.Code, Message: e.Message})
+		p.Deliver(frame)
+	})
+	if err != nil {
+		return err
+	}
+	file := rd.File()
+	if f.Offset > uint64(file.Size) {
+		rd.Close()
+		return wire.Errorf(wire.ErrBadCommand, "offset %d is past the end of the file (%d bytes)", f.Offset, file.Size)
+	}
+	d := &download{id: id, rd: rd, off: int64(f.Offset), size: file.Size, credit: min(f.Window, x.maxCredit)}
+	x.downloads[id] = d
+	x.deliver(&wire.DownloadReady{
+		Ref: f.Ref, Transfer: id, File: file.ID, Name: file.Name, Mime: file.Mime,
+		Size: uint64(file.Size), SHA256: file.SHA256, Offset: f.Offset,
+	})
+	return x.serve(d)
+}
+
+// serve sends chunks while the download has credit. The error is for a
+// member whose send queue is full.
+func (x *transfers) serve(d *download) error {
+	for d.credit > 0 && d.off < d.size {
+		n := int(min(int64(wire.MaxChunk), d.size-d.off))
+		if d.buf == nil {
+			d.buf = make([]byte, wire.MaxChunk)
+		}
+		var stalled bool
+		err := d.rd.Read(func(ra io.ReaderAt) error {
+			if _, err := ra.ReadAt(d.buf[:n], d.off); err != nil {
+				return err
+			}
+			frame, err := wire.Append(make([]byte, 0, n+64), &wire.Chunk{Transfer: d.id, Offset: uint64(d.off), Data: d.buf[:n]})
+			if err != nil {
+				return err
+			}
+			stalled = !x.p.Deliver(frame)
+			return nil
+		})
+		if stalled {
+			return errStalled
+		}
+		if err != nil {
+			var we *wire.Error
+			if !errors.As(err, &we) {
+				// An I/O error reading our own file: tell the member.
+				x.tellAbort(d.id, err)
+			} // else the recall or wipe already told the member
+			d.rd.Close()
+			delete(x.downloads, d.id)
+			return nil
+		}
+		d.off += int64(n)
+		d.credit--
+	}
+	if d.off >= d.size {
+		d.rd.Close()
+		delete(x.downloads, d.id)
+	}
+	return nil
+}
+
+var errStalled = errors.New("server: send queue full")
+
+func (x *transfers) deliver(f wire.Frame) {
+	frame, err := wire.Encode(f)
+	if err != nil {
+		x.s.log.Error("encoding own frame", "type", f.Type(), "err", err)
+		return
+	}
+	x.p.Deliver(frame)
+}
+
+// close ends every transfer of the connection: uploads are abandoned
+// (their temporary files deleted), downloads closed.
+func (x *transfers) close() {
+	for id, up := range x.uploads {
+		up.u.Abort()
+		delete(x.uploads, id)
+	}
+	for id, d := range x.downloads {
+		d.rd.Close()
+		delete(x.downloads, id)
+	}
+}

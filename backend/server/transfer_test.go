@@ -1,0 +1,585 @@
+package server_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode"
+
+	"wetalk/backend/client"
+	"wetalk/backend/server"
+	"wetalk/backend/wire"
+)
+
+// randomFile writes size pseudo-random bytes to a new file in a temporary
+// folder, streaming (never the whole file in memory), and returns its path
+// and SHA-256 in hex.
+func randomFile(t testing.TB, size int64, seed uint64) (string, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "random.bin")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rng := rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8)})
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	for left := size; left > 0; {
+		n := min(int64(len(buf)), left)
+		rng.Read(buf[:n])
+		h.Write(buf[:n])
+		if _, err := f.Write(buf[:n]); err != nil {
+			t.Fatal(err)
+		}
+		left -= n
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path, hex.EncodeToString(h.Sum(nil))
+}
+
+func fileSum(t testing.TB, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// watcher reads a member's events in the background so that transfers'
+// progress events never back up, keeps the peak heap seen at each progress
+// event, and passes on the other events.
+type watcher struct {
+	events   chan client.Event // everything but progress
+	progress chan client.Event // progress, when asked for with watch
+	mu       sync.Mutex
+	peak     uint64 // guarded by mu; largest HeapInuse seen
+	done     chan struct{}
+}
+
+func watch(m *member, wantProgress bool) *watcher {
+	w := &watcher{events: make(chan client.Event, 4096), done: make(chan struct{})}
+	if wantProgress {
+		w.progress = make(chan client.Event, 1024)
+	}
+	go func() {
+		defer close(w.done)
+		var ms runtime.MemStats
+		for ev := range m.c.Events() {
+			if ev.Type != client.EventProgress {
+				w.events <- ev
+				continue
+			}
+			runtime.ReadMemStats(&ms)
+			w.mu.Lock()
+			w.peak = max(w.peak, ms.HeapInuse)
+			w.mu.Unlock()
+			if w.progress != nil {
+				select {
+				case w.progress <- ev:
+				default:
+				}
+			}
+		}
+	}()
+	return w
+}
+
+func (w *watcher) peakHeap() uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.peak
+}
+
+// until returns the next event of type typ.
+func (w *watcher) until(t testing.TB, typ string) client.Event {
+	t.Helper()
+	for {
+		select {
+		case ev := <-w.events:
+			if ev.Type == typ {
+				return ev
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatalf("no %s event within 60s", typ)
+		}
+	}
+}
+
+// filesHost starts a host whose room folders live in a fresh folder, and
+// returns a channel told of each wipe.
+func filesHost(t *testing.T, cfg server.Config) (*host, chan struct{}) {
+	wiped := make(chan struct{}, 16)
+	cfg.FilesDir = t.TempDir()
+	cfg.NoRateLimit = true
+	cfg.OnWipe = func() { wiped <- struct{}{} }
+	return startHost(t, cfg), wiped
+}
+
+// chatDuring has b send messages to c while running is open, and fails
+// unless all of them arrive before running is closed.
+func chatDuring(t *testing.T, b, c *member, running <-chan struct{}, what string) {
+	t.Helper()
+	const n = 10
+	start := time.Now()
+	var worst time.Duration
+	for i := range n {
+		sent := time.Now()
+		text := what + " chat " + string(rune('a'+i))
+		b.c.Send("", text)
+		for {
+			ev := c.until(client.EventMessage)
+			if ev.Text == text {
+				break
+			}
+		}
+		worst = max(worst, time.Since(sent))
+	}
+	select {
+	case <-running:
+		t.Fatalf("the %s ended before the chat messages sent during it arrived", what)
+	default:
+	}
+	t.Logf("during the %s, %d messages arrived in %v (slowest %v)", what, n, time.Since(start), worst)
+}
+
+func testUpDown(t *testing.T, size int64) {
+	h, wiped := filesHost(t, server.Config{MaxUpload: 1 << 30})
+	a, b, c := h.join(t, "A"), h.join(t, "B"), h.join(t, "C")
+	path, sum := randomFile(t, size, 1)
+	runtime.GC()
+	aw := watch(a, true)
+
+	// Upload, with chat between B and C while it runs.
+	up := make(chan struct{})
+	var id string
+	var upErr error
+	upStart := time.Now()
+	go func() {
+		defer close(up)
+		id, upErr = a.c.Upload(context.Background(), "up1", path, "big.bin")
+	}()
+	<-aw.progress // the upload is under way
+	chatDuring(t, b, c, up, "upload")
+	<-up
+	upTime := time.Since(upStart)
+	if upErr != nil {
+		t.Fatalf("upload: %v", upErr)
+	}
+	if ev := aw.until(t, client.EventAck); ev.Ref != "up1" || ev.ID != id {
+		t.Fatalf("ack %+v", ev)
+	}
+	if ev := aw.until(t, client.EventUploaded); ev.Ref != "up1" || ev.File != id {
+		t.Fatalf("uploaded %+v", ev)
+	}
+	ev := c.until(client.EventFile)
+	if ev.ID != id || ev.SHA256 != sum || ev.Size != size || ev.Name != "big.bin" || ev.From != "A" {
+		t.Fatalf("file event %+v", ev)
+	}
+	// The host keeps it under its id, never under the name given.
+	roomDir := h.srv.Files().Dir()
+	if _, err := os.Stat(filepath.Join(roomDir, id)); err != nil {
+		t.Fatalf("stored file: %v", err)
+	}
+
+	// Download, again with chat.
+	dir := t.TempDir()
+	down := make(chan struct{})
+	var saved string
+	var downErr error
+	downStart := time.Now()
+	go func() {
+		defer close(down)
+		saved, downErr = a.c.Download(context.Background(), id, dir)
+	}()
+	<-aw.progress
+	chatDuring(t, b, c, down, "download")
+	<-down
+	downTime := time.Since(downStart)
+	if downErr != nil {
+		t.Fatalf("download: %v", downErr)
+	}
+	if ev := aw.until(t, client.EventDownloaded); ev.File != id || ev.Path != saved || ev.SHA256 != sum {
+		t.Fatalf("downloaded %+v", ev)
+	}
+	if filepath.Base(saved) != "big.bin" || fileSum(t, saved) != sum {
+		t.Fatalf("saved %s: wrong name or hash", saved)
+	}
+	peak := aw.peakHeap()
+	t.Logf("%d MiB: up %.0f MB/s, down %.0f MB/s, peak heap in use %.1f MiB",
+		size>>20, float64(size)/1e6/upTime.Seconds(), float64(size)/1e6/downTime.Seconds(), float64(peak)/(1<<20))
+	if peak == 0 || peak > 64<<20 {
+		t.Errorf("peak heap in use %d MiB during the transfers; want below 64 MiB", peak>>20)
+	}
+
+	// When the last member leaves, the room's folder goes.
+	for _, m := range []*member{b, c, a} {
+		m.c.Leave()
+	}
+	<-wiped
+	if _, err := os.Stat(roomDir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("room folder after the wipe: %v", err)
+	}
+	<-aw.done
+}
+
+func TestTransfer200MiB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200 MiB transfer skipped in -short mode; TestTransferSmall still runs")
+	}
+	testUpDown(t, 200<<20)
+}
+
+func TestTransferSmall(t *testing.T) { testUpDown(t, 8<<20+12345) }
+
+func TestDownloadResumes(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	a := h.join(t, "A")
+	const size = 24<<20 + 7
+	path, sum := randomFile(t, size, 2)
+	id, err := a.c.Upload(context.Background(), "", path, "resume.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+
+	// B's connection dies half way through.
+	b := h.join(t, "B")
+	bw := watch(b, true)
+	got := make(chan error, 1)
+	go func() {
+		_, err := b.c.Download(context.Background(), id, dir)
+		got <- err
+	}()
+	for ev := range bw.progress {
+		if ev.Done >= size/2 {
+			b.c.Close()
+			break
+		}
+	}
+	if err := <-got; err == nil {
+		t.Fatal("download survived its connection")
+	}
+	parts, _ := filepath.Glob(filepath.Join(dir, "*.part"))
+	if len(parts) != 1 {
+		t.Fatalf("part files: %v", parts)
+	}
+	st, _ := os.Stat(parts[0])
+	if st.Size() < size/2 || st.Size() >= size {
+		t.Fatalf("part file has %d of %d bytes", st.Size(), size)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "resume*")); len(files) != 1 {
+		t.Fatalf("something besides the part file: %v", files)
+	}
+
+	// B comes back and resumes from the part file.
+	b2 := h.join(t, "B")
+	b2w := watch(b2, true)
+	saved, err := b2.c.Download(context.Background(), id, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := <-b2w.progress
+	if first.Done <= st.Size() {
+		t.Errorf("first progress after resuming at %d: %d", st.Size(), first.Done)
+	}
+	if fileSum(t, saved) != sum || filepath.Base(saved) != "resume.bin" {
+		t.Fatalf("saved %s", saved)
+	}
+	if parts, _ := filepath.Glob(filepath.Join(dir, "*.part")); len(parts) != 0 {
+		t.Fatalf("part files left: %v", parts)
+	}
+}
+
+// roomFiles lists the room folder, lock file aside.
+func roomFiles(t *testing.T, h *host) []string {
+	dir := h.srv.Files().Dir()
+	if dir == "" {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.Name() != ".lock" {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
+
+func TestCancelledUploadLeavesNothing(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	a, b := h.join(t, "A"), h.join(t, "B")
+	path, _ := randomFile(t, 48<<20, 3)
+	aw := watch(a, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan error, 1)
+	go func() {
+		_, err := a.c.Upload(ctx, "c1", path, "never.bin")
+		got <- err
+	}()
+	<-aw.progress
+	if len(roomFiles(t, h)) != 1 {
+		t.Errorf("during the upload the room folder holds %v", roomFiles(t, h))
+	}
+	cancel()
+	if err := <-got; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled upload: %v", err)
+	}
+	// The host handles A's frames in order: once B sees this message the
+	// cancel has been handled.
+	a.c.Send("", "after the cancel")
+	for {
+		ev := b.next()
+		if ev.Type == client.EventFile {
+			t.Fatalf("a cancelled upload was announced: %+v", ev)
+		}
+		if ev.Type == client.EventMessage && ev.Text == "after the cancel" {
+			break
+		}
+	}
+	if left := roomFiles(t, h); len(left) != 0 {
+		t.Fatalf("left in the room folder: %v", left)
+	}
+}
+
+func TestVanishedSourceFile(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	a := h.join(t, "A")
+	watch(a, false)
+	_, err := a.c.Upload(context.Background(), "", filepath.Join(t.TempDir(), "gone"), "")
+	if !errors.Is(err, wire.ErrNoSuchFile) {
+		t.Fatalf("upload of a missing file: %v", err)
+	}
+}
+
+func TestSavedNamesAreSafe(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	a := h.join(t, "A")
+	aw := watch(a, false)
+	src := filepath.Join(t.TempDir(), "src")
+	os.WriteFile(src, []byte("payload"), 0o600)
+	dir := t.TempDir()
+	for _, name := range []string{
+		"../../etc/passwd", `..\..\windows\win.ini`, "con.txt", "NUL", "com1.log", "a\x00b.txt",
+		"line\nbreak.txt", "evil\u202Etxt.exe", "\u2066hidden\u2069.sh", "..", ".", " ", ".bashrc",
+		strings.Repeat("長", 300) + ".pdf", "report.pdf", "report.pdf",
+	} {
+		id, err := a.c.Upload(context.Background(), "", src, name)
+		if err != nil {
+			t.Fatalf("upload %q: %v", name, err)
+		}
+		shown := aw.until(t, client.EventFile).Name
+		saved, err := a.c.Download(context.Background(), id, dir)
+		if err != nil {
+			t.Fatalf("download %q: %v", name, err)
+		}
+		base := filepath.Base(saved)
+		if filepath.Dir(saved) != dir {
+			t.Errorf("%q saved outside the folder: %s", name, saved)
+		}
+		for _, s := range []string{shown, base} {
+			if strings.ContainsAny(s, "/\\\x00\n") || strings.Contains(s, "..") || len(s) > 255 ||
+				strings.HasPrefix(s, ".") || strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }) >= 0 {
+				t.Errorf("%q shown or saved as %q", name, s)
+			}
+			stem, _, _ := strings.Cut(strings.ToLower(s), ".")
+			if stem == "con" || stem == "nul" || stem == "com1" {
+				t.Errorf("%q shown or saved as a reserved name %q", name, s)
+			}
+		}
+		t.Logf("%q -> %q", name, base)
+	}
+	// The second report.pdf did not overwrite the first.
+	for _, n := range []string{"report.pdf", "report (1).pdf"} {
+		if b, err := os.ReadFile(filepath.Join(dir, n)); err != nil || string(b) != "payload" {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+	// Nothing was written outside the folder.
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "etc")); err == nil {
+		t.Error("a folder was created next to the download folder")
+	}
+}
+
+func TestLimitsRefusedBeforeTransfer(t *testing.T) {
+	h, _ := filesHost(t, server.Config{MaxUpload: 1 << 20, RoomQuota: 5 << 19, MaxImage: 64 << 10})
+	a, b := h.join(t, "A"), h.join(t, "B")
+	watch(a, false)
+	big, _ := randomFile(t, 1<<20+1, 4)
+	if _, err := a.c.Upload(context.Background(), "", big, ""); !errors.Is(err, wire.ErrTooLarge) {
+		t.Fatalf("over the size limit: %v", err)
+	}
+	if left := roomFiles(t, h); len(left) != 0 {
+		t.Fatalf("a refused upload left %v", left)
+	}
+	one, _ := randomFile(t, 1<<20, 5)
+	var ids []string
+	for range 2 {
+		id, err := a.c.Upload(context.Background(), "", one, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if _, err := a.c.Upload(context.Background(), "", one, ""); !errors.Is(err, wire.ErrQuotaExceeded) {
+		t.Fatalf("over the quota: %v", err)
+	}
+	if n := len(roomFiles(t, h)); n != 2 {
+		t.Fatalf("room folder holds %d files, want 2", n)
+	}
+	// Recalling a file deletes it and frees its share of the quota.
+	a.c.Recall("", ids[0])
+	b.until(client.EventRecalled)
+	if n := len(roomFiles(t, h)); n != 1 {
+		t.Fatalf("after a recall the room folder holds %d files, want 1", n)
+	}
+	if _, err := a.c.Upload(context.Background(), "", one, ""); err != nil {
+		t.Fatalf("after a recall: %v", err)
+	}
+	img := pngFile(t, 300)
+	if _, err := a.c.UploadImage(context.Background(), "", img); !errors.Is(err, wire.ErrTooLarge) {
+		t.Fatalf("image over its limit: %v", err)
+	}
+}
+
+// pngFile writes a real PNG image of side×side pixels of noise.
+func pngFile(t *testing.T, side int) string {
+	img := image.NewNRGBA(image.Rect(0, 0, side, side))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = byte(rng.Uint32())
+	}
+	img.Set(0, 0, color.Black)
+	path := filepath.Join(t.TempDir(), "picture.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return path
+}
+
+func TestImages(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	a, b := h.join(t, "A"), h.join(t, "B")
+	aw := watch(a, false)
+	path := pngFile(t, 64)
+	id, err := a.c.UploadImage(context.Background(), "i1", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := b.until(client.EventImage)
+	if ev.ID != id || ev.Mime != "image/png" || ev.SHA256 != fileSum(t, path) || ev.From != "A" {
+		t.Fatalf("image event %+v", ev)
+	}
+	aw.until(t, client.EventImage)
+
+	// A late joiner gets the image in its history and fetches it on demand.
+	late := h.join(t, "Late")
+	if ev := late.until(client.EventImage); !ev.History || ev.ID != id {
+		t.Fatalf("history %+v", ev)
+	}
+	watch(late, false)
+	saved, err := late.c.Download(context.Background(), id, t.TempDir())
+	if err != nil || fileSum(t, saved) != ev.SHA256 || filepath.Ext(saved) != ".png" {
+		t.Fatalf("fetching the image: %v %s", err, saved)
+	}
+
+	// A zip named .png is not an image.
+	zipPath := filepath.Join(t.TempDir(), "cat.png")
+	zf, _ := os.Create(zipPath)
+	zw := zip.NewWriter(zf)
+	w, _ := zw.Create("payload.exe")
+	w.Write(bytes.Repeat([]byte("MZ"), 1000))
+	zw.Close()
+	zf.Close()
+	if _, err := a.c.UploadImage(context.Background(), "", zipPath); !errors.Is(err, wire.ErrBadImage) {
+		t.Fatalf("zip as image: %v", err)
+	}
+}
+
+func TestRecallStopsDownloads(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	a, b := h.join(t, "A"), h.join(t, "B")
+	path, _ := randomFile(t, 64<<20, 6)
+	aw := watch(a, false)
+	id, err := a.c.Upload(context.Background(), "", path, "doomed.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	aw.until(t, client.EventFile)
+	bw := watch(b, true)
+	dir := t.TempDir()
+	got := make(chan error, 1)
+	go func() {
+		_, err := b.c.Download(context.Background(), id, dir)
+		got <- err
+	}()
+	<-bw.progress
+	a.c.Recall("r", id)
+	if err := <-got; !errors.Is(err, wire.ErrNoSuchFile) {
+		t.Fatalf("download of a recalled file: %v", err)
+	}
+	if ev := bw.until(t, client.EventRecalled); ev.ID != id {
+		t.Fatalf("recalled %+v", ev)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("left in the download folder: %v", left)
+	}
+	if left := roomFiles(t, h); len(left) != 0 {
+		t.Fatalf("left in the room folder: %v", left)
+	}
+	if _, err := b.c.Download(context.Background(), id, dir); !errors.Is(err, wire.ErrNoSuchFile) {
+		t.Fatalf("download after the recall: %v", err)
+	}
+}
+
+func TestWelcomeListsFiles(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	a := h.join(t, "A")
+	watch(a, false)
+	src := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(src, []byte("hello"), 0o600)
+	id, err := a.c.Upload(context.Background(), "", src, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := h.join(t, "Late")
+	w := late.c.Welcome()
+	if len(w.Files) != 1 || w.Files[0].ID != id || w.Files[0].Name != "notes.txt" || w.Files[0].Size != 5 || w.Files[0].From != "A" {
+		t.Fatalf("welcome files %+v", w.Files)
+	}
+	if ev := late.until(client.EventFile); !ev.History || ev.ID != id {
+		t.Fatalf("history %+v", ev)
+	}
+}

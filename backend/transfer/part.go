@@ -1,0 +1,134 @@
+package transfer
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+
+	"wetalk/backend/wire"
+)
+
+// Part is a download being written into dir as "<name>.<tag>.part", where
+// tag is taken from the announced SHA-256: an attempt cut short leaves the
+// part file, and the next attempt for the same file resumes from its size.
+type Part struct {
+	dir  string
+	name string // sanitised final name
+	path string
+	size int64
+	sum  []byte
+	f    *os.File  // nil once finished or closed
+	h    hash.Hash // SHA-256 of the bytes so far
+	done int64
+}
+
+// OpenPart opens (or resumes) the download of a file of size bytes whose
+// SHA-256 is sum, to be saved in dir under a sanitised form of name. The
+// bytes already in the part file are hashed again, so a resumed download is
+// verified as a whole.
+func OpenPart(dir, name string, size int64, sum []byte) (*Part, error) {
+	if len(sum) != sha256.Size {
+		return nil, wire.Errorf(wire.ErrBadCommand, "the file has no SHA-256 to check it against")
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, wire.Errorf(wire.ErrBadCommand, "%s is not a folder", dir)
+	}
+	name = SafeName(name)
+	p := &Part{dir: dir, name: name, size: size, sum: sum, h: sha256.New()}
+	p.path = filepath.Join(dir, fmt.Sprintf("%s.%s.part", name, hex.EncodeToString(sum[:4])))
+	f, err := os.OpenFile(p.path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
+	n, err := io.Copy(p.h, io.LimitReader(f, size))
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("transfer: reading %s: %w", p.path, err)
+	}
+	// Whatever lies past size cannot belong to this file.
+	if err := f.Truncate(n); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
+	if _, err := f.Seek(n, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
+	p.f, p.done = f, n
+	return p, nil
+}
+
+// Offset is how many bytes are already there: where to resume.
+func (p *Part) Offset() int64 { return p.done }
+
+// Size is the file's full size.
+func (p *Part) Size() int64 { return p.size }
+
+// Path is the part file's path.
+func (p *Part) Path() string { return p.path }
+
+// Write appends the bytes at off, which must be where the last write ended.
+func (p *Part) Write(off int64, b []byte) error {
+	if p.f == nil {
+		return os.ErrClosed
+	}
+	if off != p.done || int64(len(b)) > p.size-p.done {
+		return wire.Errorf(wire.ErrProtocol, "the host sent %d bytes at offset %d; expected offset %d of %d", len(b), off, p.done, p.size)
+	}
+	if _, err := p.f.Write(b); err != nil {
+		return fmt.Errorf("transfer: writing %s: %w", p.path, err)
+	}
+	p.h.Write(b)
+	p.done += int64(len(b))
+	return nil
+}
+
+// Finish checks the whole file against the announced SHA-256 and gives it
+// its final name, never replacing a file already there ("report (1).pdf").
+// If the bytes do not match, the part file is deleted (the next attempt
+// starts afresh) and the error is wire.ErrBadHash.
+func (p *Part) Finish() (string, error) {
+	if p.f == nil {
+		return "", os.ErrClosed
+	}
+	if p.done != p.size {
+		return "", wire.Errorf(wire.ErrProtocol, "the download ended after %d of %d bytes", p.done, p.size)
+	}
+	err := p.f.Sync()
+	if cerr := p.f.Close(); err == nil {
+		err = cerr
+	}
+	p.f = nil
+	if err != nil {
+		return "", fmt.Errorf("transfer: %w", err)
+	}
+	if !bytes.Equal(p.h.Sum(nil), p.sum) {
+		os.Remove(p.path)
+		return "", wire.Errorf(wire.ErrBadHash, "the downloaded bytes do not match the file's SHA-256; the partial download was deleted")
+	}
+	return place(p.path, p.dir, p.name)
+}
+
+// Close stops writing and keeps the part file for a later attempt.
+func (p *Part) Close() error {
+	if p.f == nil {
+		return nil
+	}
+	err := p.f.Close()
+	p.f = nil
+	return err
+}
+
+// Discard stops writing and deletes the part file.
+func (p *Part) Discard() {
+	p.Close()
+	os.Remove(p.path)
+}
+
+// Sum returns the announced SHA-256.
+func (p *Part) Sum() []byte { return p.sum }

@@ -1,0 +1,468 @@
+package transfer
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/google/uuid"
+
+	"wetalk/backend/wire"
+)
+
+// Defaults of a Store's limits.
+const (
+	DefaultMaxFile  = 2 << 30
+	DefaultMaxImage = 20 << 20
+	DefaultQuota    = 10 << 30
+	DefaultMaxFiles = 1000
+)
+
+// roomPrefix starts the name of every room folder a Store makes, so that
+// stale ones can be recognised and nothing else is touched.
+const roomPrefix = "room-"
+
+// Config holds what a Store depends on. Zero limits take the defaults.
+type Config struct {
+	// Dir holds the room folders (<state-dir>/rooms); created if needed.
+	// Stale room folders left there by earlier runs are deleted by NewStore.
+	Dir string
+	// MaxFile is the largest file a member may share, MaxImage the largest
+	// image.
+	MaxFile  int64
+	MaxImage int64
+	// Quota caps the bytes of all files kept and being uploaded at once.
+	Quota int64
+	// MaxFiles caps the files kept and being uploaded at once.
+	MaxFiles int
+	// Log receives the store's log lines; nil discards them.
+	Log *slog.Logger
+}
+
+// File is a complete, verified file in the store.
+type File struct {
+	ID     uuid.UUID
+	Name   string // sanitised; for display and saving only, never a host path
+	Mime   string // set for images
+	Size   int64
+	SHA256 []byte
+}
+
+// Store keeps one room's shared files in a temporary folder of their own,
+// named by generated ids. Its methods are safe for concurrent use.
+type Store struct {
+	cfg Config
+
+	mu      sync.Mutex
+	dir     string                // guarded by mu; the room folder, "" until needed
+	lock    *os.File              // guarded by mu; held while dir is in use
+	used    int64                 // guarded by mu; bytes reserved by uploads and files
+	files   map[uuid.UUID]*kept   // guarded by mu
+	uploads map[uuid.UUID]*Upload // guarded by mu
+	readers map[*Reader]struct{}  // guarded by mu; open downloads
+	gen     uint64                // guarded by mu; counts wipes
+}
+
+// kept is a file on disk.
+type kept struct {
+	File
+	path string
+}
+
+// NewStore returns a store whose room folders live in cfg.Dir, after
+// deleting the room folders earlier runs left there (those no live
+// process holds).
+func NewStore(cfg Config) (*Store, error) {
+	if cfg.MaxFile == 0 {
+		cfg.MaxFile = DefaultMaxFile
+	}
+	if cfg.MaxImage == 0 {
+		cfg.MaxImage = DefaultMaxImage
+	}
+	if cfg.Quota == 0 {
+		cfg.Quota = DefaultQuota
+	}
+	if cfg.MaxFiles == 0 {
+		cfg.MaxFiles = DefaultMaxFiles
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
+	s := &Store{cfg: cfg, files: make(map[uuid.UUID]*kept), uploads: make(map[uuid.UUID]*Upload), readers: make(map[*Reader]struct{})}
+	s.cleanStale()
+	return s, nil
+}
+
+// cleanStale deletes room folders no running process holds.
+func (s *Store) cleanStale() {
+	entries, err := os.ReadDir(s.cfg.Dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), roomPrefix) {
+			continue
+		}
+		dir := filepath.Join(s.cfg.Dir, e.Name())
+		if !stale(dir) {
+			continue
+		}
+		if err := os.RemoveAll(dir); err == nil {
+			s.cfg.Log.Info("removed stale room folder", "dir", dir)
+		}
+	}
+}
+
+// Dir returns the room folder, or "" when the room has none at the moment
+// (no file was shared since the last wipe).
+func (s *Store) Dir() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dir
+}
+
+// Limits returns the largest file, the largest image and the quota.
+func (s *Store) Limits() (maxFile, maxImage, quota int64) {
+	return s.cfg.MaxFile, s.cfg.MaxImage, s.cfg.Quota
+}
+
+// roomDir returns the room folder, making it if needed. Caller holds mu.
+func (s *Store) roomDir() (string, error) {
+	if s.dir != "" {
+		return s.dir, nil
+	}
+	dir, err := os.MkdirTemp(s.cfg.Dir, roomPrefix+"*")
+	if err != nil {
+		return "", err
+	}
+	lock, err := holdLock(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	s.dir, s.lock = dir, lock
+	return dir, nil
+}
+
+// Begin starts an upload of size bytes named name (sanitised here). It
+// refuses before any byte moves what is over the size limit (too_large) or
+// the room's quota (quota_exceeded).
+func (s *Store) Begin(name string, size int64, image bool) (*Upload, error) {
+	limit, what := s.cfg.MaxFile, "file"
+	if image {
+		limit, what = s.cfg.MaxImage, "image"
+	}
+	if size < 0 || size > limit {
+		return nil, wire.Errorf(wire.ErrTooLarge, "the %s is %s; this room takes %ss of at most %s", what, Size(size), what, Size(limit))
+	}
+	if image && size < SniffLen {
+		return nil, wire.Errorf(wire.ErrBadImage, "%d bytes are too few for an image", size)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.used+size > s.cfg.Quota {
+		return nil, wire.Errorf(wire.ErrQuotaExceeded, "the room's files may take %s in all; %s are left", Size(s.cfg.Quota), Size(s.cfg.Quota-s.used))
+	}
+	if len(s.files)+len(s.uploads) >= s.cfg.MaxFiles {
+		return nil, wire.Errorf(wire.ErrQuotaExceeded, "the room holds at most %d files", s.cfg.MaxFiles)
+	}
+	dir, err := s.roomDir()
+	if err != nil {
+		return nil, storageError(err)
+	}
+	id := uuid.New()
+	path := filepath.Join(dir, id.String()+".part")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	u := &Upload{s: s, id: id, gen: s.gen, name: SafeName(name), size: size, image: image, f: f, path: path, h: sha256.New()}
+	s.used += size
+	s.uploads[id] = u
+	return u, nil
+}
+
+// Upload is a file being received. Its methods are called by one
+// goroutine (the uploader's connection), except Abort, which may also
+// come from the store's Wipe.
+type Upload struct {
+	s       *Store
+	id      uuid.UUID
+	gen     uint64 // the store's gen at Begin
+	name    string
+	size    int64
+	image   bool
+	path    string    // the temporary file
+	f       *os.File  // nil once finished or aborted
+	h       hash.Hash // SHA-256 of the bytes so far
+	written int64
+	head    []byte // first bytes of an image, for sniffing
+	mime    string
+}
+
+// ID is the upload's id; the file keeps it once complete.
+func (u *Upload) ID() uuid.UUID { return u.id }
+
+// Written is how many bytes have arrived.
+func (u *Upload) Written() int64 { return u.written }
+
+// Size is the announced size.
+func (u *Upload) Size() int64 { return u.size }
+
+// Write appends the bytes at off, which must be where the last write
+// ended.
+func (u *Upload) Write(off int64, p []byte) error {
+	if u.f == nil {
+		return wire.Errorf(wire.ErrNoSuchFile, "the upload was abandoned")
+	}
+	if off != u.written {
+		return wire.Errorf(wire.ErrBadCommand, "a chunk at offset %d; the upload is at %d", off, u.written)
+	}
+	if int64(len(p)) > u.size-u.written {
+		return wire.Errorf(wire.ErrTooLarge, "more bytes than the %d announced", u.size)
+	}
+	if u.image && u.mime == "" {
+		u.head = append(u.head, p[:min(len(p), SniffLen-len(u.head))]...)
+		if len(u.head) >= SniffLen {
+			mime, ok := SniffImage(u.head)
+			if !ok {
+				return wire.Errorf(wire.ErrBadImage, "the bytes are not a PNG, JPEG, GIF or WebP image")
+			}
+			u.mime = mime
+		}
+	}
+	if _, err := u.f.Write(p); err != nil {
+		return storageError(err)
+	}
+	u.h.Write(p)
+	u.written += int64(len(p))
+	return nil
+}
+
+// Finish checks that every byte arrived and that their SHA-256 is sum,
+// then keeps the file. On error the upload is aborted.
+func (u *Upload) Finish(sum []byte) (File, error) {
+	f, err := u.finish(sum)
+	if err != nil {
+		u.Abort()
+	}
+	return f, err
+}
+
+func (u *Upload) finish(sum []byte) (File, error) {
+	if u.f == nil {
+		return File{}, wire.Errorf(wire.ErrNoSuchFile, "the upload was abandoned")
+	}
+	if u.written != u.size {
+		return File{}, wire.Errorf(wire.ErrBadCommand, "the upload ended after %d of %d bytes", u.written, u.size)
+	}
+	got := u.h.Sum(nil)
+	if !bytes.Equal(got, sum) {
+		return File{}, wire.Errorf(wire.ErrBadHash, "the bytes received do not match the SHA-256 given: the file changed or was damaged on the way")
+	}
+	if u.image && u.mime == "" {
+		return File{}, wire.Errorf(wire.ErrBadImage, "the bytes are not a PNG, JPEG, GIF or WebP image")
+	}
+	s := u.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.uploads[u.id] != u || s.gen != u.gen {
+		return File{}, wire.Errorf(wire.ErrClosed, "the room was wiped during the upload")
+	}
+	err := u.f.Close()
+	u.f = nil
+	if err != nil {
+		return File{}, storageError(err)
+	}
+	final := strings.TrimSuffix(u.path, ".part")
+	if err := os.Rename(u.path, final); err != nil {
+		return File{}, storageError(err)
+	}
+	delete(s.uploads, u.id)
+	k := &kept{File: File{ID: u.id, Name: u.name, Mime: u.mime, Size: u.size, SHA256: got}, path: final}
+	s.files[u.id] = k
+	return k.File, nil
+}
+
+// Abort abandons the upload: the temporary file is deleted and its quota
+// released. It is safe to call more than once, and after Finish.
+func (u *Upload) Abort() {
+	s := u.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u.f != nil {
+		u.f.Close()
+		u.f = nil
+	}
+	if s.uploads[u.id] == u {
+		delete(s.uploads, u.id)
+		s.used -= u.size
+		os.Remove(u.path)
+	}
+}
+
+// Remove deletes a kept file (it was recalled): its downloads in progress
+// end with no_such_file and its quota is released. It reports whether the
+// file was there.
+func (s *Store) Remove(id uuid.UUID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := s.files[id]
+	if k == nil {
+		return false
+	}
+	delete(s.files, id)
+	s.used -= k.Size
+	for r := range s.readers {
+		if r.file.ID == id {
+			r.end(wire.Errorf(wire.ErrNoSuchFile, "%q was recalled", k.Name))
+			delete(s.readers, r)
+		}
+	}
+	if err := os.Remove(k.path); err != nil {
+		s.cfg.Log.Warn("could not delete a recalled file", "err", err)
+	}
+	return true
+}
+
+// Wipe deletes every file and the room folder, ending uploads and downloads
+// in progress. The store can be used again afterwards (with a new folder).
+func (s *Store) Wipe() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	for id, u := range s.uploads {
+		if u.f != nil {
+			// Only the uploader's goroutine writes u.f; closing it makes
+			// its next write fail, and finish sees the new gen.
+			u.f.Close()
+		}
+		delete(s.uploads, id)
+	}
+	for r := range s.readers {
+		r.end(wire.Errorf(wire.ErrClosed, "the room was wiped"))
+		delete(s.readers, r)
+	}
+	s.files = make(map[uuid.UUID]*kept)
+	s.used = 0
+	if s.dir != "" {
+		releaseLock(s.lock)
+		if err := os.RemoveAll(s.dir); err != nil {
+			s.cfg.Log.Warn("could not delete the room folder", "dir", s.dir, "err", err)
+		} else {
+			s.cfg.Log.Info("room folder deleted", "dir", s.dir)
+		}
+		s.dir, s.lock = "", nil
+	}
+}
+
+// Open opens a kept file for a download. onEnd is called (once, with the
+// store locked, so it must not block) if the file is recalled or the room
+// wiped before the Reader is closed.
+func (s *Store) Open(id uuid.UUID, onEnd func(error)) (*Reader, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := s.files[id]
+	if k == nil {
+		return nil, wire.Errorf(wire.ErrNoSuchFile, "no file %s in this room (recalled?)", id)
+	}
+	f, err := os.Open(k.path)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	r := &Reader{s: s, file: k.File, f: f, onEnd: onEnd}
+	s.readers[r] = struct{}{}
+	return r, nil
+}
+
+// Reader reads a kept file for one download.
+type Reader struct {
+	s     *Store
+	file  File
+	onEnd func(error)
+
+	mu    sync.Mutex
+	f     *os.File // guarded by mu; nil once ended
+	ended error    // guarded by mu
+}
+
+// File describes the file being read.
+func (r *Reader) File() File { return r.file }
+
+// Read runs fn with the file, unless the download has ended (then it
+// returns why). fn runs with r locked: a recall waits for it, so nothing
+// fn delivers can follow the recall's notice.
+func (r *Reader) Read(fn func(io.ReaderAt) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		return r.ended
+	}
+	return fn(r.f)
+}
+
+// end closes the file and tells the downloader why. Caller holds s.mu.
+func (r *Reader) end(why error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		return
+	}
+	r.f.Close()
+	r.f, r.ended = nil, why
+	if r.onEnd != nil {
+		r.onEnd(why)
+	}
+}
+
+// Close ends the download quietly.
+func (r *Reader) Close() {
+	r.s.mu.Lock()
+	delete(r.s.readers, r)
+	r.s.mu.Unlock()
+	r.mu.Lock()
+	if r.f != nil {
+		r.f.Close()
+		r.f, r.ended = nil, wire.Errorf(wire.ErrClosed, "download closed")
+	}
+	r.mu.Unlock()
+}
+
+// storageError turns a file system error into what to tell a member: a
+// full disk is named; anything else is internal (logged by the caller).
+func storageError(err error) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "the host's disk is full; nothing was kept"), err)
+	case errors.Is(err, os.ErrClosed):
+		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrClosed, "the host ended the transfer (the room was wiped)"), err)
+	}
+	return fmt.Errorf("transfer: %w", err)
+}
+
+// Size formats a byte count for people: 2 GiB, 512 KiB, 17 bytes.
+func Size(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
