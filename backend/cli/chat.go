@@ -117,6 +117,7 @@ func runChat(ctx context.Context, args []string, env Env) int {
 func readCommands(in io.Reader, c *client.Client, out *eventWriter) {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), 4*wire.MaxText+4096)
+	var transfers sync.WaitGroup
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" {
@@ -132,6 +133,16 @@ func readCommands(in io.Reader, c *client.Client, out *eventWriter) {
 		if cmd.Cmd == "leave" {
 			break
 		}
+		if cmd.Cmd == "upload" || cmd.Cmd == "image" || cmd.Cmd == "download" {
+			// Transfers run alongside further commands; leaving waits
+			// for them.
+			transfers.Add(1)
+			go func() {
+				defer transfers.Done()
+				transferCommand(c, cmd, out)
+			}()
+			continue
+		}
 		if err := do(c, cmd); err != nil {
 			if errors.Is(err, client.ErrClosed) {
 				return
@@ -143,7 +154,32 @@ func readCommands(in io.Reader, c *client.Client, out *eventWriter) {
 	if err := sc.Err(); err != nil {
 		out.write(client.Event{Type: client.EventError, Code: wire.CodeBadCommand, Message: "reading commands: " + err.Error()})
 	}
+	transfers.Wait()
 	c.Leave()
+}
+
+// transferCommand runs an upload, image or download to its end; the
+// client emits its progress and its final events, and an error event
+// carrying the command's ref says why it failed.
+func transferCommand(c *client.Client, cmd command, out *eventWriter) {
+	ctx := context.Background()
+	var err error
+	switch {
+	case cmd.Cmd == "download" && (cmd.File == "" || cmd.Dir == ""):
+		err = wire.Errorf(wire.ErrBadCommand, `download needs "file" and "dir"`)
+	case cmd.Cmd == "download":
+		_, err = c.Download(ctx, cmd.File, cmd.Dir)
+	case cmd.Path == "":
+		err = wire.Errorf(wire.ErrBadCommand, `%s needs "path"`, cmd.Cmd)
+	case cmd.Cmd == "image":
+		_, err = c.UploadImage(ctx, cmd.Ref, cmd.Path)
+	default:
+		_, err = c.Upload(ctx, cmd.Ref, cmd.Path, cmd.Name)
+	}
+	if err != nil && !errors.Is(err, client.ErrClosed) {
+		e := wire.AsError(err)
+		out.write(client.Event{Type: client.EventError, Ref: cmd.Ref, Code: e.Code, Message: e.Message})
+	}
 }
 
 // do runs one command.
@@ -161,8 +197,6 @@ func do(c *client.Client, cmd command) error {
 		return c.Unban(cmd.Ref, cmd.Name)
 	case "handover":
 		return c.Handover(cmd.Ref, cmd.Name)
-	case "upload", "download", "image":
-		return wire.Errorf(wire.ErrNotImplemented, "%s is not available in this build yet", cmd.Cmd)
 	case "":
 		return wire.Errorf(wire.ErrBadCommand, `a command needs "cmd"`)
 	}
@@ -241,6 +275,15 @@ func contractEvent(ev client.Event) map[string]any {
 		m["ref"] = ev.Ref
 		m["message"] = ev.Message
 	case client.EventAck:
+		m["ref"] = ev.Ref
+	case client.EventFile, client.EventImage:
+		m["history"] = ev.History
+		m["time"] = ev.Time.Format(time.RFC3339Nano)
+		m["size"] = ev.Size
+	case client.EventProgress:
+		m["done"] = ev.Done
+		m["total"] = ev.Total
+	case client.EventUploaded:
 		m["ref"] = ev.Ref
 	}
 	return m

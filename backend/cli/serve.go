@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 
 	"wetalk/backend/profile"
 	"wetalk/backend/secure"
@@ -18,6 +19,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	listen := fs.String("listen", "127.0.0.1:7777", "address to listen on (port 0 picks a free one)")
 	passwordFile := fs.String("password-file", "", "file holding the room password (empty file is an error)")
 	maxUpload := fs.String("max-upload", "2GiB", "largest file a member may share")
+	roomQuota := fs.String("room-quota", "10GiB", "most bytes of shared files the room keeps at once")
 	stateDir := fs.String("state-dir", "", "folder for the host key and the room's files (default: the user's config folder)")
 	roomName := fs.String("name-of-room", "WeTalk room", "the room's name as members see it")
 	noRateLimit := fs.Bool("no-rate-limit", false, "turn off the per-member command rate limit (benchmarks only)")
@@ -26,8 +28,14 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		return status
 	}
 	log := logger(env, *verbose)
-	if _, err := parseSize(*maxUpload); err != nil {
-		fmt.Fprintf(env.Stderr, "wetalk serve: --max-upload: %v\n", err)
+	maxUploadBytes, err := parseSize(*maxUpload)
+	if err != nil || maxUploadBytes == 0 {
+		fmt.Fprintf(env.Stderr, "wetalk serve: --max-upload: %v\n", sizeError(err, *maxUpload))
+		return ExitUsage
+	}
+	roomQuotaBytes, err := parseSize(*roomQuota)
+	if err != nil || roomQuotaBytes == 0 {
+		fmt.Fprintf(env.Stderr, "wetalk serve: --room-quota: %v\n", sizeError(err, *roomQuota))
 		return ExitUsage
 	}
 	var password []byte
@@ -50,6 +58,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	}
 	srv, err := server.New(server.Config{
 		RoomName: *roomName, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit,
+		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
 	})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
@@ -83,6 +92,14 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
 		return ExitFail
 	}
+}
+
+// sizeError explains a size flag that parsed as zero or not at all.
+func sizeError(err error, s string) error {
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("%q: the size must be more than 0", s)
 }
 
 // parseSize reads sizes such as 2GiB, 500MiB, 10MB, 4096.
