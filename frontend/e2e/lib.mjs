@@ -1,0 +1,163 @@
+// lib.mjs: helpers for the end-to-end tests. They drive the built headless
+// binary (`wetalk web`, `wetalk serve`) on loopback only, and the system
+// Chromium through playwright-core.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const artifacts = join(root, 'test-artifacts');
+
+/** binary returns the headless binary, building it (and the UI) if missing. */
+export function binary() {
+  const bin = process.env.WETALK_BIN || join(root, 'build', 'bin', 'wetalk-headless');
+  if (!existsSync(bin) || !existsSync(join(root, 'frontend', 'dist', 'index.html'))) {
+    execFileSync('bash', ['scripts/build', 'frontend', 'headless'], { cwd: root, stdio: 'inherit' });
+  }
+  return bin;
+}
+
+/** tempDir makes a temporary folder removed by cleanup. */
+export function tempDir(cleanup, prefix) {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  cleanup.push(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/**
+ * start runs the binary with args and resolves with the first JSON line it
+ * prints on stdout, and the child. The child is stopped by cleanup.
+ */
+export function start(cleanup, args) {
+  const child = spawn(binary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  cleanup.push(async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => resolve({ child, exited, info: JSON.parse(line) }));
+    child.once('exit', (code) => reject(new Error(`wetalk ${args[0]} exited ${code} before it was ready: ${stderr}`)));
+  });
+}
+
+/** stop ends a child started by start and waits for it. */
+export async function stop(proc) {
+  if (proc.child.exitCode === null) proc.child.kill('SIGTERM');
+  return proc.exited;
+}
+
+/** launch starts the system Chromium, headless. */
+export async function launch(cleanup) {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  cleanup.push(() => browser.close());
+  return browser;
+}
+
+/**
+ * tab opens url in a fresh browser context (its own person) and fails the
+ * test if the page ever opens a JavaScript dialog (alert, confirm, ...) or
+ * throws.
+ */
+export async function tab(browser, url, problems, name) {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 720 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('dialog', async (d) => {
+    problems.push(`${name}: a ${d.type()} dialog opened: ${d.message()}`);
+    await d.dismiss();
+  });
+  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
+  await page.goto(url);
+  return page;
+}
+
+/** screenshot saves the page under test-artifacts/. */
+export async function screenshot(page, name) {
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, name + '.png') });
+}
+
+/** hostRoom fills the Host form and waits for the room. */
+export async function hostRoom(page, { nickname, room, password = '', port = '0' }) {
+  await page.getByLabel('Nickname').fill(nickname);
+  await page.getByLabel('Room name').fill(room);
+  await page.getByLabel('Room password (optional)').fill(password);
+  await page.getByLabel('Port').fill(port);
+  await page.getByRole('button', { name: 'Host', exact: true }).click();
+  await page.getByRole('textbox', { name: 'Message' }).waitFor();
+}
+
+/** fillJoin fills the Join form and presses Join. */
+export async function fillJoin(page, { nickname, address, password = '' }) {
+  await page.getByLabel('Nickname').fill(nickname);
+  await page.getByLabel('Address or invite').fill(address);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+}
+
+/** joinRoom joins and waits for the room. */
+export async function joinRoom(page, opts) {
+  await fillJoin(page, opts);
+  await page.getByRole('textbox', { name: 'Message' }).waitFor();
+}
+
+/** say sends a message from the composer with Enter. */
+export async function say(page, text) {
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** bubble is the message line with text, on side 'left' or 'right'. */
+export function bubble(page, side, text) {
+  return page.locator(`[data-side="${side}"]`, { hasText: text });
+}
+
+/** invite reads the invite link from the Invite dialog. */
+export async function inviteLink(page) {
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  const link = page.getByLabel('Invite link');
+  await link.waitFor();
+  const value = await link.inputValue();
+  await page.getByRole('dialog').getByRole('button', { name: 'Close', exact: true }).click();
+  return value;
+}
+
+/** passwordFile writes a password file for `wetalk serve`. */
+export function passwordFile(dir, password) {
+  const p = join(dir, 'password');
+  writeFileSync(p, password + '\n', { mode: 0o600 });
+  return p;
+}
+
+/** freePort returns a loopback port nobody listens on (just closed). */
+export async function freePort() {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
