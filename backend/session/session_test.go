@@ -296,3 +296,68 @@ func portOf(t *testing.T, link string) int {
 	p, _ := strconv.Atoi(port)
 	return p
 }
+
+func TestKickedMemberIsTold(t *testing.T) {
+	a, recA := newSession(t)
+	host(t, a, "")
+	inv, _ := a.Invite()
+	b, recB := newSession(t)
+	if _, err := b.Join(JoinRequest{Nickname: "Bo", Address: inv.Link}); err != nil {
+		t.Fatal(err)
+	}
+	recA.wait(t, "Bo joined", func(r *recorder) bool { return r.has(client.EventJoined, "Bo") })
+	if _, err := a.Kick("Bo", "too loud", false); err != nil {
+		t.Fatal(err)
+	}
+	recB.wait(t, "kicked", func(r *recorder) bool { return len(r.closed) == 1 })
+	if c := recB.closed[0]; c.Code != "kicked" || c.By != "Ann" || c.Reason != "too loud" {
+		t.Fatalf("closed = %+v", c)
+	}
+	recA.wait(t, "Bo left (kicked)", func(r *recorder) bool {
+		for _, ev := range r.events {
+			if ev.Type == client.EventLeft && ev.Name == "Bo" && ev.Reason == "kicked" {
+				return true
+			}
+		}
+		return false
+	})
+	// Kicking yourself is refused, as an error event carrying the ref.
+	ref, err := a.Kick("Ann", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recA.wait(t, "kick_self", func(r *recorder) bool {
+		for _, ev := range r.events {
+			if ev.Type == client.EventError && ev.Ref == ref && ev.Code == wire.CodeKickSelf {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func TestCommandsOutsideARoom(t *testing.T) {
+	s, _ := newSession(t)
+	for name, f := range map[string]func() (string, error){
+		"Send":     func() (string, error) { return s.Send("x") },
+		"DM":       func() (string, error) { return s.DM("a", "x") },
+		"Recall":   func() (string, error) { return s.Recall("x") },
+		"Kick":     func() (string, error) { return s.Kick("a", "", false) },
+		"Unban":    func() (string, error) { return s.Unban("a") },
+		"Handover": func() (string, error) { return s.Handover("a") },
+	} {
+		if _, err := f(); !errors.Is(err, ErrNotInRoom) {
+			t.Errorf("%s: %v, want ErrNotInRoom", name, err)
+		}
+	}
+	if _, err := s.Invite(); !errors.Is(err, ErrNotInRoom) {
+		t.Errorf("Invite: %v", err)
+	}
+	if err := s.Leave(); err != nil {
+		t.Errorf("Leave outside a room: %v", err)
+	}
+	s.Close()
+	if _, err := s.Host(HostRequest{Nickname: "x"}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Host after Close: %v", err)
+	}
+}
