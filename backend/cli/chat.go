@@ -14,6 +14,7 @@ import (
 	"wetalk/backend/client"
 	"wetalk/backend/profile"
 	"wetalk/backend/secure"
+	"wetalk/backend/transfer"
 	"wetalk/backend/wire"
 )
 
@@ -318,6 +319,14 @@ func humanEvent(ev client.Event) string {
 		return "* the room was closed: " + ev.Reason
 	case client.EventError:
 		return fmt.Sprintf("! %s: %s", ev.Code, ev.Message)
+	case client.EventFile:
+		return fmt.Sprintf("* %s shared %s (%s, id %s)", ev.From, ev.Name, transfer.Size(ev.Size), ev.ID)
+	case client.EventImage:
+		return fmt.Sprintf("* %s sent an image (%s, %s, id %s)", ev.From, ev.Mime, transfer.Size(ev.Size), ev.ID)
+	case client.EventProgress:
+		return fmt.Sprintf("* %s %s: %s of %s", ev.Direction, ev.Transfer, transfer.Size(ev.Done), transfer.Size(ev.Total))
+	case client.EventDownloaded:
+		return "* saved " + ev.Path
 	}
 	b, _ := json.Marshal(ev)
 	return "* " + string(b)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"image"
@@ -21,7 +22,10 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/google/uuid"
+
 	"wetalk/backend/client"
+	"wetalk/backend/secure"
 	"wetalk/backend/server"
 	"wetalk/backend/wire"
 )
@@ -581,5 +585,78 @@ func TestWelcomeListsFiles(t *testing.T) {
 	}
 	if ev := late.until(client.EventFile); !ev.History || ev.ID != id {
 		t.Fatalf("history %+v", ev)
+	}
+}
+
+// TestDownloadPacedByCredit drives the protocol by hand: the host sends no
+// more chunks than the credit given, so a member that stops pulling a big
+// download is neither flooded nor dropped, and chat still reaches it. The
+// member's own messages mark where it is: the host handles its frames in
+// order.
+func TestDownloadPacedByCredit(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	a := h.join(t, "A")
+	watch(a, false)
+	path, _ := randomFile(t, 8<<20, 8)
+	id, err := a.c.Upload(context.Background(), "", path, "paced.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf, _ := secure.ClientConfig(secure.ClientOptions{Addr: h.addr, Pin: h.fp})
+	conn, err := tls.Dial("tcp", h.addr, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	write := func(f wire.Frame) {
+		b, _ := wire.Encode(f)
+		if _, err := conn.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := wire.NewReader(conn)
+	hello := wire.NewHello()
+	hello.Name = "Raw"
+	write(hello)
+	fid := uuid.MustParse(id)
+	tid := uuid.New()
+	write(&wire.Download{Ref: "d", Transfer: tid, File: fid, Window: 3})
+	sent := 0 // chunks counted so far
+	// chunksUntil counts chunks until a chat message with text arrives.
+	chunksUntil := func(text string) int {
+		n := 0
+		for {
+			f, err := r.ReadMessage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch f := f.(type) {
+			case *wire.Chunk:
+				if f.Transfer != tid || f.Offset != uint64(n+sent)*wire.MaxChunk {
+					t.Fatalf("chunk %+v", f)
+				}
+				n++
+			case *wire.Message:
+				if f.Text == text {
+					return n
+				}
+			case *wire.ErrorFrame, *wire.Abort:
+				t.Fatalf("%#v", f)
+			}
+		}
+	}
+	write(&wire.Send{Text: "one"})
+	if n := chunksUntil("one"); n != 3 {
+		t.Fatalf("%d chunks before the first message, want the window of 3", n)
+	}
+	sent = 3
+	write(&wire.Send{Text: "two"})
+	if n := chunksUntil("two"); n != 0 {
+		t.Fatalf("%d chunks without credit", n)
+	}
+	write(&wire.Credit{Transfer: tid, Chunks: 2})
+	write(&wire.Send{Text: "three"})
+	if n := chunksUntil("three"); n != 2 {
+		t.Fatalf("%d chunks after a credit of 2", n)
 	}
 }
