@@ -660,3 +660,35 @@ func TestDownloadPacedByCredit(t *testing.T) {
 		t.Fatalf("%d chunks after a credit of 2", n)
 	}
 }
+
+func TestSourceFileShrinksMidUpload(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	a, b := h.join(t, "A"), h.join(t, "B")
+	path, _ := randomFile(t, 48<<20, 9)
+	aw := watch(a, true)
+	got := make(chan error, 1)
+	go func() {
+		_, err := a.c.Upload(context.Background(), "", path, "shrinking.bin")
+		got <- err
+	}()
+	<-aw.progress
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; !errors.Is(err, wire.ErrNoSuchFile) {
+		t.Fatalf("upload of a file cut short: %v", err)
+	}
+	a.c.Send("", "after")
+	for {
+		ev := b.next()
+		if ev.Type == client.EventFile {
+			t.Fatalf("a broken upload was announced: %+v", ev)
+		}
+		if ev.Type == client.EventMessage && ev.Text == "after" {
+			break
+		}
+	}
+	if left := roomFiles(t, h); len(left) != 0 {
+		t.Fatalf("left in the room folder: %v", left)
+	}
+}

@@ -3,6 +3,7 @@
 package transfer
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 )
@@ -10,8 +11,7 @@ import (
 const lockName = ".lock"
 
 // holdLock marks dir as in use for as long as the returned file stays
-// open: on Windows an open file cannot be deleted, so removing a live
-// room folder fails.
+// open: on Windows an open file cannot be deleted.
 func holdLock(dir string) (*os.File, error) {
 	return os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
 }
@@ -22,5 +22,9 @@ func releaseLock(f *os.File) {
 	}
 }
 
-// stale reports whether dir may be deleted; a live one resists deletion.
-func stale(dir string) bool { return true }
+// stale reports whether no live process holds dir: its lock file can be
+// deleted (or there is none).
+func stale(dir string) bool {
+	err := os.Remove(filepath.Join(dir, lockName))
+	return err == nil || errors.Is(err, os.ErrNotExist)
+}
