@@ -602,22 +602,7 @@ func TestDownloadPacedByCredit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conf, _ := secure.ClientConfig(secure.ClientOptions{Addr: h.addr, Pin: h.fp})
-	conn, err := tls.Dial("tcp", h.addr, conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	write := func(f wire.Frame) {
-		b, _ := wire.Encode(f)
-		if _, err := conn.Write(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	r := wire.NewReader(conn)
-	hello := wire.NewHello()
-	hello.Name = "Raw"
-	write(hello)
+	write, r := rawMember(t, h, "Raw")
 	fid := uuid.MustParse(id)
 	tid := uuid.New()
 	write(&wire.Download{Ref: "d", Transfer: tid, File: fid, Window: 3})
@@ -690,5 +675,66 @@ func TestSourceFileShrinksMidUpload(t *testing.T) {
 	}
 	if left := roomFiles(t, h); len(left) != 0 {
 		t.Fatalf("left in the room folder: %v", left)
+	}
+}
+
+// rawMember joins with a bare TLS connection and returns a function that
+// sends frames and the reader of what the host sends (the welcome first).
+func rawMember(t *testing.T, h *host, name string) (func(wire.Frame), *wire.Reader) {
+	conf, _ := secure.ClientConfig(secure.ClientOptions{Addr: h.addr, Pin: h.fp})
+	conn, err := tls.Dial("tcp", h.addr, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	write := func(f wire.Frame) {
+		b, _ := wire.Encode(f)
+		if _, err := conn.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hello := wire.NewHello()
+	hello.Name = name
+	write(hello)
+	return write, wire.NewReader(conn)
+}
+
+// TestHostSniffsImages bypasses the client's own check: the host refuses a
+// zip sent as an image once it sees the first bytes, and keeps nothing.
+func TestHostSniffsImages(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	write, r := rawMember(t, h, "Raw")
+	zip := append([]byte("PK\x03\x04\x14\x00\x00\x00\x08\x00"), make([]byte, 1000)...)
+	write(&wire.UploadBegin{Ref: "i", Name: "cat.png", Size: uint64(len(zip)), Image: true})
+	var upload uuid.UUID
+	for upload == uuid.Nil {
+		f, err := r.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ready, ok := f.(*wire.UploadReady); ok {
+			upload = ready.Upload
+		}
+	}
+	write(&wire.UploadChunk{Upload: upload, Data: zip})
+	sum := sha256.Sum256(zip)
+	write(&wire.UploadEnd{Upload: upload, SHA256: sum[:]})
+	for {
+		f, err := r.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch f := f.(type) {
+		case *wire.Image, *wire.File, *wire.Ack:
+			t.Fatalf("a zip was accepted as an image: %#v", f)
+		case *wire.Abort:
+			if f.Transfer != upload || f.Code != wire.CodeBadImage {
+				t.Fatalf("abort %+v", f)
+			}
+			if left := roomFiles(t, h); len(left) != 0 {
+				t.Fatalf("left in the room folder: %v", left)
+			}
+			return
+		}
 	}
 }
