@@ -181,11 +181,12 @@ func (x *transfers) startDownload(f *wire.Download) error {
 		Ref: f.Ref, Transfer: id, File: file.ID, Name: file.Name, Mime: file.Mime,
 		Size: uint64(file.Size), SHA256: file.SHA256, Offset: f.Offset,
 	})
-	return x.serve(d)
+	x.serve(d) // a stalled member's connection is closed by serve
+	return nil
 }
 
-// serve sends chunks while the download has credit. The error is for a
-// member whose send queue is full.
+// serve sends chunks while the download has credit. It fails only for a
+// member whose send queue is full, after closing its connection.
 func (x *transfers) serve(d *download) error {
 	for d.credit > 0 && d.off < d.size {
 		n := int(min(int64(wire.MaxChunk), d.size-d.off))
@@ -205,6 +206,9 @@ func (x *transfers) serve(d *download) error {
 			return nil
 		})
 		if stalled {
+			// Like the room with a member that cannot keep up: drop the
+			// connection; the read loop then ends.
+			x.p.Close(false)
 			return errStalled
 		}
 		if err != nil {
