@@ -5,6 +5,11 @@
 // the only writer of the socket, draining a bounded per-member queue and
 // coalescing whatever is queued into one write.
 //
+// Uploads and downloads are handled by the same read loop (transfer.go):
+// chunks go to and come from the room's store in package transfer, and a
+// download sends only as many chunks as the member has granted credit for,
+// so it never fills the member's queue.
+//
 // The server owns sockets and their lifetimes; the rules of the room live in
 // package room and the encoding in package wire.
 package server
