@@ -1,7 +1,8 @@
 // Package room holds the rules of a WeTalk room: who is in it and in which
 // order, who leads, which names are taken, what was said (the history a late
-// joiner receives), recalls, kicks, bans, handover, and the wipe when the last
-// member leaves.
+// joiner receives), the files and images shared (their announcements; the
+// bytes are kept by package transfer), recalls, kicks, bans, handover, and the
+// wipe when the last member leaves.
 //
 // The room knows nothing of sockets or TLS. It speaks to each member through
 // a Sink, handing it frames already encoded by package wire; each broadcast is
