@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -454,7 +455,7 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 	if !ok {
 		return replyError(r)
 	}
-	if int64(ready.Size) != part.Size() || !equal(ready.SHA256, part.Sum()) || int64(ready.Offset) != part.Offset() {
+	if int64(ready.Size) != part.Size() || !bytes.Equal(ready.SHA256, part.Sum()) || int64(ready.Offset) != part.Offset() {
 		return cancel(wire.Errorf(wire.ErrProtocol, "the host describes the file differently from its announcement"))
 	}
 	unacked := 0
@@ -502,8 +503,6 @@ func (p *progress) at(done int64) {
 	ev.Done = done
 	p.c.emit(ev)
 }
-
-func equal(a, b []byte) bool { return string(a) == string(b) }
 
 // unwrapPath drops the path an *os.PathError repeats.
 func unwrapPath(err error) error {
