@@ -362,11 +362,11 @@ func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member) string {
 			continue
 		}
 		if !s.cfg.NoRateLimit && !limit.take(s.cfg.Now()) {
-			s.fail(p, ref(f), wire.ErrRateLimited)
+			s.fail(p, wire.RefOf(f), wire.ErrRateLimited)
 			continue
 		}
 		if err := s.command(m, xs, f); err != nil {
-			s.fail(p, ref(f), err)
+			s.fail(p, wire.RefOf(f), err)
 		}
 	}
 }
@@ -405,29 +405,6 @@ func (s *Server) fail(p *peer, ref string, err error) {
 	}
 	frame, _ := wire.Encode(&wire.ErrorFrame{Ref: ref, Code: e.Code, Message: e.Message})
 	p.Deliver(frame)
-}
-
-// ref returns the command reference a frame carries, if any.
-func ref(f wire.Frame) string {
-	switch f := f.(type) {
-	case *wire.Send:
-		return f.Ref
-	case *wire.DM:
-		return f.Ref
-	case *wire.Recall:
-		return f.Ref
-	case *wire.Kick:
-		return f.Ref
-	case *wire.Unban:
-		return f.Ref
-	case *wire.Handover:
-		return f.Ref
-	case *wire.UploadBegin:
-		return f.Ref
-	case *wire.Download:
-		return f.Ref
-	}
-	return ""
 }
 
 func remoteAddr(c net.Conn) netip.Addr {

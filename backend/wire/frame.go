@@ -228,3 +228,12 @@ var typeNames = map[Type]string{
 	TypeFile: "file", TypeImage: "image", TypeUploadReady: "upload_ready",
 	TypeDownloadReady: "download_ready", TypeChunk: "chunk", TypeAbort: "abort",
 }
+
+// RefOf returns the command reference a frame carries, or "" if its type has
+// none. Replies to a command (ack, error) echo it.
+func RefOf(f Frame) string {
+	if r, ok := f.(interface{ CommandRef() string }); ok {
+		return r.CommandRef()
+	}
+	return ""
+}

@@ -87,6 +87,8 @@ def main():
         out += [f"\t{f} {t}" for f, t, _, _ in fields]
         out.append("}\n")
         out.append(f"// Type returns {typ}.\nfunc (*{name}) Type() Type {{ return {typ} }}\n")
+        if any(f == "Ref" for f, _, _, _ in fields):
+            out.append(f"// CommandRef returns the reference the client attached.\nfunc (m *{name}) CommandRef() string {{ return m.Ref }}\n")
         out.append(f"func (m *{name}) appendBody(b []byte) []byte {{")
         out += ["\tb = " + ENC[t].format(f=f) for f, t, _, _ in fields]
         out.append("\treturn b\n}\n")

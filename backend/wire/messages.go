@@ -49,6 +49,9 @@ type Send struct {
 // Type returns TypeSend.
 func (*Send) Type() Type { return TypeSend }
 
+// CommandRef returns the reference the client attached.
+func (m *Send) CommandRef() string { return m.Ref }
+
 func (m *Send) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
 	b = appendStr(b, m.Text)
@@ -70,6 +73,9 @@ type DM struct {
 
 // Type returns TypeDM.
 func (*DM) Type() Type { return TypeDM }
+
+// CommandRef returns the reference the client attached.
+func (m *DM) CommandRef() string { return m.Ref }
 
 func (m *DM) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
@@ -94,6 +100,9 @@ type Recall struct {
 // Type returns TypeRecall.
 func (*Recall) Type() Type { return TypeRecall }
 
+// CommandRef returns the reference the client attached.
+func (m *Recall) CommandRef() string { return m.Ref }
+
 func (m *Recall) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
 	b = appendID(b, m.ID)
@@ -116,6 +125,9 @@ type Kick struct {
 
 // Type returns TypeKick.
 func (*Kick) Type() Type { return TypeKick }
+
+// CommandRef returns the reference the client attached.
+func (m *Kick) CommandRef() string { return m.Ref }
 
 func (m *Kick) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
@@ -142,6 +154,9 @@ type Unban struct {
 // Type returns TypeUnban.
 func (*Unban) Type() Type { return TypeUnban }
 
+// CommandRef returns the reference the client attached.
+func (m *Unban) CommandRef() string { return m.Ref }
+
 func (m *Unban) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
 	b = appendStr(b, m.Name)
@@ -162,6 +177,9 @@ type Handover struct {
 
 // Type returns TypeHandover.
 func (*Handover) Type() Type { return TypeHandover }
+
+// CommandRef returns the reference the client attached.
+func (m *Handover) CommandRef() string { return m.Ref }
 
 func (m *Handover) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
@@ -391,6 +409,9 @@ type Ack struct {
 // Type returns TypeAck.
 func (*Ack) Type() Type { return TypeAck }
 
+// CommandRef returns the reference the client attached.
+func (m *Ack) CommandRef() string { return m.Ref }
+
 func (m *Ack) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
 	b = appendID(b, m.ID)
@@ -449,6 +470,9 @@ type UploadBegin struct {
 
 // Type returns TypeUploadBegin.
 func (*UploadBegin) Type() Type { return TypeUploadBegin }
+
+// CommandRef returns the reference the client attached.
+func (m *UploadBegin) CommandRef() string { return m.Ref }
 
 func (m *UploadBegin) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
@@ -540,6 +564,9 @@ type Download struct {
 
 // Type returns TypeDownload.
 func (*Download) Type() Type { return TypeDownload }
+
+// CommandRef returns the reference the client attached.
+func (m *Download) CommandRef() string { return m.Ref }
 
 func (m *Download) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
@@ -668,6 +695,9 @@ type UploadReady struct {
 // Type returns TypeUploadReady.
 func (*UploadReady) Type() Type { return TypeUploadReady }
 
+// CommandRef returns the reference the client attached.
+func (m *UploadReady) CommandRef() string { return m.Ref }
+
 func (m *UploadReady) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
 	b = appendID(b, m.Upload)
@@ -696,6 +726,9 @@ type DownloadReady struct {
 
 // Type returns TypeDownloadReady.
 func (*DownloadReady) Type() Type { return TypeDownloadReady }
+
+// CommandRef returns the reference the client attached.
+func (m *DownloadReady) CommandRef() string { return m.Ref }
 
 func (m *DownloadReady) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
@@ -778,6 +811,9 @@ type ErrorFrame struct {
 
 // Type returns TypeError.
 func (*ErrorFrame) Type() Type { return TypeError }
+
+// CommandRef returns the reference the client attached.
+func (m *ErrorFrame) CommandRef() string { return m.Ref }
 
 func (m *ErrorFrame) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)

@@ -210,3 +210,9 @@ func TestChunkLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestRefOf(t *testing.T) {
+	if RefOf(&Send{Ref: "s"}) != "s" || RefOf(&UploadBegin{Ref: "u"}) != "u" || RefOf(&Leave{}) != "" || RefOf(&Message{}) != "" {
+		t.Fatal("RefOf does not find command references")
+	}
+}
