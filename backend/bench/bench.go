@@ -352,6 +352,7 @@ func dial(ctx context.Context, addr string, conf *tls.Config, name string, passw
 // ends.
 func (r *run) readLoop(m *member) {
 	n := int32(r.cfg.Clients)
+	var msg wire.MessageView
 	done := r.expect == 0
 	if done {
 		r.arrived()
@@ -373,12 +374,10 @@ func (r *run) readLoop(m *member) {
 			continue
 		}
 		now := time.Now().UnixNano()
-		f, err := wire.Decode(t, body)
-		if err != nil {
+		if err := msg.Decode(body); err != nil {
 			m.errors++
 			continue
 		}
-		msg := f.(*wire.Message)
 		st, ok := parseStamp(msg.Text, r.tag)
 		if !ok || msg.History || st.sender >= r.cfg.Senders || st.seq >= r.cfg.Messages {
 			continue

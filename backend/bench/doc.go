@@ -6,7 +6,8 @@
 // loopback (Spawn) and measure the host's CPU and memory.
 //
 // Its members speak the wire protocol directly rather than through package
-// client: they decode only what the measurement needs, so that the load
-// generator, which often shares the machine with the host, costs as little
-// as it can. The package holds no state outside the values it returns.
+// client, and read messages with wire.MessageView (no allocation): the load
+// generator often shares the machine with the host, so it should cost as
+// little as it can. Each message is still decoded and checked in full. The
+// package holds no state outside the values it returns.
 package bench

@@ -44,7 +44,7 @@ func appendStamp(b []byte, tag uint32, s stamp, size int) []byte {
 
 // parseStamp reads the stamp at the start of text; ok is false for text
 // that is not a message of the run tagged tag.
-func parseStamp(text string, tag uint32) (s stamp, ok bool) {
+func parseStamp[T string | []byte](text T, tag uint32) (s stamp, ok bool) {
 	if len(text) < stampLen || string(text[:4]) != "WTB " {
 		return s, false
 	}
@@ -81,7 +81,7 @@ func appendHex(b []byte, v uint64, width int) []byte {
 	return append(b, d[:width]...)
 }
 
-func dec(b string) (uint64, bool) {
+func dec[T string | []byte](b T) (uint64, bool) {
 	var v uint64
 	for i := 0; i < len(b); i++ {
 		c := b[i]
@@ -93,7 +93,7 @@ func dec(b string) (uint64, bool) {
 	return v, true
 }
 
-func hex(b string) (uint64, bool) {
+func hex[T string | []byte](b T) (uint64, bool) {
 	var v uint64
 	for i := 0; i < len(b); i++ {
 		c := b[i]
