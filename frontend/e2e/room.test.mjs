@@ -137,7 +137,7 @@ describe('wetalk web', () => {
 
     // An address without the fingerprint: compare it, then trust it.
     await fillJoin(e, { nickname: 'Eve', address: addr, password: 'wrong' });
-    const check = e.getByRole('dialog', { name: 'Check the host’s key' });
+    const check = e.getByRole('dialog', { name: "Check the host's key" });
     await check.getByText(fingerprint).waitFor();
     await screenshot(e, 'fingerprint-check');
     await check.getByRole('button', { name: 'Trust and join' }).click();

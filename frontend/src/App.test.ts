@@ -76,7 +76,7 @@ describe('App start screen', () => {
     await fireEvent.input(screen.getByLabelText('Nickname'), { target: { value: 'Bo' } });
     await fireEvent.input(screen.getByLabelText('Address or invite'), { target: { value: '127.0.0.1' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Join' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Check the host’s key' });
+    const dialog = await screen.findByRole('dialog', { name: "Check the host's key" });
     expect(dialog).toHaveTextContent('ABCD-EFGH');
     await fireEvent.click(screen.getByRole('button', { name: 'Trust and join' }));
     expect(backend.trustHost).toHaveBeenCalledWith(expect.objectContaining({ address: '127.0.0.1' }), 'ABCD-EFGH');

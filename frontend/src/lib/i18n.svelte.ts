@@ -15,7 +15,7 @@ const en = {
   roomPassword: 'Room password (optional)',
   host: 'Host',
   joinTitle: 'Join a room',
-  joinHint: 'Paste the invite link, or type the host’s address.',
+  joinHint: "Paste the invite link, or type the host's address.",
   address: 'Address or invite',
   password: 'Password',
   join: 'Join',
@@ -25,7 +25,7 @@ const en = {
   needNickname: 'Choose a nickname first.',
   needAddress: 'Enter an address or an invite link.',
   // Fingerprint check
-  unknownTitle: 'Check the host’s key',
+  unknownTitle: "Check the host's key",
   unknownBody:
     'This is the first time you join {addr}. Ask the host for their fingerprint and compare it with this one before you trust it:',
   trust: 'Trust and join',
@@ -37,7 +37,7 @@ const en = {
   err_bad_password: 'Wrong room password.',
   err_unreachable: 'Cannot reach that address. Check it, and that the host is running.',
   err_host_key_mismatch:
-    'Refused: the host’s key has changed since you last joined. This can mean someone is impersonating the host. Ask the host whether they reinstalled WeTalk before trusting the new key.',
+    "Refused: the host's key has changed since you last joined. This can mean someone is impersonating the host. Ask the host whether they reinstalled WeTalk before trusting the new key.",
   err_banned: 'You are banned from this room.',
   err_bad_invite: 'That is neither an address (HOST:PORT) nor an invite link (wetalk://…).',
   err_bad_name: 'That nickname cannot be used.',
