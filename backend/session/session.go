@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"wetalk/backend/profile"
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
+	"wetalk/backend/transfer"
 )
 
 // Event names emitted to the UI.
@@ -64,6 +66,12 @@ type Config struct {
 	// instead of the profile's (each browser tab of `wetalk web` is a person
 	// of its own).
 	ClientID uuid.UUID
+	// DownloadDir is where downloads go until the user chooses a folder;
+	// "" means the system's Downloads folder.
+	DownloadDir string
+	// MaxUpload and RoomQuota limit the files of a hosted room; 0 means
+	// the defaults (2 GiB a file, 10 GiB in all).
+	MaxUpload, RoomQuota int64
 }
 
 // HostRequest is what the start screen's Host form asks for.
@@ -94,6 +102,9 @@ type Room struct {
 	Members []string `json:"members"`
 	Hosting bool     `json:"hosting"`
 	Addr    string   `json:"addr"` // the address dialled
+	// Files lists the files shared before I joined (images come in the
+	// history).
+	Files []client.FileInfo `json:"files"`
 }
 
 // Batch is the payload of EventRoomEvents.
@@ -128,6 +139,7 @@ type Session struct {
 	inviteA string         // guarded by mu; the address an invite names
 	pin     string         // guarded by mu; the host's fingerprint
 	closed  bool           // guarded by mu
+	xf      *transfers     // guarded by mu; the room's transfers; nil when not in a room
 }
 
 // New returns a Session that is in no room.
@@ -140,6 +152,12 @@ func New(cfg Config) *Session {
 	}
 	if cfg.MaxBatch == 0 {
 		cfg.MaxBatch = 500
+	}
+	if cfg.MaxUpload == 0 {
+		cfg.MaxUpload = transfer.DefaultMaxFile
+	}
+	if cfg.RoomQuota == 0 {
+		cfg.RoomQuota = transfer.DefaultQuota
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Session{cfg: cfg, ctx: ctx, cancel: cancel}
@@ -176,7 +194,10 @@ func (s *Session) Host(req HostRequest) (Room, error) {
 	if req.Password != "" {
 		password = []byte(req.Password)
 	}
-	srv, err := server.New(server.Config{RoomName: roomName, Identity: id, Password: password, Log: s.cfg.Log})
+	srv, err := server.New(server.Config{
+		RoomName: roomName, Identity: id, Password: password, Log: s.cfg.Log,
+		FilesDir: filepath.Join(s.cfg.Profile.Dir, "rooms"), MaxUpload: s.cfg.MaxUpload, RoomQuota: s.cfg.RoomQuota,
+	})
 	if err != nil {
 		return Room{}, err
 	}
@@ -198,7 +219,14 @@ func (s *Session) Host(req HostRequest) (Room, error) {
 	s.srv, s.served = srv, served
 	s.pin = id.Fingerprint
 	s.inviteA = net.JoinHostPort(s.inviteHost(), strconv.Itoa(port))
-	room := s.enter(cl, req.Nickname, self)
+	room, err := s.enter(cl, req.Nickname, self)
+	if err != nil {
+		s.srv, s.served = nil, nil
+		cl.Close()
+		srv.Close("the host could not join")
+		<-served
+		return Room{}, err
+	}
 	room.Hosting = true
 	return room, nil
 }
@@ -308,7 +336,11 @@ func (s *Session) join(req JoinRequest, trusted string) (Room, error) {
 		s.pin, _ = kh.Lookup(cfg.Addr)
 	}
 	s.inviteA = cfg.Addr
-	room := s.enter(cl, req.Nickname, cfg.Addr)
+	room, err := s.enter(cl, req.Nickname, cfg.Addr)
+	if err != nil {
+		cl.Close()
+		return Room{}, err
+	}
 	if err := s.remember(Recent{Address: cfg.Addr, Invite: secure.FormatInvite(cfg.Addr, s.pin), Room: room.Room, Nickname: req.Nickname}); err != nil {
 		s.cfg.Log.Warn("cannot remember recent room", "err", err)
 	}
@@ -355,23 +387,45 @@ func (s *Session) dial(cfg client.Config) (*client.Client, error) {
 }
 
 // enter makes cl the current room and starts its pump. Called with mu held.
-func (s *Session) enter(cl *client.Client, asked, addr string) Room {
+func (s *Session) enter(cl *client.Client, asked, addr string) (Room, error) {
+	xf, err := newTransfers(s, s.gen+1, cl)
+	if err != nil {
+		return Room{}, err
+	}
 	s.gen++
 	w := cl.Welcome()
-	s.cl = cl
+	s.cl, s.xf = cl, xf
 	s.pumped = make(chan struct{})
-	go s.pump(cl, s.gen, s.pumped)
+	go s.pump(cl, xf, s.gen, s.pumped)
+	files := w.Files
+	if files == nil {
+		files = []client.FileInfo{}
+	}
 	return Room{
 		Gen: s.gen, Room: w.Room, Me: w.Name, Asked: asked, Leader: w.Leader,
-		Members: w.Members, Addr: addr,
+		Members: w.Members, Addr: addr, Files: files,
+	}, nil
+}
+
+// maxUpload is the largest file the current room takes, when this app
+// hosts it; 0 when unknown.
+func (s *Session) maxUpload() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv == nil {
+		return 0
 	}
+	return s.cfg.MaxUpload
 }
 
 // pump forwards cl's events to the Emitter in batches until the connection
 // ends, then emits EventRoomClosed and forgets the room. A batch is flushed
 // FlushAfter after its first event, or at once when it reaches MaxBatch; the
 // timer runs only while events are waiting.
-func (s *Session) pump(cl *client.Client, gen int, done chan struct{}) {
+//
+// Transfer progress goes to xf, which emits it (as EventTransfers) with the
+// same batching; the end of an upload or download is xf's to report.
+func (s *Session) pump(cl *client.Client, xf *transfers, gen int, done chan struct{}) {
 	defer close(done)
 	var (
 		pending []client.Event
@@ -388,6 +442,17 @@ func (s *Session) pump(cl *client.Client, gen int, done chan struct{}) {
 			s.cfg.Emitter.Emit(EventRoomEvents, Batch{Gen: gen, Events: pending})
 			pending = nil
 		}
+		xf.flush()
+	}
+	wait := func() {
+		if fire == nil {
+			if timer == nil {
+				timer = time.NewTimer(s.cfg.FlushAfter)
+			} else {
+				timer.Reset(s.cfg.FlushAfter)
+			}
+			fire = timer.C
+		}
 	}
 	events := cl.Events()
 	for events != nil {
@@ -397,19 +462,23 @@ func (s *Session) pump(cl *client.Client, gen int, done chan struct{}) {
 				events = nil
 				break
 			}
-			if ev.Type == client.EventKicked {
+			switch ev.Type {
+			case client.EventKicked:
 				kicked = ev
+			case client.EventProgress:
+				xf.progress(ev)
+				wait()
+				continue
+			case client.EventUploaded, client.EventDownloaded:
+				continue // xf reports them
+			case client.EventFile, client.EventImage, client.EventRecalled:
+				xf.learn(ev)
 			}
 			pending = append(pending, ev)
 			if len(pending) >= s.cfg.MaxBatch {
 				flush()
-			} else if fire == nil {
-				if timer == nil {
-					timer = time.NewTimer(s.cfg.FlushAfter)
-				} else {
-					timer.Reset(s.cfg.FlushAfter)
-				}
-				fire = timer.C
+			} else {
+				wait()
 			}
 		case <-fire:
 			fire = nil
@@ -440,10 +509,11 @@ func (s *Session) forget(cl *client.Client) {
 		s.mu.Unlock()
 		return
 	}
-	srv, served := s.srv, s.served
-	s.cl, s.srv, s.served = nil, nil, nil
+	srv, served, xf := s.srv, s.served, s.xf
+	s.cl, s.srv, s.served, s.xf = nil, nil, nil, nil
 	s.mu.Unlock()
 	cl.Close()
+	xf.close()
 	if srv != nil {
 		srv.Close(HostClosedReason)
 		<-served
@@ -455,12 +525,13 @@ func (s *Session) forget(cl *client.Client) {
 // (code "left") has been emitted when Leave returns.
 func (s *Session) Leave() error {
 	s.mu.Lock()
-	cl, srv, served, pumped := s.cl, s.srv, s.served, s.pumped
-	s.cl, s.srv, s.served = nil, nil, nil
+	cl, srv, served, pumped, xf := s.cl, s.srv, s.served, s.pumped, s.xf
+	s.cl, s.srv, s.served, s.xf = nil, nil, nil, nil
 	s.mu.Unlock()
 	if cl == nil {
 		return nil
 	}
+	xf.close() // cancels uploads and downloads (the host drops their leftovers)
 	if srv != nil {
 		cl.Close()
 		srv.Close(HostClosedReason)

@@ -1,0 +1,584 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"wetalk/backend/client"
+	"wetalk/backend/transfer"
+	"wetalk/backend/wire"
+)
+
+// EventTransfers carries a TransferBatch: the transfers that changed since
+// the last one, each as it is now.
+const EventTransfers = "transfer:progress"
+
+// MaxStageChunk is the most bytes one StageWrite may carry.
+const MaxStageChunk = 1 << 20
+
+// imageFetches bounds the images fetched for display at once, so that the
+// client's downloads stay free for the user's own.
+const imageFetches = 3
+
+// Transfer states.
+const (
+	StateStaging   = "staging"   // the page is still handing the bytes over
+	StateActive    = "active"    // moving to or from the host
+	StateDone      = "done"      // uploaded, or downloaded and verified
+	StateFailed    = "failed"    // Error says why
+	StateCancelled = "cancelled" // by the user
+)
+
+// Transfer is one upload or download the user started, as the transfers
+// list shows it.
+type Transfer struct {
+	// ID is the session's name for the transfer (Cancel takes it).
+	ID string `json:"id"`
+	// File is the shared file's id: known at once for a download, once
+	// the host accepted it for an upload.
+	File      string `json:"file,omitempty"`
+	Name      string `json:"name"`
+	Direction string `json:"direction"` // client.DirectionUp or DirectionDown
+	Image     bool   `json:"image,omitempty"`
+	Size      int64  `json:"size"`
+	Done      int64  `json:"done"`
+	State     string `json:"state"`
+	// Path is where a finished download was saved.
+	Path  string   `json:"path,omitempty"`
+	Error *Failure `json:"error,omitempty"`
+}
+
+// TransferBatch is the payload of EventTransfers.
+type TransferBatch struct {
+	Gen       int        `json:"gen"`
+	Transfers []Transfer `json:"transfers"`
+}
+
+// xfer is a Transfer and what the session needs to run it.
+type xfer struct {
+	Transfer
+	cancel context.CancelFunc // ends an active transfer; nil otherwise
+	stage  *os.File           // the staged bytes of an upload from the page
+}
+
+// fileMeta is what the session knows of a shared file or image.
+type fileMeta struct {
+	name  string
+	size  int64
+	mime  string // images only
+	image bool
+}
+
+// imageFetch is one image being (or been) fetched for display.
+type imageFetch struct {
+	done chan struct{} // closed when path and err are set
+	path string
+	err  error
+}
+
+// transfers is one room's uploads, downloads and fetched images. It is
+// made when the room is entered and closed when it is left.
+type transfers struct {
+	s      *Session
+	gen    int
+	cl     *client.Client
+	dir    string          // staged uploads and fetched images; removed by close
+	ctx    context.Context // ends with close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // the transfers' goroutines
+	sem    chan struct{}  // bounds image fetches
+
+	// mu guards what follows; events to the UI are emitted with it held,
+	// so that they leave in the order the state changed.
+	mu     sync.Mutex
+	next   int
+	byID   map[string]*xfer
+	dirty  map[string]bool
+	files  map[string]fileMeta
+	images map[string]*imageFetch
+	closed bool
+}
+
+func newTransfers(s *Session, gen int, cl *client.Client) (*transfers, error) {
+	dir, err := os.MkdirTemp("", "wetalk-session-")
+	if err != nil {
+		return nil, fmt.Errorf("cannot make a folder for transfers: %w", err)
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	x := &transfers{
+		s: s, gen: gen, cl: cl, dir: dir, ctx: ctx, cancel: cancel,
+		sem:    make(chan struct{}, imageFetches),
+		byID:   make(map[string]*xfer),
+		dirty:  make(map[string]bool),
+		files:  make(map[string]fileMeta),
+		images: make(map[string]*imageFetch),
+	}
+	for _, f := range cl.Welcome().Files {
+		x.files[f.ID] = fileMeta{name: f.Name, size: f.Size}
+	}
+	return x, nil
+}
+
+// close cancels every transfer, waits for them and removes the folder of
+// staged uploads and fetched images.
+func (x *transfers) close() {
+	x.mu.Lock()
+	x.closed = true
+	for _, t := range x.byID {
+		if t.stage != nil {
+			t.stage.Close()
+			t.stage = nil
+		}
+	}
+	x.mu.Unlock()
+	x.cancel()
+	x.wg.Wait()
+	os.RemoveAll(x.dir)
+}
+
+// learn records what a room event says about shared files.
+func (x *transfers) learn(ev client.Event) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	switch ev.Type {
+	case client.EventFile:
+		x.files[ev.ID] = fileMeta{name: ev.Name, size: ev.Size}
+	case client.EventImage:
+		x.files[ev.ID] = fileMeta{name: imageName(ev.ID, ev.Mime), size: ev.Size, mime: ev.Mime, image: true}
+	case client.EventRecalled:
+		delete(x.files, ev.ID)
+	}
+}
+
+// imageName names an image for the transfers list.
+func imageName(id, mime string) string {
+	ext := map[string]string{transfer.MimePNG: ".png", transfer.MimeJPEG: ".jpg", transfer.MimeGIF: ".gif", transfer.MimeWebP: ".webp"}[mime]
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	return "image-" + id + ext
+}
+
+// progress applies a client progress event. An upload's events name the
+// file id the host gave it, which the session learns only when the upload
+// ends; until then an event is matched to the oldest running upload of the
+// same size (two same-sized uploads may thus swap progress bars, never
+// their cancel buttons). Events of transfers the user did not start (image
+// fetches) are ignored.
+func (x *transfers) progress(ev client.Event) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var match *xfer
+	for _, t := range x.byID {
+		if t.State != StateActive || t.Direction != ev.Direction {
+			continue
+		}
+		if t.File == ev.Transfer {
+			match = t
+			break
+		}
+		if ev.Direction == client.DirectionUp && t.File == "" && t.Size == ev.Total && (match == nil || idLess(t.ID, match.ID)) {
+			match = t
+		}
+	}
+	if match == nil || ev.Done < match.Done {
+		return
+	}
+	match.File, match.Done = ev.Transfer, ev.Done
+	x.dirty[match.ID] = true
+}
+
+// idLess orders transfer ids ("t9" before "t10").
+func idLess(a, b string) bool {
+	return len(a) < len(b) || len(a) == len(b) && a < b
+}
+
+// flush emits the transfers changed since the last flush.
+func (x *transfers) flush() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.emitLocked()
+}
+
+// emitLocked emits the dirty transfers. Called with mu held.
+func (x *transfers) emitLocked() {
+	if len(x.dirty) == 0 || x.closed {
+		return
+	}
+	b := TransferBatch{Gen: x.gen}
+	for id := range x.dirty {
+		if t, ok := x.byID[id]; ok {
+			b.Transfers = append(b.Transfers, t.Transfer)
+		}
+	}
+	clear(x.dirty)
+	x.s.cfg.Emitter.Emit(EventTransfers, b)
+}
+
+// add registers a new transfer and emits it. Called with mu held.
+func (x *transfers) addLocked(t *xfer) {
+	x.next++
+	t.ID = "t" + strconv.Itoa(x.next)
+	x.byID[t.ID] = t
+	x.dirty[t.ID] = true
+	x.emitLocked()
+}
+
+// run starts t's goroutine: do moves the bytes; its result ends t.
+func (x *transfers) run(t *xfer, do func(ctx context.Context) (file, path string, err error)) {
+	ctx, cancel := context.WithCancel(x.ctx)
+	t.cancel, t.State = cancel, StateActive
+	x.dirty[t.ID] = true
+	x.wg.Add(1)
+	go func() {
+		defer x.wg.Done()
+		defer cancel()
+		file, path, err := do(ctx)
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		t.cancel = nil
+		switch {
+		case err == nil:
+			t.State, t.Done, t.Path = StateDone, t.Size, path
+			if file != "" {
+				t.File = file
+			}
+		case ctx.Err() != nil && x.ctx.Err() == nil:
+			t.State = StateCancelled
+		default:
+			f := Describe(err)
+			t.State, t.Error = StateFailed, &f
+		}
+		x.dirty[t.ID] = true
+		x.emitLocked()
+	}()
+}
+
+// upload starts uploading the file at path. Called with mu held.
+func (x *transfers) uploadLocked(t *xfer, path string, remove bool) {
+	ref := "up-" + t.ID
+	x.run(t, func(ctx context.Context) (string, string, error) {
+		if remove {
+			defer os.Remove(path)
+		}
+		var id string
+		var err error
+		if t.Image {
+			id, err = x.cl.UploadImage(ctx, ref, path)
+		} else {
+			id, err = x.cl.Upload(ctx, ref, path, t.Name)
+		}
+		return id, "", err
+	})
+	x.emitLocked()
+}
+
+// limit refuses an upload the host would refuse anyway, before any byte
+// is handed over: an image over the image limit, or (in a room this app
+// hosts) a file over the host's limit.
+func (x *transfers) limit(size int64, image bool) error {
+	if size < 0 {
+		return wire.Errorf(wire.ErrBadCommand, "negative size")
+	}
+	if image && size > transfer.DefaultMaxImage {
+		return wire.Errorf(wire.ErrTooLarge, "the image is %d bytes; images may be at most %d", size, transfer.DefaultMaxImage)
+	}
+	if max := x.s.maxUpload(); !image && max > 0 && size > max {
+		return wire.Errorf(wire.ErrTooLarge, "the file is %d bytes; this room takes files of at most %d", size, max)
+	}
+	return nil
+}
+
+// room returns the current room's transfers.
+func (s *Session) room() (*transfers, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.xf == nil {
+		return nil, ErrNotInRoom
+	}
+	return s.xf, nil
+}
+
+// ShareFile shares the file at path with the room under name (its base
+// name if empty). It returns at once; the transfer's progress and end come
+// as EventTransfers.
+func (s *Session) ShareFile(path, name string) (Transfer, error) {
+	return s.share(path, name, false)
+}
+
+// ShareImage sends the image at path to the room.
+func (s *Session) ShareImage(path string) (Transfer, error) {
+	return s.share(path, "", true)
+}
+
+func (s *Session) share(path, name string, image bool) (Transfer, error) {
+	x, err := s.room()
+	if err != nil {
+		return Transfer{}, err
+	}
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return Transfer{}, wire.Errorf(wire.ErrNoSuchFile, "%s is not a file that can be read", path)
+	}
+	if err := x.limit(st.Size(), image); err != nil {
+		return Transfer{}, err
+	}
+	if name == "" {
+		name = filepath.Base(path)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return Transfer{}, ErrNotInRoom
+	}
+	t := &xfer{Transfer: Transfer{Name: name, Direction: client.DirectionUp, Image: image, Size: st.Size(), State: StateActive}}
+	x.addLocked(t)
+	x.uploadLocked(t, path, false)
+	return t.Transfer, nil
+}
+
+// StageBegin starts an upload whose bytes the page hands over with
+// StageWrite (a browser has no paths, only File objects). The bytes go to
+// a temporary file, never all in memory; when the last one has arrived the
+// upload to the host starts, and the temporary file goes when it ends.
+func (s *Session) StageBegin(name string, size int64, image bool) (Transfer, error) {
+	x, err := s.room()
+	if err != nil {
+		return Transfer{}, err
+	}
+	if err := x.limit(size, image); err != nil {
+		return Transfer{}, err
+	}
+	if name == "" {
+		name = "file"
+	}
+	f, err := os.CreateTemp(x.dir, "stage-*")
+	if err != nil {
+		return Transfer{}, fmt.Errorf("cannot stage the upload: %w", err)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		f.Close()
+		os.Remove(f.Name())
+		return Transfer{}, ErrNotInRoom
+	}
+	t := &xfer{Transfer: Transfer{Name: name, Direction: client.DirectionUp, Image: image, Size: size, State: StateStaging}, stage: f}
+	x.addLocked(t)
+	if size == 0 {
+		x.stagedLocked(t)
+	}
+	return t.Transfer, nil
+}
+
+// StageWrite appends data at offset to a staged upload and returns how many
+// bytes it holds now. Offsets must follow each other with no gap.
+func (s *Session) StageWrite(id string, offset int64, data []byte) (int64, error) {
+	x, err := s.room()
+	if err != nil {
+		return 0, err
+	}
+	if len(data) > MaxStageChunk {
+		return 0, wire.Errorf(wire.ErrTooLarge, "at most %d bytes at a time", MaxStageChunk)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	t, ok := x.byID[id]
+	if !ok || t.State != StateStaging || t.stage == nil {
+		return 0, wire.Errorf(wire.ErrNoSuchFile, "no upload %q waiting for bytes (cancelled?)", id)
+	}
+	if offset != t.Done || t.Done+int64(len(data)) > t.Size {
+		return t.Done, wire.Errorf(wire.ErrBadCommand, "bytes at %d do not follow the %d staged of %d", offset, t.Done, t.Size)
+	}
+	if _, err := t.stage.Write(data); err != nil {
+		x.failLocked(t, fmt.Errorf("cannot stage the upload: %w", err))
+		return t.Done, err
+	}
+	before := t.Done
+	t.Done += int64(len(data))
+	staged := t.Done
+	if t.Done == t.Size {
+		x.stagedLocked(t)
+	} else if t.Size > 0 && t.Done*100/t.Size != before*100/t.Size {
+		x.dirty[t.ID] = true
+		x.emitLocked()
+	}
+	return staged, nil
+}
+
+// stagedLocked starts uploading a fully staged file. Called with mu held.
+func (x *transfers) stagedLocked(t *xfer) {
+	path := t.stage.Name()
+	err := t.stage.Close()
+	t.stage = nil
+	if err != nil {
+		os.Remove(path)
+		x.failLocked(t, fmt.Errorf("cannot stage the upload: %w", err))
+		return
+	}
+	t.Done = 0
+	x.uploadLocked(t, path, true)
+}
+
+// failLocked ends a staged transfer with err. Called with mu held.
+func (x *transfers) failLocked(t *xfer, err error) {
+	if t.stage != nil {
+		t.stage.Close()
+		os.Remove(t.stage.Name())
+		t.stage = nil
+	}
+	f := Describe(err)
+	t.State, t.Error = StateFailed, &f
+	x.dirty[t.ID] = true
+	x.emitLocked()
+}
+
+// Cancel stops a transfer: a staged upload is dropped, a running one
+// abandoned (the host announces nothing; a download keeps its part file, so
+// that downloading again resumes it).
+func (s *Session) Cancel(id string) error {
+	x, err := s.room()
+	if err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	t, ok := x.byID[id]
+	if !ok {
+		return wire.Errorf(wire.ErrNoSuchFile, "no transfer %q", id)
+	}
+	switch {
+	case t.stage != nil:
+		t.stage.Close()
+		os.Remove(t.stage.Name())
+		t.stage = nil
+		t.State = StateCancelled
+		x.dirty[t.ID] = true
+		x.emitLocked()
+	case t.cancel != nil:
+		t.cancel() // the goroutine reports it cancelled
+	}
+	return nil
+}
+
+// Download fetches a shared file or image into the download folder.
+func (s *Session) Download(fileID string) (Transfer, error) {
+	x, err := s.room()
+	if err != nil {
+		return Transfer{}, err
+	}
+	dir, err := s.DownloadDir()
+	if err != nil {
+		return Transfer{}, err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	meta, ok := x.files[fileID]
+	if !ok {
+		return Transfer{}, wire.Errorf(wire.ErrNoSuchFile, "no file %s in this room (recalled?)", fileID)
+	}
+	if x.closed {
+		return Transfer{}, ErrNotInRoom
+	}
+	for _, t := range x.byID {
+		if t.Direction == client.DirectionDown && t.File == fileID && t.State == StateActive {
+			return t.Transfer, nil // already on its way
+		}
+	}
+	t := &xfer{Transfer: Transfer{File: fileID, Name: meta.name, Direction: client.DirectionDown, Image: meta.image, Size: meta.size}}
+	x.addLocked(t)
+	x.run(t, func(ctx context.Context) (string, string, error) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", "", fmt.Errorf("cannot make the download folder: %w", err)
+		}
+		path, err := x.cl.Download(ctx, fileID, dir)
+		return "", path, err
+	})
+	x.emitLocked()
+	return t.Transfer, nil
+}
+
+// FetchImage fetches a shared image for display (once per image and room;
+// at most a few at a time) and returns the path of the verified bytes.
+// It blocks until they are there.
+func (s *Session) FetchImage(fileID string) (string, error) {
+	x, err := s.room()
+	if err != nil {
+		return "", err
+	}
+	x.mu.Lock()
+	meta, ok := x.files[fileID]
+	f := x.images[fileID]
+	switch {
+	case x.closed:
+		x.mu.Unlock()
+		return "", ErrNotInRoom
+	case f == nil && (!ok || !meta.image):
+		x.mu.Unlock()
+		return "", wire.Errorf(wire.ErrNoSuchFile, "no image %s in this room (recalled?)", fileID)
+	case f == nil:
+		f = &imageFetch{done: make(chan struct{})}
+		x.images[fileID] = f
+		x.wg.Add(1)
+		go x.fetchImage(fileID, f)
+	}
+	x.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.path, f.err
+	case <-x.ctx.Done():
+		return "", ErrNotInRoom
+	}
+}
+
+// fetchImage downloads one image into the room's folder.
+func (x *transfers) fetchImage(fileID string, f *imageFetch) {
+	defer x.wg.Done()
+	defer close(f.done)
+	select {
+	case x.sem <- struct{}{}:
+		defer func() { <-x.sem }()
+	case <-x.ctx.Done():
+		f.err = ErrNotInRoom
+		return
+	}
+	dir := filepath.Join(x.dir, "images")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		f.err = err
+		return
+	}
+	f.path, f.err = x.cl.Download(x.ctx, fileID, dir)
+	if f.err != nil {
+		x.mu.Lock()
+		delete(x.images, fileID) // a later look may try again
+		x.mu.Unlock()
+	}
+}
+
+// ImageFile returns the path and type of an image FetchImage has fetched in
+// the current room, for the window or the bridge to serve to the page.
+func (s *Session) ImageFile(fileID string) (path, mime string, ok bool) {
+	x, err := s.room()
+	if err != nil {
+		return "", "", false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	f := x.images[fileID]
+	if f == nil {
+		return "", "", false
+	}
+	select {
+	case <-f.done:
+	default:
+		return "", "", false
+	}
+	if f.err != nil {
+		return "", "", false
+	}
+	return f.path, x.files[fileID].mime, x.files[fileID].image
+}

@@ -1,0 +1,300 @@
+package session
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"wetalk/backend/client"
+	"wetalk/backend/profile"
+	"wetalk/backend/wire"
+)
+
+// xrec is an Emitter that keeps the latest state of each transfer and the
+// room events, and lets a test wait for a condition on them.
+type xrec struct {
+	mu        sync.Mutex
+	changed   chan struct{}
+	transfers map[string]Transfer
+	history   []Transfer // every state emitted, in order
+	events    []client.Event
+}
+
+func (r *xrec) Emit(name string, payload any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch name {
+	case EventTransfers:
+		for _, t := range payload.(TransferBatch).Transfers {
+			r.transfers[t.ID] = t
+			r.history = append(r.history, t)
+		}
+	case EventRoomEvents:
+		r.events = append(r.events, payload.(Batch).Events...)
+	}
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+func (r *xrec) wait(t *testing.T, what string, cond func(r *xrec) bool) {
+	t.Helper()
+	deadline := time.NewTimer(20 * time.Second)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		ok, ch := cond(r), r.changed
+		r.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// event returns the first room event of type typ, if any.
+func (r *xrec) event(typ string) (client.Event, bool) {
+	for _, ev := range r.events {
+		if ev.Type == typ {
+			return ev, true
+		}
+	}
+	return client.Event{}, false
+}
+
+func newXSession(t *testing.T, cfg Config) (*Session, *xrec) {
+	t.Helper()
+	prof, err := profile.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &xrec{changed: make(chan struct{}), transfers: make(map[string]Transfer)}
+	cfg.Profile, cfg.Emitter, cfg.HostBind = prof, rec, "127.0.0.1"
+	s := New(cfg)
+	t.Cleanup(func() { s.Close() })
+	return s, rec
+}
+
+// pair hosts a room in a and joins it from b.
+func pair(t *testing.T, cfgA, cfgB Config) (a *Session, ra *xrec, b *Session, rb *xrec) {
+	t.Helper()
+	a, ra = newXSession(t, cfgA)
+	if _, err := a.Host(HostRequest{Nickname: "Ann", RoomName: "Files"}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := a.Invite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, rb = newXSession(t, cfgB)
+	if _, err := b.Join(JoinRequest{Nickname: "Bo", Address: inv.Link}); err != nil {
+		t.Fatal(err)
+	}
+	return a, ra, b, rb
+}
+
+// stage hands data to s in chunks, as the page does.
+func stage(t *testing.T, s *Session, name string, data []byte, image bool) Transfer {
+	t.Helper()
+	tr, err := s.StageBegin(name, int64(len(data)), image)
+	if err != nil {
+		t.Fatalf("StageBegin: %v", err)
+	}
+	for off := 0; off < len(data); {
+		n := min(len(data)-off, 300<<10)
+		got, err := s.StageWrite(tr.ID, int64(off), data[off:off+n])
+		if err != nil {
+			t.Fatalf("StageWrite at %d: %v", off, err)
+		}
+		off += n
+		if got != int64(off) {
+			t.Fatalf("StageWrite returned %d, want %d", got, off)
+		}
+	}
+	return tr
+}
+
+func TestStagedUploadAndDownload(t *testing.T) {
+	downloads := t.TempDir()
+	a, ra, b, rb := pair(t, Config{}, Config{DownloadDir: downloads})
+	data := make([]byte, 1<<20+12345)
+	rand.Read(data)
+	up := stage(t, a, "report.bin", data, false)
+	ra.wait(t, "upload done", func(r *xrec) bool { return r.transfers[up.ID].State == StateDone })
+	fileID := ra.transfers[up.ID].File
+	if fileID == "" {
+		t.Fatal("finished upload has no file id")
+	}
+	rb.wait(t, "file event", func(r *xrec) bool { _, ok := r.event(client.EventFile); return ok })
+	ev, _ := rb.event(client.EventFile)
+	if ev.ID != fileID || ev.Name != "report.bin" || ev.Size != int64(len(data)) {
+		t.Fatalf("file event %+v, upload file %s", ev, fileID)
+	}
+	if _, err := os.Stat(filepath.Join(downloads, "report.bin")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("downloaded before asked: %v", err)
+	}
+
+	down, err := b.Download(fileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb.wait(t, "download done", func(r *xrec) bool { return r.transfers[down.ID].State == StateDone })
+	got, err := os.ReadFile(rb.transfers[down.ID].Path)
+	if err != nil || sha256.Sum256(got) != sha256.Sum256(data) {
+		t.Fatalf("downloaded file differs (%v)", err)
+	}
+	if filepath.Dir(rb.transfers[down.ID].Path) != downloads {
+		t.Fatalf("saved to %s, want in %s", rb.transfers[down.ID].Path, downloads)
+	}
+	// Progress went forward and ended at the size.
+	var last int64 = -1
+	for _, tr := range rb.history {
+		if tr.ID == down.ID {
+			if tr.Done < last {
+				t.Fatalf("progress went back: %d after %d", tr.Done, last)
+			}
+			last = tr.Done
+		}
+	}
+	if last != int64(len(data)) {
+		t.Fatalf("last progress %d, want %d", last, len(data))
+	}
+	if _, err := a.Recall(fileID); err != nil {
+		t.Fatal(err)
+	}
+	rb.wait(t, "recalled", func(r *xrec) bool { _, ok := r.event(client.EventRecalled); return ok })
+	if _, err := b.Download(fileID); !errors.Is(err, wire.ErrNoSuchFile) {
+		t.Fatalf("Download of a recalled file: %v", err)
+	}
+}
+
+// png is a 1x1 PNG.
+var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+
+func TestImageFetchedForDisplay(t *testing.T) {
+	a, ra, b, rb := pair(t, Config{}, Config{})
+	up := stage(t, a, "paste.png", png, true)
+	ra.wait(t, "image sent", func(r *xrec) bool { return r.transfers[up.ID].State == StateDone })
+	rb.wait(t, "image event", func(r *xrec) bool { _, ok := r.event(client.EventImage); return ok })
+	ev, _ := rb.event(client.EventImage)
+	if _, _, ok := b.ImageFile(ev.ID); ok {
+		t.Fatal("ImageFile before FetchImage")
+	}
+	var wg sync.WaitGroup
+	paths := make([]string, 3)
+	for i := range paths {
+		wg.Go(func() {
+			p, err := b.FetchImage(ev.ID)
+			if err != nil {
+				t.Error(err)
+			}
+			paths[i] = p
+		})
+	}
+	wg.Wait()
+	if paths[0] == "" || paths[0] != paths[1] || paths[1] != paths[2] {
+		t.Fatalf("FetchImage paths %q", paths)
+	}
+	got, _ := os.ReadFile(paths[0])
+	if !bytes.Equal(got, png) {
+		t.Fatal("fetched image differs")
+	}
+	path, mime, ok := b.ImageFile(ev.ID)
+	if !ok || path != paths[0] || mime != "image/png" {
+		t.Fatalf("ImageFile = %q %q %v", path, mime, ok)
+	}
+	if len(rb.transfers) != 0 {
+		t.Fatalf("fetching for display showed transfers: %+v", rb.transfers)
+	}
+	// A zip is no image: refused by the host, shown as failed.
+	bad := stage(t, a, "x.png", []byte("PK\x03\x04 not an image at all"), true)
+	ra.wait(t, "bad image refused", func(r *xrec) bool { return r.transfers[bad.ID].State == StateFailed })
+	if c := ra.transfers[bad.ID].Error.Code; c != "bad_image" {
+		t.Fatalf("code %q, want bad_image", c)
+	}
+	b.Leave()
+	if _, _, ok := b.ImageFile(ev.ID); ok {
+		t.Fatal("ImageFile after leaving")
+	}
+	if _, err := os.Stat(paths[0]); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("fetched image kept after leaving: %v", err)
+	}
+}
+
+func TestStageRefusalsAndCancel(t *testing.T) {
+	a, ra := newXSession(t, Config{MaxUpload: 1000})
+	if _, err := a.StageBegin("x", 10, false); !errors.Is(err, ErrNotInRoom) {
+		t.Fatalf("StageBegin outside a room: %v", err)
+	}
+	if _, err := a.Host(HostRequest{Nickname: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.StageBegin("big", 1001, false); !errors.Is(err, wire.ErrTooLarge) {
+		t.Fatalf("over the host's limit: %v", err)
+	}
+	if _, err := a.StageBegin("big.png", 20<<20+1, true); !errors.Is(err, wire.ErrTooLarge) {
+		t.Fatalf("image over 20 MiB: %v", err)
+	}
+	tr, err := a.StageBegin("half", 100, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.StageWrite(tr.ID, 0, make([]byte, 50)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.StageWrite(tr.ID, 10, make([]byte, 5)); !errors.Is(err, wire.ErrBadCommand) {
+		t.Fatalf("gap: %v", err)
+	}
+	if _, err := a.StageWrite(tr.ID, 50, make([]byte, 51)); !errors.Is(err, wire.ErrBadCommand) {
+		t.Fatalf("past the size: %v", err)
+	}
+	if err := a.Cancel(tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	ra.wait(t, "cancelled", func(r *xrec) bool { return r.transfers[tr.ID].State == StateCancelled })
+	if _, err := a.StageWrite(tr.ID, 50, make([]byte, 5)); !errors.Is(err, wire.ErrNoSuchFile) {
+		t.Fatalf("write after cancel: %v", err)
+	}
+	x, _ := a.room()
+	left, _ := os.ReadDir(x.dir)
+	if len(left) != 0 {
+		t.Fatalf("staged bytes left behind: %v", left)
+	}
+	if _, err := a.Download("00000000-0000-4000-8000-000000000000"); !errors.Is(err, wire.ErrNoSuchFile) {
+		t.Fatalf("Download of no file: %v", err)
+	}
+}
+
+func TestDownloadDirSetting(t *testing.T) {
+	s, _ := newXSession(t, Config{DownloadDir: "/nowhere/default"})
+	if d, err := s.DownloadDir(); err != nil || d != "/nowhere/default" {
+		t.Fatalf("DownloadDir = %q, %v", d, err)
+	}
+	if _, err := s.SetDownloadDir(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Fatal("a missing folder was accepted")
+	}
+	dir := t.TempDir()
+	if d, err := s.SetDownloadDir(dir); err != nil || d != dir {
+		t.Fatalf("SetDownloadDir = %q, %v", d, err)
+	}
+	if d, _ := s.DownloadDir(); d != dir {
+		t.Fatalf("DownloadDir after setting = %q", d)
+	}
+	if d, _ := s.SetDownloadDir(""); d != "/nowhere/default" {
+		t.Fatalf("reset to %q", d)
+	}
+	t.Setenv("XDG_DOWNLOAD_DIR", "$HOME/Fetched")
+	t.Setenv("HOME", "/home/x")
+	if d, err := SystemDownloads(); err != nil || d != "/home/x/Fetched" {
+		t.Fatalf("SystemDownloads = %q, %v", d, err)
+	}
+}
