@@ -67,12 +67,18 @@ func (p *peer) signal() {
 	}
 }
 
+// writeChunk is the most bytes writeLoop gathers for one write: a TLS
+// record's payload, since each record is a write to the socket of its own
+// anyway. The gathering buffer thus never grows past it.
+const writeChunk = 16 << 10
+
 // writeLoop is the only writer of the connection. Each wake-up takes the
-// whole queue and writes it with one call, so a burst costs one TLS record
-// per 16 KiB rather than one per frame. It returns when the peer is closed
-// or a write fails, and closes the connection either way.
+// whole queue and writes it gathered in chunks of up to writeChunk bytes,
+// so a burst costs one TLS record per 16 KiB rather than one per frame. It
+// returns when the peer is closed or a write fails, and closes the
+// connection either way.
 func (p *peer) writeLoop() error {
-	var out, spare []byte
+	var out []byte
 	var batch [][]byte
 	var deadline time.Time // of the connection's writes, as last set
 	for range p.wake {
@@ -82,35 +88,14 @@ func (p *peer) writeLoop() error {
 		closing, flush := p.closing, p.flush
 		p.mu.Unlock()
 
-		out = spare[:0]
-		if len(batch) == 1 {
-			out = batch[0] // the frames are not modified: no need to copy
-		} else {
-			for _, b := range batch {
-				out = append(out, b...)
-			}
-		}
-		clear(batch)
-		if len(out) > 0 && (!closing || flush) {
-			// Moving the deadline costs a timer update, so it is moved
-			// only when less than 7/8 of WriteTimeout is left: each write
-			// still gets at least that long.
-			if now := time.Now(); deadline.Sub(now) < p.writeTimeout-p.writeTimeout/8 {
-				deadline = now.Add(p.writeTimeout)
-				p.conn.SetWriteDeadline(deadline)
-			}
-			if _, err := p.conn.Write(out); err != nil {
+		if !closing || flush {
+			var err error
+			if out, err = p.writeBatch(batch, out[:0], &deadline); err != nil {
 				p.abort()
 				return err
 			}
 		}
-		if len(batch) == 1 {
-			// out was the frame itself; spare stays as it was.
-		} else if cap(out) <= 64<<10 {
-			spare = out
-		} else {
-			spare = nil // an idle member keeps no large buffer
-		}
+		clear(batch)
 		if closing {
 			if flush {
 				p.conn.SetWriteDeadline(time.Now().Add(p.writeTimeout))
@@ -121,6 +106,44 @@ func (p *peer) writeLoop() error {
 		}
 	}
 	return nil
+}
+
+// writeBatch writes the frames of batch, gathered in buf up to writeChunk
+// bytes at a time; a lone frame, or one of writeChunk bytes or more, is
+// written as it is, without a copy (frames are never modified). It returns
+// buf for reuse.
+func (p *peer) writeBatch(batch [][]byte, buf []byte, deadline *time.Time) ([]byte, error) {
+	for _, b := range batch {
+		if len(buf) > 0 && len(buf)+len(b) > writeChunk {
+			if err := p.write(buf, deadline); err != nil {
+				return buf, err
+			}
+			buf = buf[:0]
+		}
+		if len(batch) == 1 || len(b) >= writeChunk {
+			if err := p.write(b, deadline); err != nil {
+				return buf, err
+			}
+			continue
+		}
+		buf = append(buf, b...)
+	}
+	if len(buf) > 0 {
+		return buf[:0], p.write(buf, deadline)
+	}
+	return buf, nil
+}
+
+// write writes b to the connection. Moving the write deadline costs a timer
+// update, so it is moved only when less than 7/8 of WriteTimeout is left:
+// each write still gets at least that long.
+func (p *peer) write(b []byte, deadline *time.Time) error {
+	if now := time.Now(); deadline.Sub(now) < p.writeTimeout-p.writeTimeout/8 {
+		*deadline = now.Add(p.writeTimeout)
+		p.conn.SetWriteDeadline(*deadline)
+	}
+	_, err := p.conn.Write(b)
+	return err
 }
 
 // abort marks the peer closed after a failed write and drops the socket.
