@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -26,9 +27,14 @@ const cookieName = "wetalk_token"
 // falls this far behind is disconnected.
 const queueLen = 256
 
-// maxRequest is the largest request a tab may send (a message is at most
-// 8 KiB of text, JSON escaping can make it six times that).
-const maxRequest = 64 << 10
+// maxRequest is the largest request a tab may send: a StageWrite of
+// session.MaxStageChunk bytes, in base64 (a message is at most 8 KiB of
+// text, JSON escaping can make it six times that).
+const maxRequest = session.MaxStageChunk*4/3 + 64<<10
+
+// mediaPrefix is the path under which the page loads the images it fetched
+// (FetchImage answers with mediaPrefix + the image's id).
+const mediaPrefix = "/media/"
 
 // Config is what a Server needs.
 type Config struct {
@@ -51,6 +57,9 @@ type Server struct {
 	ctx    context.Context // ends with Close: every tab is then dropped
 	cancel context.CancelFunc
 	tabs   sync.WaitGroup // one per WebSocket connection
+
+	mu       sync.Mutex
+	sessions map[*session.Session]bool // guarded by mu; the tabs' sessions
 }
 
 // New returns a Server; Close ends it.
@@ -59,7 +68,10 @@ func New(cfg Config) *Server {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, files: http.FileServerFS(cfg.Assets), ctx: ctx, cancel: cancel}
+	return &Server{
+		cfg: cfg, files: http.FileServerFS(cfg.Assets), ctx: ctx, cancel: cancel,
+		sessions: make(map[*session.Session]bool),
+	}
 }
 
 // Close drops every tab (each leaves its room, closing rooms it hosts) and
@@ -88,6 +100,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if r.URL.Path == "/bridge" {
 		s.serveBridge(w, r)
+		return
+	}
+	if id, ok := strings.CutPrefix(r.URL.Path, mediaPrefix); ok {
+		s.serveMedia(w, r, id)
 		return
 	}
 	if fromQuery {
@@ -177,6 +193,14 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	t := &tab{ctx: ctx, cancel: cancel, out: make(chan []byte, queueLen), log: s.cfg.Log}
 	sess := s.cfg.NewSession(t)
+	s.mu.Lock()
+	s.sessions[sess] = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.sessions, sess)
+		s.mu.Unlock()
+	}()
 
 	var loops sync.WaitGroup
 	loops.Add(1)
@@ -324,6 +348,87 @@ func (s *Server) call(sess *session.Session, req request) (any, error) {
 			return nil, err
 		}
 		return sess.RecentRooms()
+	case "StageBegin":
+		var size int64
+		if err := args(&str[0], &size, &bl); err != nil {
+			return nil, err
+		}
+		return sess.StageBegin(str[0], size, bl)
+	case "StageWrite":
+		var (
+			off  int64
+			data []byte // base64 in JSON
+		)
+		if err := args(&str[0], &off, &data); err != nil {
+			return nil, err
+		}
+		return sess.StageWrite(str[0], off, data)
+	case "CancelTransfer":
+		if err := args(&str[0]); err != nil {
+			return nil, err
+		}
+		return true, sess.Cancel(str[0])
+	case "Download":
+		if err := args(&str[0]); err != nil {
+			return nil, err
+		}
+		return sess.Download(str[0])
+	case "DownloadDir":
+		if err := args(); err != nil {
+			return nil, err
+		}
+		return sess.DownloadDir()
+	case "SetDownloadDir":
+		if err := args(&str[0]); err != nil {
+			return nil, err
+		}
+		return sess.SetDownloadDir(str[0])
+	case "FetchImage":
+		if err := args(&str[0]); err != nil {
+			return nil, err
+		}
+		if _, err := sess.FetchImage(str[0]); err != nil {
+			return nil, err
+		}
+		return mediaPrefix + str[0], nil
 	}
 	return nil, fmt.Errorf("%w: no method %q", errBadArgs, req.Method)
+}
+
+// serveMedia serves an image a tab's session fetched for display. Only
+// images already fetched (and verified) are served, with their sniffed type
+// and nothing the browser could run.
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, id string) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	s.mu.Lock()
+	var path, mime string
+	for sess := range s.sessions {
+		if p, m, ok := sess.ImageFile(id); ok {
+			path, mime = p, m
+			break
+		}
+	}
+	s.mu.Unlock()
+	if path == "" {
+		http.NotFound(w, r)
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", mime)
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	http.ServeContent(w, r, "", st.ModTime(), f)
 }

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -185,4 +187,76 @@ func TestTabsAreSessions(t *testing.T) {
 	}
 	b.call("Send", "你好 from Bo")
 	a.waitText("你好 from Bo")
+}
+
+// waitEvent reads events until one of type typ arrives, and returns it.
+func (tc *tabConn) waitEvent(typ string) map[string]any {
+	tc.t.Helper()
+	for {
+		f := tc.read()
+		if f.Event != session.EventRoomEvents {
+			continue
+		}
+		var b struct {
+			Events []map[string]any `json:"events"`
+		}
+		json.Unmarshal(f.Data, &b)
+		for _, ev := range b.Events {
+			if ev["type"] == typ {
+				return ev
+			}
+		}
+	}
+}
+
+// png is a 1x1 PNG.
+var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+
+func TestImagesThroughTheBridge(t *testing.T) {
+	ts := newBridge(t)
+	a, b := openTab(t, ts), openTab(t, ts)
+	a.call("Host", session.HostRequest{Nickname: "Ann", RoomName: "Tea"})
+	var inv session.Invite
+	json.Unmarshal(a.call("Invite").Result, &inv)
+	b.call("Join", session.JoinRequest{Nickname: "Bo", Address: inv.Link})
+
+	var tr session.Transfer
+	f := a.call("StageBegin", "paste.png", len(png), true)
+	if json.Unmarshal(f.Result, &tr); f.Error != nil || tr.ID == "" {
+		t.Fatalf("StageBegin: %s %+v", f.Result, f.Error)
+	}
+	if f := a.call("StageWrite", tr.ID, 0, png); f.Error != nil || string(f.Result) != "70" {
+		t.Fatalf("StageWrite: %s %+v", f.Result, f.Error)
+	}
+	id := b.waitEvent("image")["id"].(string)
+
+	get := func(path string) *http.Response {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: cookieName, Value: token})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	if r := get(mediaPrefix + id); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("media before FetchImage: %d", r.StatusCode)
+	}
+	f = b.call("FetchImage", id)
+	if f.Error != nil || string(f.Result) != `"`+mediaPrefix+id+`"` {
+		t.Fatalf("FetchImage: %s %+v", f.Result, f.Error)
+	}
+	r := get(mediaPrefix + id)
+	body, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode != http.StatusOK || r.Header.Get("Content-Type") != "image/png" || !bytes.Equal(body, png) {
+		t.Fatalf("media: %d %q, %d bytes", r.StatusCode, r.Header.Get("Content-Type"), len(body))
+	}
+	if r := get(mediaPrefix + "nope"); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown media: %d", r.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", ts.URL+mediaPrefix+id, nil)
+	if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("media without the token: %v %v", r.StatusCode, err)
+	}
 }
