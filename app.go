@@ -5,7 +5,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/url"
+	"os"
+	"strings"
 	"sync"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
@@ -216,4 +219,114 @@ func (a *App) OpenURL(link string) (bool, error) {
 	}
 	runtime.BrowserOpenURL(a.ctx, u.String())
 	return true, nil
+}
+
+// mediaPrefix is the path under which the page loads the images it fetched;
+// the asset server hands such requests to mediaHandler.
+const mediaPrefix = "/media/"
+
+// StageBegin starts an upload whose bytes the page hands over with
+// StageWrite (files dropped or pasted into the window).
+func (a *App) StageBegin(name string, size int64, image bool) (session.Transfer, error) {
+	t, err := a.sess.StageBegin(name, size, image)
+	return t, fail(err)
+}
+
+// StageWrite hands over the next bytes of a staged upload (base64 in JSON).
+func (a *App) StageWrite(id string, offset int64, data []byte) (int64, error) {
+	n, err := a.sess.StageWrite(id, offset, data)
+	return n, fail(err)
+}
+
+// ShareFromDialog lets the user pick files and shares each of them.
+func (a *App) ShareFromDialog() ([]session.Transfer, error) {
+	paths, err := runtime.OpenMultipleFilesDialog(a.ctx, runtime.OpenDialogOptions{Title: "Share files with the room"})
+	if err != nil {
+		return nil, fail(err)
+	}
+	list := []session.Transfer{}
+	for _, p := range paths {
+		t, err := a.sess.ShareFile(p, "")
+		if err != nil {
+			return list, fail(err)
+		}
+		list = append(list, t)
+	}
+	return list, nil
+}
+
+// CancelTransfer stops an upload or download.
+func (a *App) CancelTransfer(id string) (bool, error) {
+	return true, fail(a.sess.Cancel(id))
+}
+
+// Download fetches a shared file into the download folder.
+func (a *App) Download(fileID string) (session.Transfer, error) {
+	t, err := a.sess.Download(fileID)
+	return t, fail(err)
+}
+
+// DownloadDir returns the folder downloads go to.
+func (a *App) DownloadDir() (string, error) {
+	d, err := a.sess.DownloadDir()
+	return d, fail(err)
+}
+
+// SetDownloadDir makes dir the download folder ("" for the default).
+func (a *App) SetDownloadDir(dir string) (string, error) {
+	d, err := a.sess.SetDownloadDir(dir)
+	return d, fail(err)
+}
+
+// ChooseDownloadDir lets the user pick the download folder; it returns the
+// folder in use (unchanged if the user cancelled).
+func (a *App) ChooseDownloadDir() (string, error) {
+	cur, _ := a.sess.DownloadDir()
+	dir, err := runtime.OpenDirectoryDialog(a.ctx, runtime.OpenDialogOptions{Title: "Save downloads in", DefaultDirectory: cur})
+	if err != nil || dir == "" {
+		return cur, fail(err)
+	}
+	d, err := a.sess.SetDownloadDir(dir)
+	return d, fail(err)
+}
+
+// FetchImage fetches a shared image for display and returns the URL the
+// page loads it from.
+func (a *App) FetchImage(fileID string) (string, error) {
+	if _, err := a.sess.FetchImage(fileID); err != nil {
+		return "", fail(err)
+	}
+	return mediaPrefix + url.PathEscape(fileID), nil
+}
+
+// mediaHandler serves the images FetchImage fetched to the window's page.
+// It is not App itself, so that ServeHTTP is not bound.
+type mediaHandler struct{ a *App }
+
+func (h mediaHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id, ok := strings.CutPrefix(r.URL.Path, mediaPrefix)
+	if !ok || h.a.sess == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		http.NotFound(w, r)
+		return
+	}
+	path, mime, ok := h.a.sess.ImageFile(id)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", mime)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	http.ServeContent(w, r, "", st.ModTime(), f)
 }

@@ -36,7 +36,7 @@ func openWindow(ctx context.Context, dist fs.FS) error {
 		MinWidth:         720,
 		MinHeight:        480,
 		BackgroundColour: &options.RGBA{R: 244, G: 246, B: 251, A: 255},
-		AssetServer:      &assetserver.Options{Assets: dist},
+		AssetServer:      &assetserver.Options{Assets: dist, Handler: mediaHandler{app}},
 		OnStartup:        app.startup,
 		OnShutdown:       app.shutdown,
 		OnBeforeClose:    app.beforeClose,

@@ -1,5 +1,71 @@
+export namespace client {
+	
+	export class FileInfo {
+	    id: string;
+	    from: string;
+	    name: string;
+	    size: number;
+	    sha256: string;
+	    // Go type: time
+	    time: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new FileInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.from = source["from"];
+	        this.name = source["name"];
+	        this.size = source["size"];
+	        this.sha256 = source["sha256"];
+	        this.time = this.convertValues(source["time"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
 export namespace session {
 	
+	export class Failure {
+	    code: string;
+	    message: string;
+	    suggest?: number;
+	    fingerprint?: string;
+	    addr?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Failure(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.code = source["code"];
+	        this.message = source["message"];
+	        this.suggest = source["suggest"];
+	        this.fingerprint = source["fingerprint"];
+	        this.addr = source["addr"];
+	    }
+	}
 	export class HostRequest {
 	    nickname: string;
 	    roomName: string;
@@ -100,6 +166,7 @@ export namespace session {
 	    members: string[];
 	    hosting: boolean;
 	    addr: string;
+	    files: client.FileInfo[];
 	
 	    static createFrom(source: any = {}) {
 	        return new Room(source);
@@ -115,7 +182,74 @@ export namespace session {
 	        this.members = source["members"];
 	        this.hosting = source["hosting"];
 	        this.addr = source["addr"];
+	        this.files = this.convertValues(source["files"], client.FileInfo);
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Transfer {
+	    id: string;
+	    file?: string;
+	    name: string;
+	    direction: string;
+	    image?: boolean;
+	    size: number;
+	    done: number;
+	    state: string;
+	    path?: string;
+	    error?: Failure;
+	
+	    static createFrom(source: any = {}) {
+	        return new Transfer(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.file = source["file"];
+	        this.name = source["name"];
+	        this.direction = source["direction"];
+	        this.image = source["image"];
+	        this.size = source["size"];
+	        this.done = source["done"];
+	        this.state = source["state"];
+	        this.path = source["path"];
+	        this.error = this.convertValues(source["error"], Failure);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 
 }
