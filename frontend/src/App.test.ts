@@ -14,6 +14,7 @@ vi.mock('./lib/backend', async (importOriginal) => {
     version: async () => 'test',
     onEvent: () => () => {},
     recentRooms: async () => [],
+    downloadDir: async () => '/home/ann/Downloads',
     setTitle: () => {},
     host: backend.host,
     join: backend.join,

@@ -3,7 +3,7 @@
 
 import * as backend from './backend';
 import { RoomState } from './room.svelte';
-import type { Batch, Closed, Room, RoomEvent } from './types';
+import type { Batch, Closed, Room, RoomEvent, TransferBatch } from './types';
 
 /** Ended says why the last room ended, for the start screen. */
 export type Ended = { code: 'closed' } | { code: 'kicked'; by: string; reason: string } | { code: 'lost'; reason: string };
@@ -22,6 +22,7 @@ export class AppState {
     const offs = [
       backend.onEvent('room:events', (d) => this.onEvents(d as Batch)),
       backend.onEvent('room:closed', (d) => this.onClosed(d as Closed)),
+      backend.onEvent('transfer:progress', (d) => this.onTransfers(d as TransferBatch)),
     ];
     return () => offs.forEach((off) => off());
   }
@@ -32,6 +33,11 @@ export class AppState {
     } else if (b.gen > this.lastGen) {
       this.early.set(b.gen, [...(this.early.get(b.gen) ?? []), ...b.events]);
     }
+  }
+
+  /** onTransfers takes my transfers' progress (only the room's own). */
+  onTransfers(b: TransferBatch): void {
+    if (this.room && b.gen === this.room.gen) this.room.transfers.apply(b.transfers ?? []);
   }
 
   onClosed(c: Closed): void {

@@ -5,7 +5,7 @@
 
 import * as App from '../../wailsjs/go/main/App';
 import { BrowserOpenURL, ClipboardSetText, EventsOn } from '../../wailsjs/runtime/runtime';
-import type { Failure, HostRequest, Invite, JoinRequest, Recent, Room } from './types';
+import type { Failure, HostRequest, Invite, JoinRequest, Recent, Room, Transfer } from './types';
 
 declare global {
   interface Window {
@@ -156,6 +156,60 @@ export const unban = (name: string) => call<string>('Unban', name);
 export const handover = (name: string) => call<string>('Handover', name);
 export const invite = () => call<Invite>('Invite');
 export const recentRooms = () => call<Recent[] | null>('RecentRooms');
+
+export const cancelTransfer = (id: string) => call<boolean>('CancelTransfer', id);
+export const download = (fileID: string) => call<Transfer>('Download', fileID);
+export const downloadDir = () => call<string>('DownloadDir');
+export const setDownloadDir = (dir: string) => call<string>('SetDownloadDir', dir);
+/** fetchImage fetches a shared image and resolves with the URL to show it from. */
+export const fetchImage = (fileID: string) => call<string>('FetchImage', fileID);
+
+/** canPickNatively says whether the system's own file and folder dialogs
+ * (which give paths) are available: in the desktop window only. */
+export const canPickNatively = () => inWails();
+/** shareFromDialog lets the user pick files in the system dialog and shares them (window only). */
+export const shareFromDialog = () => call<Transfer[] | null>('ShareFromDialog');
+/** chooseDownloadDir lets the user pick the download folder (window only). */
+export const chooseDownloadDir = () => call<string>('ChooseDownloadDir');
+
+/** stageChunk is how many bytes of a file go to Go in one call. */
+const stageChunk = 512 << 10;
+
+function base64Of(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => {
+      const url = String(r.result);
+      resolve(url.slice(url.indexOf(',') + 1));
+    };
+    r.onerror = () => reject(r.error ?? new Error('cannot read the file'));
+    r.readAsDataURL(blob);
+  });
+}
+
+/**
+ * shareBlob shares a file (or, with image, an image) the page holds: a
+ * dropped, pasted or picked File. Its bytes go to Go a chunk at a time
+ * (never the whole file at once), which then uploads them to the room. It
+ * resolves with the transfer once every byte is handed over; progress and
+ * the end come as transfer:progress events. A transfer cancelled while it
+ * is handed over resolves quietly.
+ */
+export async function shareBlob(blob: Blob, name: string, image: boolean): Promise<Transfer> {
+  const t = await call<Transfer>('StageBegin', name, blob.size, image);
+  try {
+    for (let off = 0; off < blob.size; ) {
+      const part = blob.slice(off, off + stageChunk);
+      await call<number>('StageWrite', t.id, off, await base64Of(part));
+      off += part.size;
+    }
+  } catch (e) {
+    if (toFailure(e).code === 'no_such_file') return t; // cancelled
+    void call<boolean>('CancelTransfer', t.id).catch(() => {});
+    throw e;
+  }
+  return t;
+}
 
 /** openURL opens an http(s) link outside the app: the system browser in the
  * window, a new unrelated tab in a browser. */

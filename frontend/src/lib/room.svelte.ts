@@ -4,7 +4,9 @@
 
 import type { Failure, Room, RoomEvent } from './types';
 import type { Key } from './i18n.svelte';
-import type { Item, MessageItem } from './timeline';
+import { isBubble, type Item, type MessageItem } from './timeline';
+import { applyFileEvents, filesOf, type SharedFile } from './transfers';
+import { TransfersState } from './transfers.svelte';
 
 /** RoomState is one room as this app sees it. */
 export class RoomState {
@@ -17,6 +19,10 @@ export class RoomState {
   members = $state.raw<string[]>([]);
   items = $state.raw<Item[]>([]);
   bans = $state.raw<string[]>([]);
+  /** files are the files shared with the room (the files panel). */
+  files = $state.raw<SharedFile[]>([]);
+  /** transfers are my uploads and downloads. */
+  readonly transfers = new TransfersState();
   /** problem is the last refusal of a command, shown until dismissed. */
   problem = $state<Failure | null>(null);
 
@@ -34,6 +40,7 @@ export class RoomState {
     this.me = r.me;
     this.leader = r.leader;
     this.members = r.members ?? [];
+    this.files = filesOf(r.files);
   }
 
   get isLeader(): boolean {
@@ -87,6 +94,25 @@ export class RoomState {
           }
           break;
         }
+        case 'file':
+        case 'image': {
+          const base = {
+            key: ev.id ?? this.key(),
+            id: ev.id ?? '',
+            from: ev.from ?? '',
+            size: ev.size ?? 0,
+            time: ev.time ?? '',
+            mine: ev.from === this.me,
+            history: !!ev.history,
+          };
+          if (ev.type === 'file') items.push({ kind: 'file', name: ev.name ?? '', ...base });
+          else items.push({ kind: 'image', mime: ev.mime ?? '', ...base });
+          if (ev.history) {
+            this.historySeen = true;
+            if (--this.historyLeft <= 0) placeDivider();
+          }
+          break;
+        }
         case 'joined':
           if (!members.includes(ev.name ?? '')) members = [...members, ev.name ?? ''];
           if (ev.name !== this.me) notice('n_joined', { name: ev.name ?? '' });
@@ -102,7 +128,7 @@ export class RoomState {
           notice('n_leader', { name: ev.name ?? '' });
           break;
         case 'recalled': {
-          const i = items.findIndex((it) => it.kind === 'message' && it.id === ev.id);
+          const i = items.findIndex((it) => isBubble(it) && it.id === ev.id);
           if (i >= 0) {
             const m = items[i] as MessageItem;
             const self = ev.by === m.from;
@@ -120,5 +146,6 @@ export class RoomState {
     }
     this.members = members;
     this.items = items;
+    this.files = applyFileEvents(this.files, events);
   }
 }

@@ -29,7 +29,43 @@ export interface DividerItem {
   key: string;
 }
 
-export type Item = MessageItem | NoticeItem | DividerItem;
+/** FileItem is a file shared with the room, shown as a bubble. */
+export interface FileItem {
+  kind: 'file';
+  key: string;
+  id: string;
+  from: string;
+  name: string;
+  size: number;
+  time: string;
+  mine: boolean;
+  history: boolean;
+  to?: undefined;
+}
+
+/** ImageItem is an image sent to the room, shown inline. */
+export interface ImageItem {
+  kind: 'image';
+  key: string;
+  id: string;
+  from: string;
+  mime: string;
+  size: number;
+  time: string;
+  mine: boolean;
+  history: boolean;
+  to?: undefined;
+}
+
+/** BubbleItem is anything someone said or shared. */
+export type BubbleItem = MessageItem | FileItem | ImageItem;
+
+export type Item = MessageItem | FileItem | ImageItem | NoticeItem | DividerItem;
+
+/** isBubble says whether an item is said or shared by someone. */
+export function isBubble(it: Item | undefined): it is BubbleItem {
+  return it !== undefined && (it.kind === 'message' || it.kind === 'file' || it.kind === 'image');
+}
 
 /** Row is an item as the list draws it. */
 export interface Row {
@@ -44,7 +80,7 @@ export interface Row {
 export const groupWindow = 5 * 60 * 1000;
 
 function sameRun(a: Item | undefined, b: Item | undefined): boolean {
-  if (!a || !b || a.kind !== 'message' || b.kind !== 'message') return false;
+  if (!isBubble(a) || !isBubble(b)) return false;
   if (a.from !== b.from || (a.to ?? '') !== (b.to ?? '') || a.history !== b.history) return false;
   const ta = Date.parse(a.time);
   const tb = Date.parse(b.time);

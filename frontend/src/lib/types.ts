@@ -23,6 +23,10 @@ export interface RoomEvent {
   message?: string;
   history_count?: number;
   names?: string[];
+  /** size, sha256 and mime describe a shared file or image. */
+  size?: number;
+  sha256?: string;
+  mime?: string;
 }
 
 /** Room is what Host and Join return (session.Room). */
@@ -35,6 +39,38 @@ export interface Room {
   members: string[] | null;
   hosting: boolean;
   addr: string;
+  /** files lists the files shared before I joined. */
+  files?: FileInfo[] | null;
+}
+
+/** FileInfo is a shared file as the welcome lists it (client.FileInfo). */
+export interface FileInfo {
+  id: string;
+  from: string;
+  name: string;
+  size: number;
+  sha256: string;
+  time: string;
+}
+
+/** Transfer is one upload or download I started (session.Transfer). */
+export interface Transfer {
+  id: string;
+  file?: string;
+  name: string;
+  direction: 'up' | 'down';
+  image?: boolean;
+  size: number;
+  done: number;
+  state: 'staging' | 'active' | 'done' | 'failed' | 'cancelled';
+  path?: string;
+  error?: Failure;
+}
+
+/** TransferBatch is the payload of transfer:progress. */
+export interface TransferBatch {
+  gen: number;
+  transfers: Transfer[];
 }
 
 /** Batch is the payload of room:events. */
