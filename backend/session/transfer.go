@@ -489,7 +489,7 @@ func (s *Session) Download(fileID string) (Transfer, error) {
 			return t.Transfer, nil // already on its way
 		}
 	}
-	t := &xfer{Transfer: Transfer{File: fileID, Name: meta.name, Direction: client.DirectionDown, Image: meta.image, Size: meta.size}}
+	t := &xfer{Transfer: Transfer{File: fileID, Name: meta.name, Direction: client.DirectionDown, Image: meta.image, Size: meta.size, State: StateActive}}
 	x.addLocked(t)
 	x.run(t, func(ctx context.Context) (string, string, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
