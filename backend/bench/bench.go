@@ -440,6 +440,11 @@ func (r *run) exchange(ctx context.Context, start time.Time) time.Time {
 		end = time.Now()
 	}
 	cancel()
+	// A sender may be blocked writing to a host that stopped reading: a
+	// deadline in the past ends the write.
+	for _, m := range r.members[:r.cfg.Senders] {
+		m.raw.SetWriteDeadline(time.Now())
+	}
 	senders.Wait()
 	return end
 }
