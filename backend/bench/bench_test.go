@@ -2,11 +2,12 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
 
-func spawnHost(t *testing.T) *Host {
+func spawnHost(t testing.TB) *Host {
 	t.Helper()
 	h, err := Spawn(nil)
 	if err != nil {
@@ -156,5 +157,29 @@ func TestHistogram(t *testing.T) {
 		if i > 0 && histValue(i-1) >= us {
 			t.Fatalf("histIndex(%d) = %d, but bucket %d already holds it", us, i, i-1)
 		}
+	}
+}
+
+// BenchmarkTLSFanOut is the whole path on loopback: 5 senders, window 100,
+// into rooms of 50 and 200 members, b.N messages per sender. ns/op is not
+// meaningful (it includes connecting); deliveries/s and the latencies are.
+func BenchmarkTLSFanOut(b *testing.B) {
+	for _, n := range []int{50, 200} {
+		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
+			h := spawnHost(b)
+			res, err := Run(context.Background(), Config{
+				Addr: h.Addr, Pin: h.Fingerprint, Clients: n, Senders: 5, Messages: b.N,
+				Mode: ModeWindow, Window: 100, Size: 100, Timeout: 5 * time.Minute, SelfHost: true,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !res.OK() {
+				b.Fatalf("run not clean: %+v", res)
+			}
+			b.ReportMetric(0, "ns/op")
+			b.ReportMetric(res.DeliveredPerS, "deliveries/s")
+			b.ReportMetric(res.P99Ms, "p99-ms")
+		})
 	}
 }
