@@ -151,6 +151,37 @@ describe('files and images through wetalk web', () => {
     await b.waitForFunction(() => document.querySelector('textarea').value.trim() !== ''); // the emoji went in
     await screenshot(b, 'emoji-picker');
 
+    // A late joiner finds the file in the panel (from the welcome) and the
+    // image in the history, fetched when it scrolls into view.
+    const c = await tab(browser, url, problems, 'C');
+    watch(c, 'C');
+    await joinRoom(c, { nickname: 'Cy', address: link });
+    await c.getByRole('complementary', { name: 'Shared files' }).locator('li[data-file]', { hasText: name }).waitFor();
+    await c.waitForFunction(() => {
+      const i = document.querySelector('[data-kind="image"][data-side="left"] img');
+      return i !== null && i.complete && i.naturalWidth === 64;
+    });
+
+    assert.deepEqual(problems, []);
+  });
+
+  it('says clearly when an image is not one, and a refused file leaves the room unchanged', async () => {
+    const a = await tab(browser, url, problems, 'A2');
+    await hostRoom(a, { nickname: 'Ann', room: 'Refusals' });
+    // "Send image" with a zip named .png: the host sniffs the bytes and refuses.
+    await a.locator('input[data-role="image"]').setInputFiles({
+      name: 'holiday.png', mimeType: 'image/png', buffer: Buffer.from('PK\x03\x04 this is a zip, not a picture'),
+    });
+    const card = a.locator('[data-direction="up"][data-state="failed"]', { hasText: 'holiday.png' });
+    await card.waitFor();
+    assert.equal((await card.getByRole('alert').textContent()).trim(), 'That is not a PNG, JPEG, GIF or WebP image.');
+    assert.equal(await a.locator('[data-kind="image"]').count(), 0, 'nothing was announced');
+    // An image over 20 MB is refused before any byte moves.
+    await a.locator('input[data-role="image"]').setInputFiles({
+      name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(20 * 1024 * 1024 + 1),
+    });
+    await a.getByRole('alert').filter({ hasText: 'Images may be at most 20 MB.' }).waitFor();
+    await screenshot(a, 'files-refused');
     assert.deepEqual(problems, []);
   });
 });
