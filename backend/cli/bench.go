@@ -43,6 +43,7 @@ func runBench(ctx context.Context, args []string, env Env) int {
 	idle := fs.Duration("idle", 0, "no messages: hold the members idle this long and measure the host")
 	size := fs.Int("size", 100, "bytes per message")
 	timeout := fs.Duration("timeout", 60*time.Second, "bound on each run")
+	dialers := fs.Int("dialers", 32, "members connecting at once")
 	hostPID := fs.Int("host-pid", 0, "the host's process id, to measure its CPU and memory (Linux)")
 	scenario := fs.String("scenario", "", "preset: "+strings.Join(slices.Sorted(maps.Keys(benchScenarios)), ", "))
 	runs := fs.Int("runs", 1, "repeat the run this many times (one JSON line each)")
@@ -68,7 +69,7 @@ func runBench(ctx context.Context, args []string, env Env) int {
 	cfg := bench.Config{
 		Addr: *addr, Pin: *pin, Clients: *clients, Senders: *senders, Messages: *messages,
 		Window: *window, Rate: *rate, Idle: *idle, Size: *size, Timeout: *timeout,
-		HostPID: *hostPID, SelfHost: *spawn, Log: log,
+		Dialers: *dialers, HostPID: *hostPID, SelfHost: *spawn, Log: log,
 	}
 	if *memProfile != "" {
 		cfg.Measured = func() {
