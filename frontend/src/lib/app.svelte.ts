@@ -23,6 +23,8 @@ export class AppState {
       backend.onEvent('room:events', (d) => this.onEvents(d as Batch)),
       backend.onEvent('room:closed', (d) => this.onClosed(d as Closed)),
       backend.onEvent('transfer:progress', (d) => this.onTransfers(d as TransferBatch)),
+      // Only in a browser: `wetalk web` stopped, so the room is gone too.
+      backend.onEvent('bridge:closed', () => this.onBridgeClosed()),
     ];
     return () => offs.forEach((off) => off());
   }
@@ -49,6 +51,14 @@ export class AppState {
     if (c.code === 'closed') this.ended = { code: 'closed' };
     else if (c.code === 'kicked') this.ended = { code: 'kicked', by: c.by ?? '', reason: c.reason ?? '' };
     else if (c.code === 'lost') this.ended = { code: 'lost', reason: c.reason ?? '' };
+  }
+
+  /** onBridgeClosed: the page lost `wetalk web`, and with it the room. */
+  onBridgeClosed(): void {
+    if (!this.room) return;
+    this.room = null;
+    backend.setTitle('WeTalk');
+    this.ended = { code: 'lost', reason: 'wetalk web stopped' };
   }
 
   /** enter shows the room Host or Join returned. */

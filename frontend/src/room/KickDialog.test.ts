@@ -1,0 +1,33 @@
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import KickDialog from './KickDialog.svelte';
+import { RoomState } from '../lib/room.svelte';
+
+describe('KickDialog', () => {
+  it('lists the other members and kicks the one picked, with reason and ban', async () => {
+    const room = new RoomState({ gen: 1, room: 'Tea', me: 'Ann', asked: 'Ann', leader: 'Ann', members: ['Ann', 'Bo', 'Cy'], hosting: true, addr: '' });
+    const onkick = vi.fn();
+    const onclose = vi.fn();
+    render(KickDialog, { room, onkick, onclose });
+    const dialog = screen.getByRole('dialog', { name: 'Remove a member' });
+    expect(dialog).toBeInTheDocument();
+    expect(screen.queryByRole('radio', { name: 'Ann' })).toBeNull();
+    const kick = screen.getByRole('button', { name: 'Kick' });
+    expect(kick).toBeDisabled();
+    await fireEvent.click(screen.getByRole('radio', { name: 'Cy' }));
+    await fireEvent.input(screen.getByLabelText('Reason'), { target: { value: ' spam ' } });
+    await fireEvent.click(screen.getByRole('checkbox', { name: 'Also ban them from rejoining' }));
+    await fireEvent.click(kick);
+    expect(onkick).toHaveBeenCalledWith('Cy', 'spam', true);
+    expect(onclose).toHaveBeenCalled();
+  });
+
+  it('closes on Escape', async () => {
+    const room = new RoomState({ gen: 1, room: 'Tea', me: 'Ann', asked: 'Ann', leader: 'Ann', members: ['Ann'], hosting: true, addr: '' });
+    const onclose = vi.fn();
+    render(KickDialog, { room, onkick: () => {}, onclose });
+    expect(screen.getByText('Nobody else is here.')).toBeInTheDocument();
+    await fireEvent.keyDown(screen.getByRole('dialog'), { key: 'Escape' });
+    expect(onclose).toHaveBeenCalled();
+  });
+});
