@@ -298,3 +298,70 @@ func TestDownloadDirSetting(t *testing.T) {
 		t.Fatalf("SystemDownloads = %q, %v", d, err)
 	}
 }
+
+func TestShareFileFromPath(t *testing.T) {
+	a, ra, _, rb := pair(t, Config{}, Config{})
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	data := bytes.Repeat([]byte("茶 tea\n"), 200_000)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ShareFile(filepath.Join(t.TempDir(), "missing"), ""); !errors.Is(err, wire.ErrNoSuchFile) {
+		t.Fatalf("ShareFile of a missing file: %v", err)
+	}
+	up, err := a.ShareFile(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.Name != "notes.txt" || up.State != StateActive || up.Size != int64(len(data)) {
+		t.Fatalf("ShareFile = %+v", up)
+	}
+	ra.wait(t, "upload done", func(r *xrec) bool { return r.transfers[up.ID].State == StateDone })
+	if ra.transfers[up.ID].File == "" {
+		t.Fatal("the finished upload has no file id")
+	}
+	rb.wait(t, "file event", func(r *xrec) bool { ev, ok := r.event(client.EventFile); return ok && ev.Name == "notes.txt" })
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the shared file itself was touched: %v", err)
+	}
+}
+
+// TestProgressMatchesUploads feeds client progress events to a room's
+// transfers: an upload's events (named by a file id the session does not
+// know yet) go to the oldest running upload of that size; downloads by
+// file id; others (image fetches) nowhere; progress never goes back.
+func TestProgressMatchesUploads(t *testing.T) {
+	rec := &xrec{changed: make(chan struct{}), transfers: make(map[string]Transfer)}
+	x := &transfers{s: &Session{cfg: Config{Emitter: rec}}, byID: map[string]*xfer{}, dirty: map[string]bool{}}
+	add := func(tr Transfer) string {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		t := &xfer{Transfer: tr}
+		x.addLocked(t)
+		return t.ID
+	}
+	staging := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateStaging})
+	up1 := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateActive})
+	up2 := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateActive})
+	other := add(Transfer{Direction: client.DirectionUp, Size: 50, State: StateActive})
+	down := add(Transfer{Direction: client.DirectionDown, File: "F", Size: 100, State: StateActive})
+	feed := func(dir, id string, done, total int64) {
+		x.progress(client.Event{Type: client.EventProgress, Direction: dir, Transfer: id, Done: done, Total: total})
+		x.flush()
+	}
+	feed(client.DirectionUp, "A", 10, 100)   // the oldest running upload of 100 bytes
+	feed(client.DirectionUp, "B", 20, 100)   // the next one
+	feed(client.DirectionUp, "A", 30, 100)   // by the id learned
+	feed(client.DirectionUp, "C", 5, 50)     // by size
+	feed(client.DirectionDown, "F", 40, 100) // a download, by file id
+	feed(client.DirectionDown, "G", 99, 100) // an image fetch: nobody's
+	feed(client.DirectionUp, "A", 25, 100)   // late and behind: ignored
+	want := map[string][2]any{
+		staging: {"", int64(0)}, up1: {"A", int64(30)}, up2: {"B", int64(20)}, other: {"C", int64(5)}, down: {"F", int64(40)},
+	}
+	for id, w := range want {
+		if got := rec.transfers[id]; got.File != w[0] || got.Done != w[1] {
+			t.Errorf("%s: file %q done %d, want %v", id, got.File, got.Done, w)
+		}
+	}
+}
