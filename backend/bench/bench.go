@@ -96,6 +96,10 @@ type Result struct {
 	// from before the members connected to the end of the phase, per
 	// member (HostPID only).
 	HostRSSKiBPerMember *float64 `json:"host_rss_kib_per_member,omitempty"`
+	// DeliveriesPerWrite is the messages delivered per write system call
+	// of the host (CPUScope says whether the members' writes, which are few,
+	// are counted too): how well the host coalesces (Linux only).
+	DeliveriesPerWrite *float64 `json:"deliveries_per_write,omitempty"`
 	// ProcessHeapKiBPerMember is the growth of this process's Go heap and
 	// stacks over the same span, per member (Spawn: host and members).
 	ProcessHeapKiBPerMember *float64 `json:"process_heap_kib_per_member,omitempty"`
@@ -151,6 +155,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg.Log.Info("members connected", "n", cfg.Clients, "seconds", res.ConnectS)
 
 	cpu0, hostCPU0 := r.cpu()
+	writes0 := r.hostWrites()
 	start := time.Now()
 	var end time.Time
 	if cfg.Mode == ModeIdle {
@@ -159,6 +164,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		end = r.exchange(ctx, start)
 	}
 	cpu1, hostCPU1 := r.cpu()
+	writes1 := r.hostWrites()
 	after := r.memory()
 	timedOut := ctx.Err() != nil
 	if cfg.Measured != nil {
@@ -183,6 +189,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if cfg.SelfHost {
 			res.CPUScope = "host+members"
 		}
+	}
+	if writes0 >= 0 && writes1 > writes0 && res.Delivered > 0 {
+		v := float64(res.Delivered) / float64(writes1-writes0)
+		res.DeliveriesPerWrite = &v
 	}
 	n := float64(cfg.Clients)
 	if before.hostRSS > 0 && after.hostRSS > 0 {
@@ -599,6 +609,23 @@ func (r *run) cpu() (self, host time.Duration) {
 		}
 	}
 	return self, host
+}
+
+// hostWrites returns how many write system calls the host has made, or -1
+// when not known.
+func (r *run) hostWrites() int64 {
+	pid := r.cfg.HostPID
+	if r.cfg.SelfHost {
+		pid = os.Getpid()
+	}
+	if pid == 0 {
+		return -1
+	}
+	n, err := procWrites(pid)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // usage is a memory sample.

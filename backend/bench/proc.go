@@ -57,3 +57,18 @@ func procRSS(pid int) (int64, error) {
 	}
 	return 0, fmt.Errorf("bench: no VmRSS in /proc/%d/status", pid)
 }
+
+// procWrites returns how many write system calls process pid has made, from
+// /proc/PID/io (Linux only).
+func procWrites(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range bytes.Lines(b) {
+		if rest, ok := bytes.CutPrefix(line, []byte("syscw:")); ok {
+			return strconv.ParseInt(string(bytes.TrimSpace(rest)), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("bench: no syscw in /proc/%d/io", pid)
+}
