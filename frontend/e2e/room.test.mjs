@@ -127,6 +127,51 @@ describe('wetalk web', () => {
     assert.deepEqual(problems, []);
   });
 
+  it('lets the leader hand over; the new leader removes a message, bans and unbans', async () => {
+    const a = await tab(browser, url, problems, 'A2');
+    await hostRoom(a, { nickname: 'Ann', room: 'Handover' });
+    const link = await inviteLink(a);
+    const b = await tab(browser, url, problems, 'B2');
+    await joinRoom(b, { nickname: 'Bo', address: link });
+    const c = await tab(browser, url, problems, 'C2');
+    await joinRoom(c, { nickname: 'Cy', address: link });
+    await a.getByText('Cy joined').waitFor();
+    await say(a, 'a message from the host');
+    await bubble(b, 'left', 'a message from the host').waitFor();
+    assert.equal(await b.getByRole('button', { name: 'Kick…' }).count(), 0, 'only the leader may kick');
+
+    // Handover from the member list.
+    await a.getByRole('button', { name: 'Make leader: Bo' }).click();
+    for (const p of [a, b, c]) await p.getByText('Bo is now the leader').waitFor();
+    await b.getByRole('button', { name: 'Kick…' }).waitFor();
+    await a.getByRole('button', { name: 'Kick…' }).waitFor({ state: 'detached' });
+
+    // The new leader removes someone else's message through its menu.
+    await bubble(b, 'left', 'a message from the host').getByRole('button', { name: 'Message actions' }).click();
+    await b.getByRole('menuitem', { name: 'Remove' }).click();
+    for (const p of [a, b, c]) await p.getByText('A message by Ann was removed by the leader').waitFor();
+
+    // Kick with a ban: Cy cannot come back until unbanned.
+    await b.getByRole('button', { name: 'Kick…' }).click();
+    const kick = b.getByRole('dialog', { name: 'Remove a member' });
+    await kick.getByRole('radio', { name: 'Cy' }).check();
+    await kick.getByRole('checkbox', { name: 'Also ban them from rejoining' }).check();
+    await kick.getByRole('button', { name: 'Kick', exact: true }).click();
+    await c.getByRole('alertdialog', { name: 'You were removed from the room' }).getByRole('button', { name: 'OK' }).click();
+    await fillJoin(c, { nickname: 'Cy', address: link });
+    await c.getByRole('alert').filter({ hasText: 'You are banned from this room.' }).waitFor();
+    await screenshot(c, 'banned');
+
+    await b.getByRole('button', { name: 'Bans' }).click();
+    await b.getByRole('button', { name: 'Unban: Cy' }).click();
+    await b.getByText('Nobody is banned.').waitFor();
+    await b.getByRole('dialog').getByRole('button', { name: 'Close', exact: true }).click();
+    await joinRoom(c, { nickname: 'Cy', address: link });
+    await b.getByText('Cy joined').nth(1).waitFor();
+    await a.getByRole('button', { name: 'Leave', exact: true }).click();
+    assert.deepEqual(problems, []);
+  });
+
   it('shows join errors clearly: unknown key, wrong password, changed key, unreachable', async () => {
     const dirs = [tempDir(cleanup, 'wetalk-host1-'), tempDir(cleanup, 'wetalk-host2-')];
     const pw = passwordFile(dirs[0], 'sesame');
