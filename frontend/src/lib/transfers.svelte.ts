@@ -48,7 +48,7 @@ export class TransfersState {
     return undefined;
   }
 
-  /** dismiss drops finished transfers from the list. */
+  /** clearFinished drops finished transfers from the list. */
   clearFinished(): void {
     this.list = this.list.filter((t) => t.state === 'active' || t.state === 'staging');
   }
