@@ -83,4 +83,14 @@ describe('App start screen', () => {
     expect(backend.trustHost).toHaveBeenCalledWith(expect.objectContaining({ address: '127.0.0.1' }), 'ABCD-EFGH');
     expect(await screen.findByRole('textbox', { name: 'Message' })).toBeInTheDocument();
   });
+
+  it('switches to Simplified Chinese and back', async () => {
+    render(App);
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Language' }), { target: { value: 'zh' } });
+    expect(await screen.findByLabelText('昵称')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: '加入' })).toBeInTheDocument();
+    expect(document.documentElement.lang).toBe('zh-CN');
+    await fireEvent.change(screen.getByRole('combobox', { name: '语言' }), { target: { value: 'en' } });
+    expect(await screen.findByLabelText('Nickname')).toBeInTheDocument();
+  });
 });

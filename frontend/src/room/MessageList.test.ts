@@ -34,3 +34,23 @@ describe('MessageList', () => {
     expect(screen.getAllByRole('button', { name: 'Message actions' })).toHaveLength(3);
   });
 });
+
+describe('MessageList with thousands of messages', () => {
+  it('puts only a window of rows in the page', () => {
+    const r = new RoomState({ gen: 1, room: 'Tea', me: 'Ann', asked: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], hosting: true, addr: '' });
+    const burst = Array.from({ length: 5000 }, (_, i) => ({
+      type: 'message',
+      id: 'm' + i,
+      from: i % 3 ? 'Bo' : 'Ann',
+      text: 'message ' + i,
+      time: '2024-05-01T09:00:00Z',
+    }));
+    r.apply([{ type: 'welcome', name: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], history_count: 0 }, ...burst]);
+    const { container } = render(MessageList, { room: r, onrecall: () => {} });
+    const drawn = container.querySelectorAll('[data-side]').length;
+    expect(drawn).toBeGreaterThan(0);
+    expect(drawn).toBeLessThanOrEqual(200);
+    expect(screen.getByText('message 4999')).toBeInTheDocument();
+    expect(screen.queryByText('message 0')).toBeNull();
+  });
+});
