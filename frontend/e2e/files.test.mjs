@@ -141,6 +141,12 @@ describe('files and images through wetalk web', () => {
     const dialog = b.getByRole('dialog', { name: 'Image from Ann' });
     await dialog.getByRole('img', { name: 'Image from Ann' }).waitFor();
     await screenshot(b, 'image-full-size');
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    const savedImage = b.locator('[data-direction="down"][data-state="done"]', { hasText: /^.*image-.*\.png/ });
+    await savedImage.waitFor();
+    const imagePath = /Saved to (.+)$/.exec((await savedImage.locator('.path').textContent()).trim())?.[1];
+    assert.equal(dirname(imagePath), downloads);
+    assert.deepEqual([...readFileSync(imagePath).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG was saved');
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
 
     // The emoji picker works from the bundled data (no request leaves loopback).
