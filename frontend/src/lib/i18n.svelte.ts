@@ -146,7 +146,6 @@ const en = {
   kickedBy: '{by} removed you from the room.',
   kickedReason: 'Reason: {reason}',
   ok: 'OK',
-  closeRoomConfirm: 'You are hosting: leaving closes the room for everyone. Leave?',
 };
 
 export type Key = keyof typeof en;
@@ -285,7 +284,6 @@ const zh: Record<Key, string> = {
   kickedBy: '{by} 将你移出了房间。',
   kickedReason: '原因：{reason}',
   ok: '确定',
-  closeRoomConfirm: '你是房主：离开会为所有人关闭房间。确定离开吗？',
 };
 
 const tables: Record<Lang, Record<Key, string>> = { en, zh };
