@@ -104,7 +104,7 @@ func runBench(ctx context.Context, args []string, env Env) int {
 		}
 		cfg.Addr, cfg.Pin = a, fp
 	}
-	if *spawn == (cfg.Addr != "") {
+	if *spawn == (cfg.Addr != "") || (!*spawn && cfg.Pin == "") {
 		fmt.Fprintln(env.Stderr, "wetalk bench: give either --spawn or the room (--addr and --pin, or --invite)")
 		return ExitUsage
 	}

@@ -88,6 +88,7 @@ func TestBenchUsage(t *testing.T) {
 		{"--spawn", "--clients", "2"},                                           // no mode
 		{"--spawn", "--clients", "2", "--window", "1", "--rate", "5"},           // two modes
 		{"--clients", "2", "--window", "1"},                                     // no room
+		{"--addr", "127.0.0.1:1", "--clients", "2", "--window", "1"},            // no pin
 		{"--spawn", "--addr", "127.0.0.1:1", "--clients", "2", "--window", "1"}, // two rooms
 		{"--spawn", "--scenario", "nope"},
 		{"--invite", "not-an-invite", "--clients", "2", "--window", "1"},
