@@ -139,7 +139,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.counts = make([][]atomic.Int32, cfg.Senders)
 		r.credits = make([]chan struct{}, cfg.Senders)
 		for s := range cfg.Senders {
-			r.counts[s] = make([]atomic.Int32, cfg.Messages)
+			r.counts[s] = make([]atomic.Int32, cfg.Window)
 			r.credits[s] = make(chan struct{}, cfg.Window)
 		}
 	}
@@ -260,8 +260,11 @@ type run struct {
 	broken    chan struct{} // closed when a member is lost or misses a message
 	brokeOnce sync.Once
 
-	// Window mode: counts[s][q] is how many members received message q of
-	// sender s; the member completing it returns a credit to credits[s].
+	// Window mode: counts[s][q%Window] is how many members received
+	// message q of sender s; the member completing it resets the slot and
+	// returns a credit to credits[s]. Each member receives a sender's
+	// messages in order, so they complete in order, and the at most Window
+	// messages in flight have distinct slots.
 	counts  [][]atomic.Int32
 	credits []chan struct{}
 }
@@ -404,8 +407,11 @@ func (r *run) readLoop(m *member) {
 		m.next[st.sender] = st.seq + 1
 		m.unique++
 		m.hist.record(time.Duration(now - st.sent))
-		if r.counts != nil && r.counts[st.sender][st.seq].Add(1) == n {
-			r.credits[st.sender] <- struct{}{}
+		if r.counts != nil {
+			if c := &r.counts[st.sender][st.seq%r.cfg.Window]; c.Add(1) == n {
+				c.Store(0) // before the credit lets the sender reuse the slot
+				r.credits[st.sender] <- struct{}{}
+			}
 		}
 		if !done && m.unique == r.expect {
 			done = true
