@@ -186,7 +186,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		v := pct(hostCPU1-hostCPU0, wall)
 		res.HostCPUPct = &v
 		res.CPUScope = "host"
-		if cfg.SelfHost {
+		if cfg.SelfHost && cfg.HostPID == 0 {
 			res.CPUScope = "host+members"
 		}
 	}
