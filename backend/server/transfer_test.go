@@ -143,9 +143,11 @@ func filesHost(t *testing.T, cfg server.Config) (*host, chan struct{}) {
 	return startHost(t, cfg), wiped
 }
 
-// chatDuring has b send messages to c while running is open, and fails
-// unless all of them arrive before running is closed.
-func chatDuring(t *testing.T, b, c *member, running <-chan struct{}, what string) {
+// chatDuring has b send messages to c while running is open. With strict
+// it fails unless all of them arrive before running is closed: only for a
+// transfer big enough (hundreds of MiB) that ten chat round trips cannot
+// outlast it on any machine; a small transfer may finish first.
+func chatDuring(t *testing.T, b, c *member, running <-chan struct{}, what string, strict bool) {
 	t.Helper()
 	const n = 10
 	start := time.Now()
@@ -164,13 +166,16 @@ func chatDuring(t *testing.T, b, c *member, running <-chan struct{}, what string
 	}
 	select {
 	case <-running:
-		t.Fatalf("the %s ended before the chat messages sent during it arrived", what)
+		if strict {
+			t.Fatalf("the %s ended before the chat messages sent during it arrived", what)
+		}
 	default:
 	}
 	t.Logf("during the %s, %d messages arrived in %v (slowest %v)", what, n, time.Since(start), worst)
 }
 
 func testUpDown(t *testing.T, size int64) {
+	strict := size >= 100<<20
 	h, wiped := filesHost(t, server.Config{MaxUpload: 1 << 30})
 	a, b, c := h.join(t, "A"), h.join(t, "B"), h.join(t, "C")
 	path, sum := randomFile(t, size, 1)
@@ -187,7 +192,7 @@ func testUpDown(t *testing.T, size int64) {
 		id, upErr = a.c.Upload(context.Background(), "up1", path, "big.bin")
 	}()
 	<-aw.progress // the upload is under way
-	chatDuring(t, b, c, up, "upload")
+	chatDuring(t, b, c, up, "upload", strict)
 	<-up
 	upTime := time.Since(upStart)
 	if upErr != nil {
@@ -220,7 +225,7 @@ func testUpDown(t *testing.T, size int64) {
 		saved, downErr = a.c.Download(context.Background(), id, dir)
 	}()
 	<-aw.progress
-	chatDuring(t, b, c, down, "download")
+	chatDuring(t, b, c, down, "download", strict)
 	<-down
 	downTime := time.Since(downStart)
 	if downErr != nil {
