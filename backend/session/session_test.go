@@ -14,17 +14,21 @@ import (
 	"wetalk/backend/wire"
 )
 
-// recorder is an Emitter that keeps what it was given and lets a test wait
-// for a condition on it.
+// recorder is an Emitter that keeps what it was given (room events, the
+// latest state of each transfer) and lets a test wait for a condition on it.
 type recorder struct {
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on each Emit
-	emits   int
-	events  []client.Event
-	closed  []Closed
+	mu        sync.Mutex
+	changed   chan struct{} // closed and replaced on each Emit
+	emits     int
+	events    []client.Event
+	closed    []Closed
+	transfers map[string]Transfer
+	history   []Transfer // every transfer state emitted, in order
 }
 
-func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
+func newRecorder() *recorder {
+	return &recorder{changed: make(chan struct{}), transfers: make(map[string]Transfer)}
+}
 
 func (r *recorder) Emit(name string, payload any) {
 	r.mu.Lock()
@@ -35,6 +39,11 @@ func (r *recorder) Emit(name string, payload any) {
 		r.events = append(r.events, payload.(Batch).Events...)
 	case EventRoomClosed:
 		r.closed = append(r.closed, payload.(Closed))
+	case EventTransfers:
+		for _, t := range payload.(TransferBatch).Transfers {
+			r.transfers[t.ID] = t
+			r.history = append(r.history, t)
+		}
 	}
 	close(r.changed)
 	r.changed = make(chan struct{})
@@ -43,7 +52,7 @@ func (r *recorder) Emit(name string, payload any) {
 // wait waits until cond holds (checked under the lock after each Emit).
 func (r *recorder) wait(t *testing.T, what string, cond func(r *recorder) bool) {
 	t.Helper()
-	deadline := time.NewTimer(10 * time.Second)
+	deadline := time.NewTimer(20 * time.Second)
 	defer deadline.Stop()
 	for {
 		r.mu.Lock()

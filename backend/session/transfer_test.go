@@ -9,60 +9,14 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"wetalk/backend/client"
 	"wetalk/backend/profile"
 	"wetalk/backend/wire"
 )
 
-// xrec is an Emitter that keeps the latest state of each transfer and the
-// room events, and lets a test wait for a condition on them.
-type xrec struct {
-	mu        sync.Mutex
-	changed   chan struct{}
-	transfers map[string]Transfer
-	history   []Transfer // every state emitted, in order
-	events    []client.Event
-}
-
-func (r *xrec) Emit(name string, payload any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	switch name {
-	case EventTransfers:
-		for _, t := range payload.(TransferBatch).Transfers {
-			r.transfers[t.ID] = t
-			r.history = append(r.history, t)
-		}
-	case EventRoomEvents:
-		r.events = append(r.events, payload.(Batch).Events...)
-	}
-	close(r.changed)
-	r.changed = make(chan struct{})
-}
-
-func (r *xrec) wait(t *testing.T, what string, cond func(r *xrec) bool) {
-	t.Helper()
-	deadline := time.NewTimer(20 * time.Second)
-	defer deadline.Stop()
-	for {
-		r.mu.Lock()
-		ok, ch := cond(r), r.changed
-		r.mu.Unlock()
-		if ok {
-			return
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // event returns the first room event of type typ, if any.
-func (r *xrec) event(typ string) (client.Event, bool) {
+func (r *recorder) event(typ string) (client.Event, bool) {
 	for _, ev := range r.events {
 		if ev.Type == typ {
 			return ev, true
@@ -71,13 +25,13 @@ func (r *xrec) event(typ string) (client.Event, bool) {
 	return client.Event{}, false
 }
 
-func newXSession(t *testing.T, cfg Config) (*Session, *xrec) {
+func newXSession(t *testing.T, cfg Config) (*Session, *recorder) {
 	t.Helper()
 	prof, err := profile.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &xrec{changed: make(chan struct{}), transfers: make(map[string]Transfer)}
+	rec := newRecorder()
 	cfg.Profile, cfg.Emitter, cfg.HostBind = prof, rec, "127.0.0.1"
 	s := New(cfg)
 	t.Cleanup(func() { s.Close() })
@@ -85,7 +39,7 @@ func newXSession(t *testing.T, cfg Config) (*Session, *xrec) {
 }
 
 // pair hosts a room in a and joins it from b.
-func pair(t *testing.T, cfgA, cfgB Config) (a *Session, ra *xrec, b *Session, rb *xrec) {
+func pair(t *testing.T, cfgA, cfgB Config) (a *Session, ra *recorder, b *Session, rb *recorder) {
 	t.Helper()
 	a, ra = newXSession(t, cfgA)
 	if _, err := a.Host(HostRequest{Nickname: "Ann", RoomName: "Files"}); err != nil {
@@ -129,12 +83,12 @@ func TestStagedUploadAndDownload(t *testing.T) {
 	data := make([]byte, 1<<20+12345)
 	rand.Read(data)
 	up := stage(t, a, "report.bin", data, false)
-	ra.wait(t, "upload done", func(r *xrec) bool { return r.transfers[up.ID].State == StateDone })
+	ra.wait(t, "upload done", func(r *recorder) bool { return r.transfers[up.ID].State == StateDone })
 	fileID := ra.transfers[up.ID].File
 	if fileID == "" {
 		t.Fatal("finished upload has no file id")
 	}
-	rb.wait(t, "file event", func(r *xrec) bool { _, ok := r.event(client.EventFile); return ok })
+	rb.wait(t, "file event", func(r *recorder) bool { _, ok := r.event(client.EventFile); return ok })
 	ev, _ := rb.event(client.EventFile)
 	if ev.ID != fileID || ev.Name != "report.bin" || ev.Size != int64(len(data)) {
 		t.Fatalf("file event %+v, upload file %s", ev, fileID)
@@ -147,7 +101,7 @@ func TestStagedUploadAndDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb.wait(t, "download done", func(r *xrec) bool { return r.transfers[down.ID].State == StateDone })
+	rb.wait(t, "download done", func(r *recorder) bool { return r.transfers[down.ID].State == StateDone })
 	got, err := os.ReadFile(rb.transfers[down.ID].Path)
 	if err != nil || sha256.Sum256(got) != sha256.Sum256(data) {
 		t.Fatalf("downloaded file differs (%v)", err)
@@ -171,7 +125,7 @@ func TestStagedUploadAndDownload(t *testing.T) {
 	if _, err := a.Recall(fileID); err != nil {
 		t.Fatal(err)
 	}
-	rb.wait(t, "recalled", func(r *xrec) bool { _, ok := r.event(client.EventRecalled); return ok })
+	rb.wait(t, "recalled", func(r *recorder) bool { _, ok := r.event(client.EventRecalled); return ok })
 	if _, err := b.Download(fileID); !errors.Is(err, wire.ErrNoSuchFile) {
 		t.Fatalf("Download of a recalled file: %v", err)
 	}
@@ -183,8 +137,8 @@ var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x0
 func TestImageFetchedForDisplay(t *testing.T) {
 	a, ra, b, rb := pair(t, Config{}, Config{})
 	up := stage(t, a, "paste.png", png, true)
-	ra.wait(t, "image sent", func(r *xrec) bool { return r.transfers[up.ID].State == StateDone })
-	rb.wait(t, "image event", func(r *xrec) bool { _, ok := r.event(client.EventImage); return ok })
+	ra.wait(t, "image sent", func(r *recorder) bool { return r.transfers[up.ID].State == StateDone })
+	rb.wait(t, "image event", func(r *recorder) bool { _, ok := r.event(client.EventImage); return ok })
 	ev, _ := rb.event(client.EventImage)
 	if _, _, ok := b.ImageFile(ev.ID); ok {
 		t.Fatal("ImageFile before FetchImage")
@@ -217,7 +171,7 @@ func TestImageFetchedForDisplay(t *testing.T) {
 	}
 	// A zip is no image: refused by the host, shown as failed.
 	bad := stage(t, a, "x.png", []byte("PK\x03\x04 not an image at all"), true)
-	ra.wait(t, "bad image refused", func(r *xrec) bool { return r.transfers[bad.ID].State == StateFailed })
+	ra.wait(t, "bad image refused", func(r *recorder) bool { return r.transfers[bad.ID].State == StateFailed })
 	if c := ra.transfers[bad.ID].Error.Code; c != "bad_image" {
 		t.Fatalf("code %q, want bad_image", c)
 	}
@@ -260,7 +214,7 @@ func TestStageRefusalsAndCancel(t *testing.T) {
 	if err := a.Cancel(tr.ID); err != nil {
 		t.Fatal(err)
 	}
-	ra.wait(t, "cancelled", func(r *xrec) bool { return r.transfers[tr.ID].State == StateCancelled })
+	ra.wait(t, "cancelled", func(r *recorder) bool { return r.transfers[tr.ID].State == StateCancelled })
 	if _, err := a.StageWrite(tr.ID, 50, make([]byte, 5)); !errors.Is(err, wire.ErrNoSuchFile) {
 		t.Fatalf("write after cancel: %v", err)
 	}
@@ -316,11 +270,11 @@ func TestShareFileFromPath(t *testing.T) {
 	if up.Name != "notes.txt" || up.State != StateActive || up.Size != int64(len(data)) {
 		t.Fatalf("ShareFile = %+v", up)
 	}
-	ra.wait(t, "upload done", func(r *xrec) bool { return r.transfers[up.ID].State == StateDone })
+	ra.wait(t, "upload done", func(r *recorder) bool { return r.transfers[up.ID].State == StateDone })
 	if ra.transfers[up.ID].File == "" {
 		t.Fatal("the finished upload has no file id")
 	}
-	rb.wait(t, "file event", func(r *xrec) bool { ev, ok := r.event(client.EventFile); return ok && ev.Name == "notes.txt" })
+	rb.wait(t, "file event", func(r *recorder) bool { ev, ok := r.event(client.EventFile); return ok && ev.Name == "notes.txt" })
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("the shared file itself was touched: %v", err)
 	}
@@ -331,7 +285,7 @@ func TestShareFileFromPath(t *testing.T) {
 // know yet) go to the oldest running upload of that size; downloads by
 // file id; others (image fetches) nowhere; progress never goes back.
 func TestProgressMatchesUploads(t *testing.T) {
-	rec := &xrec{changed: make(chan struct{}), transfers: make(map[string]Transfer)}
+	rec := newRecorder()
 	x := &transfers{s: &Session{cfg: Config{Emitter: rec}}, byID: map[string]*xfer{}, dirty: map[string]bool{}}
 	add := func(tr Transfer) string {
 		x.mu.Lock()
