@@ -265,18 +265,9 @@ func (c *Client) shutdown() {
 	})
 }
 
-func (c *Client) send(f wire.Frame) error {
-	frame, err := wire.Encode(f)
-	if err != nil {
-		return wire.Errorf(wire.ErrTooLarge, "%v", err)
-	}
-	select {
-	case c.out <- frame:
-		return nil
-	case <-c.done:
-		return ErrClosed
-	}
-}
+// send queues a frame; after the connection ended it returns an error
+// matching ErrClosed.
+func (c *Client) send(f wire.Frame) error { return c.sendCtx(context.Background(), f) }
 
 // Send posts a message to the room. The ack event carrying ref names the
 // message's id; an error event carrying ref says why it was refused.

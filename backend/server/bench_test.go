@@ -15,27 +15,8 @@ import (
 // BenchmarkRoundTrip is one message over TLS on loopback: a member sends
 // it and waits for its own copy from the host (the ack comes first).
 func BenchmarkRoundTrip(b *testing.B) {
-	id, err := secure.LoadOrCreateIdentity(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := server.New(server.Config{Identity: id, NoRateLimit: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	defer func() {
-		srv.Close("benchmark over")
-		if err := <-served; !errors.Is(err, server.ErrServerClosed) {
-			b.Errorf("Serve: %v", err)
-		}
-	}()
-	c, err := client.Dial(context.Background(), client.Config{Addr: ln.Addr().String(), Pin: id.Fingerprint, Name: "bench"})
+	addr, fp := benchHost(b, server.Config{})
+	c, err := client.Dial(context.Background(), client.Config{Addr: addr, Pin: fp, Name: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -56,4 +37,33 @@ func BenchmarkRoundTrip(b *testing.B) {
 			}
 		}
 	}
+}
+
+// benchHost starts a host without a rate limit on loopback for one
+// benchmark and returns its address and fingerprint; it is closed when the
+// benchmark ends.
+func benchHost(b *testing.B, cfg server.Config) (addr, fp string) {
+	b.Helper()
+	id, err := secure.LoadOrCreateIdentity(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.Identity, cfg.NoRateLimit = id, true
+	srv, err := server.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	b.Cleanup(func() {
+		srv.Close("benchmark over")
+		if err := <-served; !errors.Is(err, server.ErrServerClosed) {
+			b.Errorf("Serve: %v", err)
+		}
+	})
+	return ln.Addr().String(), id.Fingerprint
 }

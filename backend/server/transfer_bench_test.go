@@ -2,15 +2,12 @@ package server_test
 
 import (
 	"context"
-	"errors"
-	"net"
 	"os"
 	"runtime"
 	"testing"
 	"time"
 
 	"wetalk/backend/client"
-	"wetalk/backend/secure"
 	"wetalk/backend/server"
 )
 
@@ -19,27 +16,8 @@ import (
 // heap in use (host and client share the process) during the transfers.
 func BenchmarkTransfer256MiB(b *testing.B) {
 	const size = 256 << 20
-	id, err := secure.LoadOrCreateIdentity(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := server.New(server.Config{Identity: id, FilesDir: b.TempDir(), NoRateLimit: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	defer func() {
-		srv.Close("bench over")
-		if err := <-served; !errors.Is(err, server.ErrServerClosed) {
-			b.Error(err)
-		}
-	}()
-	c, err := client.Dial(context.Background(), client.Config{Addr: ln.Addr().String(), Pin: id.Fingerprint, Name: "bench"})
+	addr, fp := benchHost(b, server.Config{FilesDir: b.TempDir()})
+	c, err := client.Dial(context.Background(), client.Config{Addr: addr, Pin: fp, Name: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
