@@ -112,7 +112,7 @@ func (g *PasswordGate) Check(addr netip.Addr, guess []byte) error {
 	}
 	sum := sha256.Sum256(guess)
 	now := g.now()
-	src := sourceOf(addr)
+	src := Source(addr)
 
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -190,9 +190,11 @@ func backoff(n int) time.Duration {
 	return min(gateBaseBackoff<<n, gateMaxBackoff)
 }
 
-// sourceOf is the unit the gate counts: an IPv4 address (IPv4-mapped IPv6
-// included) or an IPv6 /64. An invalid address is one source of its own.
-func sourceOf(a netip.Addr) netip.Prefix {
+// Source is the unit that per-address limits count (the password gate,
+// the host's caps on connections and members): an IPv4 address
+// (IPv4-mapped IPv6 included) or an IPv6 /64, what one site is usually
+// given. An invalid address is one source of its own.
+func Source(a netip.Addr) netip.Prefix {
 	a = a.Unmap().WithZone("")
 	switch {
 	case a.Is4():

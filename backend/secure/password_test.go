@@ -174,7 +174,7 @@ func TestPasswordGateBackoffCap(t *testing.T) {
 			t.Fatalf("failure %d: %v", i, err)
 		}
 		g.mu.Lock()
-		s := g.sources[sourceOf(a)].Value.(*strikes)
+		s := g.sources[Source(a)].Value.(*strikes)
 		block := s.blockedUntil.Sub(clk.now())
 		g.mu.Unlock()
 		if block < last || block > gateMaxBackoff || i == 0 && block != gateBaseBackoff {

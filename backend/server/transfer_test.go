@@ -548,6 +548,7 @@ func TestRecallStopsDownloads(t *testing.T) {
 	}
 	aw.until(t, client.EventFile)
 	bw := watch(b, true)
+	bw.until(t, client.EventFile) // B knows the file before asking for it
 	dir := t.TempDir()
 	got := make(chan error, 1)
 	go func() {

@@ -1,0 +1,410 @@
+//go:build linux
+
+package server_test
+
+// The hostile-peer suite: one bounded scenario per attack of issue 10. Each
+// scenario that measures the host's memory or needs a lowered open-file
+// limit runs the host in a child process (this test binary, re-executed
+// with WETALK_TEST_HOST set), so that the figures are the host's alone.
+// Every scenario ends by checking that the host is alive and that a
+// legitimate member joins and is heard.
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"wetalk/backend/client"
+	"wetalk/backend/secure"
+	"wetalk/backend/server"
+	"wetalk/backend/wire"
+)
+
+// childEnv carries a childConfig to a re-executed test binary.
+const childEnv = "WETALK_TEST_HOST"
+
+// childConfig is what a child host is started with.
+type childConfig struct {
+	NoFile       uint64        // soft open-file limit; 0 leaves it
+	AdmitTimeout time.Duration // server.Config.AdmitTimeout
+	Password     string
+	Dir          string
+}
+
+func TestMain(m *testing.M) {
+	if cfg := os.Getenv(childEnv); cfg != "" {
+		os.Exit(childHost(cfg))
+	}
+	os.Exit(m.Run())
+}
+
+// childHost hosts a room until its stdin closes, printing "addr
+// fingerprint" when it listens and its defence counters (JSON) when it
+// stops.
+func childHost(conf string) int {
+	var cfg childConfig
+	if err := json.Unmarshal([]byte(conf), &cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if cfg.NoFile > 0 {
+		lim := syscall.Rlimit{Cur: cfg.NoFile}
+		var old syscall.Rlimit
+		syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old)
+		lim.Max = old.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+	}
+	id, err := secure.LoadOrCreateIdentity(cfg.Dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	var pw []byte
+	if cfg.Password != "" {
+		pw = []byte(cfg.Password)
+	}
+	srv, err := server.New(server.Config{
+		Identity: id, AdmitTimeout: cfg.AdmitTimeout, Password: pw, FilesDir: cfg.Dir, NoRateLimit: true,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Printf("%s %s\n", ln.Addr(), id.Fingerprint)
+	io.Copy(io.Discard, os.Stdin)
+	srv.Close("test over")
+	if err := <-served; !errors.Is(err, server.ErrServerClosed) {
+		fmt.Fprintln(os.Stderr, "Serve:", err)
+		return 1
+	}
+	json.NewEncoder(os.Stdout).Encode(srv.Defences())
+	return 0
+}
+
+// child is a host running in a child process.
+type child struct {
+	cmd      *exec.Cmd
+	stdin    io.WriteCloser
+	out      *bufio.Reader
+	addr, fp string
+	stopped  bool
+}
+
+func spawnHost(t *testing.T, cfg childConfig) *child {
+	t.Helper()
+	cfg.Dir = t.TempDir()
+	b, _ := json.Marshal(cfg)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+string(b))
+	cmd.Stderr = os.Stderr
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}
+	t.Cleanup(func() {
+		if !c.stopped {
+			stdin.Close()
+			cmd.Wait()
+		}
+	})
+	line, err := c.out.ReadString('\n')
+	if err != nil {
+		t.Fatalf("child host did not start: %v", err)
+	}
+	f := strings.Fields(line)
+	c.addr, c.fp = f[0], f[1]
+	return c
+}
+
+// alive fails the test if the child host has exited.
+func (c *child) alive(t *testing.T) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("the host process is gone: %v", err)
+	}
+}
+
+// stop closes the room and returns the host's defence counters.
+func (c *child) stop(t *testing.T) map[server.Defence]uint64 {
+	t.Helper()
+	c.stdin.Close()
+	var counts map[server.Defence]uint64
+	if err := json.NewDecoder(c.out).Decode(&counts); err != nil {
+		t.Errorf("host's counters: %v", err)
+	}
+	if err := c.cmd.Wait(); err != nil {
+		t.Errorf("host exited: %v", err)
+	}
+	c.stopped = true
+	return counts
+}
+
+// status returns a field of /proc/<pid>/status in KiB (VmRSS, VmHWM).
+func (c *child) status(t *testing.T, field string) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb
+		}
+	}
+	t.Fatalf("no %s in status", field)
+	return 0
+}
+
+// legit joins the room at addr as a legitimate member would, from
+// 127.0.0.1, and checks that a message it sends comes back. It logs how
+// long the join took (a figure, not an assertion) and returns the member.
+func legit(t *testing.T, addr, fp, name string, password []byte) *client.Client {
+	t.Helper()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, client.Config{Addr: addr, Pin: fp, Name: name, Password: password, Timeout: 60 * time.Second})
+	if err != nil {
+		t.Fatalf("legitimate member %s not admitted: %v", name, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	t.Logf("%s joined in %v", name, time.Since(start).Round(time.Millisecond))
+	if err := c.Send("legit", "hello from "+name); err != nil {
+		t.Fatal(err)
+	}
+	guard := time.After(60 * time.Second)
+	for {
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				t.Fatalf("%s's connection ended: %v", name, c.Err())
+			}
+			if ev.Type == client.EventMessage && !ev.History && ev.Text == "hello from "+name {
+				return c
+			}
+		case <-guard:
+			t.Fatalf("%s's message was not delivered", name)
+		}
+	}
+}
+
+// dialFrom opens a TCP connection to addr from the local address from.
+func dialFrom(from, addr string) (net.Conn, error) {
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 30 * time.Second}
+	return d.Dial("tcp", addr)
+}
+
+// closeAll closes connections.
+func closeAll(cs []net.Conn) {
+	for _, c := range cs {
+		c.Close()
+	}
+}
+
+// TestHostileJunkConnections is row 1: plain TCP connections that never
+// start TLS, with the host's open-file limit at 256. From one other
+// address (127.0.0.2), thousands of them do not keep a member from
+// 127.0.0.1 out; from 300 addresses at once (more than the host has file
+// descriptors) the host keeps running and admits again once they are gone.
+func TestHostileJunkConnections(t *testing.T) {
+	h := spawnHost(t, childConfig{NoFile: 256, AdmitTimeout: 3 * time.Second})
+
+	// One address, 2,000 connections held open.
+	var junk []net.Conn
+	for range 2000 {
+		c, err := dialFrom("127.0.0.2", h.addr)
+		if err != nil {
+			t.Fatalf("junk connection: %v", err)
+		}
+		junk = append(junk, c)
+	}
+	h.alive(t)
+	legit(t, h.addr, h.fp, "Alice", nil).Close()
+	closeAll(junk)
+
+	// 300 addresses (127.0.1.1 ... 127.0.2.44), four connections each:
+	// more than the host can hold, so accept runs out of descriptors.
+	junk = junk[:0]
+	for i := range 300 {
+		from := fmt.Sprintf("127.0.%d.%d", 1+(i+1)/256, (i+1)%256)
+		for range 4 {
+			c, err := dialFrom(from, h.addr)
+			if err != nil {
+				t.Fatalf("junk connection from %s: %v", from, err)
+			}
+			junk = append(junk, c)
+		}
+	}
+	h.alive(t)
+	closeAll(junk)
+	legit(t, h.addr, h.fp, "Bob", nil).Close()
+	counts := h.stop(t)
+	if counts[server.DefencePendingCap] == 0 {
+		t.Errorf("no connection was closed for the pending cap: %v", counts)
+	}
+	t.Logf("defences: %v", counts)
+}
+
+// TestHostileHugeHello is row 2: 600 connections finish TLS and announce
+// a 1 MiB hello, sent slowly. The host refuses each from its length prefix
+// (too_large) and its memory hardly grows.
+func TestHostileHugeHello(t *testing.T) {
+	h := spawnHost(t, childConfig{NoFile: 256, AdmitTimeout: 5 * time.Second})
+	base := h.status(t, "VmRSS")
+	conf, _ := secure.ClientConfig(secure.ClientOptions{Addr: h.addr, Pin: h.fp})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[wire.Code]int{}
+	sem := make(chan struct{}, 32)
+	for i := range 600 {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			raw, err := dialFrom(fmt.Sprintf("127.0.3.%d", 1+i%20), h.addr)
+			if err != nil {
+				return
+			}
+			defer raw.Close()
+			raw.SetDeadline(time.Now().Add(30 * time.Second))
+			conn := tls.Client(raw, conf)
+			if conn.Handshake() != nil {
+				return
+			}
+			var hdr [5]byte
+			binary.BigEndian.PutUint32(hdr[:], 1<<20)
+			hdr[4] = byte(wire.TypeHello)
+			conn.Write(hdr[:])
+			conn.Write([]byte("WTLK\x01")) // and nothing more, slowly
+			f, err := wire.NewReader(conn).ReadMessage()
+			if e, ok := f.(*wire.ErrorFrame); ok && err == nil {
+				mu.Lock()
+				codes[e.Code]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	h.alive(t)
+	grew := h.status(t, "VmHWM") - base
+	t.Logf("host RSS %d KiB before, peak growth %d KiB; answers %v", base, grew, codes)
+	if grew > 64<<10 {
+		t.Errorf("host memory grew by %d KiB, more than 64 MiB", grew)
+	}
+	if codes[wire.CodeTooLarge] == 0 {
+		t.Errorf("no connection was told too_large: %v", codes)
+	}
+	legit(t, h.addr, h.fp, "Alice", nil)
+}
+
+// TestHostileMalformedAfterAdmission is row 6: every malformed frame after
+// admission is answered with an error frame (the code says why), then the
+// connection is closed; the room carries on.
+func TestHostileMalformedAfterAdmission(t *testing.T) {
+	h := startHost(t, server.Config{})
+	bob := h.join(t, "Bob")
+	for _, tc := range []struct {
+		name  string
+		frame []byte
+		code  wire.Code
+	}{
+		{"unknown type", []byte{0, 0, 0, 1, 0x3c}, wire.CodeProtocol},
+		{"empty frame", []byte{0, 0, 0, 0, byte(wire.TypeSend)}, wire.CodeProtocol},
+		{"truncated send", []byte{0, 0, 0, 3, byte(wire.TypeSend), 5, 'a'}, wire.CodeProtocol},
+		{"trailing bytes", []byte{0, 0, 0, 2, byte(wire.TypeLeave), 0}, wire.CodeProtocol},
+		{"bad utf-8", []byte{0, 0, 0, 5, byte(wire.TypeSend), 0, 2, 0xff, 0xfe}, wire.CodeProtocol},
+		{"over 1 MiB", []byte{0, 0x10, 0, 1, byte(wire.TypeSend)}, wire.CodeTooLarge},
+		{"second hello", must(wire.Encode(wire.NewHello())), wire.CodeProtocol},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, r := rawConn(t, h, "Raw")
+			conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+			conn.Write(tc.frame)
+			var got *wire.ErrorFrame
+			for got == nil {
+				f, err := r.ReadMessage()
+				if err != nil {
+					t.Fatalf("connection ended without an error frame: %v", err)
+				}
+				got, _ = f.(*wire.ErrorFrame)
+			}
+			if got.Code != tc.code {
+				t.Fatalf("code %q (%s), want %q", got.Code, got.Message, tc.code)
+			}
+			conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+			for {
+				if _, err := r.ReadMessage(); err != nil {
+					if isTimeout(err) {
+						t.Fatal("the connection stayed open after the error")
+					}
+					break
+				}
+			}
+			bob.until(client.EventLeft)
+		})
+	}
+	bob.c.Send("b", "still here")
+	if got := bob.texts(1); got[0] != "still here" {
+		t.Fatalf("Bob got %q", got)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// rawConn joins with a bare TLS connection, reads the welcome and returns
+// the connection and its reader.
+func rawConn(t *testing.T, h *host, name string) (*tls.Conn, *wire.Reader) {
+	t.Helper()
+	conf, _ := secure.ClientConfig(secure.ClientOptions{Addr: h.addr, Pin: h.fp})
+	conn, err := tls.Dial("tcp", h.addr, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	hello := wire.NewHello()
+	hello.Name = name
+	conn.Write(must(wire.Encode(hello)))
+	r := wire.NewReader(conn)
+	if f, err := r.ReadMessage(); err != nil || f.Type() != wire.TypeWelcome {
+		t.Fatalf("not admitted: %v %v", f, err)
+	}
+	return conn, r
+}
