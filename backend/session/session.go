@@ -20,6 +20,7 @@ import (
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
 	"wetalk/backend/transfer"
+	"wetalk/backend/version"
 )
 
 // Event names emitted to the UI.
@@ -123,7 +124,13 @@ type Closed struct {
 }
 
 // Session is one app instance: at most one room at a time, hosted or
-// joined. Its methods are safe for concurrent use.
+// joined. Its exported methods are the UI's method table: the desktop
+// window binds a *Session to Wails as it is, and the browser bridge
+// dispatches to the same methods by name, so a method added here is
+// callable from the UI without further glue (the TypeScript door,
+// frontend/src/lib/backend.ts, lists it once). What only the window or the
+// bridge that made the session may do is on its Owner. Its methods are safe
+// for concurrent use.
 type Session struct {
 	cfg    Config
 	ctx    context.Context // ends with Close
@@ -142,8 +149,8 @@ type Session struct {
 	xf      *transfers     // guarded by mu; the room's transfers; nil when not in a room
 }
 
-// New returns a Session that is in no room.
-func New(cfg Config) *Session {
+// New returns the Owner of a new Session that is in no room.
+func New(cfg Config) *Owner {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -160,15 +167,11 @@ func New(cfg Config) *Session {
 		cfg.RoomQuota = transfer.DefaultQuota
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Session{cfg: cfg, ctx: ctx, cancel: cancel}
+	return &Owner{s: &Session{cfg: cfg, ctx: ctx, cancel: cancel}}
 }
 
-// Hosting reports whether this session hosts a room right now.
-func (s *Session) Hosting() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.srv != nil
-}
+// Version returns the version of this build.
+func (s *Session) Version() string { return version.Version }
 
 // Host starts a room server in this process and joins it as its first
 // member, who is therefore the leader. A taken port fails with a
@@ -541,16 +544,6 @@ func (s *Session) Leave() error {
 	}
 	<-pumped
 	return nil
-}
-
-// Close leaves the room (closing it if hosted) and refuses new ones.
-func (s *Session) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	err := s.Leave()
-	s.cancel()
-	return err
 }
 
 // current returns the room's client and a fresh command ref.

@@ -85,10 +85,13 @@ func newSession(t *testing.T) (*Session, *recorder) {
 		t.Fatal(err)
 	}
 	rec := newRecorder()
-	s := New(Config{Profile: prof, Emitter: rec, HostBind: "127.0.0.1"})
-	t.Cleanup(func() { s.Close() })
-	return s, rec
+	o := New(Config{Profile: prof, Emitter: rec, HostBind: "127.0.0.1"})
+	t.Cleanup(func() { o.Close() })
+	return o.Session(), rec
 }
+
+// owner is the Owner of s, for what only the window or bridge may do.
+func owner(s *Session) *Owner { return &Owner{s: s} }
 
 func host(t *testing.T, s *Session, password string) Room {
 	t.Helper()
@@ -163,11 +166,11 @@ func TestHostClosesRoom(t *testing.T) {
 	if _, err := b.Join(JoinRequest{Nickname: "Bo", Address: inv.Link, Password: "pw"}); err != nil {
 		t.Fatal(err)
 	}
-	if !a.Hosting() {
+	if !owner(a).Hosting() {
 		t.Fatal("Hosting() = false")
 	}
 	a.Leave()
-	if a.Hosting() {
+	if owner(a).Hosting() {
 		t.Fatal("Hosting() after Leave")
 	}
 	recB.wait(t, "room closed", func(r *recorder) bool { return len(r.closed) == 1 })
@@ -365,7 +368,7 @@ func TestCommandsOutsideARoom(t *testing.T) {
 	if err := s.Leave(); err != nil {
 		t.Errorf("Leave outside a room: %v", err)
 	}
-	s.Close()
+	owner(s).Close()
 	if _, err := s.Host(HostRequest{Nickname: "x"}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Host after Close: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"wetalk/backend/profile"
 	"wetalk/backend/session"
+	"wetalk/backend/version"
 )
 
 const token = "s3cret"
@@ -27,10 +28,9 @@ func newBridge(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	bridge := New(Config{
-		Assets:  fstest.MapFS{"index.html": {Data: []byte("<p>WeTalk</p>")}},
-		Token:   token,
-		Version: "test",
-		NewSession: func(e session.Emitter) *session.Session {
+		Assets: fstest.MapFS{"index.html": {Data: []byte("<p>WeTalk</p>")}},
+		Token:  token,
+		NewSession: func(e session.Emitter) *session.Owner {
 			return session.New(session.Config{Profile: prof, Emitter: e, HostBind: "127.0.0.1"})
 		},
 	})
@@ -165,7 +165,7 @@ func (tc *tabConn) waitText(text string) {
 func TestTabsAreSessions(t *testing.T) {
 	ts := newBridge(t)
 	a, b := openTab(t, ts), openTab(t, ts)
-	if f := a.call("Version"); string(f.Result) != `"test"` {
+	if f := a.call("Version"); string(f.Result) != `"`+version.Version+`"` {
 		t.Fatalf("Version: %s", f.Result)
 	}
 	if f := a.call("Send", "x"); f.Error == nil || f.Error.Code != "not_in_room" {
@@ -239,23 +239,23 @@ func TestImagesThroughTheBridge(t *testing.T) {
 		}
 		return resp
 	}
-	if r := get(mediaPrefix + id); r.StatusCode != http.StatusNotFound {
+	if r := get(session.MediaPrefix + id); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("media before FetchImage: %d", r.StatusCode)
 	}
 	f = b.call("FetchImage", id)
-	if f.Error != nil || string(f.Result) != `"`+mediaPrefix+id+`"` {
+	if f.Error != nil || string(f.Result) != `"`+session.MediaPrefix+id+`"` {
 		t.Fatalf("FetchImage: %s %+v", f.Result, f.Error)
 	}
-	r := get(mediaPrefix + id)
+	r := get(session.MediaPrefix + id)
 	body, _ := io.ReadAll(r.Body)
 	r.Body.Close()
 	if r.StatusCode != http.StatusOK || r.Header.Get("Content-Type") != "image/png" || !bytes.Equal(body, png) {
 		t.Fatalf("media: %d %q, %d bytes", r.StatusCode, r.Header.Get("Content-Type"), len(body))
 	}
-	if r := get(mediaPrefix + "nope"); r.StatusCode != http.StatusNotFound {
+	if r := get(session.MediaPrefix + "nope"); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown media: %d", r.StatusCode)
 	}
-	req, _ := http.NewRequest("GET", ts.URL+mediaPrefix+id, nil)
+	req, _ := http.NewRequest("GET", ts.URL+session.MediaPrefix+id, nil)
 	if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("media without the token: %v %v", r.StatusCode, err)
 	}
