@@ -103,14 +103,16 @@ type transfers struct {
 	closed bool
 }
 
-func newTransfers(s *Session, gen int, cl *client.Client) (*transfers, error) {
+// newTransfers makes the transfers of a room about to be entered; commit
+// sets gen.
+func newTransfers(s *Session, cl *client.Client) (*transfers, error) {
 	dir, err := os.MkdirTemp("", "wetalk-session-")
 	if err != nil {
 		return nil, fmt.Errorf("cannot make a folder for transfers: %w", err)
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	x := &transfers{
-		s: s, gen: gen, cl: cl, dir: dir, ctx: ctx, cancel: cancel,
+		s: s, cl: cl, dir: dir, ctx: ctx, cancel: cancel,
 		sem:    make(chan struct{}, imageFetches),
 		byID:   make(map[string]*xfer),
 		dirty:  make(map[string]bool),

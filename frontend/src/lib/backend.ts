@@ -178,6 +178,8 @@ export async function version(): Promise<string> {
 export const host = (req: HostRequest) => call<Room>('Host', req);
 export const join = (req: JoinRequest) => call<Room>('Join', req);
 export const trustHost = (req: JoinRequest, fingerprint: string) => call<Room>('TrustHost', req, fingerprint);
+/** cancelJoin cancels a host, join or trustHost under way: it rejects with code 'cancelled'. */
+export const cancelJoin = () => call<void>('CancelJoin');
 export const leave = () => call<void>('Leave');
 export const send = (text: string) => inOrder(() => call<string>('Send', text));
 export const dm = (to: string, text: string) => inOrder(() => call<string>('DM', to, text));
