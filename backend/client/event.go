@@ -53,7 +53,9 @@ func Kinds() []Event {
 
 // Struct fields are declared in the order of their JSON names, and "type"
 // sorts after every one of them: the encoding is the sorted one the
-// contract has always had.
+// contract has always had. A field a valid host always fills is always
+// present; omitempty marks those that are really optional (frontend/src/lib/
+// types.ts marks the same ones optional).
 
 // Welcome is the first event: the host admitted us.
 type Welcome struct {
@@ -61,9 +63,9 @@ type Welcome struct {
 	Files []FileInfo `json:"files"`
 	// HistoryCount is how many history messages follow.
 	HistoryCount int      `json:"history_count,omitempty"`
-	Leader       string   `json:"leader,omitempty"`
+	Leader       string   `json:"leader"`
 	Members      []string `json:"members"`
-	Name         string   `json:"name,omitempty"` // the name the host gave us
+	Name         string   `json:"name"` // the name the host gave us
 	Room         string   `json:"room"`
 	Seq          uint64   `json:"seq,omitempty"`
 }
@@ -71,38 +73,38 @@ type Welcome struct {
 // Message is a chat message, live or (History) from before we joined;
 // To is set on a private message.
 type Message struct {
-	From    string    `json:"from,omitempty"`
+	From    string    `json:"from"`
 	History bool      `json:"history"`
-	ID      string    `json:"id,omitempty"`
+	ID      string    `json:"id"`
 	Seq     uint64    `json:"seq,omitempty"`
-	Text    string    `json:"text,omitempty"`
+	Text    string    `json:"text"`
 	Time    time.Time `json:"time"`
 	To      string    `json:"to,omitempty"`
 }
 
 // Joined: a member came in.
 type Joined struct {
-	Name string `json:"name,omitempty"`
+	Name string `json:"name"`
 	Seq  uint64 `json:"seq,omitempty"`
 }
 
 // Left: a member went; Reason is "left", "kicked" or "disconnected".
 type Left struct {
-	Name   string `json:"name,omitempty"`
+	Name   string `json:"name"`
 	Reason string `json:"reason"`
 	Seq    uint64 `json:"seq,omitempty"`
 }
 
 // Leader: Name leads the room now.
 type Leader struct {
-	Name string `json:"name,omitempty"`
+	Name string `json:"name"`
 	Seq  uint64 `json:"seq,omitempty"`
 }
 
 // Recalled: the message (or file, or image) ID was withdrawn by By.
 type Recalled struct {
-	By  string `json:"by,omitempty"`
-	ID  string `json:"id,omitempty"`
+	By  string `json:"by"`
+	ID  string `json:"id"`
 	Seq uint64 `json:"seq,omitempty"`
 }
 
@@ -110,7 +112,7 @@ type Recalled struct {
 // connection then ends with an error matching wire.ErrKicked.
 type Kicked struct {
 	Banned bool   `json:"banned,omitempty"`
-	By     string `json:"by,omitempty"`
+	By     string `json:"by"`
 	Reason string `json:"reason"`
 }
 
@@ -129,7 +131,7 @@ type Closed struct {
 
 // ErrorEvent: the command sent with Ref (if any) was refused.
 type ErrorEvent struct {
-	Code    wire.Code `json:"code,omitempty"`
+	Code    wire.Code `json:"code"`
 	Message string    `json:"message"`
 	Ref     string    `json:"ref"`
 }
@@ -141,24 +143,24 @@ type Bans struct {
 
 // File: a member shared a file. SHA256 is hex.
 type File struct {
-	From    string    `json:"from,omitempty"`
+	From    string    `json:"from"`
 	History bool      `json:"history"`
-	ID      string    `json:"id,omitempty"`
-	Name    string    `json:"name,omitempty"`
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
 	Seq     uint64    `json:"seq,omitempty"`
-	SHA256  string    `json:"sha256,omitempty"`
+	SHA256  string    `json:"sha256"`
 	Size    int64     `json:"size"`
 	Time    time.Time `json:"time"`
 }
 
 // Image: a member sent an image (PNG, JPEG, GIF or WebP, by Mime).
 type Image struct {
-	From    string    `json:"from,omitempty"`
+	From    string    `json:"from"`
 	History bool      `json:"history"`
-	ID      string    `json:"id,omitempty"`
-	Mime    string    `json:"mime,omitempty"`
+	ID      string    `json:"id"`
+	Mime    string    `json:"mime"`
 	Seq     uint64    `json:"seq,omitempty"`
-	SHA256  string    `json:"sha256,omitempty"`
+	SHA256  string    `json:"sha256"`
 	Size    int64     `json:"size"`
 	Time    time.Time `json:"time"`
 }
@@ -168,24 +170,24 @@ type Image struct {
 // and Ref the ref the caller gave Upload, UploadImage or Download: it tells
 // apart transfers whose file ids the caller does not know yet.
 type Progress struct {
-	Direction string `json:"direction,omitempty"`
+	Direction string `json:"direction"`
 	Done      int64  `json:"done"`
 	Ref       string `json:"ref,omitempty"`
 	Total     int64  `json:"total"`
-	Transfer  string `json:"transfer,omitempty"`
+	Transfer  string `json:"transfer"`
 }
 
 // Uploaded: the upload sent with Ref is the shared file File.
 type Uploaded struct {
-	File string `json:"file,omitempty"`
+	File string `json:"file"`
 	Ref  string `json:"ref"`
 }
 
 // Downloaded: the file File was saved, verified, at Path.
 type Downloaded struct {
-	File   string `json:"file,omitempty"`
-	Path   string `json:"path,omitempty"`
-	SHA256 string `json:"sha256,omitempty"`
+	File   string `json:"file"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
 }
 
 func (Welcome) Kind() string    { return EventWelcome }
