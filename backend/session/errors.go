@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/wire"
 )
@@ -65,6 +66,8 @@ func Describe(err error) Failure {
 		return Failure{Code: string(wire.CodeHostKeyMismatch), Message: err.Error()}
 	case errors.Is(err, secure.ErrBadInvite), errors.Is(err, secure.ErrBadFingerprint):
 		return Failure{Code: "bad_invite", Message: err.Error()}
+	case errors.Is(err, room.ErrBadRoomName):
+		return Failure{Code: "bad_room_name", Message: err.Error()}
 	case errors.Is(err, ErrInRoom):
 		return Failure{Code: "in_room", Message: err.Error()}
 	case errors.Is(err, ErrNotInRoom):

@@ -12,7 +12,7 @@ import (
 
 // MaxNameBytes caps a sanitised file name, in bytes of UTF-8, leaving room
 // under the usual 255-byte limit for " (123)" and a ".part" suffix.
-const MaxNameBytes = 200
+const MaxNameBytes = 180
 
 // maxExtBytes is the longest extension kept whole when a name is shortened.
 const maxExtBytes = 16
