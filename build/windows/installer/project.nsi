@@ -1,4 +1,5 @@
-Unicode true
+# A 64-bit (PE32+) installer: WeTalk runs on 64-bit Windows only.
+Target amd64-unicode
 
 ####
 ## The WeTalk installer for Windows, built by
