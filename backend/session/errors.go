@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/wire"
 )
@@ -73,6 +74,8 @@ func Describe(err error) Failure {
 		return Failure{Code: "cancelled", Message: err.Error()}
 	case errors.Is(err, ErrJoining):
 		return Failure{Code: "joining", Message: err.Error()}
+	case errors.Is(err, room.ErrBadRoomName):
+		return Failure{Code: "bad_room_name", Message: err.Error()}
 	case errors.Is(err, ErrInRoom):
 		return Failure{Code: "in_room", Message: err.Error()}
 	case errors.Is(err, ErrNotInRoom):

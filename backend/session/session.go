@@ -17,6 +17,7 @@ import (
 
 	"wetalk/backend/client"
 	"wetalk/backend/profile"
+	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
 	"wetalk/backend/transfer"
@@ -194,9 +195,11 @@ func (s *Session) Host(req HostRequest) (Room, error) {
 	if err != nil {
 		return Room{}, err
 	}
-	roomName := strings.TrimSpace(req.RoomName)
-	if roomName == "" {
-		roomName = "WeTalk room"
+	roomName := "WeTalk room"
+	if strings.TrimSpace(req.RoomName) != "" {
+		if roomName, err = room.CleanRoomName(req.RoomName); err != nil {
+			return Room{}, err
+		}
 	}
 	var password []byte
 	if req.Password != "" {
