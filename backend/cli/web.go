@@ -19,9 +19,6 @@ import (
 	"wetalk/backend/web"
 )
 
-// webVersion is the version `wetalk web` reports to the UI; main may set it.
-var webVersion = "0.1.0-dev"
-
 // runWeb serves the frontend to a browser on this machine, each tab driving
 // its own session through the WebSocket bridge, until SIGINT/SIGTERM.
 func runWeb(ctx context.Context, args []string, env Env) int {
@@ -56,8 +53,8 @@ func runWeb(ctx context.Context, args []string, env Env) int {
 		bind = ""
 	}
 	bridge := web.New(web.Config{
-		Assets: env.Assets, Token: token, Version: webVersion, Log: log,
-		NewSession: func(e session.Emitter) *session.Session {
+		Assets: env.Assets, Token: token, Log: log,
+		NewSession: func(e session.Emitter) *session.Owner {
 			// Each tab is a person of its own: a fresh client identity.
 			return session.New(session.Config{Profile: prof, Emitter: e, Log: log, HostBind: bind, ClientID: uuid.New()})
 		},

@@ -206,7 +206,7 @@ func legit(t *testing.T, addr, fp, name string, password []byte) *client.Client 
 			if !ok {
 				t.Fatalf("%s's connection ended: %v", name, c.Err())
 			}
-			if ev.Type == client.EventMessage && !ev.History && ev.Text == "hello from "+name {
+			if m, ok := ev.(client.Message); ok && !m.History && m.Text == "hello from "+name {
 				return c
 			}
 		case <-guard:
@@ -368,7 +368,7 @@ func TestHostileMalformedAfterAdmission(t *testing.T) {
 					break
 				}
 			}
-			bob.until(client.EventLeft)
+			until[client.Left](bob)
 		})
 	}
 	bob.c.Send("b", "still here")

@@ -6,10 +6,10 @@ import { RoomState } from '../lib/room.svelte';
 function room(): RoomState {
   const r = new RoomState({ gen: 1, room: 'Tea', me: 'Ann', asked: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], hosting: true, addr: '' });
   r.apply([
-    { type: 'welcome', name: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], history_count: 0 },
-    { type: 'message', id: '1', from: 'Bo', text: 'hello', time: '2024-05-01T09:00:00Z' },
-    { type: 'message', id: '2', from: 'Bo', text: '<img src=x onerror=alert(1)>', time: '2024-05-01T09:00:30Z' },
-    { type: 'message', id: '3', from: 'Ann', text: '你好 😀', time: '2024-05-01T09:01:00Z' },
+    { type: 'welcome', name: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], history_count: 0, room: 'Tea', files: [] },
+    { type: 'message', id: '1', from: 'Bo', text: 'hello', time: '2024-05-01T09:00:00Z', history: false },
+    { type: 'message', id: '2', from: 'Bo', text: '<img src=x onerror=alert(1)>', time: '2024-05-01T09:00:30Z', history: false },
+    { type: 'message', id: '3', from: 'Ann', text: '你好 😀', time: '2024-05-01T09:01:00Z', history: false },
   ]);
   return r;
 }
@@ -39,13 +39,14 @@ describe('MessageList with thousands of messages', () => {
   it('puts only a window of rows in the page', () => {
     const r = new RoomState({ gen: 1, room: 'Tea', me: 'Ann', asked: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], hosting: true, addr: '' });
     const burst = Array.from({ length: 5000 }, (_, i) => ({
-      type: 'message',
+      type: 'message' as const,
       id: 'm' + i,
       from: i % 3 ? 'Bo' : 'Ann',
       text: 'message ' + i,
       time: '2024-05-01T09:00:00Z',
+      history: false,
     }));
-    r.apply([{ type: 'welcome', name: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], history_count: 0 }, ...burst]);
+    r.apply([{ type: 'welcome', name: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], history_count: 0, room: 'Tea', files: [] }, ...burst]);
     const { container } = render(MessageList, { room: r, onrecall: () => {} });
     const drawn = container.querySelectorAll('[data-side]').length;
     expect(drawn).toBeGreaterThan(0);
