@@ -408,3 +408,40 @@ func rawConn(t *testing.T, h *host, name string) (*tls.Conn, *wire.Reader) {
 	}
 	return conn, r
 }
+
+// TestHostileSilentMember is row 12 from the host's side: a member that
+// sends nothing, not even a ping (a pulled cable), is dropped after
+// PingTimeout, while a member whose client pings stays.
+func TestHostileSilentMember(t *testing.T) {
+	h := startHost(t, server.Config{PingTimeout: 500 * time.Millisecond})
+	bob, err := client.Dial(context.Background(), client.Config{
+		Addr: h.addr, Pin: h.fp, Name: "Bob", PingInterval: 50 * time.Millisecond, PingTimeout: 30 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close()
+	b := &member{t, bob}
+	until[client.Welcome](b)
+	conn, r := rawConn(t, h, "Mute")
+	conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+	for {
+		if _, err := r.ReadMessage(); err != nil {
+			if isTimeout(err) {
+				t.Fatal("the silent member was not dropped")
+			}
+			break
+		}
+	}
+	if left := until[client.Left](b); left.Name != "Mute" || left.Reason != "disconnected" {
+		t.Fatalf("left %+v", left)
+	}
+	// Bob, connected all along (many timeouts' worth), is still heard.
+	bob.Send("b", "still here")
+	if got := b.texts(1); got[0] != "still here" {
+		t.Fatalf("Bob got %q", got)
+	}
+	if n := h.srv.Defences()[server.DefenceSilent]; n != 1 {
+		t.Fatalf("silent defence counted %d times", n)
+	}
+}

@@ -60,6 +60,9 @@ type Config struct {
 	// NoRateLimit turns it off too.
 	AddrRatePerSecond float64
 	AddrRateBurst     float64
+	// PingTimeout is how long a member may send nothing at all (clients
+	// ping every 15s) before it is dropped; 0 means 45s.
+	PingTimeout time.Duration
 	// WriteTimeout bounds each write to a member; 0 means 15s.
 	WriteTimeout time.Duration
 	// Now tells the time; nil means time.Now.
@@ -139,6 +142,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.AddrRateBurst == 0 {
 		cfg.AddrRateBurst = 3 * cfg.RateBurst
+	}
+	if cfg.PingTimeout == 0 {
+		cfg.PingTimeout = wire.PingTimeout
 	}
 	if cfg.WriteTimeout == 0 {
 		cfg.WriteTimeout = 15 * time.Second
@@ -417,13 +423,23 @@ func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member, addr netip.Ad
 	limit := newBucket(s.cfg.RatePerSecond, s.cfg.RateBurst, s.cfg.Now())
 	xs := newTransfers(s, m, p)
 	defer xs.close()
+	pong, _ := wire.Encode(&wire.Pong{})
+	var deadline time.Time // of the connection's reads, as last set
 	for {
+		// Moving the deadline costs a timer update: only when less than
+		// 7/8 of PingTimeout is left.
+		if now := time.Now(); deadline.Sub(now) < s.cfg.PingTimeout-s.cfg.PingTimeout/8 {
+			deadline = now.Add(s.cfg.PingTimeout)
+			p.raw.SetReadDeadline(deadline)
+		}
 		t, body, err := r.ReadFrame()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				s.log.Debug("read failed", "err", err)
 			}
 			switch {
+			case isTimeout(err):
+				s.def.note(DefenceSilent, addr, "member silent; dropped", "timeout", s.cfg.PingTimeout)
 			case errors.Is(err, wire.ErrFrameTooLarge):
 				s.violation(p, addr, wire.Errorf(wire.ErrTooLarge, "a frame is at most %d bytes", wire.MaxFrame))
 			case errors.Is(err, wire.ErrMalformed):
@@ -442,6 +458,13 @@ func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member, addr netip.Ad
 		case *wire.Hello:
 			s.violation(p, addr, wire.Errorf(wire.ErrProtocol, "hello after admission"))
 			return room.ReasonDisconnected
+		case *wire.Ping:
+			// Answered unless the member floods: its silence is what
+			// counts, and a dropped pong costs it nothing.
+			if s.cfg.NoRateLimit || limit.take(s.cfg.Now()) {
+				p.Deliver(pong)
+			}
+			continue
 		}
 		if bulk, err := xs.bulk(f); bulk {
 			if err != nil {

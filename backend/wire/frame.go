@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // Version is the protocol version this build speaks. A peer with another
@@ -47,6 +48,12 @@ const (
 	MaxPassword = 1024
 	// MaxListLen is the most names a list of names (members, bans) holds.
 	MaxListLen = 1 << 16
+	// PingInterval is how often a client sends its heartbeat (ping); the
+	// host answers each with a pong.
+	PingInterval = 15 * time.Second
+	// PingTimeout is how long either side waits without receiving any
+	// frame before it counts the connection as lost: three heartbeats.
+	PingTimeout = 3 * PingInterval
 	// headerLen is the length prefix plus the type byte.
 	headerLen = 5
 )
