@@ -21,7 +21,7 @@ func TestHostRefusesBadRoomName(t *testing.T) {
 		if f := Describe(err); f.Code != "bad_room_name" || !strings.Contains(f.Message, "room name") {
 			t.Errorf("%.20q: Describe = %+v", name, f)
 		}
-		if s.Hosting() {
+		if owner(s).Hosting() {
 			t.Fatalf("%.20q: hosting after a refused Host", name)
 		}
 	}
