@@ -28,7 +28,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"wetalk/backend/client"
+	"wetalk/backend/netlab"
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
 	"wetalk/backend/wire"
@@ -443,5 +446,185 @@ func TestHostileSilentMember(t *testing.T) {
 	}
 	if n := h.srv.Defences()[server.DefenceSilent]; n != 1 {
 		t.Fatalf("silent defence counted %d times", n)
+	}
+}
+
+// labHost starts a host on node 0 of a lab of n nodes (skipping the test
+// where namespaces cannot be made).
+func labHost(t *testing.T, n int, cfg server.Config) (*netlab.Lab, *host) {
+	t.Helper()
+	lab := netlab.New(t, n)
+	var ln net.Listener
+	if err := lab.Node(0).Do(func() (err error) {
+		ln, err = net.Listen("tcp", net.JoinHostPort(lab.Node(0).Addr.String(), "0"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return lab, startHostOn(t, cfg, ln)
+}
+
+// dialIn joins h from inside node n.
+func dialIn(t *testing.T, n *netlab.Node, h *host, cfg client.Config) (*client.Client, error) {
+	t.Helper()
+	cfg.Addr, cfg.Pin = h.addr, h.fp
+	var c *client.Client
+	err := n.Do(func() (err error) {
+		c, err = client.Dial(context.Background(), cfg)
+		return err
+	})
+	if c != nil {
+		t.Cleanup(func() { c.Close() })
+	}
+	return c, err
+}
+
+// heard sends a message from m and waits for it to come back.
+func heard(t *testing.T, c *client.Client, text string) {
+	t.Helper()
+	m := &member{t, c}
+	if err := c.Send("h", text); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if msg := until[client.Message](m); msg.Text == text {
+			return
+		}
+	}
+}
+
+// TestHostileJunkFromAnotherAddress is row 1 across a real network: 2,000
+// plain TCP connections from one machine, held open, and a member from
+// another machine still joins and is heard.
+func TestHostileJunkFromAnotherAddress(t *testing.T) {
+	lab, h := labHost(t, 3, server.Config{})
+	var junk []net.Conn
+	defer func() { closeAll(junk) }()
+	if err := lab.Node(1).Do(func() error {
+		for range 2000 {
+			c, err := net.DialTimeout("tcp", h.addr, 30*time.Second)
+			if err != nil {
+				return err
+			}
+			junk = append(junk, c)
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("junk connections: %v", err)
+	}
+	start := time.Now()
+	c, err := dialIn(t, lab.Node(2), h, client.Config{Name: "Alice"})
+	if err != nil {
+		t.Fatalf("legitimate member not admitted: %v", err)
+	}
+	t.Logf("Alice joined in %v beside 2,000 junk connections", time.Since(start).Round(time.Millisecond))
+	heard(t, c, "made it")
+	if n := h.srv.Defences()[server.DefencePendingCap]; n < 2000-64 {
+		t.Errorf("pending cap used %d times", n)
+	}
+}
+
+// TestHostileMembersPerAddress is row 11: one machine may have at most
+// MaxMembersPerAddr members (room_full beyond), and its members share one
+// command budget; a member from another machine is unaffected.
+func TestHostileMembersPerAddress(t *testing.T) {
+	lab, h := labHost(t, 3, server.Config{MaxMembersPerAddr: 8, AddrRatePerSecond: 1, AddrRateBurst: 20})
+	var crowd []*client.Client
+	for i := range 8 {
+		c, err := dialIn(t, lab.Node(1), h, client.Config{Name: fmt.Sprintf("m%d", i)})
+		if err != nil {
+			t.Fatalf("member %d: %v", i, err)
+		}
+		crowd = append(crowd, c)
+	}
+	if _, err := dialIn(t, lab.Node(1), h, client.Config{Name: "one-too-many"}); !errors.Is(err, wire.ErrRoomFull) {
+		t.Fatalf("ninth member from one address: %v, want room_full", err)
+	}
+	alice, err := dialIn(t, lab.Node(2), h, client.Config{Name: "Alice"})
+	if err != nil {
+		t.Fatalf("member from another address: %v", err)
+	}
+
+	// 5 members × 20 commands: each within its own burst (60), together
+	// five times the address's (20).
+	start := time.Now()
+	for _, c := range crowd[:5] {
+		for i := range 20 {
+			c.Send(fmt.Sprint(i), "spam")
+		}
+	}
+	acked, limited := 0, 0
+	for _, c := range crowd[:5] {
+		m := &member{t, c}
+		for got := 0; got < 20; {
+			switch ev := m.next().(type) {
+			case client.Ack:
+				acked++
+				got++
+			case client.ErrorEvent:
+				if ev.Code != wire.CodeRateLimited {
+					t.Fatalf("error %+v", ev)
+				}
+				limited++
+				got++
+			}
+		}
+	}
+	budget := 20 + int(time.Since(start).Seconds()) + 1
+	t.Logf("%d acked, %d rate_limited (address budget %d)", acked, limited, budget)
+	if acked > budget || limited == 0 {
+		t.Fatalf("%d of 100 commands acked; the address's budget allows %d", acked, budget)
+	}
+	heard(t, alice, "unaffected")
+	counts := h.srv.Defences()
+	if counts[server.DefenceMemberCap] != 1 || counts[server.DefenceAddrBudget] == 0 {
+		t.Fatalf("defences %v", counts)
+	}
+}
+
+// TestHostileMembersFromLoopback: the host's own machine is exempt from the
+// member cap, as it is from address bans.
+func TestHostileMembersFromLoopback(t *testing.T) {
+	h := startHost(t, server.Config{MaxMembersPerAddr: 2})
+	for i := range 4 {
+		h.join(t, fmt.Sprint("m", i))
+	}
+}
+
+// TestHostilePasswordGuesser is row 10: a guesser behind the same address
+// as a member, with a fresh identity per guess, is refused unchecked after
+// a few guesses; the member, who got in before, still gets in.
+func TestHostilePasswordGuesser(t *testing.T) {
+	h := startHost(t, server.Config{Password: []byte("s3cret")})
+	alice := uuid.New()
+	dial := func(id uuid.UUID, pw string) (*client.Client, error) {
+		return client.Dial(context.Background(), client.Config{Addr: h.addr, Pin: h.fp, Name: "A", ClientID: id, Password: []byte(pw)})
+	}
+	c, err := dial(alice, "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Leave()
+	c.Close()
+	limited := 0
+	for range 20 {
+		_, err := dial(uuid.New(), "guess")
+		switch {
+		case errors.Is(err, wire.ErrRateLimited):
+			limited++
+		case !errors.Is(err, wire.ErrBadPassword):
+			t.Fatalf("guess: %v", err)
+		}
+	}
+	if limited < 14 {
+		t.Fatalf("only %d of 20 guesses were refused unchecked", limited)
+	}
+	c, err = dial(alice, "s3cret")
+	if err != nil {
+		t.Fatalf("the member was locked out by another's guesses: %v", err)
+	}
+	heard(t, c, "still welcome")
+	if h.srv.Defences()[server.DefencePassword] == 0 {
+		t.Fatal("password backoff not counted")
 	}
 }

@@ -385,7 +385,7 @@ func (s *Server) readHello(r *wire.Reader, addr netip.Addr) (*wire.Hello, error)
 		return nil, wire.Errorf(wire.ErrProtocol, "malformed hello: %v", err)
 	}
 	hello := f.(*wire.Hello)
-	switch err := s.gate.Check(addr, hello.Password); {
+	switch err := s.gate.CheckClient(addr, hello.ClientID, hello.Password); {
 	case err == nil:
 	case errors.Is(err, secure.ErrRateLimited):
 		s.def.note(DefencePassword, addr, "password guesses refused unchecked")
