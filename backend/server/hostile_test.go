@@ -628,3 +628,54 @@ func TestHostilePasswordGuesser(t *testing.T) {
 		t.Fatal("password backoff not counted")
 	}
 }
+
+// TestHostileQuotaHog is row 5: a member that announces uploads and sends
+// nothing cannot hold the room's quota. Its second big upload is refused
+// (its fair share of what is free), the first is dropped after UploadIdle
+// with stalled, and then another member may use the space.
+func TestHostileQuotaHog(t *testing.T) {
+	h, _ := filesHost(t, server.Config{RoomQuota: 10 << 20, UploadIdle: 300 * time.Millisecond})
+	write, r := rawMember(t, h, "Hog")
+	next := func() wire.Frame {
+		t.Helper()
+		for {
+			f, err := r.ReadMessage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch f.(type) {
+			case *wire.UploadReady, *wire.ErrorFrame, *wire.Abort:
+				return f
+			}
+		}
+	}
+	write(&wire.UploadBegin{Ref: "1", Name: "a.bin", Size: 4 << 20})
+	ready, ok := next().(*wire.UploadReady)
+	if !ok {
+		t.Fatal("first upload refused")
+	}
+	write(&wire.UploadBegin{Ref: "2", Name: "b.bin", Size: 4 << 20})
+	if e, ok := next().(*wire.ErrorFrame); !ok || e.Code != wire.CodeQuotaExceeded || e.Ref != "2" {
+		t.Fatalf("second upload of the hog: %+v", e)
+	}
+	// Meanwhile, another member's 5 MiB fits.
+	alice := h.join(t, "Alice")
+	aw := watch(alice, false)
+	small, _ := randomFile(t, 5<<20, 1)
+	if _, err := alice.c.Upload(context.Background(), "", small, "small.bin"); err != nil {
+		t.Fatalf("another member's upload beside the hog's: %v", err)
+	}
+	// The hog's upload is dropped: stalled.
+	if a, ok := next().(*wire.Abort); !ok || a.Transfer != ready.Upload || a.Code != wire.CodeStalled {
+		t.Fatalf("the idle upload was not dropped with stalled: %+v", a)
+	}
+	// Its 4 MiB are free again: 5 + 4 ≤ 10.
+	big, _ := randomFile(t, 4<<20+1, 2)
+	if _, err := alice.c.Upload(context.Background(), "", big, "big.bin"); err != nil {
+		t.Fatalf("upload into the freed space: %v", err)
+	}
+	awaitEvent[client.File](t, aw)
+	if n := h.srv.Defences(); n[server.DefenceUploadIdle] != 1 || n[server.DefenceUploadShare] != 1 {
+		t.Fatalf("defences %v", n)
+	}
+}

@@ -80,6 +80,10 @@ type Config struct {
 	MaxUpload int64
 	MaxImage  int64
 	RoomQuota int64
+	// UploadIdle is how long an upload may go without a chunk before it
+	// is dropped, its reservation freed and its member told (stalled);
+	// 0 means 30s.
+	UploadIdle time.Duration
 }
 
 // Server hosts one room.
@@ -142,6 +146,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.AddrRateBurst == 0 {
 		cfg.AddrRateBurst = 3 * cfg.RateBurst
+	}
+	if cfg.UploadIdle == 0 {
+		cfg.UploadIdle = 30 * time.Second
 	}
 	if cfg.PingTimeout == 0 {
 		cfg.PingTimeout = wire.PingTimeout
@@ -421,7 +428,7 @@ func (s *Server) refuse(conn *tls.Conn, addr netip.Addr, err error) {
 // leaves or the connection ends, and returns the reason to record.
 func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member, addr netip.Addr, st *addrState) string {
 	limit := newBucket(s.cfg.RatePerSecond, s.cfg.RateBurst, s.cfg.Now())
-	xs := newTransfers(s, m, p)
+	xs := newTransfers(s, m, p, addr)
 	defer xs.close()
 	pong, _ := wire.Encode(&wire.Pong{})
 	var deadline time.Time // of the connection's reads, as last set
