@@ -45,6 +45,7 @@ type childConfig struct {
 	NoFile       uint64        // soft open-file limit; 0 leaves it
 	AdmitTimeout time.Duration // server.Config.AdmitTimeout
 	Password     string
+	HistoryBytes int // server.Config.MaxHistoryBytes
 	Dir          string
 }
 
@@ -85,6 +86,7 @@ func childHost(conf string) int {
 	}
 	srv, err := server.New(server.Config{
 		Identity: id, AdmitTimeout: cfg.AdmitTimeout, Password: pw, FilesDir: cfg.Dir, NoRateLimit: true,
+		MaxHistoryBytes: cfg.HistoryBytes,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -678,4 +680,62 @@ func TestHostileQuotaHog(t *testing.T) {
 	if n := h.srv.Defences(); n[server.DefenceUploadIdle] != 1 || n[server.DefenceUploadShare] != 1 {
 		t.Fatalf("defences %v", n)
 	}
+}
+
+// TestHostileHistoryBomb is row 3: a member fills the history with 3,000
+// messages of 8 KB, then 40 connections join and never read. The history
+// is held once and streamed by reference, so each such joiner costs the
+// host little memory, and the room goes on.
+func TestHostileHistoryBomb(t *testing.T) {
+	h := spawnHost(t, childConfig{})
+	obs := legit(t, h.addr, h.fp, "Obs", nil)
+	bomber := legit(t, h.addr, h.fp, "Bomber", nil)
+	go func() { // the bomber reads its echoes, as a client does
+		for range bomber.Events() {
+		}
+	}()
+	text := strings.Repeat("h", 8000)
+	o := &member{t, obs}
+	for i := range 3000 / 100 { // in rounds, so that Obs keeps up
+		for j := range 100 {
+			if err := bomber.Send(fmt.Sprint(i, j), text); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for got := 0; got < 100; {
+			if m := until[client.Message](o); m.From == "Bomber" {
+				got++
+			}
+		}
+	}
+	base := h.status(t, "VmRSS")
+
+	conf, _ := secure.ClientConfig(secure.ClientOptions{Addr: h.addr, Pin: h.fp})
+	for i := range 40 {
+		conn, err := tls.Dial("tcp", h.addr, conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		hello := wire.NewHello()
+		hello.Name = fmt.Sprint("sink", i)
+		conn.Write(must(wire.Encode(hello)))
+		// and never read
+	}
+	for joined := 0; joined < 40; {
+		if j := until[client.Joined](o); strings.HasPrefix(j.Name, "sink") {
+			joined++
+		}
+	}
+	grew := h.status(t, "VmRSS") - base
+	t.Logf("host RSS %d MiB with the history; %d KiB more with 40 joiners that do not read (%d KiB each)", base>>10, grew, grew/40)
+	if grew > 40<<10 {
+		t.Errorf("40 non-reading joiners cost the host %d KiB, more than 1 MiB each", grew)
+	}
+	late := legit(t, h.addr, h.fp, "Late", nil)
+	if n := late.Welcome().HistoryCount; n < 3000 {
+		t.Errorf("the late joiner was told of %d history messages", n)
+	}
+	heard(t, obs, "the room goes on")
+	h.alive(t)
 }

@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"wetalk/backend/room"
 )
 
 // peer is a member's connection as the room sees it: a room.Sink whose
@@ -22,7 +24,18 @@ type peer struct {
 	closing bool          // guarded by mu
 	flush   bool          // guarded by mu; write the queue before closing
 	within  time.Duration // guarded by mu; if set, the flush's whole time limit
+
+	// A late joiner's history, streamed as the member reads: histHead
+	// frames of the queue go before it, the rest after.
+	hist     room.History // guarded by mu
+	histNext int          // guarded by mu; the next frame of hist to write
+	histHead int          // guarded by mu
 }
+
+// histBurst is about how many bytes of history writeLoop takes per round:
+// what one non-reading joiner can hold of the host's memory beyond its
+// queue is this and the gathering buffer, whatever the history's length.
+const histBurst = 64 << 10
 
 // closeFlushTimeout bounds the flush of the error frame that tells a peer
 // why it is being closed: a peer that broke the protocol may well not
@@ -51,6 +64,19 @@ func (p *peer) Deliver(frames []byte) bool {
 	p.mu.Unlock()
 	p.signal()
 	return true
+}
+
+// DeliverHistory queues h after what is queued; writeLoop streams it
+// without copying, a burst at a time, and writes what is queued later
+// after it.
+func (p *peer) DeliverHistory(h room.History) {
+	if h.Len() == 0 {
+		return
+	}
+	p.mu.Lock()
+	p.hist, p.histNext, p.histHead = h, 0, len(p.queue)
+	p.mu.Unlock()
+	p.signal()
 }
 
 // Close ends the connection, after writing what is queued if flush is set.
@@ -108,9 +134,17 @@ func (p *peer) writeLoop() error {
 	var deadline time.Time // of the connection's writes, as last set
 	for range p.wake {
 		p.mu.Lock()
-		batch, p.queue = p.queue, batch[:0]
-		p.queued = 0
 		closing, flush, within := p.closing, p.flush, p.within
+		more := false
+		if p.histNext < p.hist.Len() && !closing {
+			batch, more = p.takeHistory(batch[:0])
+		} else {
+			// Closing drops what is left of a history: the last frames
+			// (kicked, closed, an error) are what matter.
+			p.hist = room.History{}
+			batch, p.queue = p.queue, batch[:0]
+			p.queued = 0
+		}
 		p.mu.Unlock()
 
 		if !closing || flush {
@@ -126,6 +160,9 @@ func (p *peer) writeLoop() error {
 			}
 		}
 		clear(batch)
+		if more {
+			p.signal()
+		}
 		if closing {
 			if flush {
 				if within == 0 {
@@ -138,6 +175,30 @@ func (p *peer) writeLoop() error {
 		}
 	}
 	return nil
+}
+
+// takeHistory appends to batch the frames queued before the history and
+// the next burst of the history, and reports whether more of it is left.
+// Caller holds mu.
+func (p *peer) takeHistory(batch [][]byte) ([][]byte, bool) {
+	for _, f := range p.queue[:p.histHead] {
+		batch = append(batch, f)
+		p.queued -= len(f)
+	}
+	n := copy(p.queue, p.queue[p.histHead:])
+	clear(p.queue[n:])
+	p.queue = p.queue[:n]
+	p.histHead = 0
+	for size := 0; size < histBurst && p.histNext < p.hist.Len(); p.histNext++ {
+		f := p.hist.Frame(p.histNext)
+		batch = append(batch, f)
+		size += len(f)
+	}
+	if p.histNext < p.hist.Len() {
+		return batch, true
+	}
+	p.hist, p.histNext = room.History{}, 0
+	return batch, false
 }
 
 // writeBatch writes the frames of batch, gathered in buf up to writeChunk
