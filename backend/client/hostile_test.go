@@ -1,20 +1,25 @@
-package client_test
+package client
 
 // A member's side of issue 10: a fake host that goes silent, or that sends
 // what a malicious host would, and the client must cope without hanging,
 // over-allocating or writing outside its download folder.
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"errors"
+	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
-	"wetalk/backend/client"
 	"wetalk/backend/secure"
 	"wetalk/backend/wire"
 )
@@ -74,9 +79,9 @@ func welcome(name string) *wire.Welcome {
 
 // drain waits (with a generous guard) for the client's events to end and
 // returns the events seen.
-func drain(t *testing.T, c *client.Client) []client.Event {
+func drain(t *testing.T, c *Client) []Event {
 	t.Helper()
-	var evs []client.Event
+	var evs []Event
 	guard := time.After(60 * time.Second)
 	for {
 		select {
@@ -111,7 +116,7 @@ func TestHostGoesSilent(t *testing.T) {
 			}
 		}
 	})
-	c, err := client.Dial(context.Background(), client.Config{
+	c, err := Dial(context.Background(), Config{
 		Addr: h.addr, Pin: h.fp, Name: "A", PingInterval: 50 * time.Millisecond, PingTimeout: 500 * time.Millisecond,
 	})
 	if err != nil {
@@ -119,7 +124,7 @@ func TestHostGoesSilent(t *testing.T) {
 	}
 	defer c.Close()
 	drain(t, c)
-	if !errors.Is(c.Err(), client.ErrConnectionLost) {
+	if !errors.Is(c.Err(), ErrConnectionLost) {
 		t.Fatalf("Err() = %v, want ErrConnectionLost", c.Err())
 	}
 	if len(pings) == 0 {
@@ -146,7 +151,7 @@ func TestPongsKeepTheConnection(t *testing.T) {
 			}
 		}
 	})
-	c, err := client.Dial(context.Background(), client.Config{
+	c, err := Dial(context.Background(), Config{
 		Addr: h.addr, Pin: h.fp, Name: "A", PingInterval: 50 * time.Millisecond, PingTimeout: 500 * time.Millisecond,
 	})
 	if err != nil {
@@ -159,11 +164,93 @@ func TestPongsKeepTheConnection(t *testing.T) {
 			if !ok {
 				t.Fatalf("connection ended: %v", c.Err())
 			}
-			if m, ok := ev.(client.Message); ok && m.Text == "still there?" {
+			if m, ok := ev.(Message); ok && m.Text == "still there?" {
 				return
 			}
 		case <-time.After(60 * time.Second):
 			t.Fatal("no message")
 		}
+	}
+}
+
+// TestMaliciousHost: a host that announces files without end, names a file
+// to climb out of the download folder and serves it, and finally sends a
+// frame over the limit. The client remembers a bounded number of files,
+// saves the file inside the folder it was given, and drops the connection
+// on the oversized frame without allocating it.
+func TestMaliciousHost(t *testing.T) {
+	data := []byte("not where you think")
+	sum := sha256.Sum256(data)
+	target := uuid.New()
+	const flood = 3 * maxKnownFiles
+	h := startFakeHost(t, func(conn *tls.Conn, r *wire.Reader) {
+		send(conn, welcome("A"))
+		for i := range flood {
+			if send(conn, &wire.File{Seq: uint64(2 + i), ID: uuid.New(), From: "H", Name: "../../flood.txt", Size: 1, SHA256: sum[:]}) != nil {
+				return
+			}
+		}
+		send(conn, &wire.File{Seq: flood + 2, ID: target, From: "H", Name: `../../..\..\escape/../evil.txt`, Size: uint64(len(data)), SHA256: sum[:]})
+		for {
+			f, err := r.ReadMessage()
+			if err != nil {
+				return
+			}
+			if d, ok := f.(*wire.Download); ok {
+				send(conn, &wire.DownloadReady{Ref: d.Ref, Transfer: d.Transfer, File: target, Name: "../../../evil.txt", Size: uint64(len(data)), SHA256: sum[:]},
+					&wire.Chunk{Transfer: d.Transfer, Data: data})
+				// Then a frame announcing 16 MiB.
+				conn.Write([]byte{0x01, 0, 0, 0, byte(wire.TypeMessage)})
+			}
+		}
+	})
+	c, err := Dial(context.Background(), Config{Addr: h.addr, Pin: h.fp, Name: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	guard := time.After(60 * time.Second)
+	for found := false; !found; {
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				t.Fatalf("events ended: %v", c.Err())
+			}
+			if f, ok := ev.(File); ok && f.ID == target.String() {
+				found = true
+			}
+		case <-guard:
+			t.Fatal("the file was not announced")
+		}
+	}
+	c.xf.mu.Lock()
+	known := len(c.xf.files)
+	c.xf.mu.Unlock()
+	if known > maxKnownFiles {
+		t.Fatalf("the client remembers %d files", known)
+	}
+
+	root := t.TempDir()
+	dir := filepath.Join(root, "a", "b", "downloads")
+	os.MkdirAll(dir, 0o755)
+	path, err := c.Download(context.Background(), "", target.String(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel, err := filepath.Rel(dir, path); err != nil || strings.HasPrefix(rel, "..") || strings.ContainsRune(rel, filepath.Separator) {
+		t.Fatalf("saved at %s, outside %s", path, dir)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, data) {
+		t.Fatalf("saved %q", got)
+	}
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if !d.IsDir() && p != path {
+			t.Errorf("a file outside the download: %s", p)
+		}
+		return nil
+	})
+	drain(t, c)
+	if !errors.Is(c.Err(), wire.ErrFrameTooLarge) {
+		t.Fatalf("after an oversized frame: %v", c.Err())
 	}
 }
