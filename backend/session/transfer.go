@@ -146,12 +146,12 @@ func (x *transfers) close() {
 func (x *transfers) learn(ev client.Event) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	switch ev.Type {
-	case client.EventFile:
+	switch ev := ev.(type) {
+	case client.File:
 		x.files[ev.ID] = fileMeta{name: ev.Name, size: ev.Size}
-	case client.EventImage:
+	case client.Image:
 		x.files[ev.ID] = fileMeta{name: imageName(ev.ID, ev.Mime), size: ev.Size, mime: ev.Mime, image: true}
-	case client.EventRecalled:
+	case client.Recalled:
 		delete(x.files, ev.ID)
 	}
 }
@@ -165,38 +165,19 @@ func imageName(id, mime string) string {
 	return "image-" + id + ext
 }
 
-// progress applies a client progress event. An upload's events name the
-// file id the host gave it, which the session learns only when the upload
-// ends; until then an event is matched to the oldest running upload of the
-// same size (two same-sized uploads may thus swap progress bars, never
-// their cancel buttons). Events of transfers the user did not start (image
-// fetches) are ignored.
-func (x *transfers) progress(ev client.Event) {
+// progress applies a client progress event to the transfer whose ref it
+// carries (each transfer's ref is its id). Events of transfers the user did
+// not start (image fetches, with no ref) are ignored; progress never goes
+// back.
+func (x *transfers) progress(ev client.Progress) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var match *xfer
-	for _, t := range x.byID {
-		if t.State != StateActive || t.Direction != ev.Direction {
-			continue
-		}
-		if t.File == ev.Transfer {
-			match = t
-			break
-		}
-		if ev.Direction == client.DirectionUp && t.File == "" && t.Size == ev.Total && (match == nil || idLess(t.ID, match.ID)) {
-			match = t
-		}
-	}
-	if match == nil || ev.Done < match.Done {
+	t := x.byID[ev.Ref]
+	if t == nil || t.State != StateActive || t.Direction != ev.Direction || ev.Done < t.Done {
 		return
 	}
-	match.File, match.Done = ev.Transfer, ev.Done
-	x.dirty[match.ID] = true
-}
-
-// idLess orders transfer ids ("t9" before "t10").
-func idLess(a, b string) bool {
-	return len(a) < len(b) || len(a) == len(b) && a < b
+	t.File, t.Done = ev.Transfer, ev.Done
+	x.dirty[t.ID] = true
 }
 
 // flush emits the transfers changed since the last flush.
@@ -262,7 +243,7 @@ func (x *transfers) run(t *xfer, do func(ctx context.Context) (file, path string
 
 // upload starts uploading the file at path. Called with mu held.
 func (x *transfers) uploadLocked(t *xfer, path string, remove bool) {
-	ref := "up-" + t.ID
+	ref := t.ID // progress events carry it back
 	x.run(t, func(ctx context.Context) (string, string, error) {
 		if remove {
 			defer os.Remove(path)
@@ -489,7 +470,7 @@ func (s *Session) Download(fileID string) (Transfer, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return "", "", fmt.Errorf("cannot make the download folder: %w", err)
 		}
-		path, err := x.cl.Download(ctx, fileID, dir)
+		path, err := x.cl.Download(ctx, t.ID, fileID, dir)
 		return "", path, err
 	})
 	x.emitLocked()
@@ -548,7 +529,7 @@ func (x *transfers) fetchImage(fileID string, f *imageFetch) {
 		f.err = err
 		return
 	}
-	f.path, f.err = x.cl.Download(x.ctx, fileID, dir)
+	f.path, f.err = x.cl.Download(x.ctx, "", fileID, dir)
 	if f.err != nil {
 		x.mu.Lock()
 		delete(x.images, fileID) // a later look may try again

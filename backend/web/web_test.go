@@ -164,7 +164,9 @@ func (tc *tabConn) waitText(text string) {
 		if f.Event != session.EventRoomEvents {
 			continue
 		}
-		var b session.Batch
+		var b struct {
+			Events []struct{ Type, Text string } `json:"events"`
+		}
 		json.Unmarshal(f.Data, &b)
 		for _, ev := range b.Events {
 			if ev.Type == "message" && ev.Text == text {

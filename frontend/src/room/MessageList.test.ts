@@ -10,10 +10,10 @@ const heavy = { timeout: 60_000 };
 function room(): RoomState {
   const r = new RoomState({ gen: 1, room: 'Tea', me: 'Ann', asked: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], hosting: true, addr: '' });
   r.apply([
-    { type: 'welcome', name: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], history_count: 0 },
-    { type: 'message', id: '1', from: 'Bo', text: 'hello', time: '2024-05-01T09:00:00Z' },
-    { type: 'message', id: '2', from: 'Bo', text: '<img src=x onerror=alert(1)>', time: '2024-05-01T09:00:30Z' },
-    { type: 'message', id: '3', from: 'Ann', text: '你好 😀', time: '2024-05-01T09:01:00Z' },
+    { type: 'welcome', name: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], history_count: 0, room: 'Tea', files: [] },
+    { type: 'message', id: '1', from: 'Bo', text: 'hello', time: '2024-05-01T09:00:00Z', history: false },
+    { type: 'message', id: '2', from: 'Bo', text: '<img src=x onerror=alert(1)>', time: '2024-05-01T09:00:30Z', history: false },
+    { type: 'message', id: '3', from: 'Ann', text: '你好 😀', time: '2024-05-01T09:01:00Z', history: false },
   ]);
   return r;
 }
@@ -45,13 +45,14 @@ describe('MessageList with a thousand messages', () => {
     // A thousand rows are five times the bound below: enough to show the
     // list is windowed, at a fifth of the cost of 5,000.
     const burst = Array.from({ length: 1000 }, (_, i) => ({
-      type: 'message',
+      type: 'message' as const,
       id: 'm' + i,
       from: i % 3 ? 'Bo' : 'Ann',
       text: 'message ' + i,
       time: '2024-05-01T09:00:00Z',
+      history: false,
     }));
-    r.apply([{ type: 'welcome', name: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], history_count: 0 }, ...burst]);
+    r.apply([{ type: 'welcome', name: 'Ann', leader: 'Ann', members: ['Ann', 'Bo'], history_count: 0, room: 'Tea', files: [] }, ...burst]);
     const { container } = render(MessageList, { room: r, onrecall: () => {} });
     const drawn = container.querySelectorAll('[data-side]').length;
     expect(drawn).toBeGreaterThan(0);
