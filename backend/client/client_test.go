@@ -136,7 +136,7 @@ func TestRouting(t *testing.T) {
 		}
 		c.send(
 			&wire.Chunk{Transfer: uuid.New(), Data: []byte("nobody's")}, // dropped
-			&wire.Ack{Ref: "r-plain"},                                    // not a transfer's: an event
+			&wire.Ack{Ref: "r-plain"},                                   // not a transfer's: an event
 			&wire.UploadReady{Ref: begin.Ref, Upload: fileID},
 		)
 		var got []byte
