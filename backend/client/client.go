@@ -47,7 +47,16 @@ type Config struct {
 	// ErrConnectionLost. 0 means 15s and 45s.
 	PingInterval time.Duration
 	PingTimeout  time.Duration
+	// Events is how many events may wait in Events for the caller to read
+	// them; 0 means DefaultEvents. A caller that falls further behind holds
+	// up the connection's reading, and in time the host drops it as a slow
+	// member. Each slot costs 16 bytes while idle.
+	Events int
 }
+
+// DefaultEvents is the default Config.Events: enough for a burst of room
+// events plus the progress of a few transfers, while a reader is busy.
+const DefaultEvents = 256
 
 // ErrClosed is returned by commands after the connection ended.
 var ErrClosed = errors.New("client: connection closed")
@@ -102,6 +111,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if cfg.PingTimeout == 0 {
 		cfg.PingTimeout = wire.PingTimeout
+	}
+	if cfg.Events <= 0 {
+		cfg.Events = DefaultEvents
 	}
 	if cfg.Invite != "" {
 		addr, fp, err := secure.ParseInvite(cfg.Invite)
@@ -192,7 +204,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	c := &Client{
 		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, welcome: welcome,
 		pingEvery: cfg.PingInterval, pingTimeout: cfg.PingTimeout,
-		events: make(chan Event, 1024),
+		events: make(chan Event, cfg.Events),
 		out:    make(chan []byte, 64),
 		done:   make(chan struct{}),
 		gone:   make(chan struct{}),
