@@ -183,6 +183,7 @@ func TestMaliciousHost(t *testing.T) {
 	sum := sha256.Sum256(data)
 	target := uuid.New()
 	const flood = 3 * maxKnownFiles
+	downloaded := make(chan struct{})
 	h := startFakeHost(t, func(conn *tls.Conn, r *wire.Reader) {
 		send(conn, welcome("A"))
 		for i := range flood {
@@ -199,7 +200,8 @@ func TestMaliciousHost(t *testing.T) {
 			if d, ok := f.(*wire.Download); ok {
 				send(conn, &wire.DownloadReady{Ref: d.Ref, Transfer: d.Transfer, File: target, Name: "../../../evil.txt", Size: uint64(len(data)), SHA256: sum[:]},
 					&wire.Chunk{Transfer: d.Transfer, Data: data})
-				// Then a frame announcing 16 MiB.
+				// Then, once the file is saved, a frame announcing 16 MiB.
+				<-downloaded
 				conn.Write([]byte{0x01, 0, 0, 0, byte(wire.TypeMessage)})
 			}
 		}
@@ -234,6 +236,7 @@ func TestMaliciousHost(t *testing.T) {
 	dir := filepath.Join(root, "a", "b", "downloads")
 	os.MkdirAll(dir, 0o755)
 	path, err := c.Download(context.Background(), "", target.String(), dir)
+	close(downloaded)
 	if err != nil {
 		t.Fatal(err)
 	}
