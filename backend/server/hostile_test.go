@@ -389,21 +389,28 @@ func TestHostileMalformedAfterAdmission(t *testing.T) {
 			if got.Code != tc.code {
 				t.Fatalf("code %q (%s), want %q", got.Code, got.Message, tc.code)
 			}
-			conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-			for {
-				if _, err := r.ReadMessage(); err != nil {
-					if isTimeout(err) {
-						t.Fatal("the connection stayed open after the error")
-					}
-					break
-				}
-			}
+			closedByHost(t, conn, r, "the connection stayed open after the error")
 			until[client.Left](bob)
 		})
 	}
 	bob.c.Send("b", "still here")
 	if got := bob.texts(1); got[0] != "still here" {
 		t.Fatalf("Bob got %q", got)
+	}
+}
+
+// closedByHost reads until the host closes conn, failing with complaint
+// if it does not within a generous guard.
+func closedByHost(t *testing.T, conn net.Conn, r *wire.Reader, complaint string) {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+	for {
+		if _, err := r.ReadMessage(); err != nil {
+			if isTimeout(err) {
+				t.Fatal(complaint)
+			}
+			return
+		}
 	}
 }
 
@@ -454,15 +461,7 @@ func TestHostileSilentMember(t *testing.T) {
 	b := &member{t, bob}
 	until[client.Welcome](b)
 	conn, r := rawConn(t, h, "Mute")
-	conn.SetReadDeadline(time.Now().Add(60 * time.Second))
-	for {
-		if _, err := r.ReadMessage(); err != nil {
-			if isTimeout(err) {
-				t.Fatal("the silent member was not dropped")
-			}
-			break
-		}
-	}
+	closedByHost(t, conn, r, "the silent member was not dropped")
 	if left := until[client.Left](b); left.Name != "Mute" || left.Reason != "disconnected" {
 		t.Fatalf("left %+v", left)
 	}
