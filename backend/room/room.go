@@ -285,10 +285,11 @@ func (r *Room) Send(m *Member, ref, text string) error {
 	}
 	msg := &wire.Message{Seq: r.next(), ID: uuid.New(), From: m.name, Text: text, Time: r.cfg.Now().UTC()}
 	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: msg.ID}))
-	r.broadcast(mustEncode(msg))
+	frame := mustEncode(msg)
+	r.broadcast(frame)
 	h := *msg
 	h.History = true
-	r.record(&entry{id: msg.ID, author: m.clientID, hist: &h})
+	r.record(&entry{id: msg.ID, author: m.clientID, hist: &h}, len(frame))
 	r.reap()
 	return nil
 }
@@ -296,8 +297,11 @@ func (r *Room) Send(m *Member, ref, text string) error {
 // record adds an entry to the history, dropping the oldest past
 // MaxHistory. A shared file or image that leaves the history stays
 // recallable (and a file stays in the welcome's list). Caller holds mu.
-func (r *Room) record(e *entry) {
-	e.frame = mustAppend(nil, e.hist)
+//
+// The entry's frame is encoded here, once, into a buffer of size bytes:
+// the live event's size, which the history event (History set) shares.
+func (r *Room) record(e *entry, size int) {
+	e.frame = mustAppend(make([]byte, 0, size), e.hist)
 	r.history = append(r.history, e)
 	r.histBytes += len(e.frame)
 	r.byID[e.id] = e
@@ -355,8 +359,9 @@ func (r *Room) Share(m *Member, ref string, f Shared) error {
 		r.files = append(r.files, e)
 	}
 	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: f.ID}))
-	r.broadcast(mustEncode(live))
-	r.record(e)
+	frame := mustEncode(live)
+	r.broadcast(frame)
+	r.record(e, len(frame))
 	r.reap()
 	return nil
 }
