@@ -178,8 +178,9 @@ func (p *peer) writeLoop() error {
 }
 
 // takeHistory appends to batch the frames queued before the history and
-// the next burst of the history, and reports whether more of it is left.
-// Caller holds mu.
+// the next burst of the history, and reports whether anything is left to
+// write (more of the history, or frames queued behind it: their wake-up
+// may have been taken by the history's). Caller holds mu.
 func (p *peer) takeHistory(batch [][]byte) ([][]byte, bool) {
 	for _, f := range p.queue[:p.histHead] {
 		batch = append(batch, f)
@@ -198,7 +199,7 @@ func (p *peer) takeHistory(batch [][]byte) ([][]byte, bool) {
 		return batch, true
 	}
 	p.hist, p.histNext = room.History{}, 0
-	return batch, false
+	return batch, len(p.queue) > 0
 }
 
 // writeBatch writes the frames of batch, gathered in buf up to writeChunk
