@@ -261,8 +261,9 @@ func closeAll(cs []net.Conn) {
 // TestHostileJunkConnections is row 1: plain TCP connections that never
 // start TLS, with the host's open-file limit at 256. From one other
 // address (127.0.0.2), thousands of them do not keep a member from
-// 127.0.0.1 out; from 300 addresses at once (more than the host has file
-// descriptors) the host keeps running and admits again once they are gone.
+// 127.0.0.1 out; from the member's own address, or from 300 addresses at
+// once (more than the host has file descriptors), the host keeps running
+// and admits again once they are gone.
 func TestHostileJunkConnections(t *testing.T) {
 	h := spawnHost(t, childConfig{NoFile: 256, AdmitTimeout: 3 * time.Second})
 
@@ -278,6 +279,20 @@ func TestHostileJunkConnections(t *testing.T) {
 	h.alive(t)
 	legit(t, h.addr, h.fp, "Alice", nil).Close()
 	closeAll(junk)
+
+	// Junk from the member's own address (127.0.0.1): the host stays up
+	// and admits again once the junk is gone.
+	junk = junk[:0]
+	for range 500 {
+		c, err := dialFrom("127.0.0.1", h.addr)
+		if err != nil {
+			t.Fatalf("junk connection: %v", err)
+		}
+		junk = append(junk, c)
+	}
+	h.alive(t)
+	closeAll(junk)
+	legit(t, h.addr, h.fp, "Carol", nil).Close()
 
 	// 300 addresses (127.0.1.1 ... 127.0.2.44), four connections each:
 	// more than the host can hold, so accept runs out of descriptors.
