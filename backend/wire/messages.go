@@ -16,9 +16,9 @@ var _ = time.Time{}
 const (
 	// TypeHello is the type of Hello: magic, version, name, client id, password.
 	TypeHello Type = 0x01
-	// TypeSend is the type of Send: ref, text.
+	// TypeSend is the type of Send: ref, text, reply to.
 	TypeSend Type = 0x02
-	// TypeDM is the type of DM: ref, to, text.
+	// TypeDM is the type of DM: ref, to, text, reply to.
 	TypeDM Type = 0x03
 	// TypeRecall is the type of Recall: ref, id.
 	TypeRecall Type = 0x04
@@ -30,6 +30,8 @@ const (
 	TypeHandover Type = 0x07
 	// TypeLeave is the type of Leave: no body.
 	TypeLeave Type = 0x08
+	// TypeTyping is the type of Typing: to.
+	TypeTyping Type = 0x09
 
 	// TypeUploadBegin is the type of UploadBegin: ref, name, size, image.
 	TypeUploadBegin Type = 0x10
@@ -46,7 +48,7 @@ const (
 
 	// TypeWelcome is the type of Welcome: room, room id, seq, name, member id, leader, members, history count, files.
 	TypeWelcome Type = 0x40
-	// TypeMessage is the type of Message: seq, id, from, to, text, time, history.
+	// TypeMessage is the type of Message: seq, id, from, to, text, time, history, reply to.
 	TypeMessage Type = 0x41
 	// TypeJoined is the type of Joined: seq, name.
 	TypeJoined Type = 0x42
@@ -64,6 +66,8 @@ const (
 	TypeClosed Type = 0x48
 	// TypeBans is the type of Bans: names.
 	TypeBans Type = 0x49
+	// TypePeerTyping is the type of PeerTyping: from, to.
+	TypePeerTyping Type = 0x4a
 
 	// TypeFile is the type of File: seq, id, from, name, size, sha256, time, history.
 	TypeFile Type = 0x50
@@ -92,6 +96,7 @@ var typeNames = map[Type]string{
 	TypeUnban:         "unban",
 	TypeHandover:      "handover",
 	TypeLeave:         "leave",
+	TypeTyping:        "typing",
 	TypeUploadBegin:   "upload_begin",
 	TypeUploadChunk:   "upload_chunk",
 	TypeUploadEnd:     "upload_end",
@@ -108,6 +113,7 @@ var typeNames = map[Type]string{
 	TypeAck:           "ack",
 	TypeClosed:        "closed",
 	TypeBans:          "bans",
+	TypePeerTyping:    "peer_typing",
 	TypeFile:          "file",
 	TypeImage:         "image",
 	TypeUploadReady:   "upload_ready",
@@ -147,10 +153,11 @@ func (m *Hello) decodeBody(d *decoder) error {
 	return d.err
 }
 
-// Send posts a chat message to the room.
+// Send posts a chat message to the room; ReplyTo, if not zero, is the id of the message it answers.
 type Send struct {
-	Ref  string
-	Text string
+	Ref     string
+	Text    string
+	ReplyTo uuid.UUID
 }
 
 // Type returns TypeSend.
@@ -162,20 +169,23 @@ func (m *Send) CommandRef() string { return m.Ref }
 func (m *Send) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
 	b = appendStr(b, m.Text)
+	b = appendID(b, m.ReplyTo)
 	return b
 }
 
 func (m *Send) decodeBody(d *decoder) error {
 	m.Ref = d.str("ref", MaxRef)
 	m.Text = d.str("text", MaxText)
+	m.ReplyTo = d.id("reply to")
 	return d.err
 }
 
-// DM sends a private message to one member.
+// DM sends a private message to one member; ReplyTo, if not zero, is the id of the message it answers.
 type DM struct {
-	Ref  string
-	To   string
-	Text string
+	Ref     string
+	To      string
+	Text    string
+	ReplyTo uuid.UUID
 }
 
 // Type returns TypeDM.
@@ -188,6 +198,7 @@ func (m *DM) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
 	b = appendStr(b, m.To)
 	b = appendStr(b, m.Text)
+	b = appendID(b, m.ReplyTo)
 	return b
 }
 
@@ -195,6 +206,7 @@ func (m *DM) decodeBody(d *decoder) error {
 	m.Ref = d.str("ref", MaxRef)
 	m.To = d.str("to", MaxNameBytes)
 	m.Text = d.str("text", MaxText)
+	m.ReplyTo = d.id("reply to")
 	return d.err
 }
 
@@ -312,6 +324,24 @@ func (m *Leave) appendBody(b []byte) []byte {
 }
 
 func (m *Leave) decodeBody(d *decoder) error {
+	return d.err
+}
+
+// Typing says the member is typing: to the room (To empty) or privately to one member. It is a replaceable update: never acknowledged, never stored.
+type Typing struct {
+	To string
+}
+
+// Type returns TypeTyping.
+func (*Typing) Type() Type { return TypeTyping }
+
+func (m *Typing) appendBody(b []byte) []byte {
+	b = appendStr(b, m.To)
+	return b
+}
+
+func (m *Typing) decodeBody(d *decoder) error {
+	m.To = d.str("to", MaxNameBytes)
 	return d.err
 }
 
@@ -504,7 +534,7 @@ func (m *Welcome) decodeBody(d *decoder) error {
 	return d.err
 }
 
-// Message is a chat message, public (To empty) or private.
+// Message is a chat message, public (To empty) or private; ReplyTo, if not zero, is the id of the message it answers.
 type Message struct {
 	Seq     uint64
 	ID      uuid.UUID
@@ -513,6 +543,7 @@ type Message struct {
 	Text    string
 	Time    time.Time
 	History bool
+	ReplyTo uuid.UUID
 }
 
 // Type returns TypeMessage.
@@ -526,6 +557,7 @@ func (m *Message) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Text)
 	b = appendTime(b, m.Time)
 	b = appendBool(b, m.History)
+	b = appendID(b, m.ReplyTo)
 	return b
 }
 
@@ -537,6 +569,7 @@ func (m *Message) decodeBody(d *decoder) error {
 	m.Text = d.str("text", MaxText)
 	m.Time = d.time("time")
 	m.History = d.boolean("history")
+	m.ReplyTo = d.id("reply to")
 	return d.err
 }
 
@@ -693,6 +726,27 @@ func (m *Closed) appendBody(b []byte) []byte {
 
 func (m *Closed) decodeBody(d *decoder) error {
 	m.Reason = d.str("reason", MaxReason)
+	return d.err
+}
+
+// PeerTyping says a member is typing, to the room (To empty) or privately to the receiver. It has no seq and is never part of the history.
+type PeerTyping struct {
+	From string
+	To   string
+}
+
+// Type returns TypePeerTyping.
+func (*PeerTyping) Type() Type { return TypePeerTyping }
+
+func (m *PeerTyping) appendBody(b []byte) []byte {
+	b = appendStr(b, m.From)
+	b = appendStr(b, m.To)
+	return b
+}
+
+func (m *PeerTyping) decodeBody(d *decoder) error {
+	m.From = d.str("from", MaxNameBytes)
+	m.To = d.str("to", MaxNameBytes)
 	return d.err
 }
 
@@ -955,6 +1009,8 @@ func newMessage(t Type) Frame {
 		return new(Handover)
 	case TypeLeave:
 		return new(Leave)
+	case TypeTyping:
+		return new(Typing)
 	case TypeUploadBegin:
 		return new(UploadBegin)
 	case TypeUploadChunk:
@@ -985,6 +1041,8 @@ func newMessage(t Type) Frame {
 		return new(Ack)
 	case TypeClosed:
 		return new(Closed)
+	case TypePeerTyping:
+		return new(PeerTyping)
 	case TypeBans:
 		return new(Bans)
 	case TypeFile:
