@@ -4,6 +4,8 @@ import (
 	"encoding/hex"
 	"time"
 
+	"github.com/google/uuid"
+
 	"wetalk/backend/wire"
 )
 
@@ -20,6 +22,7 @@ const (
 	EventClosed   = "closed"
 	EventError    = "error"
 	EventBans     = "bans"
+	EventTyping   = "typing"
 
 	EventFile       = "file"
 	EventImage      = "image"
@@ -50,6 +53,8 @@ type Event struct {
 	Ref     string    `json:"ref,omitempty"`
 	Code    wire.Code `json:"code,omitempty"`
 	Message string    `json:"message,omitempty"`
+	// ReplyTo, on message, is the id of the message it answers.
+	ReplyTo string `json:"reply_to,omitempty"`
 	// HistoryCount, on welcome, is how many history messages follow.
 	HistoryCount int `json:"history_count,omitempty"`
 	// Names, on bans, lists the banned names (sent to the leader).
@@ -88,7 +93,13 @@ func eventOf(f wire.Frame) (ev Event, ok bool) {
 	case *wire.Image:
 		return Event{Type: EventImage, Seq: f.Seq, ID: f.ID.String(), From: f.From, Mime: f.Mime, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Time: f.Time, History: f.History}, true
 	case *wire.Message:
-		return Event{Type: EventMessage, Seq: f.Seq, ID: f.ID.String(), From: f.From, To: f.To, Text: f.Text, Time: f.Time, History: f.History}, true
+		ev := Event{Type: EventMessage, Seq: f.Seq, ID: f.ID.String(), From: f.From, To: f.To, Text: f.Text, Time: f.Time, History: f.History}
+		if f.ReplyTo != uuid.Nil {
+			ev.ReplyTo = f.ReplyTo.String()
+		}
+		return ev, true
+	case *wire.PeerTyping:
+		return Event{Type: EventTyping, From: f.From, To: f.To}, true
 	case *wire.Joined:
 		return Event{Type: EventJoined, Seq: f.Seq, Name: f.Name}, true
 	case *wire.Left:
