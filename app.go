@@ -174,6 +174,30 @@ func (a *App) DM(to, text string) (string, error) {
 	return ref, fail(err)
 }
 
+// Reply sends a message answering another (to: "" for the room).
+func (a *App) Reply(to, text, replyTo string) (string, error) {
+	ref, err := a.sess.Reply(to, text, replyTo)
+	return ref, fail(err)
+}
+
+// Typing says I am typing, to the room or (to) one member.
+func (a *App) Typing(to string) (bool, error) {
+	ok, err := a.sess.Typing(to)
+	return ok, fail(err)
+}
+
+// Muted says whether notifications are off.
+func (a *App) Muted() (bool, error) {
+	m, err := a.sess.Muted()
+	return m, fail(err)
+}
+
+// SetMuted turns notifications off or on, remembered across runs.
+func (a *App) SetMuted(muted bool) (bool, error) {
+	m, err := a.sess.SetMuted(muted)
+	return m, fail(err)
+}
+
 // Recall withdraws a message.
 func (a *App) Recall(id string) (string, error) {
 	ref, err := a.sess.Recall(id)

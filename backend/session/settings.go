@@ -18,6 +18,8 @@ type settings struct {
 	// DownloadDir is where downloads go; "" means the system's Downloads
 	// folder.
 	DownloadDir string `json:"downloadDir,omitempty"`
+	// Muted turns off notifications of mentions and private messages.
+	Muted bool `json:"muted,omitempty"`
 }
 
 // readSettings reads the settings file; a missing one is the defaults.
@@ -70,10 +72,20 @@ func (s *Session) SetDownloadDir(dir string) (string, error) {
 		}
 		dir = abs
 	}
+	if err := s.changeSettings(func(st *settings) { st.DownloadDir = dir }); err != nil {
+		return "", err
+	}
+	return s.DownloadDir()
+}
+
+// changeSettings reads the settings, applies change and writes them back
+// whole (a temporary file renamed over the old one).
+func (s *Session) changeSettings(change func(*settings)) error {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	st, err := s.readSettings()
 	if err == nil {
-		st.DownloadDir = dir
+		change(&st)
 		var b []byte
 		b, err = json.MarshalIndent(st, "", "  ")
 		if err == nil {
@@ -84,11 +96,10 @@ func (s *Session) SetDownloadDir(dir string) (string, error) {
 			}
 		}
 	}
-	s.mu.Unlock()
 	if err != nil {
-		return "", fmt.Errorf("cannot save the settings: %w", err)
+		return fmt.Errorf("cannot save the settings: %w", err)
 	}
-	return s.DownloadDir()
+	return nil
 }
 
 // SystemDownloads returns the user's Downloads folder: XDG_DOWNLOAD_DIR

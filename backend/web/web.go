@@ -317,6 +317,26 @@ func (s *Server) call(sess *session.Session, req request) (any, error) {
 			return nil, err
 		}
 		return sess.DM(str[0], str[1])
+	case "Reply":
+		if err := args(&str[0], &str[1], &str[2]); err != nil {
+			return nil, err
+		}
+		return sess.Reply(str[0], str[1], str[2])
+	case "Typing":
+		if err := args(&str[0]); err != nil {
+			return nil, err
+		}
+		return sess.Typing(str[0])
+	case "Muted":
+		if err := args(); err != nil {
+			return nil, err
+		}
+		return sess.Muted()
+	case "SetMuted":
+		if err := args(&bl); err != nil {
+			return nil, err
+		}
+		return sess.SetMuted(bl)
 	case "Recall":
 		if err := args(&str[0]); err != nil {
 			return nil, err

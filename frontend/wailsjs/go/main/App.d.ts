@@ -26,15 +26,21 @@ export function Kick(arg1:string,arg2:string,arg3:boolean):Promise<string>;
 
 export function Leave():Promise<boolean>;
 
+export function Muted():Promise<boolean>;
+
 export function OpenURL(arg1:string):Promise<boolean>;
 
 export function Recall(arg1:string):Promise<string>;
 
 export function RecentRooms():Promise<Array<session.Recent>>;
 
+export function Reply(arg1:string,arg2:string,arg3:string):Promise<string>;
+
 export function Send(arg1:string):Promise<string>;
 
 export function SetDownloadDir(arg1:string):Promise<string>;
+
+export function SetMuted(arg1:boolean):Promise<boolean>;
 
 export function ShareFromDialog():Promise<Array<session.Transfer>>;
 
@@ -43,6 +49,8 @@ export function StageBegin(arg1:string,arg2:number,arg3:boolean):Promise<session
 export function StageWrite(arg1:string,arg2:number,arg3:Array<number>):Promise<number>;
 
 export function TrustHost(arg1:session.JoinRequest,arg2:string):Promise<session.Room>;
+
+export function Typing(arg1:string):Promise<boolean>;
 
 export function Unban(arg1:string):Promise<string>;
 

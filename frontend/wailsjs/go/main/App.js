@@ -50,6 +50,10 @@ export function Leave() {
   return window['go']['main']['App']['Leave']();
 }
 
+export function Muted() {
+  return window['go']['main']['App']['Muted']();
+}
+
 export function OpenURL(arg1) {
   return window['go']['main']['App']['OpenURL'](arg1);
 }
@@ -62,12 +66,20 @@ export function RecentRooms() {
   return window['go']['main']['App']['RecentRooms']();
 }
 
+export function Reply(arg1, arg2, arg3) {
+  return window['go']['main']['App']['Reply'](arg1, arg2, arg3);
+}
+
 export function Send(arg1) {
   return window['go']['main']['App']['Send'](arg1);
 }
 
 export function SetDownloadDir(arg1) {
   return window['go']['main']['App']['SetDownloadDir'](arg1);
+}
+
+export function SetMuted(arg1) {
+  return window['go']['main']['App']['SetMuted'](arg1);
 }
 
 export function ShareFromDialog() {
@@ -84,6 +96,10 @@ export function StageWrite(arg1, arg2, arg3) {
 
 export function TrustHost(arg1, arg2) {
   return window['go']['main']['App']['TrustHost'](arg1, arg2);
+}
+
+export function Typing(arg1) {
+  return window['go']['main']['App']['Typing'](arg1);
 }
 
 export function Unban(arg1) {
