@@ -15,6 +15,7 @@ vi.mock('./lib/backend', async (importOriginal) => {
     onEvent: () => () => {},
     recentRooms: async () => [],
     downloadDir: async () => '/home/ann/Downloads',
+    muted: async () => false,
     setTitle: () => {},
     host: backend.host,
     join: backend.join,

@@ -4,7 +4,7 @@
 // here, never from wailsjs/ directly.
 
 import * as App from '../../wailsjs/go/main/App';
-import { BrowserOpenURL, ClipboardSetText, EventsOn } from '../../wailsjs/runtime/runtime';
+import { BrowserOpenURL, ClipboardSetText, EventsOn, WindowSetTitle } from '../../wailsjs/runtime/runtime';
 import type { Failure, HostRequest, Invite, JoinRequest, Recent, Room, Transfer } from './types';
 
 declare global {
@@ -151,6 +151,13 @@ export const leave = () => call<boolean>('Leave');
 export const send = (text: string) => call<string>('Send', text);
 export const dm = (to: string, text: string) => call<string>('DM', to, text);
 export const recall = (id: string) => call<string>('Recall', id);
+/** reply sends text answering the message replyTo ('' for none), to the room (to '') or privately. */
+export const reply = (to: string, text: string, replyTo: string) => call<string>('Reply', to, text, replyTo);
+/** typing says I am typing, to the room (to '') or privately to one member. */
+export const typing = (to: string) => call<boolean>('Typing', to);
+/** muted says whether notifications are off; setMuted remembers the choice across runs. */
+export const muted = () => call<boolean>('Muted');
+export const setMuted = (m: boolean) => call<boolean>('SetMuted', m);
 export const kick = (name: string, reason: string, ban: boolean) => call<string>('Kick', name, reason, ban);
 export const unban = (name: string) => call<string>('Unban', name);
 export const handover = (name: string) => call<string>('Handover', name);
@@ -236,7 +243,8 @@ export async function copyText(text: string): Promise<boolean> {
   }
 }
 
-/** setTitle sets the window (or tab) title. Go sets the desktop window's. */
+/** setTitle sets the tab's title, and the desktop window's. */
 export function setTitle(title: string): void {
   document.title = title;
+  if (inWails()) WindowSetTitle(title);
 }

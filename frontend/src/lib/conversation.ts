@@ -8,6 +8,12 @@ export const typingEvery = 3000;
 /** typingFor is how long a typing notice shows without a newer one. */
 export const typingFor = 6000;
 
+/** Target is where a message goes: privately to a member (to; '' for the room), answering a message (replyTo; '' for none). */
+export interface Target {
+  to: string;
+  replyTo: string;
+}
+
 /** typingWords picks the words for who is typing: none, one, two, or several. */
 export function typingWords(names: readonly string[]): { words: Key; params: Record<string, string> } | null {
   switch (names.length) {

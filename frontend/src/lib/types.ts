@@ -27,6 +27,8 @@ export interface RoomEvent {
   size?: number;
   sha256?: string;
   mime?: string;
+  /** reply_to, on message, is the id of the message answered. */
+  reply_to?: string;
 }
 
 /** Room is what Host and Join return (session.Room). */
