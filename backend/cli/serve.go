@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"wetalk/backend/profile"
+	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
 )
@@ -28,6 +29,11 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		return status
 	}
 	log := logger(env, *verbose)
+	name, err := room.CleanRoomName(*roomName)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "wetalk serve: --name-of-room: %v\n", err)
+		return ExitUsage
+	}
 	maxUploadBytes, err := parseSize(*maxUpload)
 	if err != nil || maxUploadBytes == 0 {
 		fmt.Fprintf(env.Stderr, "wetalk serve: --max-upload: %v\n", sizeError(err, *maxUpload))
@@ -57,7 +63,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		return ExitFail
 	}
 	srv, err := server.New(server.Config{
-		RoomName: *roomName, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit,
+		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit,
 		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
 	})
 	if err != nil {

@@ -14,9 +14,9 @@ func TestMutedSetting(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := New(Config{Profile: prof, Emitter: newRecorder(), HostBind: "127.0.0.1"})
-		t.Cleanup(func() { s.Close() })
-		return s
+		o := New(Config{Profile: prof, Emitter: newRecorder(), HostBind: "127.0.0.1"})
+		t.Cleanup(func() { o.Close() })
+		return o.Session()
 	}
 	s := open()
 	if m, err := s.Muted(); err != nil || m {

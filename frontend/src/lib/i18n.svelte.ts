@@ -113,6 +113,7 @@ const en = {
   err_banned: 'You are banned from this room.',
   err_bad_invite: 'That is neither an address (HOST:PORT) nor an invite link (wetalk://…).',
   err_bad_name: 'That nickname cannot be used.',
+  err_bad_room_name: 'That room name cannot be used.',
   err_room_full: 'The room is full.',
   err_version_mismatch: 'The host runs an incompatible version of WeTalk.',
   err_rate_limited: 'Too many attempts; wait a moment and try again.',
@@ -173,6 +174,9 @@ const en = {
   kickedBy: '{by} removed you from the room.',
   kickedReason: 'Reason: {reason}',
   ok: 'OK',
+  linkTitle: 'Open this link?',
+  linkExplain: 'It goes to this address. Open it only if you expected it.',
+  linkOpen: 'Open link',
 };
 
 export type Key = keyof typeof en;
@@ -282,6 +286,7 @@ const zh: Record<Key, string> = {
   err_banned: '你已被禁止进入这个房间。',
   err_bad_invite: '这既不是地址（主机:端口），也不是邀请链接（wetalk://…）。',
   err_bad_name: '这个昵称不能使用。',
+  err_bad_room_name: '这个房间名称不能使用。',
   err_room_full: '房间已满。',
   err_version_mismatch: '房主使用的 WeTalk 版本不兼容。',
   err_rate_limited: '尝试次数过多，请稍后再试。',
@@ -338,6 +343,9 @@ const zh: Record<Key, string> = {
   kickedBy: '{by} 将你移出了房间。',
   kickedReason: '原因：{reason}',
   ok: '确定',
+  linkTitle: '打开这个链接？',
+  linkExplain: '它指向下面这个地址。只有在你确认需要时才打开。',
+  linkOpen: '打开链接',
 };
 
 const tables: Record<Lang, Record<Key, string>> = { en, zh };

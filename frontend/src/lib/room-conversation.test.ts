@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RoomState } from './room.svelte';
 import type { MessageItem } from './timeline';
+import type { RoomEvent } from './types';
 
 const base = { gen: 1, room: 'Tea', me: 'Ann', asked: 'Ann', leader: 'Ann', members: ['Ann', 'Mia', 'Zed'], hosting: false, addr: '' };
-const welcome = { type: 'welcome', name: 'Ann', leader: 'Ann', members: ['Ann', 'Mia', 'Zed'], room: 'Tea', history_count: 0 };
+const welcome: RoomEvent = { type: 'welcome', name: 'Ann', leader: 'Ann', members: ['Ann', 'Mia', 'Zed'], room: 'Tea', history_count: 0, files: [] };
 
 describe('RoomState conversation', () => {
   afterEach(() => vi.useRealTimers());
@@ -13,7 +14,7 @@ describe('RoomState conversation', () => {
     const r = new RoomState(base);
     r.apply([welcome, { type: 'typing', from: 'Mia' }, { type: 'typing', from: 'Zed' }, { type: 'typing', from: 'Ann' }]);
     expect(r.typing).toEqual(['Mia', 'Zed']);
-    r.apply([{ type: 'message', id: '1', from: 'Mia', text: 'hi', time: '' }]);
+    r.apply([{ type: 'message', id: '1', from: 'Mia', text: 'hi', time: '', history: false }]);
     expect(r.typing).toEqual(['Zed']);
     vi.advanceTimersByTime(5000);
     r.apply([{ type: 'typing', from: 'Zed' }]); // a new notice: another 6 s
@@ -30,8 +31,8 @@ describe('RoomState conversation', () => {
     const r = new RoomState(base);
     r.apply([
       welcome,
-      { type: 'message', id: 'q', from: 'Mia', text: '\nfirst line\nsecond', time: '' },
-      { type: 'message', id: 'a', from: 'Ann', text: 'answer', time: '', reply_to: 'q' },
+      { type: 'message', id: 'q', from: 'Mia', text: '\nfirst line\nsecond', time: '', history: false },
+      { type: 'message', id: 'a', from: 'Ann', text: 'answer', time: '', reply_to: 'q', history: false },
     ]);
     expect((r.items.at(-1) as MessageItem).replyTo).toBe('q');
     expect(r.quoteOf('q', 'image')).toEqual({ id: 'q', from: 'Mia', text: 'first line', recalled: false });
@@ -54,7 +55,7 @@ describe('RoomState conversation', () => {
     const r = new RoomState(base);
     r.apply([
       welcome,
-      ...['喝咖啡', 'tea', '咖啡好', 'coffee'].map((text, i) => ({ type: 'message', id: String(i), from: 'Mia', text, time: '' })),
+      ...['喝咖啡', 'tea', '咖啡好', 'coffee'].map((text, i) => ({ type: 'message' as const, id: String(i), from: 'Mia', text, time: '', history: false })),
     ]);
     expect(r.matches).toEqual([]); // closed
     r.search = { open: true, query: '咖啡', at: 0 };
@@ -73,8 +74,8 @@ describe('RoomState conversation', () => {
     r.apply([
       { ...welcome, history_count: 1 },
       { type: 'message', id: 'h', from: 'Mia', text: 'old', time: '', history: true },
-      { type: 'message', id: 'm', from: 'Ann', text: 'mine', time: '' },
-      { type: 'message', id: 'n', from: 'Zed', text: 'new', time: '' },
+      { type: 'message', id: 'm', from: 'Ann', text: 'mine', time: '', history: false },
+      { type: 'message', id: 'n', from: 'Zed', text: 'new', time: '', history: false },
     ]);
     expect(seen).toEqual(['new']);
   });

@@ -7,10 +7,10 @@ import { i18n } from '../lib/i18n.svelte';
 function room(me = 'Bo', leader = 'Ann'): RoomState {
   const r = new RoomState({ gen: 1, room: 'Tea', me, asked: me, leader, members: ['Ann', 'Bo', 'Cy'], hosting: false, addr: '' });
   r.apply([
-    { type: 'welcome', name: me, leader, members: ['Ann', 'Bo', 'Cy'], history_count: 0 },
-    { type: 'message', id: '1', from: 'Ann', text: 'tea for @Bo and @Cy?', time: '2024-05-01T09:00:00Z' },
-    { type: 'message', id: '2', from: 'Ann', to: 'Bo', text: 'psst', time: '2024-05-01T09:00:30Z' },
-    { type: 'message', id: '3', from: 'Bo', text: 'yes <b>please</b>', time: '2024-05-01T09:01:00Z', reply_to: '1' },
+    { type: 'welcome', name: me, leader, members: ['Ann', 'Bo', 'Cy'], room: 'Tea', history_count: 0, files: [] },
+    { type: 'message', id: '1', from: 'Ann', text: 'tea for @Bo and @Cy?', time: '2024-05-01T09:00:00Z', history: false },
+    { type: 'message', id: '2', from: 'Ann', to: 'Bo', text: 'psst', time: '2024-05-01T09:00:30Z', history: false },
+    { type: 'message', id: '3', from: 'Bo', text: 'yes <b>please</b>', time: '2024-05-01T09:01:00Z', reply_to: '1', history: false },
   ]);
   return r;
 }

@@ -1,11 +1,11 @@
 export namespace client {
 	
 	export class FileInfo {
-	    id: string;
 	    from: string;
+	    id: string;
 	    name: string;
-	    size: number;
 	    sha256: string;
+	    size: number;
 	    // Go type: time
 	    time: any;
 	
@@ -15,11 +15,11 @@ export namespace client {
 	
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
 	        this.from = source["from"];
+	        this.id = source["id"];
 	        this.name = source["name"];
-	        this.size = source["size"];
 	        this.sha256 = source["sha256"];
+	        this.size = source["size"];
 	        this.time = this.convertValues(source["time"], null);
 	    }
 	
