@@ -41,7 +41,16 @@ type Config struct {
 	// Timeout bounds dialling, the handshake and admission, and each
 	// write; 0 means 10s.
 	Timeout time.Duration
+	// Events is how many events may wait in Events for the caller to read
+	// them; 0 means DefaultEvents. A caller that falls further behind holds
+	// up the connection's reading, and in time the host drops it as a slow
+	// member. Each slot costs 16 bytes while idle.
+	Events int
 }
+
+// DefaultEvents is the default Config.Events: enough for a burst of room
+// events plus the progress of a few transfers, while a reader is busy.
+const DefaultEvents = 256
 
 // ErrClosed is returned by commands after the connection ended.
 var ErrClosed = errors.New("client: connection closed")
@@ -81,6 +90,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Events <= 0 {
+		cfg.Events = DefaultEvents
 	}
 	if cfg.Invite != "" {
 		addr, fp, err := secure.ParseInvite(cfg.Invite)
@@ -170,7 +182,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	welcome := ev.(Welcome)
 	c := &Client{
 		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, welcome: welcome,
-		events: make(chan Event, 1024),
+		events: make(chan Event, cfg.Events),
 		out:    make(chan []byte, 64),
 		done:   make(chan struct{}),
 		gone:   make(chan struct{}),

@@ -1,5 +1,7 @@
 package session
 
+import "wetalk/backend/profile"
+
 // Reply sends text answering the message replyTo (an id; "" for none): to
 // the room when to is empty, privately to the member called to otherwise.
 // A reply to a private message stays between its two members (the host
@@ -25,15 +27,13 @@ func (s *Session) Typing(to string) (bool, error) {
 // Muted reports whether notifications of mentions and private messages are
 // turned off; the choice is kept across runs in the settings file.
 func (s *Session) Muted() (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, err := s.readSettings()
+	st, err := s.cfg.Profile.Settings()
 	return st.Muted, err
 }
 
 // SetMuted turns notifications off (true) or on, and remembers it.
 func (s *Session) SetMuted(muted bool) (bool, error) {
-	if err := s.changeSettings(func(st *settings) { st.Muted = muted }); err != nil {
+	if err := s.cfg.Profile.UpdateSettings(func(st *profile.Settings) { st.Muted = muted }); err != nil {
 		return false, err
 	}
 	return muted, nil
