@@ -10,7 +10,7 @@ import (
 
 // Version is the protocol version this build speaks. A peer with another
 // version is refused with CodeVersionMismatch.
-const Version = 1
+const Version = 2
 
 // Magic opens every Hello so that a stray connection (an HTTP client, an old
 // build of the Python prototype) is told apart from a WeTalk peer.
