@@ -178,6 +178,33 @@ describe('conversation features', () => {
     assert.equal(note.body, 'Cy: look here @Bo');
     await bubble(bo, 'left', 'look here @Bo').locator('.mention.me').waitFor();
   });
+
+  it('replies privately from the message menu, and says clearly when the receiver has left', async () => {
+    await toEnd(bo);
+    const line = bubble(bo, 'left', 'hello th');
+    await line.getByRole('button', { name: 'Message actions' }).click();
+    await bo.getByRole('menuitem', { name: 'Reply privately' }).click();
+    await bo.getByTestId('private-to').getByText('Private to Ann').waitFor();
+    const from = cy.events.length;
+    await toEnd(ann);
+    await say(bo, 'just between us');
+    const mine = bubble(ann, 'left', 'just between us');
+    await mine.getByText('private', { exact: true }).waitFor();
+    await mine.getByRole('button', { name: 'Reply to Ann: hello th' }).waitFor();
+    await marker(cy, 'marker two');
+    assert.ok(!cy.events.slice(from).some((e) => JSON.stringify(e).includes('between us')));
+
+    // Ann starts a private message to a bot, which then leaves.
+    const gone = bot(cleanup, invite, 'Gone', dir());
+    await gone.next((e) => e.type === 'welcome');
+    await ann.getByRole('button', { name: 'Actions for Gone' }).click();
+    await ann.getByRole('menuitem', { name: 'Message privately' }).click();
+    gone.send({ cmd: 'leave' });
+    await ann.getByText('Gone left').waitFor();
+    await say(ann, 'are you there?');
+    await ann.getByRole('alert').getByText('Gone has left the room; the private message was not sent.').waitFor();
+    await ann.getByRole('button', { name: 'Back to the room' }).click();
+  });
 });
 
 /** toEnd scrolls the message list to its end, where it follows new messages. */
