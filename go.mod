@@ -7,6 +7,8 @@ tool github.com/wailsapp/wails/v2/cmd/wails
 require (
 	github.com/coder/websocket v1.8.15
 	github.com/google/uuid v1.6.0
+	github.com/hashicorp/mdns v1.0.7
+	github.com/miekg/dns v1.1.72
 	github.com/wailsapp/wails/v2 v2.11.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/text v0.44.0
