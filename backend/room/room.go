@@ -53,6 +53,9 @@ type Config struct {
 	// OnRecallFile, if set, is called (with the room locked) when a shared
 	// file or image is recalled, so that its bytes can be deleted.
 	OnRecallFile func(id uuid.UUID)
+	// OnMembers, if set, is called (with the room locked) with the number
+	// of members each time someone joins or leaves.
+	OnMembers func(n int)
 }
 
 // Room is one chat room. Its methods are safe for concurrent use.
@@ -168,6 +171,7 @@ func (r *Room) Join(req JoinRequest) (*Member, error) {
 	m := &Member{ID: uuid.New(), clientID: req.ClientID, addr: req.Addr, sink: req.Sink, name: name}
 	r.members = append(r.members, m)
 	r.byName[foldName(name)] = m
+	r.countChanged()
 	if r.leader == nil {
 		r.leader = m
 	}
@@ -494,6 +498,7 @@ func (r *Room) remove(m *Member, reason string) {
 		}
 	}
 	delete(r.byName, foldName(m.name))
+	r.countChanged()
 	m.sink.Close(reason != ReasonDisconnected)
 	r.cfg.Log.Info("member left", "name", m.name, "reason", reason, "members", len(r.members))
 	if len(r.members) == 0 {
@@ -503,6 +508,13 @@ func (r *Room) remove(m *Member, reason string) {
 	r.broadcast(mustEncode(&wire.Left{Seq: r.next(), Name: m.name, Reason: reason}))
 	if r.leader == m {
 		r.setLeader(r.members[0])
+	}
+}
+
+// countChanged tells OnMembers the number of members. Caller holds mu.
+func (r *Room) countChanged() {
+	if r.cfg.OnMembers != nil {
+		r.cfg.OnMembers(len(r.members))
 	}
 }
 
