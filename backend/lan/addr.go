@@ -50,3 +50,26 @@ func Usable(ip netip.Addr) bool {
 	return ip.IsValid() && !ip.IsUnspecified() && !ip.IsLoopback() &&
 		!ip.IsLinkLocalUnicast() && !ip.IsLinkLocalMulticast() && !ip.IsMulticast()
 }
+
+// ReachableAt lists the addresses others can dial a listener bound to
+// bound at: the address itself when it is a specific one; for a wildcard
+// (0.0.0.0 or ::), this machine's Addresses of the families the listener
+// takes (0.0.0.0 takes IPv4 only), or, when there are none, the loopback
+// address so that this machine at least can join.
+func ReachableAt(bound netip.Addr) []netip.Addr {
+	bound = bound.Unmap()
+	if !bound.IsUnspecified() {
+		return []netip.Addr{bound}
+	}
+	var out []netip.Addr
+	for _, a := range Addresses() {
+		if a.Is4() || bound.Is6() {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		// A dual-stack listener takes IPv4 too.
+		return []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1})}
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -149,5 +150,37 @@ func TestAnnounceNoAddress(t *testing.T) {
 	_, err := lan.Announce(lan.Announcement{Fingerprint: fpA, Port: 7777, Addrs: []netip.Addr{}})
 	if !errors.Is(err, lan.ErrNoAddress) {
 		t.Fatalf("Announce with no addresses: %v; want ErrNoAddress", err)
+	}
+}
+
+// TestReachableAt lists a namespace's addresses for wildcard listeners,
+// IPv4 first, and never a link-local or loopback one while others exist.
+func TestReachableAt(t *testing.T) {
+	lab := netlab.New(t, 1)
+	node := lab.Node(0)
+	extra4 := netip.MustParseAddr("198.18.1.7")
+	extra6 := netip.MustParseAddr("2001:db8::7")
+	for _, p := range []netip.Prefix{netip.PrefixFrom(extra4, 24), netip.PrefixFrom(extra6, 64)} {
+		if err := node.AddAddr(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var any4, any6, one []netip.Addr
+	if err := node.Do(func() error {
+		any4 = lan.ReachableAt(netip.IPv4Unspecified())
+		any6 = lan.ReachableAt(netip.IPv6Unspecified())
+		one = lan.ReachableAt(extra4)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []netip.Addr{node.Addr, extra4}; !slices.Equal(any4, want) {
+		t.Errorf("ReachableAt(0.0.0.0) = %v; want %v", any4, want)
+	}
+	if want := []netip.Addr{node.Addr, extra4, extra6}; !slices.Equal(any6, want) {
+		t.Errorf("ReachableAt(::) = %v; want %v", any6, want)
+	}
+	if want := []netip.Addr{extra4}; !slices.Equal(one, want) {
+		t.Errorf("ReachableAt(%v) = %v", extra4, one)
 	}
 }
