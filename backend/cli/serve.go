@@ -141,14 +141,8 @@ func announce(log *slog.Logger, bound netip.AddrPort, room, fp string, password 
 		log.Info("not announced on the network: the room listens on a loopback address", "addr", bound)
 		return nil
 	}
-	var addrs []netip.Addr
-	for _, a := range lan.ReachableAt(bound.Addr()) {
-		if lan.Usable(a) {
-			addrs = append(addrs, a)
-		}
-	}
 	an, err := lan.Announce(lan.Announcement{
-		Room: room, Fingerprint: fp, Port: int(bound.Port()), Password: password, Addrs: addrs,
+		Room: room, Fingerprint: fp, Port: int(bound.Port()), Password: password, Addrs: lan.ReachableAt(bound.Addr()),
 	})
 	if err != nil {
 		log.Warn("not announced on the network", "err", err)

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -49,7 +50,8 @@ type Announcement struct {
 	Port        int
 	Password    bool
 	Members     int
-	// Addrs are the addresses announced; nil means Addresses().
+	// Addrs are the addresses announced; nil means Addresses(). Those
+	// others cannot dial (loopback, link-local: see Usable) are left out.
 	Addrs []netip.Addr
 }
 
@@ -77,6 +79,7 @@ func Announce(a Announcement) (*Announcer, error) {
 	if a.Addrs == nil {
 		a.Addrs = Addresses()
 	}
+	a.Addrs = slices.DeleteFunc(slices.Clone(a.Addrs), func(ip netip.Addr) bool { return !Usable(ip) })
 	if len(a.Addrs) == 0 {
 		return nil, ErrNoAddress
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"wetalk/backend/client"
+	"wetalk/backend/lan"
 	"wetalk/backend/profile"
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
@@ -72,6 +73,13 @@ type Config struct {
 	// MaxUpload and RoomQuota limit the files of a hosted room; 0 means
 	// the defaults (2 GiB a file, 10 GiB in all).
 	MaxUpload, RoomQuota int64
+	// NoLAN turns off announcing hosted rooms and browsing for rooms on the
+	// local network (`wetalk web` without --lan). A room hosted on a
+	// loopback HostBind is never announced.
+	NoLAN bool
+	// Watch browses for rooms until ctx ends, reporting like lan.Watch;
+	// nil means lan.Watch. Tests run it inside a network namespace.
+	Watch func(ctx context.Context, report func(rooms []lan.Room, err error))
 }
 
 // HostRequest is what the start screen's Host form asks for.
@@ -80,6 +88,9 @@ type HostRequest struct {
 	RoomName string `json:"roomName"`
 	Password string `json:"password"`
 	Port     int    `json:"port"`
+	// NoAnnounce keeps the room off the local network's room lists (the
+	// Host form's "Announce on this network" switch, off).
+	NoAnnounce bool `json:"noAnnounce"`
 }
 
 // JoinRequest is what the start screen's Join form asks for. Address is
@@ -135,11 +146,14 @@ type Session struct {
 	cl      *client.Client // guarded by mu; nil when not in a room
 	pumped  chan struct{}  // guarded by mu; closed when cl's pump has ended
 	srv     *server.Server // guarded by mu; non-nil while hosting
+	an      *lan.Announcer // guarded by mu; non-nil while hosting an announced room
 	served  chan error     // guarded by mu; Serve's result while hosting
 	inviteA string         // guarded by mu; the address an invite names
 	pin     string         // guarded by mu; the host's fingerprint
 	closed  bool           // guarded by mu
 	xf      *transfers     // guarded by mu; the room's transfers; nil when not in a room
+
+	browse browsing // rooms heard on the local network
 }
 
 // New returns a Session that is in no room.
@@ -194,37 +208,58 @@ func (s *Session) Host(req HostRequest) (Room, error) {
 	if req.Password != "" {
 		password = []byte(req.Password)
 	}
-	srv, err := server.New(server.Config{
-		RoomName: roomName, Identity: id, Password: password, Log: s.cfg.Log,
-		FilesDir: filepath.Join(s.cfg.Profile.Dir, "rooms"), MaxUpload: s.cfg.MaxUpload, RoomQuota: s.cfg.RoomQuota,
-	})
-	if err != nil {
-		return Room{}, err
-	}
 	ln, err := s.listen(req.Port)
 	if err != nil {
 		return Room{}, err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
+	bound := ln.Addr().(*net.TCPAddr).AddrPort()
+	var an *lan.Announcer
+	if !req.NoAnnounce && !s.cfg.NoLAN && !bound.Addr().IsLoopback() {
+		an, err = lan.Announce(lan.Announcement{
+			Room: roomName, Fingerprint: id.Fingerprint, Port: int(bound.Port()), Password: password != nil,
+			Addrs: lan.ReachableAt(bound.Addr()),
+		})
+		if err != nil {
+			s.cfg.Log.Warn("room not announced on the network", "err", err)
+		}
+	}
+	srv, err := server.New(server.Config{
+		RoomName: roomName, Identity: id, Password: password, Log: s.cfg.Log,
+		FilesDir: filepath.Join(s.cfg.Profile.Dir, "rooms"), MaxUpload: s.cfg.MaxUpload, RoomQuota: s.cfg.RoomQuota,
+		OnMembers: func(n int) {
+			if an != nil {
+				an.SetMembers(n)
+			}
+		},
+	})
+	if err != nil {
+		ln.Close()
+		closeAnnouncer(an)
+		return Room{}, err
+	}
+	port := int(bound.Port())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	stop := func() {
+		closeAnnouncer(an)
+		srv.Close("the host could not join")
+		<-served
+	}
 
 	self := net.JoinHostPort(s.selfHost(), strconv.Itoa(port))
 	cl, err := s.dial(client.Config{Addr: self, Name: req.Nickname, Pin: id.Fingerprint, Password: password})
 	if err != nil {
-		srv.Close("the host could not join")
-		<-served
+		stop()
 		return Room{}, err
 	}
-	s.srv, s.served = srv, served
+	s.srv, s.served, s.an = srv, served, an
 	s.pin = id.Fingerprint
 	s.inviteA = net.JoinHostPort(s.inviteHost(), strconv.Itoa(port))
 	room, err := s.enter(cl, req.Nickname, self)
 	if err != nil {
-		s.srv, s.served = nil, nil
+		s.srv, s.served, s.an = nil, nil, nil
 		cl.Close()
-		srv.Close("the host could not join")
-		<-served
+		stop()
 		return Room{}, err
 	}
 	room.Hosting = true
@@ -509,11 +544,12 @@ func (s *Session) forget(cl *client.Client) {
 		s.mu.Unlock()
 		return
 	}
-	srv, served, xf := s.srv, s.served, s.xf
-	s.cl, s.srv, s.served, s.xf = nil, nil, nil, nil
+	srv, served, xf, an := s.srv, s.served, s.xf, s.an
+	s.cl, s.srv, s.served, s.xf, s.an = nil, nil, nil, nil, nil
 	s.mu.Unlock()
 	cl.Close()
 	xf.close()
+	closeAnnouncer(an)
 	if srv != nil {
 		srv.Close(HostClosedReason)
 		<-served
@@ -525,13 +561,14 @@ func (s *Session) forget(cl *client.Client) {
 // (code "left") has been emitted when Leave returns.
 func (s *Session) Leave() error {
 	s.mu.Lock()
-	cl, srv, served, pumped, xf := s.cl, s.srv, s.served, s.pumped, s.xf
-	s.cl, s.srv, s.served, s.xf = nil, nil, nil, nil
+	cl, srv, served, pumped, xf, an := s.cl, s.srv, s.served, s.pumped, s.xf, s.an
+	s.cl, s.srv, s.served, s.xf, s.an = nil, nil, nil, nil, nil
 	s.mu.Unlock()
 	if cl == nil {
 		return nil
 	}
 	xf.close() // cancels uploads and downloads (the host drops their leftovers)
+	closeAnnouncer(an)
 	if srv != nil {
 		cl.Close()
 		srv.Close(HostClosedReason)
@@ -549,6 +586,7 @@ func (s *Session) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	err := s.Leave()
+	s.StopBrowsing()
 	s.cancel()
 	return err
 }
@@ -625,6 +663,9 @@ type Invite struct {
 	Fingerprint string   `json:"fingerprint"`
 	Hosting     bool     `json:"hosting"`
 	Addresses   []string `json:"addresses"` // HOST:PORT on this machine's LAN (hosting only)
+	// Links has the invite naming each of Addresses, in the same order, so
+	// that the user can pick the address the link uses.
+	Links []string `json:"links"`
 }
 
 // Invite returns the current room's invite link and fingerprint, and, when
@@ -635,11 +676,13 @@ func (s *Session) Invite() (Invite, error) {
 	if s.cl == nil {
 		return Invite{}, ErrNotInRoom
 	}
-	inv := Invite{Link: secure.FormatInvite(s.inviteA, s.pin), Fingerprint: s.pin, Hosting: s.srv != nil, Addresses: []string{}}
+	inv := Invite{Link: secure.FormatInvite(s.inviteA, s.pin), Fingerprint: s.pin, Hosting: s.srv != nil, Addresses: []string{}, Links: []string{}}
 	if s.srv != nil {
 		_, port, _ := net.SplitHostPort(s.inviteA)
 		for _, a := range LANAddresses() {
-			inv.Addresses = append(inv.Addresses, net.JoinHostPort(a, port))
+			addr := net.JoinHostPort(a, port)
+			inv.Addresses = append(inv.Addresses, addr)
+			inv.Links = append(inv.Links, secure.FormatInvite(addr, s.pin))
 		}
 	}
 	return inv, nil
@@ -648,30 +691,16 @@ func (s *Session) Invite() (Invite, error) {
 // LANAddresses lists this machine's addresses that others on the local
 // network may reach: up, not loopback, not link-local; IPv4 first.
 func LANAddresses() []string {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return nil
+	var out []string
+	for _, a := range lan.Addresses() {
+		out = append(out, a.String())
 	}
-	var v4, v6 []string
-	for _, iface := range ifaces {
-		if iface.Flags&net.FlagUp == 0 || iface.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, err := iface.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			ipn, ok := a.(*net.IPNet)
-			if !ok || ipn.IP.IsLoopback() || ipn.IP.IsLinkLocalUnicast() || ipn.IP.IsMulticast() {
-				continue
-			}
-			if ip4 := ipn.IP.To4(); ip4 != nil {
-				v4 = append(v4, ip4.String())
-			} else {
-				v6 = append(v6, ipn.IP.String())
-			}
-		}
+	return out
+}
+
+// closeAnnouncer stops announcing, if an announces anything.
+func closeAnnouncer(an *lan.Announcer) {
+	if an != nil {
+		an.Close()
 	}
-	return append(v4, v6...)
 }

@@ -1,0 +1,134 @@
+package session
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+
+	"wetalk/backend/lan"
+	"wetalk/backend/netlab"
+	"wetalk/backend/profile"
+	"wetalk/backend/secure"
+)
+
+// nsSession is a session whose network work happens in node's namespace:
+// Host and Join must be called inside node.Do (their sockets are made
+// there), and browsing runs lan.Watch inside it.
+func nsSession(t *testing.T, node *netlab.Node) (*Session, *recorder) {
+	t.Helper()
+	prof, err := profile.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	s := New(Config{
+		Profile: prof, Emitter: rec,
+		Watch: func(ctx context.Context, report func([]lan.Room, error)) {
+			node.Do(func() error { lan.Watch(ctx, report); return nil })
+		},
+	})
+	t.Cleanup(func() { s.Close() })
+	return s, rec
+}
+
+// latest returns the room with fingerprint fp in the latest report.
+func (r *recorder) latest(fp string) (lan.Room, bool) {
+	if len(r.heard) == 0 {
+		return lan.Room{}, false
+	}
+	for _, room := range r.heard[len(r.heard)-1].Rooms {
+		if room.Fingerprint == fp {
+			return room, true
+		}
+	}
+	return lan.Room{}, false
+}
+
+// TestHostAnnouncesJoinerBrowses hosts a room in one network namespace and
+// browses from another: the room is heard with its address, fingerprint and
+// member count, joining through its invite works and the count follows; a
+// room hosted with the Host form's switch off is never heard.
+func TestHostAnnouncesJoinerBrowses(t *testing.T) {
+	lab := netlab.New(t, 3)
+	hostN, quietN, joinN := lab.Node(0), lab.Node(1), lab.Node(2)
+
+	h, _ := nsSession(t, hostN)
+	quiet, _ := nsSession(t, quietN)
+	if err := hostN.Do(func() error {
+		_, err := h.Host(HostRequest{Nickname: "Ann", RoomName: "Tea", Password: "pw"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := quietN.Do(func() error {
+		_, err := quiet.Host(HostRequest{Nickname: "Q", RoomName: "Quiet", NoAnnounce: true})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	inv, _ := h.Invite()
+	quietInv, _ := quiet.Invite()
+
+	j, rec := nsSession(t, joinN)
+	d, err := j.BrowseRooms()
+	if err != nil || d.Rooms == nil {
+		t.Fatalf("BrowseRooms = %+v, %v", d, err)
+	}
+	rec.wait(t, "the room heard", func(r *recorder) bool { _, ok := r.latest(inv.Fingerprint); return ok })
+	rec.mu.Lock()
+	got, _ := rec.latest(inv.Fingerprint)
+	_, heardQuiet := rec.latest(quietInv.Fingerprint)
+	state := rec.heard[len(rec.heard)-1].State
+	rec.mu.Unlock()
+	if state != DiscoveryReady {
+		t.Errorf("state %q; want %q", state, DiscoveryReady)
+	}
+	hostAddr, _, err := secure.ParseInvite(inv.Link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAddr := netip.AddrPortFrom(hostN.Addr, netip.MustParseAddrPort(hostAddr).Port()).String()
+	if got.Name != "Tea" || got.Addr != wantAddr || !got.Password || got.Members != 1 {
+		t.Fatalf("heard %+v; want Tea at %s, password, 1 member", got, wantAddr)
+	}
+	if heardQuiet {
+		t.Fatal("a room hosted with announcing off was heard")
+	}
+	if again, _ := j.BrowseRooms(); len(again.Rooms) == 0 {
+		t.Fatalf("BrowseRooms while browsing = %+v; want the rooms heard so far", again)
+	}
+
+	if err := joinN.Do(func() error {
+		_, err := j.Join(JoinRequest{Nickname: "Bo", Address: got.Invite, Password: "pw"})
+		return err
+	}); err != nil {
+		t.Fatalf("join through the discovered invite: %v", err)
+	}
+	rec.wait(t, "two members announced", func(r *recorder) bool { room, _ := r.latest(inv.Fingerprint); return room.Members == 2 })
+
+	j.StopBrowsing()
+	rec.mu.Lock()
+	n := len(rec.heard)
+	rec.mu.Unlock()
+	h.Leave()
+	j.StopBrowsing() // twice is harmless
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.heard) != n {
+		t.Fatalf("rooms reported after StopBrowsing: %+v", rec.heard[n:])
+	}
+}
+
+// TestBrowseWithoutLAN reports nothing, quietly, when LAN features are off.
+func TestBrowseWithoutLAN(t *testing.T) {
+	prof, err := profile.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Config{Profile: prof, Emitter: newRecorder(), NoLAN: true})
+	defer s.Close()
+	d, err := s.BrowseRooms()
+	if err != nil || d.State != DiscoveryUnavailable || d.Rooms == nil || len(d.Rooms) != 0 {
+		t.Fatalf("BrowseRooms = %+v, %v; want no rooms, unavailable", d, err)
+	}
+}
