@@ -257,6 +257,10 @@ func replyError(f wire.Frame) error {
 // which Upload also returns, and every member receives a file event.
 // Cancelling ctx abandons the upload: nothing is announced and the host
 // keeps nothing. Refusals are *wire.Error (too_large, quota_exceeded, ...).
+//
+// The host takes wire.MaxUploads uploads at once; beyond that, Upload waits
+// (first come, first served) until one ends. Its first progress event
+// (done 0) says it has started; the upload's progress events carry ref.
 func (c *Client) Upload(ctx context.Context, ref, path, name string) (string, error) {
 	if name == "" {
 		name = filepath.Base(path)
@@ -271,6 +275,18 @@ func (c *Client) UploadImage(ctx context.Context, ref, path string) (string, err
 }
 
 func (c *Client) upload(ctx context.Context, ref, path, name string, image bool) (string, error) {
+	// Wait for a slot first (so that queued uploads hold no open file):
+	// the host takes wire.MaxUploads at once. The slot is given back when
+	// this upload has ended on the host's side too (its end, cancel or
+	// abort precedes the next begin on the connection).
+	select {
+	case c.uploads <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-c.done:
+		return "", c.lost()
+	}
+	defer func() { <-c.uploads }()
 	f, err := os.Open(path)
 	if err != nil {
 		return "", wire.Errorf(wire.ErrNoSuchFile, "cannot read %s: %v", path, unwrapPath(err))
@@ -317,7 +333,8 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 	}
 	h := sha256.New()
 	buf := make([]byte, wire.MaxChunk)
-	prog := progress{c: c, ev: Event{Type: EventProgress, Transfer: id.String(), Direction: DirectionUp, Total: size}}
+	prog := progress{c: c, ev: Event{Type: EventProgress, Ref: ref, Transfer: id.String(), Direction: DirectionUp, Total: size}}
+	prog.start()
 	for off := int64(0); off < size; {
 		select {
 		case r := <-x.replies:
@@ -489,6 +506,10 @@ type progress struct {
 	ev   Event
 	last int64 // percent last emitted; 0 before any
 }
+
+// start emits the transfer's first progress event (nothing done yet): it
+// has left the queue and the host has accepted it.
+func (p *progress) start() { p.c.emit(p.ev) }
 
 func (p *progress) at(done int64) {
 	pct := int64(100)

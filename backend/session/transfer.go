@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 
 	"wetalk/backend/client"
@@ -28,6 +29,7 @@ const imageFetches = 3
 // Transfer states.
 const (
 	StateStaging   = "staging"   // the page is still handing the bytes over
+	StateWaiting   = "waiting"   // an upload queued behind the host's limit of uploads at once
 	StateActive    = "active"    // moving to or from the host
 	StateDone      = "done"      // uploaded, or downloaded and verified
 	StateFailed    = "failed"    // Error says why
@@ -164,38 +166,31 @@ func imageName(id, mime string) string {
 	return "image-" + id + ext
 }
 
-// progress applies a client progress event. An upload's events name the
-// file id the host gave it, which the session learns only when the upload
-// ends; until then an event is matched to the oldest running upload of the
-// same size (two same-sized uploads may thus swap progress bars, never
-// their cancel buttons). Events of transfers the user did not start (image
-// fetches) are ignored.
+// progress applies a client progress event. An upload's events carry its
+// command's ref (uploadRef and the transfer's id); the first one says it has
+// left the queue. A download's events name the file being fetched. Events
+// of transfers the user did not start (image fetches) are ignored.
 func (x *transfers) progress(ev client.Event) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	var match *xfer
-	for _, t := range x.byID {
-		if t.State != StateActive || t.Direction != ev.Direction {
-			continue
-		}
-		if t.File == ev.Transfer {
+	if id, ok := strings.CutPrefix(ev.Ref, uploadRef); ok && ev.Direction == client.DirectionUp {
+		if t := x.byID[id]; t != nil && (t.State == StateWaiting || t.State == StateActive) {
 			match = t
-			break
 		}
-		if ev.Direction == client.DirectionUp && t.File == "" && t.Size == ev.Total && (match == nil || idLess(t.ID, match.ID)) {
-			match = t
+	} else if ev.Direction == client.DirectionDown {
+		for _, t := range x.byID {
+			if t.State == StateActive && t.Direction == ev.Direction && t.File == ev.Transfer {
+				match = t
+				break
+			}
 		}
 	}
 	if match == nil || ev.Done < match.Done {
 		return
 	}
-	match.File, match.Done = ev.Transfer, ev.Done
+	match.State, match.File, match.Done = StateActive, ev.Transfer, ev.Done
 	x.dirty[match.ID] = true
-}
-
-// idLess orders transfer ids ("t9" before "t10").
-func idLess(a, b string) bool {
-	return len(a) < len(b) || len(a) == len(b) && a < b
 }
 
 // flush emits the transfers changed since the last flush.
@@ -259,9 +254,13 @@ func (x *transfers) run(t *xfer, do func(ctx context.Context) (file, path string
 	}()
 }
 
-// upload starts uploading the file at path. Called with mu held.
+// uploadRef starts the command ref of an upload; the transfer's id follows.
+const uploadRef = "up-"
+
+// upload starts uploading the file at path: it waits (StateWaiting) while
+// the host's limit of uploads at once is taken. Called with mu held.
 func (x *transfers) uploadLocked(t *xfer, path string, remove bool) {
-	ref := "up-" + t.ID
+	ref := uploadRef + t.ID
 	x.run(t, func(ctx context.Context) (string, string, error) {
 		if remove {
 			defer os.Remove(path)
@@ -275,6 +274,7 @@ func (x *transfers) uploadLocked(t *xfer, path string, remove bool) {
 		}
 		return id, "", err
 	})
+	t.State = StateWaiting // until the client's first progress event
 	x.emitLocked()
 }
 
