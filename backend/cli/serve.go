@@ -12,6 +12,7 @@ import (
 
 	"wetalk/backend/lan"
 	"wetalk/backend/profile"
+	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
 )
@@ -32,6 +33,11 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		return status
 	}
 	log := logger(env, *verbose)
+	name, err := room.CleanRoomName(*roomName)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "wetalk serve: --name-of-room: %v\n", err)
+		return ExitUsage
+	}
 	maxUploadBytes, err := parseSize(*maxUpload)
 	if err != nil || maxUploadBytes == 0 {
 		fmt.Fprintf(env.Stderr, "wetalk serve: --max-upload: %v\n", sizeError(err, *maxUpload))
@@ -68,13 +74,13 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	bound := ln.Addr().(*net.TCPAddr).AddrPort()
 	var an *lan.Announcer
 	if !*noAnnounce {
-		an = announce(log, bound, *roomName, id.Fingerprint, len(password) > 0)
+		an = announce(log, bound, name, id.Fingerprint, len(password) > 0)
 	}
 	if an != nil {
 		defer an.Close()
 	}
 	srv, err := server.New(server.Config{
-		RoomName: *roomName, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit,
+		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit,
 		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
 		OnMembers: func(n int) {
 			if an != nil {

@@ -77,7 +77,8 @@ type Client struct {
 // with the reason it was not: a *wire.Error (errors.Is with wire.ErrBadPassword,
 // wire.ErrBanned, wire.ErrVersionMismatch, ...), secure.ErrHostKeyMismatch,
 // secure.ErrUnknownHost (a *secure.UnknownHostError with the fingerprint),
-// or an unreachable host (code unreachable).
+// or an unreachable host (code unreachable). Cancelling ctx abandons the
+// attempt at once, whatever it waits on, with an error wrapping ctx's.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -101,20 +102,35 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
+	// cancelled is the error once the caller gave up: it wraps ctx's.
+	cancelled := func() error {
+		return fmt.Errorf("joining %s: %w", cfg.Addr, context.Cause(parent))
+	}
 	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", cfg.Addr)
 	if err != nil {
+		if parent.Err() != nil {
+			return nil, cancelled()
+		}
 		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("cannot reach %s: %v", cfg.Addr, err)}
 	}
 	conn := tls.Client(raw, tlsConf)
 	if dl, ok := ctx.Deadline(); ok {
 		raw.SetDeadline(dl)
 	}
+	// Until admitted, ending ctx (cancelled or timed out) unblocks
+	// whatever waits on the connection.
+	unwatch := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
+	defer unwatch()
 	if err := conn.HandshakeContext(ctx); err != nil {
 		raw.Close()
 		if errors.Is(err, secure.ErrHostKeyMismatch) || errors.Is(err, secure.ErrUnknownHost) {
 			return nil, err
+		}
+		if parent.Err() != nil {
+			return nil, cancelled()
 		}
 		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("TLS handshake with %s failed: %v", cfg.Addr, err)}
 	}
@@ -131,6 +147,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if err != nil {
 		raw.Close()
+		if parent.Err() != nil {
+			return nil, cancelled()
+		}
 		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("the host at %s did not answer the hello: %v", cfg.Addr, err)}
 	}
 	switch f := first.(type) {
@@ -141,6 +160,14 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	default:
 		raw.Close()
 		return nil, wire.Errorf(wire.ErrProtocol, "the host answered the hello with %v", f.Type())
+	}
+	if !unwatch() {
+		// ctx ended just as the welcome came: too late to be admitted.
+		raw.Close()
+		if parent.Err() != nil {
+			return nil, cancelled()
+		}
+		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("the host at %s took too long to admit us", cfg.Addr)}
 	}
 	raw.SetDeadline(time.Time{})
 	welcome, _ := eventOf(first)

@@ -42,7 +42,7 @@ type Config struct {
 	Now func() time.Time
 	// Log receives the room's log lines; nil means discard.
 	Log *slog.Logger
-	// MaxMembers caps the members at once; 0 means 5000.
+	// MaxMembers caps the members at once; 0 means DefaultMaxMembers.
 	MaxMembers int
 	// MaxHistory caps the messages kept for late joiners, oldest dropped
 	// first; 0 means 10000.
@@ -105,6 +105,12 @@ type ban struct {
 	addr     netip.Addr
 }
 
+// DefaultMaxMembers is how many members a room holds at most unless
+// configured otherwise. With this many members of the longest names and the
+// most files the host keeps, the welcome still fits in one frame
+// (TestLargestWelcomeFits).
+const DefaultMaxMembers = 5000
+
 // New returns an empty room.
 func New(cfg Config) *Room {
 	if cfg.Now == nil {
@@ -114,7 +120,7 @@ func New(cfg Config) *Room {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MaxMembers == 0 {
-		cfg.MaxMembers = 5000
+		cfg.MaxMembers = DefaultMaxMembers
 	}
 	if cfg.MaxHistory == 0 {
 		cfg.MaxHistory = 10000
@@ -169,27 +175,36 @@ func (r *Room) Join(req JoinRequest) (*Member, error) {
 	}
 	name = freeName(name, func(key string) bool { return r.byName[key] != nil })
 	m := &Member{ID: uuid.New(), clientID: req.ClientID, addr: req.Addr, sink: req.Sink, name: name}
-	r.members = append(r.members, m)
-	r.byName[foldName(name)] = m
-	r.countChanged()
-	if r.leader == nil {
-		r.leader = m
+	leader := r.leader
+	if leader == nil {
+		leader = m
 	}
-	names := make([]string, len(r.members))
+	names := make([]string, len(r.members), len(r.members)+1)
 	for i, o := range r.members {
 		names[i] = o.name
 	}
-	// The joined event's number is the welcome's: the joiner's state is
-	// the room as of its own arrival, and live events go on from there.
-	joined := &wire.Joined{Seq: r.next(), Name: name}
 	var files []wire.FileInfo
 	for _, e := range r.files {
 		files = append(files, *e.file)
 	}
-	replay := mustAppend(nil, &wire.Welcome{
+	// The joined event's number is the welcome's: the joiner's state is
+	// the room as of its own arrival, and live events go on from there.
+	joined := &wire.Joined{Seq: r.seq + 1, Name: name}
+	replay, err := wire.Append(nil, &wire.Welcome{
 		Room: r.cfg.Name, RoomID: r.id, Seq: joined.Seq, Name: name, MemberID: m.ID,
-		Leader: r.leader.name, Members: names, History: uint64(len(r.history)), Files: files,
+		Leader: leader.name, Members: append(names, name), History: uint64(len(r.history)), Files: files,
 	})
+	if err != nil {
+		// Within the default limits this cannot happen (TestLargestWelcomeFits);
+		// a room configured past them refuses the joiner rather than break.
+		r.cfg.Log.Warn("welcome too large", "err", err)
+		return nil, wire.Errorf(wire.ErrRoomFull, "the room is full: its member and file lists no longer fit in a welcome")
+	}
+	r.next()
+	r.members = append(r.members, m)
+	r.byName[foldName(name)] = m
+	r.countChanged()
+	r.leader = leader
 	for _, e := range r.history {
 		if e.frame == nil {
 			e.frame = mustAppend(nil, e.hist)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/wire"
 )
@@ -16,6 +17,10 @@ var (
 	ErrNotInRoom = errors.New("not in a room")
 	// ErrClosed: the session was closed.
 	ErrClosed = errors.New("session closed")
+	// ErrJoining: Host or Join while another is under way.
+	ErrJoining = errors.New("already joining a room: wait for it or cancel it")
+	// ErrJoinCancelled: CancelJoin (or Close) ended a Host or Join.
+	ErrJoinCancelled = errors.New("joining was cancelled")
 )
 
 // PortInUseError says the port asked for is taken, and suggests a free one.
@@ -65,6 +70,12 @@ func Describe(err error) Failure {
 		return Failure{Code: string(wire.CodeHostKeyMismatch), Message: err.Error()}
 	case errors.Is(err, secure.ErrBadInvite), errors.Is(err, secure.ErrBadFingerprint):
 		return Failure{Code: "bad_invite", Message: err.Error()}
+	case errors.Is(err, ErrJoinCancelled):
+		return Failure{Code: "cancelled", Message: err.Error()}
+	case errors.Is(err, ErrJoining):
+		return Failure{Code: "joining", Message: err.Error()}
+	case errors.Is(err, room.ErrBadRoomName):
+		return Failure{Code: "bad_room_name", Message: err.Error()}
 	case errors.Is(err, ErrInRoom):
 		return Failure{Code: "in_room", Message: err.Error()}
 	case errors.Is(err, ErrNotInRoom):

@@ -21,14 +21,14 @@ func nsSession(t *testing.T, node *netlab.Node) (*Session, *recorder) {
 		t.Fatal(err)
 	}
 	rec := newRecorder()
-	s := New(Config{
+	o := New(Config{
 		Profile: prof, Emitter: rec,
 		Watch: func(ctx context.Context, report func([]lan.Room, error)) {
 			node.Do(func() error { lan.Watch(ctx, report); return nil })
 		},
 	})
-	t.Cleanup(func() { s.Close() })
-	return s, rec
+	t.Cleanup(func() { o.Close() })
+	return o.Session(), rec
 }
 
 // latest returns the room with fingerprint fp in the latest report.
@@ -125,9 +125,9 @@ func TestBrowseWithoutLAN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(Config{Profile: prof, Emitter: newRecorder(), NoLAN: true})
-	defer s.Close()
-	d, err := s.BrowseRooms()
+	o := New(Config{Profile: prof, Emitter: newRecorder(), NoLAN: true})
+	defer o.Close()
+	d, err := o.Session().BrowseRooms()
 	if err != nil || d.State != DiscoveryUnavailable || d.Rooms == nil || len(d.Rooms) != 0 {
 		t.Fatalf("BrowseRooms = %+v, %v; want no rooms, unavailable", d, err)
 	}

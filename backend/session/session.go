@@ -18,9 +18,11 @@ import (
 	"wetalk/backend/client"
 	"wetalk/backend/lan"
 	"wetalk/backend/profile"
+	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
 	"wetalk/backend/transfer"
+	"wetalk/backend/version"
 )
 
 // Event names emitted to the UI.
@@ -134,7 +136,13 @@ type Closed struct {
 }
 
 // Session is one app instance: at most one room at a time, hosted or
-// joined. Its methods are safe for concurrent use.
+// joined. Its exported methods are the UI's method table: the desktop
+// window binds a *Session to Wails as it is, and the browser bridge
+// dispatches to the same methods by name, so a method added here is
+// callable from the UI without further glue (the TypeScript door,
+// frontend/src/lib/backend.ts, lists it once). What only the window or the
+// bridge that made the session may do is on its Owner. Its methods are safe
+// for concurrent use.
 type Session struct {
 	cfg    Config
 	ctx    context.Context // ends with Close
@@ -152,12 +160,15 @@ type Session struct {
 	pin     string         // guarded by mu; the host's fingerprint
 	closed  bool           // guarded by mu
 	xf      *transfers     // guarded by mu; the room's transfers; nil when not in a room
+	// entering cancels the Host or Join under way (nil when none is);
+	// guarded by mu. Reserved before it dials, unlocked; see reserve.
+	entering context.CancelFunc
 
 	browse browsing // rooms heard on the local network
 }
 
-// New returns a Session that is in no room.
-func New(cfg Config) *Session {
+// New returns the Owner of a new Session that is in no room.
+func New(cfg Config) *Owner {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -174,55 +185,41 @@ func New(cfg Config) *Session {
 		cfg.RoomQuota = transfer.DefaultQuota
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Session{cfg: cfg, ctx: ctx, cancel: cancel}
+	return &Owner{s: &Session{cfg: cfg, ctx: ctx, cancel: cancel}}
 }
 
-// Hosting reports whether this session hosts a room right now.
-func (s *Session) Hosting() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.srv != nil
-}
+// Version returns the version of this build.
+func (s *Session) Version() string { return version.Version }
 
 // Host starts a room server in this process and joins it as its first
 // member, who is therefore the leader. A taken port fails with a
-// *PortInUseError suggesting a free one.
+// *PortInUseError suggesting a free one. Like Join, it holds no lock while
+// it listens and dials, and CancelJoin cancels it.
 func (s *Session) Host(req HostRequest) (Room, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.canEnter(); err != nil {
-		return Room{}, err
-	}
 	if req.Port < 0 || req.Port > 65535 {
 		return Room{}, fmt.Errorf("port %d is not between 0 and 65535", req.Port)
 	}
+	ctx, done, err := s.reserve()
+	if err != nil {
+		return Room{}, err
+	}
+	defer done()
 	id, err := s.cfg.Profile.HostIdentity()
 	if err != nil {
 		return Room{}, err
 	}
-	roomName := strings.TrimSpace(req.RoomName)
-	if roomName == "" {
-		roomName = "WeTalk room"
+	roomName := "WeTalk room"
+	if strings.TrimSpace(req.RoomName) != "" {
+		if roomName, err = room.CleanRoomName(req.RoomName); err != nil {
+			return Room{}, err
+		}
 	}
 	var password []byte
 	if req.Password != "" {
 		password = []byte(req.Password)
 	}
-	ln, err := s.listen(req.Port)
-	if err != nil {
-		return Room{}, err
-	}
-	bound := ln.Addr().(*net.TCPAddr).AddrPort()
+	// an is set before Serve starts, so before anyone joins.
 	var an *lan.Announcer
-	if !req.NoAnnounce && !s.cfg.NoLAN && !bound.Addr().IsLoopback() {
-		an, err = lan.Announce(lan.Announcement{
-			Room: roomName, Fingerprint: id.Fingerprint, Port: int(bound.Port()), Password: password != nil,
-			Addrs: lan.ReachableAt(bound.Addr()),
-		})
-		if err != nil {
-			s.cfg.Log.Warn("room not announced on the network", "err", err)
-		}
-	}
 	srv, err := server.New(server.Config{
 		RoomName: roomName, Identity: id, Password: password, Log: s.cfg.Log,
 		FilesDir: filepath.Join(s.cfg.Profile.Dir, "rooms"), MaxUpload: s.cfg.MaxUpload, RoomQuota: s.cfg.RoomQuota,
@@ -233,11 +230,23 @@ func (s *Session) Host(req HostRequest) (Room, error) {
 		},
 	})
 	if err != nil {
-		ln.Close()
-		closeAnnouncer(an)
 		return Room{}, err
 	}
+	ln, err := s.listen(ctx, req.Port)
+	if err != nil {
+		return Room{}, err
+	}
+	bound := ln.Addr().(*net.TCPAddr).AddrPort()
 	port := int(bound.Port())
+	if !req.NoAnnounce && !s.cfg.NoLAN && !bound.Addr().IsLoopback() {
+		an, err = lan.Announce(lan.Announcement{
+			Room: roomName, Fingerprint: id.Fingerprint, Port: port, Password: password != nil,
+			Addrs: lan.ReachableAt(bound.Addr()),
+		})
+		if err != nil {
+			s.cfg.Log.Warn("room not announced on the network", "err", err)
+		}
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	stop := func() {
@@ -245,31 +254,27 @@ func (s *Session) Host(req HostRequest) (Room, error) {
 		srv.Close("the host could not join")
 		<-served
 	}
-
 	self := net.JoinHostPort(s.selfHost(), strconv.Itoa(port))
-	cl, err := s.dial(client.Config{Addr: self, Name: req.Nickname, Pin: id.Fingerprint, Password: password})
+	cl, err := s.dial(ctx, client.Config{Addr: self, Name: req.Nickname, Pin: id.Fingerprint, Password: password})
 	if err != nil {
 		stop()
 		return Room{}, err
 	}
-	s.srv, s.served, s.an = srv, served, an
-	s.pin = id.Fingerprint
-	s.inviteA = net.JoinHostPort(s.inviteHost(), strconv.Itoa(port))
-	room, err := s.enter(cl, req.Nickname, self)
+	room, err := s.commit(ctx, cl, entry{
+		asked: req.Nickname, addr: self, pin: id.Fingerprint,
+		invite: net.JoinHostPort(s.inviteHost(), strconv.Itoa(port)), srv: srv, served: served, an: an,
+	})
 	if err != nil {
-		s.srv, s.served, s.an = nil, nil, nil
-		cl.Close()
 		stop()
 		return Room{}, err
 	}
-	room.Hosting = true
 	return room, nil
 }
 
 // listen listens on port, or explains that it is taken.
-func (s *Session) listen(port int) (net.Listener, error) {
+func (s *Session) listen(ctx context.Context, port int) (net.Listener, error) {
 	addr := net.JoinHostPort(s.cfg.HostBind, strconv.Itoa(port))
-	ln, err := (&net.ListenConfig{}).Listen(s.ctx, "tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err == nil {
 		return ln, nil
 	}
@@ -329,11 +334,11 @@ func (s *Session) TrustHost(req JoinRequest, fingerprint string) (Room, error) {
 }
 
 func (s *Session) join(req JoinRequest, trusted string) (Room, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.canEnter(); err != nil {
+	ctx, done, err := s.reserve()
+	if err != nil {
 		return Room{}, err
 	}
+	defer done()
 	kh, err := s.cfg.Profile.KnownHosts()
 	if err != nil {
 		return Room{}, err
@@ -362,21 +367,19 @@ func (s *Session) join(req JoinRequest, trusted string) (Room, error) {
 		}
 		cfg.Pin = trusted
 	}
-	cl, err := s.dial(cfg)
+	cl, err := s.dial(ctx, cfg)
 	if err != nil {
 		return Room{}, err
 	}
-	s.pin = cfg.Pin
-	if s.pin == "" {
-		s.pin, _ = kh.Lookup(cfg.Addr)
+	pin := cfg.Pin
+	if pin == "" {
+		pin, _ = kh.Lookup(cfg.Addr)
 	}
-	s.inviteA = cfg.Addr
-	room, err := s.enter(cl, req.Nickname, cfg.Addr)
+	room, err := s.commit(ctx, cl, entry{asked: req.Nickname, addr: cfg.Addr, pin: pin, invite: cfg.Addr})
 	if err != nil {
-		cl.Close()
 		return Room{}, err
 	}
-	if err := s.remember(Recent{Address: cfg.Addr, Invite: secure.FormatInvite(cfg.Addr, s.pin), Room: room.Room, Nickname: req.Nickname}); err != nil {
+	if err := s.remember(Recent{Address: cfg.Addr, Invite: secure.FormatInvite(cfg.Addr, pin), Room: room.Room, Nickname: req.Nickname}); err != nil {
 		s.cfg.Log.Warn("cannot remember recent room", "err", err)
 	}
 	return room, nil
@@ -397,19 +400,44 @@ func withPort(address string) (string, error) {
 	return net.JoinHostPort(host, strconv.Itoa(DefaultPort)), nil
 }
 
-// canEnter says whether a room may be entered now. Called with mu held.
-func (s *Session) canEnter() error {
-	if s.closed {
-		return ErrClosed
+// reserve claims the right to enter a room: no room, no other Host or
+// Join under way, session not closed. It returns the context the attempt
+// dials with (ended by CancelJoin and by Close) and done, which the attempt
+// calls when it has ended, entered or not.
+func (s *Session) reserve() (ctx context.Context, done func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return nil, nil, ErrClosed
+	case s.cl != nil:
+		return nil, nil, ErrInRoom
+	case s.entering != nil:
+		return nil, nil, ErrJoining
 	}
-	if s.cl != nil {
-		return ErrInRoom
-	}
-	return nil
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.entering = cancel
+	return ctx, func() {
+		cancel()
+		s.mu.Lock()
+		s.entering = nil
+		s.mu.Unlock()
+	}, nil
 }
 
-// dial joins with the profile's client identity. Called with mu held.
-func (s *Session) dial(cfg client.Config) (*client.Client, error) {
+// CancelJoin cancels a Host or Join under way, which then fails with
+// ErrJoinCancelled; without one it does nothing.
+func (s *Session) CancelJoin() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.entering != nil {
+		s.entering()
+	}
+}
+
+// dial joins with the profile's client identity. A cancelled ctx fails
+// with ErrJoinCancelled.
+func (s *Session) dial(ctx context.Context, cfg client.Config) (*client.Client, error) {
 	id := s.cfg.ClientID
 	if id == uuid.Nil {
 		var err error
@@ -418,18 +446,47 @@ func (s *Session) dial(cfg client.Config) (*client.Client, error) {
 		}
 	}
 	cfg.ClientID, cfg.Log, cfg.Timeout = id, s.cfg.Log, s.cfg.DialTimeout
-	return client.Dial(s.ctx, cfg)
+	cl, err := client.Dial(ctx, cfg)
+	if err != nil && ctx.Err() != nil {
+		return nil, ErrJoinCancelled
+	}
+	return cl, err
 }
 
-// enter makes cl the current room and starts its pump. Called with mu held.
-func (s *Session) enter(cl *client.Client, asked, addr string) (Room, error) {
-	xf, err := newTransfers(s, s.gen+1, cl)
+// entry is what a Host or Join brings into the session when it commits.
+type entry struct {
+	asked, addr string // the name asked for; the address dialled
+	pin         string // the host's fingerprint
+	invite      string // the address an invite names
+	srv         *server.Server
+	served      chan error
+	an          *lan.Announcer // announces srv's room; nil when not announced
+}
+
+// commit makes cl the current room, unless the attempt was cancelled or
+// the session closed meanwhile: then cl is closed and the error says so
+// (the caller stops e.srv). It starts the room's pump.
+func (s *Session) commit(ctx context.Context, cl *client.Client, e entry) (Room, error) {
+	xf, err := newTransfers(s, cl)
 	if err != nil {
+		cl.Close()
 		return Room{}, err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || ctx.Err() != nil {
+		cl.Close()
+		xf.close()
+		if s.closed {
+			return Room{}, ErrClosed
+		}
+		return Room{}, ErrJoinCancelled
+	}
 	s.gen++
+	xf.gen = s.gen
 	w := cl.Welcome()
-	s.cl, s.xf = cl, xf
+	s.cl, s.xf, s.srv, s.served, s.an = cl, xf, e.srv, e.served, e.an
+	s.pin, s.inviteA = e.pin, e.invite
 	s.pumped = make(chan struct{})
 	go s.pump(cl, xf, s.gen, s.pumped)
 	files := w.Files
@@ -437,8 +494,8 @@ func (s *Session) enter(cl *client.Client, asked, addr string) (Room, error) {
 		files = []client.FileInfo{}
 	}
 	return Room{
-		Gen: s.gen, Room: w.Room, Me: w.Name, Asked: asked, Leader: w.Leader,
-		Members: w.Members, Addr: addr, Files: files,
+		Gen: s.gen, Room: w.Room, Me: w.Name, Asked: e.asked, Leader: w.Leader,
+		Members: w.Members, Addr: e.addr, Files: files, Hosting: e.srv != nil,
 	}, nil
 }
 
@@ -578,17 +635,6 @@ func (s *Session) Leave() error {
 	}
 	<-pumped
 	return nil
-}
-
-// Close leaves the room (closing it if hosted) and refuses new ones.
-func (s *Session) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	err := s.Leave()
-	s.StopBrowsing()
-	s.cancel()
-	return err
 }
 
 // current returns the room's client and a fresh command ref.

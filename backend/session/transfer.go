@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -106,14 +105,16 @@ type transfers struct {
 	closed bool
 }
 
-func newTransfers(s *Session, gen int, cl *client.Client) (*transfers, error) {
+// newTransfers makes the transfers of a room about to be entered; commit
+// sets gen.
+func newTransfers(s *Session, cl *client.Client) (*transfers, error) {
 	dir, err := os.MkdirTemp("", "wetalk-session-")
 	if err != nil {
 		return nil, fmt.Errorf("cannot make a folder for transfers: %w", err)
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	x := &transfers{
-		s: s, gen: gen, cl: cl, dir: dir, ctx: ctx, cancel: cancel,
+		s: s, cl: cl, dir: dir, ctx: ctx, cancel: cancel,
 		sem:    make(chan struct{}, imageFetches),
 		byID:   make(map[string]*xfer),
 		dirty:  make(map[string]bool),
@@ -307,16 +308,8 @@ func (s *Session) room() (*transfers, error) {
 // ShareFile shares the file at path with the room under name (its base
 // name if empty). It returns at once; the transfer's progress and end come
 // as EventTransfers.
-func (s *Session) ShareFile(path, name string) (Transfer, error) {
-	return s.share(path, name, false)
-}
-
-// ShareImage sends the image at path to the room.
-func (s *Session) ShareImage(path string) (Transfer, error) {
-	return s.share(path, "", true)
-}
-
-func (s *Session) share(path, name string, image bool) (Transfer, error) {
+func (o *Owner) ShareFile(path, name string) (Transfer, error) {
+	s := o.s
 	x, err := s.room()
 	if err != nil {
 		return Transfer{}, err
@@ -325,7 +318,7 @@ func (s *Session) share(path, name string, image bool) (Transfer, error) {
 	if err != nil || !st.Mode().IsRegular() {
 		return Transfer{}, wire.Errorf(wire.ErrNoSuchFile, "%s is not a file that can be read", path)
 	}
-	if err := x.limit(st.Size(), image); err != nil {
+	if err := x.limit(st.Size(), false); err != nil {
 		return Transfer{}, err
 	}
 	if name == "" {
@@ -336,7 +329,7 @@ func (s *Session) share(path, name string, image bool) (Transfer, error) {
 	if x.closed {
 		return Transfer{}, ErrNotInRoom
 	}
-	t := &xfer{Transfer: Transfer{Name: name, Direction: client.DirectionUp, Image: image, Size: st.Size(), State: StateActive}}
+	t := &xfer{Transfer: Transfer{Name: name, Direction: client.DirectionUp, Size: st.Size(), State: StateActive}}
 	x.addLocked(t)
 	x.uploadLocked(t, path, false)
 	return t.Transfer, nil
@@ -438,10 +431,10 @@ func (x *transfers) failLocked(t *xfer, err error) {
 	x.emitLocked()
 }
 
-// Cancel stops a transfer: a staged upload is dropped, a running one
-// abandoned (the host announces nothing; a download keeps its part file, so
-// that downloading again resumes it).
-func (s *Session) Cancel(id string) error {
+// CancelTransfer stops a transfer: a staged upload is dropped, a running
+// one abandoned (the host announces nothing; a download keeps its part
+// file, so that downloading again resumes it).
+func (s *Session) CancelTransfer(id string) error {
 	x, err := s.room()
 	if err != nil {
 		return err
@@ -504,8 +497,8 @@ func (s *Session) Download(fileID string) (Transfer, error) {
 }
 
 // FetchImage fetches a shared image for display (once per image and room;
-// at most a few at a time) and returns the path of the verified bytes.
-// It blocks until they are there.
+// at most a few at a time) and returns the path the page loads it from
+// (under MediaPrefix). It blocks until the verified bytes are there.
 func (s *Session) FetchImage(fileID string) (string, error) {
 	x, err := s.room()
 	if err != nil {
@@ -530,7 +523,10 @@ func (s *Session) FetchImage(fileID string) (string, error) {
 	x.mu.Unlock()
 	select {
 	case <-f.done:
-		return f.path, f.err
+		if f.err != nil {
+			return "", f.err
+		}
+		return mediaPath(fileID), nil
 	case <-x.ctx.Done():
 		return "", ErrNotInRoom
 	}
@@ -562,8 +558,8 @@ func (x *transfers) fetchImage(fileID string, f *imageFetch) {
 
 // ImageFile returns the path and type of an image FetchImage has fetched in
 // the current room, for the window or the bridge to serve to the page.
-func (s *Session) ImageFile(fileID string) (path, mime string, ok bool) {
-	x, err := s.room()
+func (o *Owner) ImageFile(fileID string) (path, mime string, ok bool) {
+	x, err := o.s.room()
 	if err != nil {
 		return "", "", false
 	}
@@ -582,26 +578,4 @@ func (s *Session) ImageFile(fileID string) (path, mime string, ok bool) {
 		return "", "", false
 	}
 	return f.path, x.files[fileID].mime, x.files[fileID].image
-}
-
-// ServeImage writes the image at path (as ImageFile returned it) to an HTTP
-// response for the window or the bridge: with its sniffed type and headers
-// that keep the browser from running or re-typing it.
-func ServeImage(w http.ResponseWriter, r *http.Request, path, mime string) {
-	f, err := os.Open(path)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", mime)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
-	http.ServeContent(w, r, "", st.ModTime(), f)
 }

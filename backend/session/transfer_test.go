@@ -34,9 +34,9 @@ func newXSession(t *testing.T, cfg Config) (*Session, *recorder) {
 	}
 	rec := newRecorder()
 	cfg.Profile, cfg.Emitter, cfg.HostBind = prof, rec, "127.0.0.1"
-	s := New(cfg)
-	t.Cleanup(func() { s.Close() })
-	return s, rec
+	o := New(cfg)
+	t.Cleanup(func() { o.Close() })
+	return o.Session(), rec
 }
 
 // pair hosts a room in a and joins it from b.
@@ -141,31 +141,30 @@ func TestImageFetchedForDisplay(t *testing.T) {
 	ra.wait(t, "image sent", func(r *recorder) bool { return r.transfers[up.ID].State == StateDone })
 	rb.wait(t, "image event", func(r *recorder) bool { _, ok := r.event(client.EventImage); return ok })
 	ev, _ := rb.event(client.EventImage)
-	if _, _, ok := b.ImageFile(ev.ID); ok {
+	if _, _, ok := owner(b).ImageFile(ev.ID); ok {
 		t.Fatal("ImageFile before FetchImage")
 	}
 	var wg sync.WaitGroup
-	paths := make([]string, 3)
-	for i := range paths {
+	urls := make([]string, 3)
+	for i := range urls {
 		wg.Go(func() {
-			p, err := b.FetchImage(ev.ID)
+			u, err := b.FetchImage(ev.ID)
 			if err != nil {
 				t.Error(err)
 			}
-			paths[i] = p
+			urls[i] = u
 		})
 	}
 	wg.Wait()
-	if paths[0] == "" || paths[0] != paths[1] || paths[1] != paths[2] {
-		t.Fatalf("FetchImage paths %q", paths)
+	if want := MediaPrefix + ev.ID; urls[0] != want || urls[1] != want || urls[2] != want {
+		t.Fatalf("FetchImage URLs %q, want %q", urls, want)
 	}
-	got, _ := os.ReadFile(paths[0])
-	if !bytes.Equal(got, png) {
-		t.Fatal("fetched image differs")
-	}
-	path, mime, ok := b.ImageFile(ev.ID)
-	if !ok || path != paths[0] || mime != "image/png" {
+	path, mime, ok := owner(b).ImageFile(ev.ID)
+	if !ok || mime != "image/png" {
 		t.Fatalf("ImageFile = %q %q %v", path, mime, ok)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, png) {
+		t.Fatal("fetched image differs")
 	}
 	if len(rb.transfers) != 0 {
 		t.Fatalf("fetching for display showed transfers: %+v", rb.transfers)
@@ -177,10 +176,10 @@ func TestImageFetchedForDisplay(t *testing.T) {
 		t.Fatalf("code %q, want bad_image", c)
 	}
 	b.Leave()
-	if _, _, ok := b.ImageFile(ev.ID); ok {
+	if _, _, ok := owner(b).ImageFile(ev.ID); ok {
 		t.Fatal("ImageFile after leaving")
 	}
-	if _, err := os.Stat(paths[0]); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("fetched image kept after leaving: %v", err)
 	}
 }
@@ -212,7 +211,7 @@ func TestStageRefusalsAndCancel(t *testing.T) {
 	if _, err := a.StageWrite(tr.ID, 50, make([]byte, 51)); !errors.Is(err, wire.ErrBadCommand) {
 		t.Fatalf("past the size: %v", err)
 	}
-	if err := a.Cancel(tr.ID); err != nil {
+	if err := a.CancelTransfer(tr.ID); err != nil {
 		t.Fatal(err)
 	}
 	ra.wait(t, "cancelled", func(r *recorder) bool { return r.transfers[tr.ID].State == StateCancelled })
@@ -261,10 +260,10 @@ func TestShareFileFromPath(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.ShareFile(filepath.Join(t.TempDir(), "missing"), ""); !errors.Is(err, wire.ErrNoSuchFile) {
+	if _, err := owner(a).ShareFile(filepath.Join(t.TempDir(), "missing"), ""); !errors.Is(err, wire.ErrNoSuchFile) {
 		t.Fatalf("ShareFile of a missing file: %v", err)
 	}
-	up, err := a.ShareFile(path, "")
+	up, err := owner(a).ShareFile(path, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +341,7 @@ func TestShareSixFilesAtOnce(t *testing.T) {
 		if err := os.WriteFile(path, bytes.Repeat([]byte{byte('a' + i)}, 3<<20), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		up, err := a.ShareFile(path, "")
+		up, err := owner(a).ShareFile(path, "")
 		if err != nil {
 			t.Fatalf("ShareFile %d: %v", i, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"wetalk/backend/profile"
 	"wetalk/backend/session"
+	"wetalk/backend/version"
 )
 
 const token = "s3cret"
@@ -27,10 +29,9 @@ func newBridge(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	bridge := New(Config{
-		Assets:  fstest.MapFS{"index.html": {Data: []byte("<p>WeTalk</p>")}},
-		Token:   token,
-		Version: "test",
-		NewSession: func(e session.Emitter) *session.Session {
+		Assets: fstest.MapFS{"index.html": {Data: []byte("<p>WeTalk</p>")}},
+		Token:  token,
+		NewSession: func(e session.Emitter) *session.Owner {
 			return session.New(session.Config{Profile: prof, Emitter: e, HostBind: "127.0.0.1"})
 		},
 	})
@@ -165,7 +166,7 @@ func (tc *tabConn) waitText(text string) {
 func TestTabsAreSessions(t *testing.T) {
 	ts := newBridge(t)
 	a, b := openTab(t, ts), openTab(t, ts)
-	if f := a.call("Version"); string(f.Result) != `"test"` {
+	if f := a.call("Version"); string(f.Result) != `"`+version.Version+`"` {
 		t.Fatalf("Version: %s", f.Result)
 	}
 	if f := a.call("Send", "x"); f.Error == nil || f.Error.Code != "not_in_room" {
@@ -239,24 +240,104 @@ func TestImagesThroughTheBridge(t *testing.T) {
 		}
 		return resp
 	}
-	if r := get(mediaPrefix + id); r.StatusCode != http.StatusNotFound {
+	if r := get(session.MediaPrefix + id); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("media before FetchImage: %d", r.StatusCode)
 	}
 	f = b.call("FetchImage", id)
-	if f.Error != nil || string(f.Result) != `"`+mediaPrefix+id+`"` {
+	if f.Error != nil || string(f.Result) != `"`+session.MediaPrefix+id+`"` {
 		t.Fatalf("FetchImage: %s %+v", f.Result, f.Error)
 	}
-	r := get(mediaPrefix + id)
+	r := get(session.MediaPrefix + id)
 	body, _ := io.ReadAll(r.Body)
 	r.Body.Close()
 	if r.StatusCode != http.StatusOK || r.Header.Get("Content-Type") != "image/png" || !bytes.Equal(body, png) {
 		t.Fatalf("media: %d %q, %d bytes", r.StatusCode, r.Header.Get("Content-Type"), len(body))
 	}
-	if r := get(mediaPrefix + "nope"); r.StatusCode != http.StatusNotFound {
+	if r := get(session.MediaPrefix + "nope"); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown media: %d", r.StatusCode)
 	}
-	req, _ := http.NewRequest("GET", ts.URL+mediaPrefix+id, nil)
+	req, _ := http.NewRequest("GET", ts.URL+session.MediaPrefix+id, nil)
 	if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("media without the token: %v %v", r.StatusCode, err)
+	}
+}
+
+// send writes a request without waiting for its reply, and returns its id.
+func (tc *tabConn) send(method string, args ...any) uint64 {
+	tc.t.Helper()
+	tc.next++
+	b, _ := json.Marshal(map[string]any{"id": tc.next, "method": method, "args": args})
+	if err := tc.c.Write(tc.t.Context(), websocket.MessageText, b); err != nil {
+		tc.t.Fatal(err)
+	}
+	return tc.next
+}
+
+// reply reads frames until the reply to request id, skipping events and
+// keeping other replies in got.
+func (tc *tabConn) reply(id uint64, got map[uint64]frame) frame {
+	tc.t.Helper()
+	if f, ok := got[id]; ok {
+		return f
+	}
+	for {
+		f := tc.read()
+		if f.Event != "" {
+			continue
+		}
+		if f.ID == id {
+			return f
+		}
+		got[f.ID] = f
+	}
+}
+
+// TestCallsRunConcurrently: while a Join waits on a host that never
+// answers, the same tab's other calls are answered, and CancelJoin ends
+// the Join.
+func TestCallsRunConcurrently(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c // held open, never answered
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		for len(accepted) > 0 {
+			(<-accepted).Close()
+		}
+	})
+	ts := newBridge(t)
+	tab := openTab(t, ts)
+	got := map[uint64]frame{}
+	join := tab.send("Join", session.JoinRequest{Nickname: "Bo", Address: ln.Addr().String()})
+	c := <-accepted
+	accepted <- c // for the cleanup
+	if f := tab.reply(tab.send("Version"), got); string(f.Result) != `"`+version.Version+`"` {
+		t.Fatalf("Version during a join: %+v", f)
+	}
+	if f := tab.reply(tab.send("Send", "hi"), got); f.Error == nil || f.Error.Code != "not_in_room" {
+		t.Fatalf("Send during a join: %+v", f)
+	}
+	if f := tab.reply(tab.send("Leave"), got); f.Error != nil {
+		t.Fatalf("Leave during a join: %+v", f.Error)
+	}
+	if _, ok := got[join]; ok {
+		t.Fatal("the Join was answered before it was cancelled")
+	}
+	if f := tab.reply(tab.send("CancelJoin"), got); f.Error != nil {
+		t.Fatalf("CancelJoin: %+v", f.Error)
+	}
+	if f := tab.reply(join, got); f.Error == nil || f.Error.Code != "cancelled" {
+		t.Fatalf("cancelled Join: %+v %s", f.Error, f.Result)
 	}
 }
