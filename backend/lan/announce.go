@@ -30,9 +30,13 @@ const (
 	txtMembers     = "members" // how many members are in the room
 )
 
-// MaxName is the most runes of a room's name an announcement carries and
-// ParseRoom keeps; a TXT string holds at most 255 bytes.
-const MaxName = 60
+// MaxName is the most characters of a room's name an announcement carries
+// and ParseRoom keeps, as many as a room's name may have; maxNameBytes
+// bounds its UTF-8 too, as a TXT string holds at most 255 bytes.
+const (
+	MaxName      = wire.MaxRoom
+	maxNameBytes = 240
+)
 
 var (
 	// ErrNoAddress means this machine has no address others could reach,

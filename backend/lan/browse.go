@@ -160,7 +160,7 @@ func ParseRoom(e *mdns.ServiceEntry) (Room, error) {
 
 // cleanName makes a room name fit to show: valid UTF-8, no control or
 // format characters (which could reorder or hide text), spaces trimmed, at
-// most MaxName runes.
+// most MaxName characters and maxNameBytes bytes.
 func cleanName(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
@@ -171,7 +171,11 @@ func cleanName(s string) string {
 	}, s)
 	s = strings.TrimSpace(s)
 	if utf8.RuneCountInString(s) > MaxName {
-		s = strings.TrimSpace(string([]rune(s)[:MaxName]))
+		s = string([]rune(s)[:MaxName])
 	}
-	return s
+	for len(s) > maxNameBytes {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return strings.TrimSpace(s)
 }

@@ -91,6 +91,7 @@ func TestCleanName(t *testing.T) {
 		{"left\u202Eright", "leftright"}, // a bidi override could disguise the name
 		{"bad \xff\xfe utf8", "bad \uFFFD utf8"},
 		{long, strings.Repeat("é", MaxName)},
+		{strings.Repeat("😀", 100), strings.Repeat("😀", maxNameBytes/4)},
 		{"", ""},
 	}
 	for _, tt := range tests {
@@ -112,7 +113,7 @@ func FuzzParseRoom(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len([]rune(r.Name)) > MaxName || r.Members < 0 {
+		if len([]rune(r.Name)) > MaxName || len(r.Name) > maxNameBytes || r.Members < 0 {
 			t.Fatalf("accepted %+v", r)
 		}
 		addr, pin, err := secure.ParseInvite(r.Invite)
