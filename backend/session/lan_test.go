@@ -2,7 +2,9 @@ package session
 
 import (
 	"context"
+	"net"
 	"net/netip"
+	"slices"
 	"testing"
 
 	"wetalk/backend/lan"
@@ -66,7 +68,28 @@ func TestHostAnnouncesJoinerBrowses(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	inv, _ := h.Invite()
+	// A second address on the host: the invite dialog offers a link for
+	// each, IPv4 first.
+	extra := netip.MustParseAddr("198.18.0.77")
+	if err := hostN.AddAddr(netip.PrefixFrom(extra, 24)); err != nil {
+		t.Fatal(err)
+	}
+	var inv Invite
+	if err := hostN.Do(func() (err error) {
+		inv, err = h.Invite()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(inv.Addresses[0])
+	wantAddrs := []string{net.JoinHostPort(hostN.Addr.String(), port), net.JoinHostPort(extra.String(), port)}
+	if !slices.Equal(inv.Addresses, wantAddrs) || len(inv.Links) != 2 ||
+		inv.Links[0] != secure.FormatInvite(wantAddrs[0], inv.Fingerprint) || inv.Links[1] != secure.FormatInvite(wantAddrs[1], inv.Fingerprint) {
+		t.Fatalf("Invite addresses %v links %v; want one link for each of %v", inv.Addresses, inv.Links, wantAddrs)
+	}
+	if inv.Link != inv.Links[0] {
+		t.Fatalf("invite link %s; want the first address's, %s", inv.Link, inv.Links[0])
+	}
 	quietInv, _ := quiet.Invite()
 
 	j, rec := nsSession(t, joinN)
