@@ -38,6 +38,10 @@ describe('wetalk web', () => {
   it('runs a room: host, join, chat both ways, late joiner, names, XSS, leave, recall, kick', async () => {
     const a = await tab(browser, url, problems, 'A');
     await a.getByRole('button', { name: 'Host', exact: true }).waitFor();
+    // wetalk web without --lan neither announces nor browses: the Join card
+    // says so quietly, and the Host form's switch is there.
+    await a.getByText('No rooms found on this network').waitFor();
+    assert.equal(await a.getByRole('checkbox', { name: 'Announce on this network' }).isChecked(), true);
     await screenshot(a, 'start-screen');
     await hostRoom(a, { nickname: 'Ann', room: 'Tea room' });
     assert.equal(await a.title(), 'WeTalk — Tea room');
