@@ -12,6 +12,7 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/hashicorp/mdns v1.0.7
 	github.com/miekg/dns v1.1.72
+	github.com/mtibben/confusables v0.0.0-20210201002637-9d1b0723b659
 	github.com/wailsapp/wails/v2 v2.11.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/text v0.44.0

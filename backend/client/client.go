@@ -41,7 +41,16 @@ type Config struct {
 	// Timeout bounds dialling, the handshake and admission, and each
 	// write; 0 means 10s.
 	Timeout time.Duration
+	// Events is how many events may wait in Events for the caller to read
+	// them; 0 means DefaultEvents. A caller that falls further behind holds
+	// up the connection's reading, and in time the host drops it as a slow
+	// member. Each slot costs 16 bytes while idle.
+	Events int
 }
+
+// DefaultEvents is the default Config.Events: enough for a burst of room
+// events plus the progress of a few transfers, while a reader is busy.
+const DefaultEvents = 256
 
 // ErrClosed is returned by commands after the connection ended.
 var ErrClosed = errors.New("client: connection closed")
@@ -52,7 +61,7 @@ type Client struct {
 	conn    *tls.Conn
 	log     *slog.Logger
 	timeout time.Duration
-	welcome Event
+	welcome Welcome
 
 	events chan Event    // closed by readLoop when the connection ends
 	out    chan []byte   // frames for writeLoop
@@ -85,6 +94,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Events <= 0 {
+		cfg.Events = DefaultEvents
 	}
 	if cfg.Invite != "" {
 		addr, fp, err := secure.ParseInvite(cfg.Invite)
@@ -170,10 +182,11 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("the host at %s took too long to admit us", cfg.Addr)}
 	}
 	raw.SetDeadline(time.Time{})
-	welcome, _ := eventOf(first)
+	ev, _ := eventOf(first)
+	welcome := ev.(Welcome)
 	c := &Client{
 		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, welcome: welcome,
-		events:  make(chan Event, 1024),
+		events:  make(chan Event, cfg.Events),
 		out:     make(chan []byte, 64),
 		done:    make(chan struct{}),
 		gone:    make(chan struct{}),
@@ -188,7 +201,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 
 // Welcome returns the welcome the host sent: the name given, the members,
 // the leader.
-func (c *Client) Welcome() Event { return c.welcome }
+func (c *Client) Welcome() Welcome { return c.welcome }
 
 // Events delivers what happens in the room, in the room's order, starting
 // with the welcome. It is closed when the connection ends; Err then says why.
@@ -196,7 +209,8 @@ func (c *Client) Welcome() Event { return c.welcome }
 func (c *Client) Events() <-chan Event { return c.events }
 
 // Err returns why the connection ended: nil while it is open or after a
-// clean leave, *wire.Error for a close or kick the host announced.
+// clean leave; an error matching wire.ErrKicked or wire.ErrClosed (under
+// errors.Is) for a kick or close the host announced.
 func (c *Client) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -246,11 +260,11 @@ func (c *Client) readLoop(r *wire.Reader) {
 			c.setErr(wire.Errorf(wire.ErrProtocol, "the host sent a %v frame", f.Type()))
 			return
 		}
-		switch ev.Type {
-		case EventKicked:
-			c.setErr(&wire.Error{Code: wire.CodeKicked, Message: "kicked by " + ev.By + ": " + ev.Reason})
-		case EventClosed:
-			c.setErr(&wire.Error{Code: wire.CodeClosed, Message: ev.Reason})
+		switch ev := ev.(type) {
+		case Kicked:
+			c.setErr(wire.Errorf(wire.ErrKicked, "kicked by %s: %s", ev.By, ev.Reason))
+		case Closed:
+			c.setErr(wire.Errorf(wire.ErrClosed, "%s", ev.Reason))
 		}
 		select {
 		case c.events <- ev:

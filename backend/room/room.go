@@ -67,7 +67,7 @@ type Room struct {
 	id      uuid.UUID            // guarded by mu; new after each wipe
 	seq     uint64               // guarded by mu; last event's sequence number
 	members []*Member            // guarded by mu; in join order
-	byName  map[string]*Member   // guarded by mu; keyed by foldName
+	byName  map[string]*Member   // guarded by mu; keyed by nameKeys
 	leader  *Member              // guarded by mu; nil only when empty
 	history []*entry             // guarded by mu; public messages in order
 	byID    map[uuid.UUID]*entry // guarded by mu; history by message id, and every shared file and image
@@ -101,6 +101,7 @@ type entry struct {
 // host itself shares, an address.
 type ban struct {
 	name     string
+	keys     []string // nameKeys(name): the name and its look-alikes are barred too
 	clientID uuid.UUID
 	addr     netip.Addr
 }
@@ -173,7 +174,10 @@ func (r *Room) Join(req JoinRequest) (*Member, error) {
 	if r.banned(req.ClientID, req.Addr) {
 		return nil, wire.ErrBanned
 	}
-	name = freeName(name, func(key string) bool { return r.byName[key] != nil })
+	if b := r.bannedName(name); b != "" {
+		return nil, wire.Errorf(wire.ErrBanned, "the name %q is too like %q, which is banned from this room", name, b)
+	}
+	name = freeName(name, r.taken)
 	m := &Member{ID: uuid.New(), clientID: req.ClientID, addr: req.Addr, sink: req.Sink, name: name}
 	leader := r.leader
 	if leader == nil {
@@ -202,7 +206,7 @@ func (r *Room) Join(req JoinRequest) (*Member, error) {
 	}
 	r.next()
 	r.members = append(r.members, m)
-	r.byName[foldName(name)] = m
+	r.seat(m)
 	r.countChanged()
 	r.leader = leader
 	for _, e := range r.history {
@@ -330,7 +334,7 @@ func (r *Room) DM(m *Member, ref, to, text string) error {
 	if m.gone {
 		return wire.ErrClosed
 	}
-	target := r.byName[foldName(strings.TrimSpace(to))]
+	target := r.named(to)
 	if target == nil {
 		return wire.Errorf(wire.ErrNoSuchMember, "no member is called %q", to)
 	}
@@ -422,10 +426,10 @@ func (r *Room) Unban(m *Member, ref, name string) error {
 	if r.leader != m {
 		return wire.ErrNotLeader
 	}
-	key := foldName(strings.TrimSpace(name))
+	keys := nameKeys(strings.TrimSpace(name))
 	kept := r.bans[:0]
 	for _, b := range r.bans {
-		if foldName(b.name) != key {
+		if !b.like(keys) {
 			kept = append(kept, b)
 		}
 	}
@@ -495,7 +499,7 @@ func (r *Room) leaderTarget(m *Member, name string) (*Member, error) {
 	if r.leader != m {
 		return nil, wire.ErrNotLeader
 	}
-	target := r.byName[foldName(strings.TrimSpace(name))]
+	target := r.named(name)
 	if target == nil {
 		return nil, wire.Errorf(wire.ErrNoSuchMember, "no member is called %q", name)
 	}
@@ -512,7 +516,7 @@ func (r *Room) remove(m *Member, reason string) {
 			break
 		}
 	}
-	delete(r.byName, foldName(m.name))
+	r.unseat(m)
 	r.countChanged()
 	m.sink.Close(reason != ReasonDisconnected)
 	r.cfg.Log.Info("member left", "name", m.name, "reason", reason, "members", len(r.members))
@@ -598,7 +602,7 @@ func (r *Room) reap() {
 }
 
 func (r *Room) banFor(m *Member) ban {
-	b := ban{name: m.name, clientID: m.clientID}
+	b := ban{name: m.name, keys: nameKeys(m.name), clientID: m.clientID}
 	if !m.addr.IsLoopback() {
 		b.addr = m.addr
 	}

@@ -43,7 +43,7 @@ func TestLargestWelcomeFits(t *testing.T) {
 	for i := 1; i < DefaultMaxMembers-1; i++ {
 		m := &Member{ID: uuid.New(), clientID: uuid.New(), sink: new(lastFrame), name: longest(wire.MaxName, i)}
 		r.members = append(r.members, m)
-		r.byName[foldName(m.name)] = m
+		r.seat(m)
 	}
 	r.mu.Unlock()
 	fileName := transfer.SafeName(strings.Repeat(string(rune(0x20000)), 2*transfer.MaxNameBytes))

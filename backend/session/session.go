@@ -23,6 +23,7 @@ import (
 	"wetalk/backend/server"
 	"wetalk/backend/transfer"
 	"wetalk/backend/version"
+	"wetalk/backend/wire"
 )
 
 // Event names emitted to the UI.
@@ -379,7 +380,7 @@ func (s *Session) join(req JoinRequest, trusted string) (Room, error) {
 	if err != nil {
 		return Room{}, err
 	}
-	if err := s.remember(Recent{Address: cfg.Addr, Invite: secure.FormatInvite(cfg.Addr, pin), Room: room.Room, Nickname: req.Nickname}); err != nil {
+	if err := s.cfg.Profile.Remember(profile.Recent{Address: cfg.Addr, Invite: secure.FormatInvite(cfg.Addr, pin), Room: room.Room, Nickname: req.Nickname}); err != nil {
 		s.cfg.Log.Warn("cannot remember recent room", "err", err)
 	}
 	return room, nil
@@ -523,7 +524,7 @@ func (s *Session) pump(cl *client.Client, xf *transfers, gen int, done chan stru
 		pending []client.Event
 		timer   *time.Timer
 		fire    <-chan time.Time
-		kicked  client.Event
+		kicked  client.Kicked
 	)
 	flush := func() {
 		if timer != nil {
@@ -554,16 +555,16 @@ func (s *Session) pump(cl *client.Client, xf *transfers, gen int, done chan stru
 				events = nil
 				break
 			}
-			switch ev.Type {
-			case client.EventKicked:
+			switch ev := ev.(type) {
+			case client.Kicked:
 				kicked = ev
-			case client.EventProgress:
+			case client.Progress:
 				xf.progress(ev)
 				wait()
 				continue
-			case client.EventUploaded, client.EventDownloaded:
+			case client.Uploaded, client.Downloaded:
 				continue // xf reports them
-			case client.EventFile, client.EventImage, client.EventRecalled:
+			case client.File, client.Image, client.Recalled:
 				xf.learn(ev)
 			}
 			pending = append(pending, ev)
@@ -579,15 +580,14 @@ func (s *Session) pump(cl *client.Client, xf *transfers, gen int, done chan stru
 	}
 	flush()
 	closed := Closed{Gen: gen, Code: "left"}
-	if err := cl.Err(); err != nil {
+	switch err := cl.Err(); {
+	case err == nil:
+	case errors.Is(err, wire.ErrKicked):
+		closed.Code, closed.By, closed.Reason = "kicked", kicked.By, kicked.Reason
+	case errors.Is(err, wire.ErrClosed):
+		closed.Code, closed.Reason = "closed", err.Error()
+	default:
 		closed.Code, closed.Reason = "lost", err.Error()
-		var f = Describe(err)
-		switch f.Code {
-		case "kicked":
-			closed.Code, closed.By, closed.Reason = "kicked", kicked.By, kicked.Reason
-		case "closed":
-			closed.Code = "closed"
-		}
 	}
 	s.forget(cl)
 	s.cfg.Emitter.Emit(EventRoomClosed, closed)

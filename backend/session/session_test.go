@@ -74,8 +74,26 @@ func (r *recorder) wait(t *testing.T, what string, cond func(r *recorder) bool) 
 
 func (r *recorder) has(typ, text string) bool {
 	for _, ev := range r.events {
-		if ev.Type == typ && (text == "" || ev.Text == text || ev.Name == text) {
-			return true
+		if ev.Kind() != typ {
+			continue
+		}
+		switch ev := ev.(type) {
+		case client.Message:
+			if text == "" || ev.Text == text {
+				return true
+			}
+		case client.Joined:
+			if text == "" || ev.Name == text {
+				return true
+			}
+		case client.Left:
+			if text == "" || ev.Name == text {
+				return true
+			}
+		default:
+			if text == "" {
+				return true
+			}
 		}
 	}
 	return false
@@ -132,7 +150,7 @@ func TestHostJoinChatLeave(t *testing.T) {
 	}
 	recB.wait(t, "history", func(r *recorder) bool {
 		for _, ev := range r.events {
-			if ev.Type == client.EventMessage && ev.History && ev.Text == "早上好 hello" {
+			if ev, ok := ev.(client.Message); ok && ev.History && ev.Text == "早上好 hello" {
 				return true
 			}
 		}
@@ -330,7 +348,7 @@ func TestKickedMemberIsTold(t *testing.T) {
 	}
 	recA.wait(t, "Bo left (kicked)", func(r *recorder) bool {
 		for _, ev := range r.events {
-			if ev.Type == client.EventLeft && ev.Name == "Bo" && ev.Reason == "kicked" {
+			if ev, ok := ev.(client.Left); ok && ev.Name == "Bo" && ev.Reason == "kicked" {
 				return true
 			}
 		}
@@ -343,7 +361,7 @@ func TestKickedMemberIsTold(t *testing.T) {
 	}
 	recA.wait(t, "kick_self", func(r *recorder) bool {
 		for _, ev := range r.events {
-			if ev.Type == client.EventError && ev.Ref == ref && ev.Code == wire.CodeKickSelf {
+			if ev, ok := ev.(client.ErrorEvent); ok && ev.Ref == ref && ev.Code == wire.CodeKickSelf {
 				return true
 			}
 		}

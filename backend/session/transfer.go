@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 
 	"wetalk/backend/client"
@@ -148,12 +147,12 @@ func (x *transfers) close() {
 func (x *transfers) learn(ev client.Event) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	switch ev.Type {
-	case client.EventFile:
+	switch ev := ev.(type) {
+	case client.File:
 		x.files[ev.ID] = fileMeta{name: ev.Name, size: ev.Size}
-	case client.EventImage:
+	case client.Image:
 		x.files[ev.ID] = fileMeta{name: imageName(ev.ID, ev.Mime), size: ev.Size, mime: ev.Mime, image: true}
-	case client.EventRecalled:
+	case client.Recalled:
 		delete(x.files, ev.ID)
 	}
 }
@@ -167,31 +166,20 @@ func imageName(id, mime string) string {
 	return "image-" + id + ext
 }
 
-// progress applies a client progress event. An upload's events carry its
-// command's ref (uploadRef and the transfer's id); the first one says it has
-// left the queue. A download's events name the file being fetched. Events
-// of transfers the user did not start (image fetches) are ignored.
-func (x *transfers) progress(ev client.Event) {
+// progress applies a client progress event to the transfer whose ref it
+// carries (each transfer's ref is its id); an upload's first event (done 0)
+// says it has left the client's queue, so a waiting upload turns active.
+// Events of transfers the user did not start (image fetches, with no ref)
+// are ignored; progress never goes back.
+func (x *transfers) progress(ev client.Progress) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var match *xfer
-	if id, ok := strings.CutPrefix(ev.Ref, uploadRef); ok && ev.Direction == client.DirectionUp {
-		if t := x.byID[id]; t != nil && (t.State == StateWaiting || t.State == StateActive) {
-			match = t
-		}
-	} else if ev.Direction == client.DirectionDown {
-		for _, t := range x.byID {
-			if t.State == StateActive && t.Direction == ev.Direction && t.File == ev.Transfer {
-				match = t
-				break
-			}
-		}
-	}
-	if match == nil || ev.Done < match.Done {
+	t := x.byID[ev.Ref]
+	if t == nil || (t.State != StateActive && t.State != StateWaiting) || t.Direction != ev.Direction || ev.Done < t.Done {
 		return
 	}
-	match.State, match.File, match.Done = StateActive, ev.Transfer, ev.Done
-	x.dirty[match.ID] = true
+	t.State, t.File, t.Done = StateActive, ev.Transfer, ev.Done
+	x.dirty[t.ID] = true
 }
 
 // flush emits the transfers changed since the last flush.
@@ -255,13 +243,10 @@ func (x *transfers) run(t *xfer, do func(ctx context.Context) (file, path string
 	}()
 }
 
-// uploadRef starts the command ref of an upload; the transfer's id follows.
-const uploadRef = "up-"
-
 // upload starts uploading the file at path: it waits (StateWaiting) while
 // the host's limit of uploads at once is taken. Called with mu held.
 func (x *transfers) uploadLocked(t *xfer, path string, remove bool) {
-	ref := uploadRef + t.ID
+	ref := t.ID // progress events carry it back
 	x.run(t, func(ctx context.Context) (string, string, error) {
 		if remove {
 			defer os.Remove(path)
@@ -489,7 +474,7 @@ func (s *Session) Download(fileID string) (Transfer, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return "", "", fmt.Errorf("cannot make the download folder: %w", err)
 		}
-		path, err := x.cl.Download(ctx, fileID, dir)
+		path, err := x.cl.Download(ctx, t.ID, fileID, dir)
 		return "", path, err
 	})
 	x.emitLocked()
@@ -548,7 +533,7 @@ func (x *transfers) fetchImage(fileID string, f *imageFetch) {
 		f.err = err
 		return
 	}
-	f.path, f.err = x.cl.Download(x.ctx, fileID, dir)
+	f.path, f.err = x.cl.Download(x.ctx, "", fileID, dir)
 	if f.err != nil {
 		x.mu.Lock()
 		delete(x.images, fileID) // a later look may try again

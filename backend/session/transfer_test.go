@@ -17,13 +17,15 @@ import (
 )
 
 // event returns the first room event of type typ, if any.
-func (r *recorder) event(typ string) (client.Event, bool) {
+// first returns the first room event of type E.
+func first[E client.Event](r *recorder) (E, bool) {
 	for _, ev := range r.events {
-		if ev.Type == typ {
+		if ev, ok := ev.(E); ok {
 			return ev, true
 		}
 	}
-	return client.Event{}, false
+	var zero E
+	return zero, false
 }
 
 func newXSession(t *testing.T, cfg Config) (*Session, *recorder) {
@@ -89,8 +91,8 @@ func TestStagedUploadAndDownload(t *testing.T) {
 	if fileID == "" {
 		t.Fatal("finished upload has no file id")
 	}
-	rb.wait(t, "file event", func(r *recorder) bool { _, ok := r.event(client.EventFile); return ok })
-	ev, _ := rb.event(client.EventFile)
+	rb.wait(t, "file event", func(r *recorder) bool { _, ok := first[client.File](r); return ok })
+	ev, _ := first[client.File](rb)
 	if ev.ID != fileID || ev.Name != "report.bin" || ev.Size != int64(len(data)) {
 		t.Fatalf("file event %+v, upload file %s", ev, fileID)
 	}
@@ -126,7 +128,7 @@ func TestStagedUploadAndDownload(t *testing.T) {
 	if _, err := a.Recall(fileID); err != nil {
 		t.Fatal(err)
 	}
-	rb.wait(t, "recalled", func(r *recorder) bool { _, ok := r.event(client.EventRecalled); return ok })
+	rb.wait(t, "recalled", func(r *recorder) bool { _, ok := first[client.Recalled](r); return ok })
 	if _, err := b.Download(fileID); !errors.Is(err, wire.ErrNoSuchFile) {
 		t.Fatalf("Download of a recalled file: %v", err)
 	}
@@ -139,8 +141,8 @@ func TestImageFetchedForDisplay(t *testing.T) {
 	a, ra, b, rb := pair(t, Config{}, Config{})
 	up := stage(t, a, "paste.png", png, true)
 	ra.wait(t, "image sent", func(r *recorder) bool { return r.transfers[up.ID].State == StateDone })
-	rb.wait(t, "image event", func(r *recorder) bool { _, ok := r.event(client.EventImage); return ok })
-	ev, _ := rb.event(client.EventImage)
+	rb.wait(t, "image event", func(r *recorder) bool { _, ok := first[client.Image](r); return ok })
+	ev, _ := first[client.Image](rb)
 	if _, _, ok := owner(b).ImageFile(ev.ID); ok {
 		t.Fatal("ImageFile before FetchImage")
 	}
@@ -274,16 +276,18 @@ func TestShareFileFromPath(t *testing.T) {
 	if ra.transfers[up.ID].File == "" {
 		t.Fatal("the finished upload has no file id")
 	}
-	rb.wait(t, "file event", func(r *recorder) bool { ev, ok := r.event(client.EventFile); return ok && ev.Name == "notes.txt" })
+	rb.wait(t, "file event", func(r *recorder) bool { ev, ok := first[client.File](r); return ok && ev.Name == "notes.txt" })
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("the shared file itself was touched: %v", err)
 	}
 }
 
 // TestProgressMatchesTransfers feeds client progress events to a room's
-// transfers: an upload's events by its command's ref (the first one turns a
-// waiting upload active), never by size; downloads by file id; others (image
-// fetches) nowhere; progress never goes back.
+// transfers: each goes to the transfer whose ref it carries, so two uploads
+// of the same size started together each show their own progress (the
+// second one moving first included); an upload's first event turns it from
+// waiting (queued behind the host's limit) to active; events without a ref
+// (image fetches) go nowhere; progress never goes back.
 func TestProgressMatchesTransfers(t *testing.T) {
 	rec := newRecorder()
 	x := &transfers{s: &Session{cfg: Config{Emitter: rec}}, byID: map[string]*xfer{}, dirty: map[string]bool{}}
@@ -298,25 +302,29 @@ func TestProgressMatchesTransfers(t *testing.T) {
 	up1 := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateWaiting})
 	up2 := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateWaiting})
 	queued := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateWaiting})
+	other := add(Transfer{Direction: client.DirectionUp, Size: 50, State: StateActive})
 	down := add(Transfer{Direction: client.DirectionDown, File: "F", Size: 100, State: StateActive})
-	feed := func(dir, ref, id string, done, total int64) {
-		x.progress(client.Event{Type: client.EventProgress, Ref: ref, Direction: dir, Transfer: id, Done: done, Total: total})
+	feed := func(ref, dir, id string, done, total int64) {
+		x.progress(client.Progress{Ref: ref, Direction: dir, Transfer: id, Done: done, Total: total})
 		x.flush()
 	}
-	feed(client.DirectionUp, uploadRef+up2, "B", 0, 100)  // up2 started first
-	feed(client.DirectionUp, uploadRef+up1, "A", 0, 100)  // then up1
-	feed(client.DirectionUp, uploadRef+up1, "A", 30, 100) // by ref
-	feed(client.DirectionUp, uploadRef+up2, "B", 20, 100)
-	feed(client.DirectionUp, uploadRef+"t99", "Z", 5, 100) // no such transfer
-	feed(client.DirectionUp, "", "Y", 5, 100)              // no ref: nobody's, whatever its size
-	feed(client.DirectionDown, "", "F", 40, 100)           // a download, by file id
-	feed(client.DirectionDown, "", "G", 99, 100)           // an image fetch: nobody's
-	feed(client.DirectionUp, uploadRef+up1, "A", 25, 100)  // late and behind: ignored
+	feed(up2, client.DirectionUp, "B", 0, 100)     // the younger of two same-sized uploads starts first
+	feed(up2, client.DirectionUp, "B", 20, 100)    // and moves
+	feed(up1, client.DirectionUp, "A", 0, 100)     // then the older one starts
+	feed(up1, client.DirectionUp, "A", 30, 100)    // and on
+	feed(other, client.DirectionUp, "C", 5, 50)    // another size
+	feed(down, client.DirectionDown, "F", 40, 100) // a download
+	feed("", client.DirectionDown, "F", 99, 100)   // an image fetch of the same file: nobody's
+	feed(staging, client.DirectionUp, "S", 1, 100) // a transfer still staging: not moving yet
+	feed(up1, client.DirectionUp, "A", 25, 100)    // late and behind: ignored
+	feed(up2, client.DirectionDown, "B", 50, 100)  // the wrong direction: ignored
+	feed("t99", client.DirectionUp, "Z", 5, 100)   // no such transfer
 	want := map[string]Transfer{
 		staging: {File: "", Done: 0, State: StateStaging},
 		up1:     {File: "A", Done: 30, State: StateActive},
 		up2:     {File: "B", Done: 20, State: StateActive},
 		queued:  {File: "", Done: 0, State: StateWaiting},
+		other:   {File: "C", Done: 5, State: StateActive},
 		down:    {File: "F", Done: 40, State: StateActive},
 	}
 	for id, w := range want {
@@ -382,7 +390,7 @@ func TestShareSixFilesAtOnce(t *testing.T) {
 	rb.wait(t, "six files", func(r *recorder) bool {
 		n := 0
 		for _, ev := range r.events {
-			if ev.Type == client.EventFile {
+			if _, ok := ev.(client.File); ok {
 				n++
 			}
 		}

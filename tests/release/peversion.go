@@ -129,7 +129,7 @@ func walk(b []byte, lines *[]string) error {
 		*lines = append(*lines,
 			"FixedFileVersion="+fixedVersion(value[8:16]),
 			"FixedProductVersion="+fixedVersion(value[16:24]))
-	case isText && key != "StringFileInfo" && key != "VarFileInfo":
+	case isText && align4(pos+valueBytes) >= len(b): // a String, not a table
 		s, _ := utf16z(value)
 		*lines = append(*lines, key+"="+s)
 	}

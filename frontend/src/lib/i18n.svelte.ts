@@ -155,6 +155,9 @@ const en = {
   kickedBy: '{by} removed you from the room.',
   kickedReason: 'Reason: {reason}',
   ok: 'OK',
+  linkTitle: 'Open this link?',
+  linkExplain: 'It goes to this address. Open it only if you expected it.',
+  linkOpen: 'Open link',
 };
 
 export type Key = keyof typeof en;
@@ -302,6 +305,9 @@ const zh: Record<Key, string> = {
   kickedBy: '{by} 将你移出了房间。',
   kickedReason: '原因：{reason}',
   ok: '确定',
+  linkTitle: '打开这个链接？',
+  linkExplain: '它指向下面这个地址。只有在你确认需要时才打开。',
+  linkOpen: '打开链接',
 };
 
 const tables: Record<Lang, Record<Key, string>> = { en, zh };
