@@ -3,13 +3,18 @@ package lan
 import (
 	"errors"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/mdns"
 
 	"wetalk/backend/secure"
+	"wetalk/backend/wire"
 )
+
+// v is the TXT record of this build's protocol version.
+var v = "v=" + strconv.Itoa(wire.Version)
 
 // fp is a well-formed fingerprint (of no particular key).
 const fp = "abcdefghijklmnopqrstuvwxya"
@@ -19,7 +24,7 @@ func entry(txt ...string) *mdns.ServiceEntry {
 }
 
 func TestParseRoom(t *testing.T) {
-	good := []string{"v=1", "name=Kitchen", "fp=" + fp, "pw=1", "members=3"}
+	good := []string{v, "name=Kitchen", "fp=" + fp, "pw=1", "members=3"}
 	v6 := entry(good...)
 	v6.AddrV4 = nil
 	v6.AddrV6IPAddr = &net.IPAddr{IP: net.ParseIP("2001:db8::5")}
@@ -46,16 +51,16 @@ func TestParseRoom(t *testing.T) {
 		check string // part of the name to look for, when set
 	}{
 		{name: "good", e: entry(good...), want: Room{Name: "Kitchen", Addr: "198.18.0.1:7777", Fingerprint: fp, Password: true, Members: 3}},
-		{name: "upper-case keys and fingerprint", e: entry("V=1", "NAME=K", "FP="+strings.ToUpper(fp), "PW=0", "Members=0"), want: Room{Name: "K", Addr: "198.18.0.1:7777", Fingerprint: fp}},
-		{name: "first of repeated keys", e: entry("v=1", "fp="+fp, "name=First", "name=Second", "members=2", "members=9"), want: Room{Name: "First", Addr: "198.18.0.1:7777", Fingerprint: fp, Members: 2}},
+		{name: "upper-case keys and fingerprint", e: entry(strings.ToUpper(v), "NAME=K", "FP="+strings.ToUpper(fp), "PW=0", "Members=0"), want: Room{Name: "K", Addr: "198.18.0.1:7777", Fingerprint: fp}},
+		{name: "first of repeated keys", e: entry(v, "fp="+fp, "name=First", "name=Second", "members=2", "members=9"), want: Room{Name: "First", Addr: "198.18.0.1:7777", Fingerprint: fp, Members: 2}},
 		{name: "IPv6", e: v6, want: Room{Name: "Kitchen", Addr: "[2001:db8::5]:7777", Fingerprint: fp, Password: true, Members: 3}},
-		{name: "garbage members", e: entry("v=1", "fp="+fp, "members=lots"), want: Room{Addr: "198.18.0.1:7777", Fingerprint: fp}},
-		{name: "negative members", e: entry("v=1", "fp="+fp, "members=-4"), want: Room{Addr: "198.18.0.1:7777", Fingerprint: fp}},
-		{name: "huge members", e: entry("v=1", "fp="+fp, "members=99999999999999999999"), want: Room{Addr: "198.18.0.1:7777", Fingerprint: fp}},
-		{name: "password only when 1", e: entry("v=1", "fp="+fp, "pw=yes"), want: Room{Addr: "198.18.0.1:7777", Fingerprint: fp}},
-		{name: "fake fingerprint", e: entry("v=1", "fp=not-a-fingerprint"), wantE: secure.ErrBadFingerprint},
-		{name: "no fingerprint", e: entry("v=1", "name=x"), wantE: ErrBadAnnouncement},
-		{name: "other version", e: entry("v=2", "fp="+fp), wantE: ErrBadAnnouncement},
+		{name: "garbage members", e: entry(v, "fp="+fp, "members=lots"), want: Room{Addr: "198.18.0.1:7777", Fingerprint: fp}},
+		{name: "negative members", e: entry(v, "fp="+fp, "members=-4"), want: Room{Addr: "198.18.0.1:7777", Fingerprint: fp}},
+		{name: "huge members", e: entry(v, "fp="+fp, "members=99999999999999999999"), want: Room{Addr: "198.18.0.1:7777", Fingerprint: fp}},
+		{name: "password only when 1", e: entry(v, "fp="+fp, "pw=yes"), want: Room{Addr: "198.18.0.1:7777", Fingerprint: fp}},
+		{name: "fake fingerprint", e: entry(v, "fp=not-a-fingerprint"), wantE: secure.ErrBadFingerprint},
+		{name: "no fingerprint", e: entry(v, "name=x"), wantE: ErrBadAnnouncement},
+		{name: "other version", e: entry("v=9", "fp="+fp), wantE: ErrBadAnnouncement},
 		{name: "no version", e: entry("fp=" + fp), wantE: ErrBadAnnouncement},
 		{name: "link-local IPv6 only", e: linkLocal, wantE: ErrBadAnnouncement},
 		{name: "loopback address", e: loop, wantE: ErrBadAnnouncement},
@@ -105,8 +110,8 @@ func TestCleanName(t *testing.T) {
 // panics, and what it accepts has a bounded name and an invite that parses
 // back to the same address and fingerprint.
 func FuzzParseRoom(f *testing.F) {
-	f.Add("v=1\x00name=Kitchen\x00fp="+fp+"\x00pw=1\x00members=3", 7777)
-	f.Add("v=1\x00fp="+fp+"\x00name=\xff\u202e", 1)
+	f.Add(v+"\x00name=Kitchen\x00fp="+fp+"\x00pw=1\x00members=3", 7777)
+	f.Add(v+"\x00fp="+fp+"\x00name=\xff\u202e", 1)
 	f.Add("", 0)
 	f.Fuzz(func(t *testing.T, txt string, port int) {
 		r, err := ParseRoom(&mdns.ServiceEntry{AddrV4: net.IPv4(198, 18, 0, 1), Port: port, InfoFields: strings.Split(txt, "\x00")})
