@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
+	"time"
 
 	"wetalk/backend/profile"
+	"wetalk/backend/rlimit"
 	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
@@ -81,10 +85,17 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		"invite": secure.FormatInvite(addr, id.Fingerprint),
 	})
 	fmt.Fprintf(env.Stdout, "%s\n", line)
-	log.Info("hosting", "addr", addr, "fingerprint", id.Fingerprint, "password", len(password) > 0)
+	openFiles, _ := rlimit.RaiseOpenFiles(wantOpenFiles)
+	log.Info("hosting", "addr", addr, "fingerprint", id.Fingerprint, "password", len(password) > 0, "open_files", openFiles)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if *verbose {
+		stop := make(chan struct{})
+		counted := make(chan struct{})
+		go func() { defer close(counted); logDefences(log, srv, stop) }()
+		defer func() { close(stop); <-counted }()
+	}
 	select {
 	case <-ctx.Done():
 		srv.Close("the host closed the room")
@@ -97,6 +108,43 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		}
 		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
 		return ExitFail
+	}
+}
+
+// defenceCountEvery is how often serve -v logs the defence counters, when
+// they changed.
+const defenceCountEvery = time.Minute
+
+// logDefences logs the host's defence counters every defenceCountEvery
+// while they change, and once more when stop is closed.
+func logDefences(log *slog.Logger, srv *server.Server, stop <-chan struct{}) {
+	tick := time.NewTicker(defenceCountEvery)
+	defer tick.Stop()
+	var last string
+	emit := func() {
+		counts := srv.Defences()
+		names := make([]string, 0, len(counts))
+		for d := range counts {
+			names = append(names, string(d))
+		}
+		slices.Sort(names)
+		args := make([]any, 0, 2*len(names))
+		for _, n := range names {
+			args = append(args, n, counts[server.Defence(n)])
+		}
+		if line := fmt.Sprint(args...); line != last {
+			last = line
+			log.Info("defences", args...)
+		}
+	}
+	for {
+		select {
+		case <-tick.C:
+			emit()
+		case <-stop:
+			emit()
+			return
+		}
 	}
 }
 

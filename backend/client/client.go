@@ -46,6 +46,12 @@ type Config struct {
 	// up the connection's reading, and in time the host drops it as a slow
 	// member. Each slot costs 16 bytes while idle.
 	Events int
+	// PingInterval is how often the client sends its heartbeat (a ping,
+	// which the host answers with a pong); PingTimeout how long it waits
+	// without hearing anything from the host before it reports
+	// ErrConnectionLost. 0 means 15s and 45s.
+	PingInterval time.Duration
+	PingTimeout  time.Duration
 }
 
 // DefaultEvents is the default Config.Events: enough for a burst of room
@@ -55,6 +61,12 @@ const DefaultEvents = 256
 // ErrClosed is returned by commands after the connection ended.
 var ErrClosed = errors.New("client: connection closed")
 
+// ErrConnectionLost is what Err wraps when the connection broke without the
+// host saying goodbye: a failed read or write, or nothing heard from the
+// host (not even a pong) for PingTimeout, as when a cable is pulled or the
+// host's laptop lid is shut.
+var ErrConnectionLost = errors.New("connection lost")
+
 // Client is a member of a room.
 type Client struct {
 	raw     net.Conn
@@ -62,6 +74,9 @@ type Client struct {
 	log     *slog.Logger
 	timeout time.Duration
 	welcome Welcome
+
+	pingEvery   time.Duration // the heartbeat's period
+	pingTimeout time.Duration // silence from the host that counts as a lost connection
 
 	events chan Event    // closed by readLoop when the connection ends
 	out    chan []byte   // frames for writeLoop
@@ -93,6 +108,12 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if cfg.Events <= 0 {
 		cfg.Events = DefaultEvents
+	}
+	if cfg.PingInterval == 0 {
+		cfg.PingInterval = wire.PingInterval
+	}
+	if cfg.PingTimeout == 0 {
+		cfg.PingTimeout = wire.PingTimeout
 	}
 	if cfg.Invite != "" {
 		addr, fp, err := secure.ParseInvite(cfg.Invite)
@@ -182,6 +203,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	welcome := ev.(Welcome)
 	c := &Client{
 		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, welcome: welcome,
+		pingEvery: cfg.PingInterval, pingTimeout: cfg.PingTimeout,
 		events: make(chan Event, cfg.Events),
 		out:    make(chan []byte, 64),
 		done:   make(chan struct{}),
@@ -224,9 +246,17 @@ func (c *Client) setErr(err error) {
 func (c *Client) readLoop(r *wire.Reader) {
 	defer c.closeEvents()
 	defer c.shutdown()
+	var deadline time.Time // of the connection's reads, as last set
 	for {
+		// Moving the deadline costs a timer update: only when less than
+		// 7/8 of PingTimeout is left.
+		if now := time.Now(); deadline.Sub(now) < c.pingTimeout-c.pingTimeout/8 {
+			deadline = now.Add(c.pingTimeout)
+			c.raw.SetReadDeadline(deadline)
+		}
 		f, err := r.ReadMessage()
 		if err != nil {
+			var ne net.Error
 			select {
 			case <-c.done: // we closed it
 			default:
@@ -234,11 +264,16 @@ func (c *Client) readLoop(r *wire.Reader) {
 					// The goodbye we asked for.
 				} else if errors.Is(err, io.EOF) {
 					c.setErr(wire.Errorf(wire.ErrClosed, "the host ended the connection"))
+				} else if errors.As(err, &ne) && ne.Timeout() {
+					c.setErr(fmt.Errorf("%w: nothing from the host for %v", ErrConnectionLost, c.pingTimeout))
 				} else {
-					c.setErr(fmt.Errorf("connection lost: %w", err))
+					c.setErr(fmt.Errorf("%w: %w", ErrConnectionLost, err))
 				}
 			}
 			return
+		}
+		if _, ok := f.(*wire.Pong); ok {
+			continue
 		}
 		if evs, handled := c.route(f); handled {
 			for _, ev := range evs {
@@ -273,10 +308,20 @@ func (c *Client) readLoop(r *wire.Reader) {
 // queued in one go.
 func (c *Client) writeLoop() {
 	var buf []byte
+	ping, _ := wire.Encode(&wire.Ping{})
+	heartbeat := time.NewTicker(c.pingEvery)
+	defer heartbeat.Stop()
 	for {
 		select {
 		case <-c.done:
 			return
+		case <-heartbeat.C:
+			c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
+			if _, err := c.conn.Write(ping); err != nil {
+				c.setErr(fmt.Errorf("%w: %w", ErrConnectionLost, err))
+				c.shutdown()
+				return
+			}
 		case f := <-c.out:
 			buf = append(buf[:0], f...)
 		more:
@@ -290,7 +335,7 @@ func (c *Client) writeLoop() {
 			}
 			c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
 			if _, err := c.conn.Write(buf); err != nil {
-				c.setErr(fmt.Errorf("connection lost: %w", err))
+				c.setErr(fmt.Errorf("%w: %w", ErrConnectionLost, err))
 				c.shutdown()
 				return
 			}

@@ -33,6 +33,16 @@ type host struct {
 
 func startHost(t *testing.T, cfg server.Config) *host {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startHostOn(t, cfg, ln)
+}
+
+// startHostOn is startHost on a listener of the caller's.
+func startHostOn(t *testing.T, cfg server.Config, ln net.Listener) *host {
+	t.Helper()
 	dir := t.TempDir()
 	id, err := secure.LoadOrCreateIdentity(dir)
 	if err != nil {
@@ -41,10 +51,7 @@ func startHost(t *testing.T, cfg server.Config) *host {
 	cfg.Identity = id
 	srv, err := server.New(cfg)
 	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+		ln.Close()
 		t.Fatal(err)
 	}
 	h := &host{srv: srv, addr: ln.Addr().String(), fp: id.Fingerprint, dir: dir, done: make(chan error, 1)}

@@ -32,6 +32,7 @@ const (
 	CodeQuotaExceeded   Code = "quota_exceeded"
 	CodeRateLimited     Code = "rate_limited"
 	CodeRoomFull        Code = "room_full"
+	CodeStalled         Code = "stalled"
 	CodeTooLarge        Code = "too_large"
 	CodeUnknownHost     Code = "unknown_host"
 	CodeUnreachable     Code = "unreachable"
@@ -81,6 +82,7 @@ var (
 	ErrQuotaExceeded   = &Error{CodeQuotaExceeded, "the room's file quota is used up"}
 	ErrRateLimited     = &Error{CodeRateLimited, "too many requests, slow down"}
 	ErrRoomFull        = &Error{CodeRoomFull, "the room is full"}
+	ErrStalled         = &Error{CodeStalled, "the transfer made no progress for too long"}
 	ErrTooLarge        = &Error{CodeTooLarge, "too large"}
 	ErrVersionMismatch = &Error{CodeVersionMismatch, "protocol version mismatch"}
 )

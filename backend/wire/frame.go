@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // Version is the protocol version this build speaks. A peer with another
@@ -35,6 +36,10 @@ const (
 	MaxRef = 128
 	// MaxReason is the longest kick reason or close reason, in bytes.
 	MaxReason = 512
+	// MaxHello is the largest hello frame a host reads: its fields at their
+	// limits take about 1.2 KiB. A host reads the first frame with this
+	// limit, so a stranger cannot make it allocate more.
+	MaxHello = 2 << 10
 	// MaxErrorText is the longest message of an error or abort, in bytes.
 	MaxErrorText = MaxReason * 4
 	// MaxCode is the longest error code, in bytes.
@@ -43,6 +48,12 @@ const (
 	MaxPassword = 1024
 	// MaxListLen is the most names a list of names (members, bans) holds.
 	MaxListLen = 1 << 16
+	// PingInterval is how often a client sends its heartbeat (ping); the
+	// host answers each with a pong.
+	PingInterval = 15 * time.Second
+	// PingTimeout is how long either side waits without receiving any
+	// frame before it counts the connection as lost: three heartbeats.
+	PingTimeout = 3 * PingInterval
 	// headerLen is the length prefix plus the type byte.
 	headerLen = 5
 )
@@ -144,13 +155,18 @@ func NewReaderSize(r io.Reader, size int) *Reader {
 
 // ReadFrame reads the next frame and returns its type and body. The body is
 // valid only until the next call.
-func (r *Reader) ReadFrame() (Type, []byte, error) {
+func (r *Reader) ReadFrame() (Type, []byte, error) { return r.ReadFrameMax(MaxFrame) }
+
+// ReadFrameMax is ReadFrame with a caller-chosen limit (at most MaxFrame)
+// on the frame's length: a longer frame is ErrFrameTooLarge, reported from
+// its length prefix, before anything is allocated or read past it.
+func (r *Reader) ReadFrameMax(max int) (Type, []byte, error) {
 	hdr := r.hdr[:]
 	if _, err := io.ReadFull(r.r, hdr); err != nil {
 		return 0, nil, err
 	}
 	n := binary.BigEndian.Uint32(hdr)
-	if n > MaxFrame {
+	if n > uint32(min(max, MaxFrame)) {
 		return 0, nil, fmt.Errorf("%w: %d bytes", ErrFrameTooLarge, n)
 	}
 	if n == 0 {

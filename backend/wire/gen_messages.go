@@ -72,6 +72,7 @@ var msgs = []msg{
 	{"Unban", 0x06, "unban", "Unban lifts a ban (leader only).", []field{ref, name("Name", "name")}},
 	{"Handover", 0x07, "handover", "Handover makes another member the leader (leader only).", []field{ref, name("Name", "name")}},
 	{"Leave", 0x08, "leave", "Leave says goodbye; the host then closes the connection.", nil},
+	{"Ping", 0x09, "ping", "Ping is the client's heartbeat, sent every PingInterval; the host answers Pong. A host that hears nothing from a member for PingTimeout drops it.", nil},
 
 	{"UploadBegin", 0x10, "upload_begin", "UploadBegin asks to share a file (or, with Image, an image) of Size bytes. The host checks its limits before any byte moves and answers UploadReady or an ErrorFrame carrying Ref.", []field{
 		ref, text("Name", "name", "MaxFileName"), size, boolean("Image", "image")}},
@@ -100,6 +101,7 @@ var msgs = []msg{
 		name("By", "by"), text("Reason", "reason", "MaxReason"), boolean("Banned", "banned")}},
 	{"Ack", 0x47, "ack", "Ack confirms a command; ID names what it created, if anything.", []field{ref, id}},
 	{"Closed", 0x48, "closed", "Closed is the last frame of a room its host closed.", []field{text("Reason", "reason", "MaxReason")}},
+	{"Pong", 0x4a, "pong", "Pong answers a Ping. A client that hears nothing from the host for PingTimeout reports the connection lost.", nil},
 	{"Bans", 0x49, "bans", "Bans lists the names banned from the room; sent to the leader when it changes.", []field{
 		{"Names", "[]string", "names", "MaxNameBytes"}}},
 

@@ -30,6 +30,8 @@ const (
 	TypeHandover Type = 0x07
 	// TypeLeave is the type of Leave: no body.
 	TypeLeave Type = 0x08
+	// TypePing is the type of Ping: no body.
+	TypePing Type = 0x09
 
 	// TypeUploadBegin is the type of UploadBegin: ref, name, size, image.
 	TypeUploadBegin Type = 0x10
@@ -64,6 +66,8 @@ const (
 	TypeClosed Type = 0x48
 	// TypeBans is the type of Bans: names.
 	TypeBans Type = 0x49
+	// TypePong is the type of Pong: no body.
+	TypePong Type = 0x4a
 
 	// TypeFile is the type of File: seq, id, from, name, size, sha256, time, history.
 	TypeFile Type = 0x50
@@ -92,6 +96,7 @@ var typeNames = map[Type]string{
 	TypeUnban:         "unban",
 	TypeHandover:      "handover",
 	TypeLeave:         "leave",
+	TypePing:          "ping",
 	TypeUploadBegin:   "upload_begin",
 	TypeUploadChunk:   "upload_chunk",
 	TypeUploadEnd:     "upload_end",
@@ -108,6 +113,7 @@ var typeNames = map[Type]string{
 	TypeAck:           "ack",
 	TypeClosed:        "closed",
 	TypeBans:          "bans",
+	TypePong:          "pong",
 	TypeFile:          "file",
 	TypeImage:         "image",
 	TypeUploadReady:   "upload_ready",
@@ -312,6 +318,21 @@ func (m *Leave) appendBody(b []byte) []byte {
 }
 
 func (m *Leave) decodeBody(d *decoder) error {
+	return d.err
+}
+
+// Ping is the client's heartbeat, sent every PingInterval; the host answers Pong. A host that hears nothing from a member for PingTimeout drops it.
+type Ping struct {
+}
+
+// Type returns TypePing.
+func (*Ping) Type() Type { return TypePing }
+
+func (m *Ping) appendBody(b []byte) []byte {
+	return b
+}
+
+func (m *Ping) decodeBody(d *decoder) error {
 	return d.err
 }
 
@@ -696,6 +717,21 @@ func (m *Closed) decodeBody(d *decoder) error {
 	return d.err
 }
 
+// Pong answers a Ping. A client that hears nothing from the host for PingTimeout reports the connection lost.
+type Pong struct {
+}
+
+// Type returns TypePong.
+func (*Pong) Type() Type { return TypePong }
+
+func (m *Pong) appendBody(b []byte) []byte {
+	return b
+}
+
+func (m *Pong) decodeBody(d *decoder) error {
+	return d.err
+}
+
 // Bans lists the names banned from the room; sent to the leader when it changes.
 type Bans struct {
 	Names []string
@@ -955,6 +991,8 @@ func newMessage(t Type) Frame {
 		return new(Handover)
 	case TypeLeave:
 		return new(Leave)
+	case TypePing:
+		return new(Ping)
 	case TypeUploadBegin:
 		return new(UploadBegin)
 	case TypeUploadChunk:
@@ -985,6 +1023,8 @@ func newMessage(t Type) Frame {
 		return new(Ack)
 	case TypeClosed:
 		return new(Closed)
+	case TypePong:
+		return new(Pong)
 	case TypeBans:
 		return new(Bans)
 	case TypeFile:

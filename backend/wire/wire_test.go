@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"reflect"
@@ -214,5 +215,38 @@ func TestChunkLimit(t *testing.T) {
 func TestRefOf(t *testing.T) {
 	if RefOf(&Send{Ref: "s"}) != "s" || RefOf(&UploadBegin{Ref: "u"}) != "u" || RefOf(&Leave{}) != "" || RefOf(&Message{}) != "" {
 		t.Fatal("RefOf does not find command references")
+	}
+}
+
+func TestReadFrameMax(t *testing.T) {
+	// A hello with every field at its limit fits MaxHello.
+	full := NewHello()
+	full.Name = strings.Repeat("é", MaxName*2)
+	full.Password = bytes.Repeat([]byte{'p'}, 1024)
+	b, _ := Encode(full)
+	if len(b)-4 > MaxHello {
+		t.Fatalf("a full hello is %d bytes, over MaxHello %d", len(b)-4, MaxHello)
+	}
+	for _, tc := range []struct {
+		n  int // frame length: type byte plus body
+		ok bool
+	}{{MaxHello - 1, true}, {MaxHello, true}, {MaxHello + 1, false}, {MaxFrame, false}} {
+		frame := make([]byte, 4+tc.n)
+		binary.BigEndian.PutUint32(frame, uint32(tc.n))
+		frame[4] = byte(TypeHello)
+		// Only the header is there: an over-long frame must be refused
+		// from its prefix, without waiting for the body.
+		src := io.MultiReader(bytes.NewReader(frame[:headerLen]), bytes.NewReader(frame[headerLen:]))
+		r := NewReader(src)
+		_, body, err := r.ReadFrameMax(MaxHello)
+		if tc.ok && (err != nil || len(body) != tc.n-1) {
+			t.Errorf("%d bytes: body %d, err %v", tc.n, len(body), err)
+		}
+		if !tc.ok && !errors.Is(err, ErrFrameTooLarge) {
+			t.Errorf("%d bytes: err %v, want ErrFrameTooLarge", tc.n, err)
+		}
+		if !tc.ok && cap(r.buf) != 0 {
+			t.Errorf("%d bytes: allocated %d before refusing", tc.n, cap(r.buf))
+		}
 	}
 }
