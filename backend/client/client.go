@@ -83,7 +83,11 @@ type Client struct {
 	done   chan struct{} // closed when the connection is going away
 	gone   chan struct{} // closed by Close: nobody reads events any more
 	xf     transfers     // uploads and downloads in progress, shared files
-	loops  sync.WaitGroup
+	// uploads holds a token per upload in progress: at most
+	// wire.MaxUploads, the host's limit; further uploads wait their turn
+	// (first come, first served) instead of being refused.
+	uploads chan struct{}
+	loops   sync.WaitGroup
 
 	leaving   atomic.Bool // set by Leave: the host closing is then expected
 	closeOnce sync.Once
@@ -204,10 +208,11 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	c := &Client{
 		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, welcome: welcome,
 		pingEvery: cfg.PingInterval, pingTimeout: cfg.PingTimeout,
-		events: make(chan Event, cfg.Events),
-		out:    make(chan []byte, 64),
-		done:   make(chan struct{}),
-		gone:   make(chan struct{}),
+		events:  make(chan Event, cfg.Events),
+		out:     make(chan []byte, 64),
+		done:    make(chan struct{}),
+		gone:    make(chan struct{}),
+		uploads: make(chan struct{}, wire.MaxUploads),
 	}
 	c.events <- welcome
 	c.loops.Add(2)

@@ -259,6 +259,10 @@ func replyError(f wire.Frame) error {
 // which Upload also returns, and every member receives a file event.
 // Cancelling ctx abandons the upload: nothing is announced and the host
 // keeps nothing. Refusals are *wire.Error (too_large, quota_exceeded, ...).
+//
+// The host takes wire.MaxUploads uploads at once; beyond that, Upload waits
+// (first come, first served) until one ends. Its first progress event
+// (done 0) says it has started; the upload's progress events carry ref.
 func (c *Client) Upload(ctx context.Context, ref, path, name string) (string, error) {
 	if name == "" {
 		name = filepath.Base(path)
@@ -273,6 +277,18 @@ func (c *Client) UploadImage(ctx context.Context, ref, path string) (string, err
 }
 
 func (c *Client) upload(ctx context.Context, ref, path, name string, image bool) (string, error) {
+	// Wait for a slot first (so that queued uploads hold no open file):
+	// the host takes wire.MaxUploads at once. The slot is given back when
+	// this upload has ended on the host's side too (its end, cancel or
+	// abort precedes the next begin on the connection).
+	select {
+	case c.uploads <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-c.done:
+		return "", c.lost()
+	}
+	defer func() { <-c.uploads }()
 	f, err := os.Open(path)
 	if err != nil {
 		return "", wire.Errorf(wire.ErrNoSuchFile, "cannot read %s: %v", path, unwrapPath(err))
@@ -320,6 +336,7 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 	h := sha256.New()
 	buf := make([]byte, wire.MaxChunk)
 	prog := progress{c: c, ev: Progress{Transfer: id.String(), Direction: DirectionUp, Total: size, Ref: ref}}
+	prog.start()
 	for off := int64(0); off < size; {
 		select {
 		case r := <-x.replies:
@@ -491,6 +508,10 @@ type progress struct {
 	ev   Progress
 	last int64 // percent last emitted; 0 before any
 }
+
+// start emits the transfer's first progress event (nothing done yet): it
+// has left the queue and the host has accepted it.
+func (p *progress) start() { p.c.emit(p.ev) }
 
 func (p *progress) at(done int64) {
 	pct := int64(100)

@@ -53,6 +53,9 @@ type Config struct {
 	// OnRecallFile, if set, is called (with the room locked) when a shared
 	// file or image is recalled, so that its bytes can be deleted.
 	OnRecallFile func(id uuid.UUID)
+	// OnMembers, if set, is called (with the room locked) with the number
+	// of members each time someone joins or leaves.
+	OnMembers func(n int)
 }
 
 // Room is one chat room. Its methods are safe for concurrent use.
@@ -204,6 +207,7 @@ func (r *Room) Join(req JoinRequest) (*Member, error) {
 	r.next()
 	r.members = append(r.members, m)
 	r.seat(m)
+	r.countChanged()
 	r.leader = leader
 	for _, e := range r.history {
 		if e.frame == nil {
@@ -513,6 +517,7 @@ func (r *Room) remove(m *Member, reason string) {
 		}
 	}
 	r.unseat(m)
+	r.countChanged()
 	m.sink.Close(reason != ReasonDisconnected)
 	r.cfg.Log.Info("member left", "name", m.name, "reason", reason, "members", len(r.members))
 	if len(r.members) == 0 {
@@ -522,6 +527,13 @@ func (r *Room) remove(m *Member, reason string) {
 	r.broadcast(mustEncode(&wire.Left{Seq: r.next(), Name: m.name, Reason: reason}))
 	if r.leader == m {
 		r.setLeader(r.members[0])
+	}
+}
+
+// countChanged tells OnMembers the number of members. Caller holds mu.
+func (r *Room) countChanged() {
+	if r.cfg.OnMembers != nil {
+		r.cfg.OnMembers(len(r.members))
 	}
 }
 

@@ -69,6 +69,10 @@ type Config struct {
 	Now func() time.Time
 	// OnWipe is called when the room forgets everything.
 	OnWipe func()
+	// OnMembers, if set, is called with the number of members each time
+	// someone joins or leaves, with the room locked: it must return quickly
+	// and not call the server.
+	OnMembers func(n int)
 	// FilesDir holds the room's temporary folder of shared files
 	// (<state-dir>/rooms); empty means a "wetalk-rooms" folder in the
 	// system's temporary folder. Stale room folders there are deleted at
@@ -179,7 +183,7 @@ func New(cfg Config) (*Server, error) {
 	s.files = files
 	s.room = room.New(room.Config{
 		Name: cfg.RoomName, Now: cfg.Now, Log: cfg.Log,
-		MaxMembers: cfg.MaxMembers,
+		MaxMembers: cfg.MaxMembers, OnMembers: cfg.OnMembers,
 		OnWipe: func() {
 			files.Wipe()
 			if cfg.OnWipe != nil {

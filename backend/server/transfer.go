@@ -16,7 +16,7 @@ import (
 
 // Per-connection bounds on transfers in progress.
 const (
-	maxUploads   = 4
+	maxUploads   = wire.MaxUploads
 	maxDownloads = 8
 	// chunkFrame is the most bytes one Chunk frame takes in a send queue.
 	chunkFrame = 64 << 10

@@ -6,7 +6,7 @@
 import * as App from '../../wailsjs/go/main/App';
 import * as Session from '../../wailsjs/go/session/Session';
 import { BrowserOpenURL, ClipboardSetText, EventsOn, WindowSetTitle } from '../../wailsjs/runtime/runtime';
-import type { Failure, HostRequest, Invite, JoinRequest, Recent, Room, Transfer } from './types';
+import type { Discovery, Failure, HostRequest, Invite, JoinRequest, Recent, Room, Transfer } from './types';
 
 declare global {
   interface Window {
@@ -205,6 +205,11 @@ export const unban = (name: string) => inOrder(() => call<string>('Unban', name)
 export const handover = (name: string) => inOrder(() => call<string>('Handover', name));
 export const invite = () => call<Invite>('Invite');
 export const recentRooms = () => call<Recent[] | null>('RecentRooms');
+/** browseRooms starts listening for rooms on the local network and resolves
+ * with those heard so far; changes follow as lan:rooms events until
+ * stopBrowsing. */
+export const browseRooms = () => call<Discovery>('BrowseRooms');
+export const stopBrowsing = () => call<void>('StopBrowsing');
 
 export const cancelTransfer = (id: string) => call<void>('CancelTransfer', id);
 export const download = (fileID: string) => call<Transfer>('Download', fileID);

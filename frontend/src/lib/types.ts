@@ -182,7 +182,8 @@ export interface Transfer {
   image?: boolean;
   size: number;
   done: number;
-  state: 'staging' | 'active' | 'done' | 'failed' | 'cancelled';
+  /** waiting: an upload queued behind the host's limit of uploads at once. */
+  state: 'staging' | 'waiting' | 'active' | 'done' | 'failed' | 'cancelled';
   path?: string;
   error?: Failure;
 }
@@ -212,6 +213,8 @@ export interface HostRequest {
   roomName: string;
   password: string;
   port: number;
+  /** noAnnounce keeps the room off the local network's room lists. */
+  noAnnounce?: boolean;
 }
 
 export interface JoinRequest {
@@ -225,6 +228,26 @@ export interface Invite {
   fingerprint: string;
   hosting: boolean;
   addresses: string[] | null;
+  /** links has the invite naming each of addresses, in the same order. */
+  links?: string[] | null;
+}
+
+/** HeardRoom is a room announced on the local network (lan.Room). Only
+ * invite is to be trusted: it pins the announced key. */
+export interface HeardRoom {
+  name: string;
+  addr: string;
+  fingerprint: string;
+  password: boolean;
+  members: number;
+  invite: string;
+}
+
+/** Discovery is the payload of lan:rooms and what browseRooms returns
+ * (session.Discovery). */
+export interface Discovery {
+  rooms: HeardRoom[] | null;
+  state: 'searching' | 'ready' | 'unavailable';
 }
 
 export interface Recent {

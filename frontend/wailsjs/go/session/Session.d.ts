@@ -3,6 +3,8 @@
 import {session} from '../models';
 import {profile} from '../models';
 
+export function BrowseRooms():Promise<session.Discovery>;
+
 export function CancelJoin():Promise<void>;
 
 export function CancelTransfer(arg1:string):Promise<void>;
@@ -38,6 +40,8 @@ export function SetDownloadDir(arg1:string):Promise<string>;
 export function StageBegin(arg1:string,arg2:number,arg3:boolean):Promise<session.Transfer>;
 
 export function StageWrite(arg1:string,arg2:number,arg3:Array<number>):Promise<number>;
+
+export function StopBrowsing():Promise<void>;
 
 export function TrustHost(arg1:session.JoinRequest,arg2:string):Promise<session.Room>;
 
