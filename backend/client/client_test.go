@@ -187,7 +187,7 @@ func TestRouting(t *testing.T) {
 			break
 		}
 	}
-	want := []string{"welcome", "message", "ack", "progress", "ack", "uploaded", "message"}
+	want := []string{"welcome", "message", "ack", "progress", "progress", "ack", "uploaded", "message"}
 	if len(kinds) != len(want) {
 		t.Fatalf("events %v, want %v", kinds, want)
 	}
