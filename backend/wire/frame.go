@@ -215,3 +215,25 @@ func RefOf(f Frame) string {
 	}
 	return ""
 }
+
+// ResumeSecretSize is the length of a resume secret, in bytes.
+const ResumeSecretSize = 32
+
+// Presence states.
+const (
+	PresenceReconnecting = "reconnecting"
+	PresenceBack         = "back"
+)
+
+// Counted reports whether a host-to-client frame of type t is counted for
+// resuming: every frame the room sends a member is, from the first frame
+// after the welcome, so that a member who resumes gets exactly those it
+// missed. Frames of the connection itself are not (pong, resumed, and a
+// transfer's frames, which belong to a connection and end with it).
+func Counted(t Type) bool {
+	switch t {
+	case TypePong, TypeResumed, TypeUploadReady, TypeDownloadReady, TypeChunk, TypeAbort:
+		return false
+	}
+	return t >= 0x40
+}

@@ -60,10 +60,11 @@ func uid(goName, what string) field       { return field{goName, "uuid.UUID", wh
 // Commands go from client to host (0x01–0x3f), events from host to client
 // (0x40–0x7f). TypeError keeps its number and layout in every version.
 var msgs = []msg{
-	{"Hello", 0x01, "hello", "Hello opens a connection: magic and version, then who is asking to join.", []field{
+	{"Hello", 0x01, "hello", "Hello opens a connection: magic and version, then who is asking to join. With ResumeMember set it asks for that member's held seat back instead, proving it with ResumeSecret (the welcome's Resume); ResumeAfter is how many counted frames (see Counted) the client received since its welcome.", []field{
 		{"Magic", "[4]byte", "magic", ""}, {"Version", "uint16", "version", ""},
 		name("Name", "name"), uid("ClientID", "client id"),
-		{"Password", "[]byte", "password", "MaxPassword"}}},
+		{"Password", "[]byte", "password", "MaxPassword"},
+		uid("ResumeMember", "resume member"), {"ResumeSecret", "[]byte", "resume secret", "ResumeSecretSize"}, num("ResumeAfter", "resume after")}},
 	{"Send", 0x02, "send", "Send posts a chat message to the room.", []field{ref, text("Text", "text", "MaxText")}},
 	{"DM", 0x03, "dm", "DM sends a private message to one member.", []field{ref, name("To", "to"), text("Text", "text", "MaxText")}},
 	{"Recall", 0x04, "recall", "Recall withdraws a message, image or file from the room.", []field{ref, id}},
@@ -85,11 +86,11 @@ var msgs = []msg{
 		ref, transfer, uid("File", "file"), offset, num("Window", "window")}},
 	{"Credit", 0x15, "credit", "Credit lets the host send Chunks more Chunk frames of a download.", []field{transfer, num("Chunks", "chunks")}},
 
-	{"Welcome", 0x40, "welcome", "Welcome admits a member: the name it got and the room as it is now. History follows as Message frames marked History.", []field{
+	{"Welcome", 0x40, "welcome", "Welcome admits a member: the name it got and the room as it is now. History follows as Message frames marked History. Resume is the member's resume secret (ResumeSecretSize random bytes).", []field{
 		text("Room", "room", "MaxRoomBytes"), uid("RoomID", "room id"), seq,
 		name("Name", "name"), uid("MemberID", "member id"), name("Leader", "leader"),
 		{"Members", "[]string", "members", "MaxNameBytes"}, num("History", "history count"),
-		{"Files", "[]FileInfo", "files", ""}}},
+		{"Files", "[]FileInfo", "files", ""}, {"Resume", "[]byte", "resume", "ResumeSecretSize"}}},
 	{"Message", 0x41, "message", "Message is a chat message, public (To empty) or private.", []field{
 		seq, id, name("From", "from"), name("To", "to"), text("Text", "text", "MaxText"), at, history}},
 	{"Joined", 0x42, "joined", "Joined tells the room a member came in.", []field{seq, name("Name", "name")}},
@@ -102,6 +103,10 @@ var msgs = []msg{
 	{"Ack", 0x47, "ack", "Ack confirms a command; ID names what it created, if anything.", []field{ref, id}},
 	{"Closed", 0x48, "closed", "Closed is the last frame of a room its host closed.", []field{text("Reason", "reason", "MaxReason")}},
 	{"Pong", 0x4a, "pong", "Pong answers a Ping. A client that hears nothing from the host for PingTimeout reports the connection lost.", nil},
+	{"Presence", 0x4b, "presence", "Presence tells the room a member's link dropped (State reconnecting) or came back (State back); the seat is kept meanwhile.", []field{
+		seq, name("Name", "name"), text("State", "state", "MaxCode")}},
+	{"Resumed", 0x4c, "resumed", "Resumed admits a member back into its seat; the Missed frames it had not received follow, then live frames.", []field{
+		num("Missed", "missed")}},
 	{"Bans", 0x49, "bans", "Bans lists the names banned from the room; sent to the leader when it changes.", []field{
 		{"Names", "[]string", "names", "MaxNameBytes"}}},
 

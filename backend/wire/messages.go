@@ -14,7 +14,7 @@ var _ = time.Time{}
 // host to client (0x40–0x7f). TypeError keeps its number and layout in
 // every version so that a version mismatch can always be reported.
 const (
-	// TypeHello is the type of Hello: magic, version, name, client id, password.
+	// TypeHello is the type of Hello: magic, version, name, client id, password, resume member, resume secret, resume after.
 	TypeHello Type = 0x01
 	// TypeSend is the type of Send: ref, text.
 	TypeSend Type = 0x02
@@ -46,7 +46,7 @@ const (
 	// TypeCredit is the type of Credit: transfer, chunks.
 	TypeCredit Type = 0x15
 
-	// TypeWelcome is the type of Welcome: room, room id, seq, name, member id, leader, members, history count, files.
+	// TypeWelcome is the type of Welcome: room, room id, seq, name, member id, leader, members, history count, files, resume.
 	TypeWelcome Type = 0x40
 	// TypeMessage is the type of Message: seq, id, from, to, text, time, history.
 	TypeMessage Type = 0x41
@@ -68,6 +68,10 @@ const (
 	TypeBans Type = 0x49
 	// TypePong is the type of Pong: no body.
 	TypePong Type = 0x4a
+	// TypePresence is the type of Presence: seq, name, state.
+	TypePresence Type = 0x4b
+	// TypeResumed is the type of Resumed: missed.
+	TypeResumed Type = 0x4c
 
 	// TypeFile is the type of File: seq, id, from, name, size, sha256, time, history.
 	TypeFile Type = 0x50
@@ -114,6 +118,8 @@ var typeNames = map[Type]string{
 	TypeClosed:        "closed",
 	TypeBans:          "bans",
 	TypePong:          "pong",
+	TypePresence:      "presence",
+	TypeResumed:       "resumed",
 	TypeFile:          "file",
 	TypeImage:         "image",
 	TypeUploadReady:   "upload_ready",
@@ -123,13 +129,16 @@ var typeNames = map[Type]string{
 	TypeError:         "error",
 }
 
-// Hello opens a connection: magic and version, then who is asking to join.
+// Hello opens a connection: magic and version, then who is asking to join. With ResumeMember set it asks for that member's held seat back instead, proving it with ResumeSecret (the welcome's Resume); ResumeAfter is how many counted frames (see Counted) the client received since its welcome.
 type Hello struct {
-	Magic    [4]byte
-	Version  uint16
-	Name     string
-	ClientID uuid.UUID
-	Password []byte
+	Magic        [4]byte
+	Version      uint16
+	Name         string
+	ClientID     uuid.UUID
+	Password     []byte
+	ResumeMember uuid.UUID
+	ResumeSecret []byte
+	ResumeAfter  uint64
 }
 
 // Type returns TypeHello.
@@ -141,6 +150,9 @@ func (m *Hello) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Name)
 	b = appendID(b, m.ClientID)
 	b = appendBytes(b, m.Password)
+	b = appendID(b, m.ResumeMember)
+	b = appendBytes(b, m.ResumeSecret)
+	b = appendUvarint(b, m.ResumeAfter)
 	return b
 }
 
@@ -150,6 +162,9 @@ func (m *Hello) decodeBody(d *decoder) error {
 	m.Name = d.str("name", MaxNameBytes)
 	m.ClientID = d.id("client id")
 	m.Password = clone(d.bytes("password", MaxPassword))
+	m.ResumeMember = d.id("resume member")
+	m.ResumeSecret = clone(d.bytes("resume secret", ResumeSecretSize))
+	m.ResumeAfter = d.uvarint("resume after")
 	return d.err
 }
 
@@ -483,7 +498,7 @@ func (m *Credit) decodeBody(d *decoder) error {
 	return d.err
 }
 
-// Welcome admits a member: the name it got and the room as it is now. History follows as Message frames marked History.
+// Welcome admits a member: the name it got and the room as it is now. History follows as Message frames marked History. Resume is the member's resume secret (ResumeSecretSize random bytes).
 type Welcome struct {
 	Room     string
 	RoomID   uuid.UUID
@@ -494,6 +509,7 @@ type Welcome struct {
 	Members  []string
 	History  uint64
 	Files    []FileInfo
+	Resume   []byte
 }
 
 // Type returns TypeWelcome.
@@ -509,6 +525,7 @@ func (m *Welcome) appendBody(b []byte) []byte {
 	b = appendStrs(b, m.Members)
 	b = appendUvarint(b, m.History)
 	b = appendFiles(b, m.Files)
+	b = appendBytes(b, m.Resume)
 	return b
 }
 
@@ -522,6 +539,7 @@ func (m *Welcome) decodeBody(d *decoder) error {
 	m.Members = d.strs("members", MaxListLen, MaxNameBytes)
 	m.History = d.uvarint("history count")
 	m.Files = d.files("files")
+	m.Resume = clone(d.bytes("resume", ResumeSecretSize))
 	return d.err
 }
 
@@ -729,6 +747,48 @@ func (m *Pong) appendBody(b []byte) []byte {
 }
 
 func (m *Pong) decodeBody(d *decoder) error {
+	return d.err
+}
+
+// Presence tells the room a member's link dropped (State reconnecting) or came back (State back); the seat is kept meanwhile.
+type Presence struct {
+	Seq   uint64
+	Name  string
+	State string
+}
+
+// Type returns TypePresence.
+func (*Presence) Type() Type { return TypePresence }
+
+func (m *Presence) appendBody(b []byte) []byte {
+	b = appendUvarint(b, m.Seq)
+	b = appendStr(b, m.Name)
+	b = appendStr(b, m.State)
+	return b
+}
+
+func (m *Presence) decodeBody(d *decoder) error {
+	m.Seq = d.uvarint("seq")
+	m.Name = d.str("name", MaxNameBytes)
+	m.State = d.str("state", MaxCode)
+	return d.err
+}
+
+// Resumed admits a member back into its seat; the Missed frames it had not received follow, then live frames.
+type Resumed struct {
+	Missed uint64
+}
+
+// Type returns TypeResumed.
+func (*Resumed) Type() Type { return TypeResumed }
+
+func (m *Resumed) appendBody(b []byte) []byte {
+	b = appendUvarint(b, m.Missed)
+	return b
+}
+
+func (m *Resumed) decodeBody(d *decoder) error {
+	m.Missed = d.uvarint("missed")
 	return d.err
 }
 
@@ -1025,6 +1085,10 @@ func newMessage(t Type) Frame {
 		return new(Closed)
 	case TypePong:
 		return new(Pong)
+	case TypePresence:
+		return new(Presence)
+	case TypeResumed:
+		return new(Resumed)
 	case TypeBans:
 		return new(Bans)
 	case TypeFile:

@@ -18,7 +18,8 @@ func sampleFrames() []Frame {
 	at := time.Date(2026, 11, 26, 8, 0, 0, 123, time.UTC)
 	sum := bytes.Repeat([]byte{0xab}, 32)
 	return []Frame{
-		&Hello{Magic: Magic, Version: Version, Name: "River", ClientID: id, Password: []byte("pw")},
+		&Hello{Magic: Magic, Version: Version, Name: "River", ClientID: id, Password: []byte("pw"),
+			ResumeMember: id, ResumeSecret: sum, ResumeAfter: 1000},
 		&Send{Ref: "r1", Text: "你好, world 👋"},
 		&DM{Ref: "r2", To: "河", Text: "psst"},
 		&Recall{Ref: "r3", ID: id},
@@ -27,7 +28,7 @@ func sampleFrames() []Frame {
 		&Handover{Ref: "r6", Name: "River#2"},
 		&Leave{},
 		&Welcome{Room: "LAN party", RoomID: id, Seq: 42, Name: "River#2", MemberID: id, Leader: "River", Members: []string{"River", "River#2"}, History: 3,
-			Files: []FileInfo{{ID: id, From: "River", Name: "report.pdf", Size: 1 << 40, SHA256: sum, Time: at}}},
+			Files: []FileInfo{{ID: id, From: "River", Name: "report.pdf", Size: 1 << 40, SHA256: sum, Time: at}}, Resume: sum},
 		&Message{Seq: 7, ID: id, From: "River", To: "", Text: "hi", Time: at, History: true},
 		&Joined{Seq: 1, Name: "Sea"},
 		&Left{Seq: 2, Name: "Sea", Reason: "kicked"},
@@ -37,6 +38,8 @@ func sampleFrames() []Frame {
 		&Ack{Ref: "r7", ID: id},
 		&Closed{Reason: "host closed the room"},
 		&Bans{Names: []string{"Troll"}},
+		&Presence{Seq: 5, Name: "Sea", State: PresenceReconnecting},
+		&Resumed{Missed: 12},
 		&ErrorFrame{Ref: "r8", Code: CodeNotLeader, Message: "only the leader"},
 		&UploadBegin{Ref: "u1", Name: "../../etc/passwd", Size: 200 << 20, Image: false},
 		&UploadChunk{Upload: id, Offset: 63 << 10, Data: []byte{0, 1, 2, 0xff}},
