@@ -237,3 +237,18 @@ func Counted(t Type) bool {
 	}
 	return t >= 0x40
 }
+
+// Peek returns the type and whole length (prefix included) of the first
+// frame in b, a buffer of complete frames encoded by this package (the
+// host's own, not a peer's: it is not checked against MaxFrame). ok is
+// false when b does not start with a complete frame.
+func Peek(b []byte) (t Type, n int, ok bool) {
+	if len(b) < headerLen {
+		return 0, 0, false
+	}
+	l := binary.BigEndian.Uint32(b)
+	if l == 0 || uint64(len(b)-4) < uint64(l) {
+		return 0, 0, false
+	}
+	return Type(b[4]), 4 + int(l), true
+}
