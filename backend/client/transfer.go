@@ -89,6 +89,26 @@ func (c *Client) closeEvents() {
 	close(c.events)
 }
 
+// lost fails every transfer waiting on the host: the link they used is
+// gone (a resumed seat does not carry transfers over).
+func (x *transfers) lost() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	f := &wire.ErrorFrame{Code: wire.CodeUnreachable, Message: "connection lost"}
+	for _, t := range x.byRef {
+		select {
+		case t.replies <- f:
+		default:
+		}
+	}
+	for _, t := range x.byID {
+		select {
+		case t.replies <- f:
+		default:
+		}
+	}
+}
+
 // register records a transfer waiting for the host's answer to the command
 // sent with the returned internal ref.
 func (c *Client) register(ref string, window int) (string, *xfer) {

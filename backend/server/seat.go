@@ -125,7 +125,7 @@ func (s *seat) release(p *peer, grace time.Duration, expire func()) (ours, held 
 	if s.peer != p {
 		return false, false
 	}
-	if s.ended || grace <= 0 {
+	if s.ended || grace <= 0 || s.secret == nil {
 		return true, false
 	}
 	s.peer = nil
