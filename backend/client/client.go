@@ -342,8 +342,9 @@ func (c *Client) readLink(l *link, r *wire.Reader, count *uint64) error {
 			select {
 			case <-c.done: // we closed it
 			default:
-				if c.leaving.Load() {
-					// The goodbye we asked for.
+				if c.leaving.Load() || c.Err() != nil {
+					// The goodbye we asked for, or the host's (kicked,
+					// closed): nothing to resume.
 				} else if errors.Is(err, io.EOF) && l.secret == nil {
 					c.setErr(wire.Errorf(wire.ErrClosed, "the host ended the connection"))
 				} else if errors.As(err, &ne) && ne.Timeout() {
