@@ -53,6 +53,9 @@ type Config struct {
 	// ErrConnectionLost. 0 means 15s and 45s.
 	PingInterval time.Duration
 	PingTimeout  time.Duration
+	// Dial, if set, opens the TCP connection to addr (a test dials from
+	// inside a network namespace with it); nil means a net.Dialer.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
 	// Reconnect is how long the client keeps trying to resume its seat
 	// after the connection was lost (with capped exponential back-off and
 	// jitter), emitting Reconnecting and Reconnected events; 0 means
@@ -210,7 +213,13 @@ func connect(ctx context.Context, cfg Config, tlsConf *tls.Config, hello *wire.H
 	cancelled := func() error {
 		return fmt.Errorf("joining %s: %w", cfg.Addr, context.Cause(parent))
 	}
-	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", cfg.Addr)
+	dial := cfg.Dial
+	if dial == nil {
+		dial = func(ctx context.Context, addr string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		}
+	}
+	raw, err := dial(ctx, cfg.Addr)
 	if err != nil {
 		if parent.Err() != nil {
 			return nil, nil, nil, nil, cancelled()

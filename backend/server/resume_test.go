@@ -313,3 +313,109 @@ func TestResumeRefusesOthers(t *testing.T) {
 		t.Fatalf("presence %+v", ev)
 	}
 }
+
+// TestResumeAcrossNamespaces is the same over real network stacks: M's
+// cable is pulled (its veth taken down) for at least 5 s while A and B send
+// 500 numbered messages each; after it is back M has every message once,
+// in order, and A saw presence, no left or joined.
+func TestResumeAcrossNamespaces(t *testing.T) {
+	lab, h := labHost(t, 4, server.Config{NoRateLimit: true, PingTimeout: 2 * time.Second})
+	join := func(i int, name string) *member {
+		n := lab.Node(i)
+		c, err := dialIn(t, n, h, client.Config{
+			Name: name, PingInterval: 200 * time.Millisecond, PingTimeout: 2 * time.Second, Reconnect: 60 * time.Second,
+			Dial: func(ctx context.Context, addr string) (conn net.Conn, err error) {
+				n.Do(func() error {
+					conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+					return nil
+				})
+				return conn, err
+			},
+		})
+		if err != nil {
+			t.Fatalf("join %s: %v", name, err)
+		}
+		m := &member{t, c}
+		until[client.Welcome](m)
+		return m
+	}
+	m, a, b := join(1, "M"), join(2, "A"), join(3, "B")
+	until[client.Joined](a)
+	const each, before = 500, 100
+	send := func(from, to int) {
+		var wg sync.WaitGroup
+		for _, s := range []*member{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := from; i < to; i++ {
+					if err := s.c.Send("", fmt.Sprintf("%s-%04d", s.c.Welcome().Name, i)); err != nil {
+						t.Errorf("send: %v", err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	send(0, before)
+	var got []string
+	for len(got) < 2*before {
+		if ev, ok := m.next().(client.Message); ok {
+			got = append(got, ev.Text)
+		}
+	}
+	if err := lab.Node(1).SetLink(false); err != nil {
+		t.Fatal(err)
+	}
+	pulled := time.Now()
+	send(before, each)
+	var seenA []string
+	reconnecting := false
+	for len(seenA) < 2*each || !reconnecting {
+		switch ev := a.next().(type) {
+		case client.Message:
+			seenA = append(seenA, ev.Text)
+		case client.Presence:
+			reconnecting = ev.Name == "M" && ev.State == wire.PresenceReconnecting
+		case client.Left, client.Joined, client.Leader:
+			t.Fatalf("A saw %#v", ev)
+		}
+	}
+	// The scenario's cut lasts 5 s at least (not a wait for anything).
+	time.Sleep(time.Until(pulled.Add(5 * time.Second)))
+	if err := lab.Node(1).SetLink(true); err != nil {
+		t.Fatal(err)
+	}
+	var reconnected bool
+	for len(got) < 2*each {
+		switch ev := m.next().(type) {
+		case client.Message:
+			got = append(got, ev.Text)
+		case client.Reconnected:
+			reconnected = true
+		case client.Welcome, client.Left, client.Joined:
+			t.Fatalf("M saw %#v", ev)
+		}
+	}
+	if !reconnected {
+		t.Fatal("M never reported reconnected")
+	}
+	for i := range seenA {
+		if got[i] != seenA[i] {
+			t.Fatalf("message %d: M has %q, the room %q", i, got[i], seenA[i])
+		}
+	}
+	a.c.Send("", "end")
+	for {
+		if ev, ok := m.next().(client.Message); ok {
+			if ev.Text != "end" {
+				t.Fatalf("M got %q after all 1000", ev.Text)
+			}
+			break
+		}
+	}
+	if ev := until[client.Presence](a); ev.Name != "M" || ev.State != wire.PresenceBack {
+		t.Fatalf("presence %+v", ev)
+	}
+}
