@@ -30,12 +30,20 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	stateDir := fs.String("state-dir", "", "folder for the host key and the room's files (default: the user's config folder)")
 	roomName := fs.String("name-of-room", "WeTalk room", "the room's name as members see it")
 	noRateLimit := fs.Bool("no-rate-limit", false, "turn off the per-member command rate limit (benchmarks only)")
+	grace := fs.Duration("grace", server.DefaultGrace, "how long a member whose connection dropped keeps its seat to resume it (0: none)")
 	noAnnounce := fs.Bool("no-announce", false, "do not announce the room on the local network (mDNS)")
 	verbose := fs.Bool("v", false, "log more")
 	if ok, status := parse(fs, args); !ok {
 		return status
 	}
 	log := logger(env, *verbose)
+	if *grace < 0 {
+		fmt.Fprintf(env.Stderr, "wetalk serve: --grace: %v is negative\n", *grace)
+		return ExitUsage
+	}
+	if *grace == 0 {
+		*grace = -1 // server.Config: below 0 is none
+	}
 	name, err := room.CleanRoomName(*roomName)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "wetalk serve: --name-of-room: %v\n", err)
@@ -83,7 +91,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		defer an.Close()
 	}
 	srv, err := server.New(server.Config{
-		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit,
+		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit, Grace: *grace,
 		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
 		OnMembers: func(n int) {
 			if an != nil {
