@@ -75,7 +75,7 @@ func (s *seat) Deliver(frames []byte) bool {
 	}
 	if s.sent >= first {
 		s.box = append(s.box, boxed{first: first, n: s.sent - first + 1, frames: kept})
-		s.boxed += len(frames)
+		s.boxed += len(kept)
 		for len(s.box) > 1 && (s.boxed > s.maxBytes || len(s.box) > maxBoxed) {
 			if s.peer == nil {
 				return false // held: the member would miss frames
