@@ -397,3 +397,45 @@ func TestShareSixFilesAtOnce(t *testing.T) {
 		return n == 6
 	})
 }
+
+// TestSameSizedUploadsKeepTheirProgress runs two uploads of the same size at
+// once in a real room: every progress the UI is shown for each names that
+// upload's own file (no swapped bars), and never goes back.
+func TestSameSizedUploadsKeepTheirProgress(t *testing.T) {
+	a, ra, _, _ := pair(t, Config{}, Config{})
+	one, two := bytes.Repeat([]byte("1"), 3<<20), bytes.Repeat([]byte("2"), 3<<20)
+	var wg sync.WaitGroup
+	var up1, up2 Transfer
+	wg.Go(func() { up1 = stage(t, a, "one.bin", one, false) })
+	wg.Go(func() { up2 = stage(t, a, "two.bin", two, false) })
+	wg.Wait()
+	ra.wait(t, "both uploads done", func(r *recorder) bool {
+		return r.transfers[up1.ID].State == StateDone && r.transfers[up2.ID].State == StateDone
+	})
+	ra.mu.Lock()
+	defer ra.mu.Unlock()
+	final := map[string]string{up1.ID: ra.transfers[up1.ID].File, up2.ID: ra.transfers[up2.ID].File}
+	if final[up1.ID] == "" || final[up1.ID] == final[up2.ID] {
+		t.Fatalf("file ids %v", final)
+	}
+	done := map[string]int64{}
+	moving := 0
+	for _, tr := range ra.history {
+		if tr.State != StateActive {
+			continue
+		}
+		if tr.File != "" && tr.File != final[tr.ID] {
+			t.Errorf("%s shown with the other upload's file %s", tr.ID, tr.File)
+		}
+		if tr.Done < done[tr.ID] {
+			t.Errorf("%s went back from %d to %d", tr.ID, done[tr.ID], tr.Done)
+		}
+		if tr.File != "" {
+			moving++
+		}
+		done[tr.ID] = tr.Done
+	}
+	if moving == 0 {
+		t.Fatal("no progress was shown while uploading")
+	}
+}
