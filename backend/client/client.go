@@ -108,6 +108,9 @@ type Client struct {
 	mu        sync.Mutex
 	err       error // guarded by mu; why the connection ended
 	lk        *link // guarded by mu; the connection now
+	// relinked is made when the link is lost and closed when it is back:
+	// an upload under way waits on it to carry on. Guarded by mu.
+	relinked chan struct{}
 }
 
 // link is one connection to the host; a client that resumes its seat goes
@@ -326,6 +329,7 @@ func (c *Client) readLoop(l *link, r *wire.Reader) {
 		}
 		c.mu.Lock()
 		c.lk = next
+		close(c.relinked)
 		c.mu.Unlock()
 		c.loops.Add(1)
 		go func() { defer c.loops.Done(); c.writeLoop(next) }()
@@ -405,6 +409,9 @@ func (c *Client) readLink(l *link, r *wire.Reader, count *uint64) error {
 // nil after setting Err: the seat is gone, the time is up, or the client
 // was closed meanwhile.
 func (c *Client) reconnect(old *link, count uint64, lost error) (*link, *wire.Reader) {
+	c.mu.Lock()
+	c.relinked = make(chan struct{})
+	c.mu.Unlock()
 	c.xf.lost()
 	give := time.Now().Add(c.cfg.Reconnect)
 	for attempt := 1; ; attempt++ {

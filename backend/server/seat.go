@@ -24,15 +24,16 @@ type seat struct {
 	onEnd    func(m *room.Member) // called once when the seat ends (Close)
 
 	mu      sync.Mutex
-	m       *room.Member // guarded by mu; set once joined
-	peer    *peer        // guarded by mu; nil while the seat is held
-	sent    uint64       // guarded by mu; counted frames delivered so far
-	box     []boxed      // guarded by mu; recent deliveries, oldest first
-	boxed   int          // guarded by mu; bytes in box
-	welcome bool         // guarded by mu; the welcome went out (it is not counted)
-	ended   bool         // guarded by mu
-	grace   *time.Timer  // guarded by mu; while held
-	holds   uint64       // guarded by mu; how often the seat was held
+	m       *room.Member          // guarded by mu; set once joined
+	peer    *peer                 // guarded by mu; nil while the seat is held
+	sent    uint64                // guarded by mu; counted frames delivered so far
+	box     []boxed               // guarded by mu; recent deliveries, oldest first
+	boxed   int                   // guarded by mu; bytes in box
+	welcome bool                  // guarded by mu; the welcome went out (it is not counted)
+	ended   bool                  // guarded by mu
+	grace   *time.Timer           // guarded by mu; while held
+	holds   uint64                // guarded by mu; how often the seat was held
+	uploads map[uuid.UUID]*upload // guarded by mu; kept while held
 }
 
 // boxed is one delivery kept in the outbox: frames numbered from first.
@@ -105,7 +106,10 @@ func (s *seat) Close(flush bool) {
 		s.grace.Stop()
 	}
 	s.box, s.boxed = nil, 0
+	ups := s.uploads
+	s.uploads = nil
 	s.mu.Unlock()
+	abortAll(ups)
 	if p != nil {
 		p.Close(flush)
 	}
@@ -115,19 +119,23 @@ func (s *seat) Close(flush bool) {
 }
 
 // release detaches p, the seat's connection that just ended. With grace
-// above 0 the seat is held that long, and expire is called unless the
+// above 0 the seat is held that long, keeping ups (p's uploads in
+// progress; abandoned otherwise), and expire is called unless the
 // member resumed or left by then; held says so. ours is false when the
 // seat is not p's any more (a resume took it over): then nothing is to be
 // done for p's end.
-func (s *seat) release(p *peer, grace time.Duration, expire func()) (ours, held bool) {
+func (s *seat) release(p *peer, grace time.Duration, expire func(), ups map[uuid.UUID]*upload) (ours, held bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.peer != p {
+		abortAll(ups)
 		return false, false
 	}
 	if s.ended || grace <= 0 || s.secret == nil {
+		abortAll(ups)
 		return true, false
 	}
+	s.uploads = ups
 	s.peer = nil
 	s.holds++
 	hold := s.holds
@@ -211,4 +219,13 @@ func (s *seat) missed(after uint64) uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.sent - min(after, s.sent)
+}
+
+// unpark returns the uploads kept for the seat, if any.
+func (s *seat) unpark() map[uuid.UUID]*upload {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ups := s.uploads
+	s.uploads = nil
+	return ups
 }

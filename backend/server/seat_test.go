@@ -70,7 +70,7 @@ func TestSeatOutboxBound(t *testing.T) {
 		t.Fatalf("replayed %+v", got)
 	}
 	// Held: frames are kept, not dropped; beyond the bound the seat ends.
-	if ours, held := s.release(q, time.Hour, func() {}); !ours || !held {
+	if ours, held := s.release(q, time.Hour, func() {}, nil); !ours || !held {
 		t.Fatalf("release: ours %v held %v", ours, held)
 	}
 	ok := true

@@ -435,12 +435,17 @@ func (s *Server) run(r *wire.Reader, p *peer, seat *seat, m *room.Member, addr n
 		defer close(done)
 		p.writeLoop()
 	}()
-	reason, dropped := s.readLoop(r, p, seat, m, addr, st)
+	xs := newTransfers(s, m, p, addr)
+	xs.adopt(seat.unpark())
+	reason, dropped := s.readLoop(r, p, seat, xs, addr, st)
 	grace := s.cfg.Grace
 	if !dropped {
 		grace = 0
 	}
-	ours, held := seat.release(p, grace, func() { s.room.Leave(m, room.ReasonDisconnected) })
+	// The uploads in progress stay with a held seat, for the member to
+	// carry on with after it resumes.
+	ours, held := seat.release(p, grace, func() { s.room.Leave(m, room.ReasonDisconnected) }, xs.keepUploads())
+	xs.close()
 	switch {
 	case held:
 		p.Close(false)
@@ -517,10 +522,9 @@ func (s *Server) refuse(conn *tls.Conn, addr netip.Addr, err error) {
 //
 // dropped is true when the connection failed (a read error or silence)
 // rather than the member leaving or breaking a rule.
-func (s *Server) readLoop(r *wire.Reader, p *peer, seat *seat, m *room.Member, addr netip.Addr, st *addrState) (reason string, dropped bool) {
+func (s *Server) readLoop(r *wire.Reader, p *peer, seat *seat, xs *transfers, addr netip.Addr, st *addrState) (reason string, dropped bool) {
+	m := xs.m
 	limit := newBucket(s.cfg.RatePerSecond, s.cfg.RateBurst, s.cfg.Now())
-	xs := newTransfers(s, m, p, addr)
-	defer xs.close()
 	pong, _ := wire.Encode(&wire.Pong{})
 	var deadline time.Time // of the connection's reads, as last set
 	for {
@@ -599,6 +603,8 @@ func (s *Server) command(m *room.Member, xs *transfers, f wire.Frame) error {
 		return xs.beginUpload(f)
 	case *wire.UploadEnd:
 		return xs.endUpload(f)
+	case *wire.UploadResume:
+		return xs.resumeUpload(f)
 	case *wire.Download:
 		return xs.startDownload(f)
 	case *wire.Send:

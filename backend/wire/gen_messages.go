@@ -84,6 +84,8 @@ var msgs = []msg{
 	{"Cancel", 0x13, "cancel", "Cancel abandons an upload or a download in progress.", []field{transfer}},
 	{"Download", 0x14, "download", "Download asks for a shared file from Offset. Transfer is chosen by the client; Window is how many Chunk frames the host may send before it waits for Credit.", []field{
 		ref, transfer, uid("File", "file"), offset, num("Window", "window")}},
+	{"UploadResume", 0x16, "upload_resume", "UploadResume asks, after a resumed seat, to carry on with an upload the lost connection had begun; the host answers UploadReady with the Offset it has (send from there) or an ErrorFrame carrying Ref.", []field{
+		ref, uid("Upload", "upload")}},
 	{"Credit", 0x15, "credit", "Credit lets the host send Chunks more Chunk frames of a download.", []field{transfer, num("Chunks", "chunks")}},
 
 	{"Welcome", 0x40, "welcome", "Welcome admits a member: the name it got and the room as it is now. History follows as Message frames marked History. Resume is the member's resume secret (ResumeSecretSize random bytes).", []field{

@@ -45,6 +45,8 @@ const (
 	TypeDownload Type = 0x14
 	// TypeCredit is the type of Credit: transfer, chunks.
 	TypeCredit Type = 0x15
+	// TypeUploadResume is the type of UploadResume: ref, upload.
+	TypeUploadResume Type = 0x16
 
 	// TypeWelcome is the type of Welcome: room, room id, seq, name, member id, leader, members, history count, files, resume.
 	TypeWelcome Type = 0x40
@@ -107,6 +109,7 @@ var typeNames = map[Type]string{
 	TypeCancel:        "cancel",
 	TypeDownload:      "download",
 	TypeCredit:        "credit",
+	TypeUploadResume:  "upload_resume",
 	TypeWelcome:       "welcome",
 	TypeMessage:       "message",
 	TypeJoined:        "joined",
@@ -474,6 +477,30 @@ func (m *Download) decodeBody(d *decoder) error {
 	m.File = d.id("file")
 	m.Offset = d.uvarint("offset")
 	m.Window = d.uvarint("window")
+	return d.err
+}
+
+// UploadResume asks, after a resumed seat, to carry on with an upload the lost connection had begun; the host answers UploadReady with the Offset it has (send from there) or an ErrorFrame carrying Ref.
+type UploadResume struct {
+	Ref    string
+	Upload uuid.UUID
+}
+
+// Type returns TypeUploadResume.
+func (*UploadResume) Type() Type { return TypeUploadResume }
+
+// CommandRef returns the reference the client attached.
+func (m *UploadResume) CommandRef() string { return m.Ref }
+
+func (m *UploadResume) appendBody(b []byte) []byte {
+	b = appendStr(b, m.Ref)
+	b = appendID(b, m.Upload)
+	return b
+}
+
+func (m *UploadResume) decodeBody(d *decoder) error {
+	m.Ref = d.str("ref", MaxRef)
+	m.Upload = d.id("upload")
 	return d.err
 }
 
@@ -1063,6 +1090,8 @@ func newMessage(t Type) Frame {
 		return new(Cancel)
 	case TypeDownload:
 		return new(Download)
+	case TypeUploadResume:
+		return new(UploadResume)
 	case TypeCredit:
 		return new(Credit)
 	case TypeWelcome:

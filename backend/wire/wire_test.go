@@ -38,6 +38,7 @@ func sampleFrames() []Frame {
 		&Ack{Ref: "r7", ID: id},
 		&Closed{Reason: "host closed the room"},
 		&Bans{Names: []string{"Troll"}},
+		&UploadResume{Ref: "r9", Upload: id},
 		&Presence{Seq: 5, Name: "Sea", State: PresenceReconnecting},
 		&Resumed{Missed: 12},
 		&ErrorFrame{Ref: "r8", Code: CodeNotLeader, Message: "only the leader"},
