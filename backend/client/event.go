@@ -214,8 +214,9 @@ type Reconnecting struct {
 }
 
 // Reconnected: the seat was resumed; the Missed events that arrived
-// meanwhile follow, each exactly once, then live events. Transfers that
-// were under way when the link dropped failed (ErrConnectionLost).
+// meanwhile follow, each exactly once, then live events. Uploads under way
+// carry on from where the host got to; downloads under way failed
+// (unreachable) and resume by offset when asked again.
 type Reconnected struct {
 	Attempt int    `json:"attempt"`
 	Missed  uint64 `json:"missed"`
