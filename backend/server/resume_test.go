@@ -140,16 +140,13 @@ func resumer(t *testing.T, h *host, addr, name string) *member {
 	return m
 }
 
-// TestResumeAfterCut: M's link is cut while A and B send 500 numbered
-// messages each; once it is mended, M has every message exactly once, in
-// the room's order; A saw presence (reconnecting, back) and neither a left
-// nor a joined; M is still the leader.
-func TestResumeAfterCut(t *testing.T) {
-	h := startHost(t, server.Config{NoRateLimit: true})
-	p := newCutter(t, h.addr)
-	m := resumer(t, h, p.addr(), "M")
-	a, b := h.join(t, "A"), h.join(t, "B")
-	until[client.Joined](a) // B
+// throughCut has A and B send 500 numbered messages each while M's link
+// is cut (by cut, after M read the first 200) and mended (by mend, once A
+// saw M reconnecting and every message). M must then have every message
+// exactly once, in the room's order, and no welcome, joined or left; A
+// presence (reconnecting, back) and no left, joined or leader.
+func throughCut(t *testing.T, m, a, b *member, cut, mend func()) {
+	t.Helper()
 	const each, before = 500, 100
 	send := func(from, to int) {
 		var wg sync.WaitGroup
@@ -175,7 +172,7 @@ func TestResumeAfterCut(t *testing.T) {
 			got = append(got, ev.Text)
 		}
 	}
-	p.cut()
+	cut()
 	send(before, each)
 	// A, who reads the whole room, sees M reconnecting and every message.
 	var seenA []string
@@ -185,7 +182,7 @@ func TestResumeAfterCut(t *testing.T) {
 		case client.Message:
 			seenA = append(seenA, ev.Text)
 		case client.Presence:
-			if ev.Name != "M" {
+			if ev.Name != "M" || (len(presence) == 0 && ev.State != wire.PresenceReconnecting) {
 				t.Fatalf("presence %+v", ev)
 			}
 			presence = append(presence, ev.State)
@@ -193,7 +190,7 @@ func TestResumeAfterCut(t *testing.T) {
 			t.Fatalf("A saw %#v", ev)
 		}
 	}
-	p.mend()
+	mend()
 	var reconnected bool
 	for len(got) < 2*each {
 		switch ev := m.next().(type) {
@@ -231,6 +228,19 @@ func TestResumeAfterCut(t *testing.T) {
 		}
 		break
 	}
+}
+
+// TestResumeAfterCut: M's link is cut while A and B send 500 numbered
+// messages each; once it is mended, M has every message exactly once, in
+// the room's order; A saw presence (reconnecting, back) and neither a left
+// nor a joined; M is still the leader.
+func TestResumeAfterCut(t *testing.T) {
+	h := startHost(t, server.Config{NoRateLimit: true})
+	p := newCutter(t, h.addr)
+	m := resumer(t, h, p.addr(), "M")
+	a, b := h.join(t, "A"), h.join(t, "B")
+	until[client.Joined](a) // B
+	throughCut(t, m, a, b, p.cut, p.mend)
 	// M is still the leader: it can hand over.
 	m.c.Handover("h", "A")
 	if ev := until[client.Leader](a); ev.Name != "A" {
@@ -375,83 +385,19 @@ func TestResumeAcrossNamespaces(t *testing.T) {
 	}
 	m, a, b := join(1, "M"), join(2, "A"), join(3, "B")
 	until[client.Joined](a)
-	const each, before = 500, 100
-	send := func(from, to int) {
-		var wg sync.WaitGroup
-		for _, s := range []*member{a, b} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := from; i < to; i++ {
-					if err := s.c.Send("", fmt.Sprintf("%s-%04d", s.c.Welcome().Name, i)); err != nil {
-						t.Errorf("send: %v", err)
-						return
-					}
-				}
-			}()
+	var pulled time.Time
+	throughCut(t, m, a, b, func() {
+		if err := lab.Node(1).SetLink(false); err != nil {
+			t.Fatal(err)
 		}
-		wg.Wait()
-	}
-	send(0, before)
-	var got []string
-	for len(got) < 2*before {
-		if ev, ok := m.next().(client.Message); ok {
-			got = append(got, ev.Text)
+		pulled = time.Now()
+	}, func() {
+		// The scenario's cut lasts 5 s at least (not a wait for anything).
+		time.Sleep(time.Until(pulled.Add(5 * time.Second)))
+		if err := lab.Node(1).SetLink(true); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if err := lab.Node(1).SetLink(false); err != nil {
-		t.Fatal(err)
-	}
-	pulled := time.Now()
-	send(before, each)
-	var seenA []string
-	reconnecting := false
-	for len(seenA) < 2*each || !reconnecting {
-		switch ev := a.next().(type) {
-		case client.Message:
-			seenA = append(seenA, ev.Text)
-		case client.Presence:
-			reconnecting = ev.Name == "M" && ev.State == wire.PresenceReconnecting
-		case client.Left, client.Joined, client.Leader:
-			t.Fatalf("A saw %#v", ev)
-		}
-	}
-	// The scenario's cut lasts 5 s at least (not a wait for anything).
-	time.Sleep(time.Until(pulled.Add(5 * time.Second)))
-	if err := lab.Node(1).SetLink(true); err != nil {
-		t.Fatal(err)
-	}
-	var reconnected bool
-	for len(got) < 2*each {
-		switch ev := m.next().(type) {
-		case client.Message:
-			got = append(got, ev.Text)
-		case client.Reconnected:
-			reconnected = true
-		case client.Welcome, client.Left, client.Joined:
-			t.Fatalf("M saw %#v", ev)
-		}
-	}
-	if !reconnected {
-		t.Fatal("M never reported reconnected")
-	}
-	for i := range seenA {
-		if got[i] != seenA[i] {
-			t.Fatalf("message %d: M has %q, the room %q", i, got[i], seenA[i])
-		}
-	}
-	a.c.Send("", "end")
-	for {
-		if ev, ok := m.next().(client.Message); ok {
-			if ev.Text != "end" {
-				t.Fatalf("M got %q after all 1000", ev.Text)
-			}
-			break
-		}
-	}
-	if ev := until[client.Presence](a); ev.Name != "M" || ev.State != wire.PresenceBack {
-		t.Fatalf("presence %+v", ev)
-	}
+	})
 }
 
 // TestUploadResume: an upload cut at about half its bytes carries on from
