@@ -284,7 +284,9 @@ func connect(ctx context.Context, cfg Config, tlsConf *tls.Config, hello *wire.H
 func (c *Client) Welcome() Welcome { return c.welcome }
 
 // Events delivers what happens in the room, in the room's order, starting
-// with the welcome. It is closed when the connection ends; Err then says why.
+// with the welcome. It stays open while the client resumes its seat after a
+// lost connection (Reconnecting, then Reconnected and the missed events),
+// and is closed when the client is done; Err then says why.
 // A caller that stops reading events is, in time, disconnected by the host.
 func (c *Client) Events() <-chan Event { return c.events }
 
