@@ -30,6 +30,8 @@ type command struct {
 	Path   string `json:"path"`
 	File   string `json:"file"`
 	Dir    string `json:"dir"`
+	// ReplyTo, on send, is the id of the message answered.
+	ReplyTo string `json:"reply_to"`
 }
 
 // runChat joins a room and bridges it to stdin (commands) and stdout
@@ -186,7 +188,12 @@ func transferCommand(c *client.Client, cmd command, out *eventWriter) {
 func do(c *client.Client, cmd command) error {
 	switch cmd.Cmd {
 	case "send":
+		if cmd.ReplyTo != "" {
+			return c.Reply(cmd.Ref, "", cmd.Text, cmd.ReplyTo)
+		}
 		return c.Send(cmd.Ref, cmd.Text)
+	case "typing":
+		return c.Typing(cmd.To)
 	case "dm":
 		return c.DM(cmd.Ref, cmd.To, cmd.Text)
 	case "recall":
@@ -296,6 +303,8 @@ func humanEvent(ev client.Event) string {
 		return fmt.Sprintf("* %s %s: %s of %s", ev.Direction, ev.Transfer, transfer.Size(ev.Done), transfer.Size(ev.Total))
 	case client.Downloaded:
 		return "* saved " + ev.Path
+	case client.Typing:
+		return "* " + ev.From + " is typing"
 	}
 	b, _ := json.Marshal(ev)
 	return "* " + string(b)

@@ -563,6 +563,32 @@ func (c *Client) DM(ref, to, text string) error {
 	return c.send(&wire.DM{Ref: ref, To: to, Text: text})
 }
 
+// Reply sends text answering the message replyTo (an id from a message,
+// file or image event; empty: none): to the room when to is empty, as a
+// private message to the member called to otherwise. A reply to a private
+// message always stays between that message's two members.
+func (c *Client) Reply(ref, to, text, replyTo string) error {
+	if len(text) > wire.MaxText {
+		return wire.Errorf(wire.ErrTooLarge, "the message is %d bytes; at most %d are allowed", len(text), wire.MaxText)
+	}
+	var id uuid.UUID
+	if replyTo != "" {
+		var err error
+		if id, err = uuid.Parse(replyTo); err != nil {
+			return wire.Errorf(wire.ErrBadCommand, "reply_to %q is not a message id", replyTo)
+		}
+	}
+	if to == "" {
+		return c.send(&wire.Send{Ref: ref, Text: text, ReplyTo: id})
+	}
+	return c.send(&wire.DM{Ref: ref, To: to, Text: text, ReplyTo: id})
+}
+
+// Typing tells the room (to empty) or the member called to that this
+// client is typing. Send it at most every few seconds while typing: it
+// counts against the host's rate limit.
+func (c *Client) Typing(to string) error { return c.send(&wire.Typing{To: to}) }
+
 // Recall withdraws the message with the given id.
 func (c *Client) Recall(ref, id string) error {
 	u, err := uuid.Parse(id)

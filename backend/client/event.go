@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/google/uuid"
+
 	"wetalk/backend/wire"
 )
 
@@ -27,6 +29,7 @@ const (
 	EventClosed       = "closed"
 	EventError        = "error"
 	EventBans         = "bans"
+	EventTyping       = "typing"
 
 	EventFile       = "file"
 	EventImage      = "image"
@@ -52,7 +55,7 @@ type Event interface {
 func Kinds() []Event {
 	return []Event{
 		Welcome{}, Message{}, Joined{}, Left{}, Leader{}, Recalled{}, Kicked{}, Ack{}, Closed{}, ErrorEvent{}, Bans{},
-		File{}, Image{}, Progress{}, Uploaded{}, Downloaded{},
+		Typing{}, File{}, Image{}, Progress{}, Uploaded{}, Downloaded{},
 	}
 }
 
@@ -78,9 +81,11 @@ type Welcome struct {
 // Message is a chat message, live or (History) from before we joined;
 // To is set on a private message.
 type Message struct {
-	From    string    `json:"from"`
-	History bool      `json:"history"`
-	ID      string    `json:"id"`
+	From    string `json:"from"`
+	History bool   `json:"history"`
+	ID      string `json:"id"`
+	// ReplyTo is the id of the message this one answers, if any.
+	ReplyTo string    `json:"reply_to,omitempty"`
 	Seq     uint64    `json:"seq,omitempty"`
 	Text    string    `json:"text"`
 	Time    time.Time `json:"time"`
@@ -144,6 +149,14 @@ type ErrorEvent struct {
 // Bans lists the banned names (sent to the leader).
 type Bans struct {
 	Names []string `json:"names,omitempty"`
+}
+
+// Typing: From is typing, to the room or (To set: to us) privately. It is
+// never part of the history; it lasts until From's next message or a few
+// seconds.
+type Typing struct {
+	From string `json:"from"`
+	To   string `json:"to,omitempty"`
 }
 
 // File: a member shared a file. SHA256 is hex.
@@ -241,6 +254,7 @@ func (Image) Kind() string        { return EventImage }
 func (Progress) Kind() string     { return EventProgress }
 func (Uploaded) Kind() string     { return EventUploaded }
 func (Downloaded) Kind() string   { return EventDownloaded }
+func (Typing) Kind() string       { return EventTyping }
 
 // MarshalJSON encodes the welcome; no files or members are empty lists.
 func (e Welcome) MarshalJSON() ([]byte, error) {
@@ -276,6 +290,7 @@ func (e ErrorEvent) MarshalJSON() ([]byte, error) {
 	return typed(EventError, f(e))
 }
 func (e Bans) MarshalJSON() ([]byte, error)     { type f Bans; return typed(EventBans, f(e)) }
+func (e Typing) MarshalJSON() ([]byte, error)   { type f Typing; return typed(EventTyping, f(e)) }
 func (e File) MarshalJSON() ([]byte, error)     { type f File; return typed(EventFile, f(e)) }
 func (e Image) MarshalJSON() ([]byte, error)    { type f Image; return typed(EventImage, f(e)) }
 func (e Progress) MarshalJSON() ([]byte, error) { type f Progress; return typed(EventProgress, f(e)) }
@@ -317,7 +332,13 @@ func eventOf(f wire.Frame) (ev Event, ok bool) {
 	case *wire.Image:
 		return Image{Seq: f.Seq, ID: f.ID.String(), From: f.From, Mime: f.Mime, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Time: f.Time, History: f.History}, true
 	case *wire.Message:
-		return Message{Seq: f.Seq, ID: f.ID.String(), From: f.From, To: f.To, Text: f.Text, Time: f.Time, History: f.History}, true
+		ev := Message{Seq: f.Seq, ID: f.ID.String(), From: f.From, To: f.To, Text: f.Text, Time: f.Time, History: f.History}
+		if f.ReplyTo != uuid.Nil {
+			ev.ReplyTo = f.ReplyTo.String()
+		}
+		return ev, true
+	case *wire.PeerTyping:
+		return Typing{From: f.From, To: f.To}, true
 	case *wire.Joined:
 		return Joined{Seq: f.Seq, Name: f.Name}, true
 	case *wire.Presence:

@@ -39,6 +39,16 @@ func (s *sink) Deliver(b []byte) bool {
 	return true
 }
 
+// Update records a replaceable update unless the sink is full.
+func (s *sink) Update(b []byte) {
+	s.mu.Lock()
+	full := s.full
+	s.mu.Unlock()
+	if !full {
+		s.Deliver(b)
+	}
+}
+
 func (s *sink) Close(flush bool) { s.closed, s.flush = true, flush }
 
 // take returns and forgets what was delivered so far.

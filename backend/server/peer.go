@@ -19,6 +19,7 @@ type peer struct {
 	mu      sync.Mutex
 	queue   [][]byte      // guarded by mu
 	queued  int           // guarded by mu; bytes in queue
+	updates []int         // guarded by mu; indices in queue of replaceable updates, ascending
 	closing bool          // guarded by mu
 	flush   bool          // guarded by mu; write the queue before closing
 	within  time.Duration // guarded by mu; if set, the flush's whole time limit
@@ -35,12 +36,16 @@ func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration
 
 // Deliver queues frames without blocking. A frame larger than the limit is
 // still taken when the queue is empty (a late joiner's history), so only a
-// member who stops reading ever fills it.
+// member who stops reading ever fills it. Queued updates are dropped first
+// to make room.
 func (p *peer) Deliver(frames []byte) bool {
 	p.mu.Lock()
 	if p.closing {
 		p.mu.Unlock()
 		return true
+	}
+	if p.queued > 0 && p.queued+len(frames) > p.limit {
+		p.dropUpdates()
 	}
 	if p.queued > 0 && p.queued+len(frames) > p.limit {
 		p.mu.Unlock()
@@ -51,6 +56,39 @@ func (p *peer) Deliver(frames []byte) bool {
 	p.mu.Unlock()
 	p.signal()
 	return true
+}
+
+// Update queues a replaceable update unless it does not fit: an update
+// never makes a member count as stalled.
+func (p *peer) Update(frame []byte) {
+	p.mu.Lock()
+	if p.closing || p.queued+len(frame) > p.limit {
+		p.mu.Unlock()
+		return
+	}
+	p.updates = append(p.updates, len(p.queue))
+	p.queue = append(p.queue, frame)
+	p.queued += len(frame)
+	p.mu.Unlock()
+	p.signal()
+}
+
+// dropUpdates removes the queued updates. Caller holds mu.
+func (p *peer) dropUpdates() {
+	if len(p.updates) == 0 {
+		return
+	}
+	kept, next := p.queue[:0], 0
+	for i, b := range p.queue {
+		if next < len(p.updates) && p.updates[next] == i {
+			next++
+			p.queued -= len(b)
+			continue
+		}
+		kept = append(kept, b)
+	}
+	clear(p.queue[len(kept):])
+	p.queue, p.updates = kept, p.updates[:0]
 }
 
 // Close ends the connection, after writing what is queued if flush is set.
@@ -109,7 +147,7 @@ func (p *peer) writeLoop() error {
 	for range p.wake {
 		p.mu.Lock()
 		batch, p.queue = p.queue, batch[:0]
-		p.queued = 0
+		p.queued, p.updates = 0, p.updates[:0]
 		closing, flush, within := p.closing, p.flush, p.within
 		p.mu.Unlock()
 

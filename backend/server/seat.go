@@ -92,6 +92,17 @@ func (s *seat) Deliver(frames []byte) bool {
 	return s.peer.Deliver(frames)
 }
 
+// Update passes a replaceable update (typing) to the connection, if there
+// is one; it is not counted, kept or sent again.
+func (s *seat) Update(frame []byte) {
+	s.mu.Lock()
+	p := s.peer
+	s.mu.Unlock()
+	if p != nil {
+		p.Update(frame)
+	}
+}
+
 // Close ends the seat: the member left or was removed. No resume is
 // possible after it.
 func (s *seat) Close(flush bool) {

@@ -608,9 +608,11 @@ func (s *Server) command(m *room.Member, xs *transfers, f wire.Frame) error {
 	case *wire.Download:
 		return xs.startDownload(f)
 	case *wire.Send:
-		return s.room.Send(m, f.Ref, f.Text)
+		return s.room.SendReply(m, f.Ref, f.Text, f.ReplyTo)
 	case *wire.DM:
-		return s.room.DM(m, f.Ref, f.To, f.Text)
+		return s.room.DMReply(m, f.Ref, f.To, f.Text, f.ReplyTo)
+	case *wire.Typing:
+		return s.room.Typing(m, f.To)
 	case *wire.Recall:
 		return s.room.Recall(m, f.Ref, f.ID)
 	case *wire.Kick:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -387,7 +388,7 @@ func TestVersionMismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, ok := f.(*wire.ErrorFrame)
-	if !ok || e.Code != wire.CodeVersionMismatch || !strings.Contains(e.Message, "version 1") {
+	if !ok || e.Code != wire.CodeVersionMismatch || !strings.Contains(e.Message, fmt.Sprintf("version %d", wire.Version)) {
 		t.Fatalf("got %#v", f)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 // Version is the protocol version this build speaks. A peer with another
 // version is refused with CodeVersionMismatch.
-const Version = 1
+const Version = 2
 
 // Magic opens every Hello so that a stray connection (an HTTP client, an old
 // build of the Python prototype) is told apart from a WeTalk peer.
@@ -229,10 +229,11 @@ const (
 // resuming: every frame the room sends a member is, from the first frame
 // after the welcome, so that a member who resumes gets exactly those it
 // missed. Frames of the connection itself are not (pong, resumed, and a
-// transfer's frames, which belong to a connection and end with it).
+// transfer's frames, which belong to a connection and end with it), nor
+// replaceable updates (peer_typing), which are never sent again.
 func Counted(t Type) bool {
 	switch t {
-	case TypePong, TypeResumed, TypeUploadReady, TypeDownloadReady, TypeChunk, TypeAbort:
+	case TypePong, TypeResumed, TypePeerTyping, TypeUploadReady, TypeDownloadReady, TypeChunk, TypeAbort:
 		return false
 	}
 	return t >= 0x40

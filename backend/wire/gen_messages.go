@@ -65,15 +65,19 @@ var msgs = []msg{
 		name("Name", "name"), uid("ClientID", "client id"),
 		{"Password", "[]byte", "password", "MaxPassword"},
 		uid("ResumeMember", "resume member"), {"ResumeSecret", "[]byte", "resume secret", "ResumeSecretSize"}, num("ResumeAfter", "resume after")}},
-	{"Send", 0x02, "send", "Send posts a chat message to the room.", []field{ref, text("Text", "text", "MaxText")}},
-	{"DM", 0x03, "dm", "DM sends a private message to one member.", []field{ref, name("To", "to"), text("Text", "text", "MaxText")}},
+	{"Send", 0x02, "send", "Send posts a chat message to the room; ReplyTo, if not zero, is the id of the message it answers.", []field{
+		ref, text("Text", "text", "MaxText"), uid("ReplyTo", "reply to")}},
+	{"DM", 0x03, "dm", "DM sends a private message to one member; ReplyTo, if not zero, is the id of the message it answers.", []field{
+		ref, name("To", "to"), text("Text", "text", "MaxText"), uid("ReplyTo", "reply to")}},
 	{"Recall", 0x04, "recall", "Recall withdraws a message, image or file from the room.", []field{ref, id}},
 	{"Kick", 0x05, "kick", "Kick removes a member (leader only), optionally banning them.", []field{
 		ref, name("Name", "name"), text("Reason", "reason", "MaxReason"), boolean("Ban", "ban")}},
 	{"Unban", 0x06, "unban", "Unban lifts a ban (leader only).", []field{ref, name("Name", "name")}},
 	{"Handover", 0x07, "handover", "Handover makes another member the leader (leader only).", []field{ref, name("Name", "name")}},
 	{"Leave", 0x08, "leave", "Leave says goodbye; the host then closes the connection.", nil},
-	{"Ping", 0x09, "ping", "Ping is the client's heartbeat, sent every PingInterval; the host answers Pong. A host that hears nothing from a member for PingTimeout drops it.", nil},
+	{"Typing", 0x09, "typing", "Typing says the member is typing: to the room (To empty) or privately to one member. It is a replaceable update: never acknowledged, never stored.", []field{
+		name("To", "to")}},
+	{"Ping", 0x0a, "ping", "Ping is the client's heartbeat, sent every PingInterval; the host answers Pong. A host that hears nothing from a member for PingTimeout drops it.", nil},
 
 	{"UploadBegin", 0x10, "upload_begin", "UploadBegin asks to share a file (or, with Image, an image) of Size bytes. The host checks its limits before any byte moves and answers UploadReady or an ErrorFrame carrying Ref.", []field{
 		ref, text("Name", "name", "MaxFileName"), size, boolean("Image", "image")}},
@@ -93,8 +97,8 @@ var msgs = []msg{
 		name("Name", "name"), uid("MemberID", "member id"), name("Leader", "leader"),
 		{"Members", "[]string", "members", "MaxNameBytes"}, num("History", "history count"),
 		{"Files", "[]FileInfo", "files", ""}, {"Resume", "[]byte", "resume", "ResumeSecretSize"}}},
-	{"Message", 0x41, "message", "Message is a chat message, public (To empty) or private.", []field{
-		seq, id, name("From", "from"), name("To", "to"), text("Text", "text", "MaxText"), at, history}},
+	{"Message", 0x41, "message", "Message is a chat message, public (To empty) or private; ReplyTo, if not zero, is the id of the message it answers.", []field{
+		seq, id, name("From", "from"), name("To", "to"), text("Text", "text", "MaxText"), at, history, uid("ReplyTo", "reply to")}},
 	{"Joined", 0x42, "joined", "Joined tells the room a member came in.", []field{seq, name("Name", "name")}},
 	{"Left", 0x43, "left", "Left tells the room a member went: Reason is left, kicked or disconnected.", []field{
 		seq, name("Name", "name"), text("Reason", "reason", "MaxReason")}},
@@ -104,10 +108,12 @@ var msgs = []msg{
 		name("By", "by"), text("Reason", "reason", "MaxReason"), boolean("Banned", "banned")}},
 	{"Ack", 0x47, "ack", "Ack confirms a command; ID names what it created, if anything.", []field{ref, id}},
 	{"Closed", 0x48, "closed", "Closed is the last frame of a room its host closed.", []field{text("Reason", "reason", "MaxReason")}},
-	{"Pong", 0x4a, "pong", "Pong answers a Ping. A client that hears nothing from the host for PingTimeout reports the connection lost.", nil},
-	{"Presence", 0x4b, "presence", "Presence tells the room a member's link dropped (State reconnecting) or came back (State back); the seat is kept meanwhile.", []field{
+	{"PeerTyping", 0x4a, "peer_typing", "PeerTyping says a member is typing, to the room (To empty) or privately to the receiver. It has no seq and is never part of the history.", []field{
+		name("From", "from"), name("To", "to")}},
+	{"Pong", 0x4b, "pong", "Pong answers a Ping. A client that hears nothing from the host for PingTimeout reports the connection lost.", nil},
+	{"Presence", 0x4c, "presence", "Presence tells the room a member's link dropped (State reconnecting) or came back (State back); the seat is kept meanwhile.", []field{
 		seq, name("Name", "name"), text("State", "state", "MaxCode")}},
-	{"Resumed", 0x4c, "resumed", "Resumed admits a member back into its seat; the Missed frames it had not received follow, then live frames.", []field{
+	{"Resumed", 0x4d, "resumed", "Resumed admits a member back into its seat; the Missed frames it had not received follow, then live frames.", []field{
 		num("Missed", "missed")}},
 	{"Bans", 0x49, "bans", "Bans lists the names banned from the room; sent to the leader when it changes.", []field{
 		{"Names", "[]string", "names", "MaxNameBytes"}}},

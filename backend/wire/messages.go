@@ -16,9 +16,9 @@ var _ = time.Time{}
 const (
 	// TypeHello is the type of Hello: magic, version, name, client id, password, resume member, resume secret, resume after.
 	TypeHello Type = 0x01
-	// TypeSend is the type of Send: ref, text.
+	// TypeSend is the type of Send: ref, text, reply to.
 	TypeSend Type = 0x02
-	// TypeDM is the type of DM: ref, to, text.
+	// TypeDM is the type of DM: ref, to, text, reply to.
 	TypeDM Type = 0x03
 	// TypeRecall is the type of Recall: ref, id.
 	TypeRecall Type = 0x04
@@ -30,8 +30,10 @@ const (
 	TypeHandover Type = 0x07
 	// TypeLeave is the type of Leave: no body.
 	TypeLeave Type = 0x08
+	// TypeTyping is the type of Typing: to.
+	TypeTyping Type = 0x09
 	// TypePing is the type of Ping: no body.
-	TypePing Type = 0x09
+	TypePing Type = 0x0a
 
 	// TypeUploadBegin is the type of UploadBegin: ref, name, size, image.
 	TypeUploadBegin Type = 0x10
@@ -50,7 +52,7 @@ const (
 
 	// TypeWelcome is the type of Welcome: room, room id, seq, name, member id, leader, members, history count, files, resume.
 	TypeWelcome Type = 0x40
-	// TypeMessage is the type of Message: seq, id, from, to, text, time, history.
+	// TypeMessage is the type of Message: seq, id, from, to, text, time, history, reply to.
 	TypeMessage Type = 0x41
 	// TypeJoined is the type of Joined: seq, name.
 	TypeJoined Type = 0x42
@@ -68,12 +70,14 @@ const (
 	TypeClosed Type = 0x48
 	// TypeBans is the type of Bans: names.
 	TypeBans Type = 0x49
+	// TypePeerTyping is the type of PeerTyping: from, to.
+	TypePeerTyping Type = 0x4a
 	// TypePong is the type of Pong: no body.
-	TypePong Type = 0x4a
+	TypePong Type = 0x4b
 	// TypePresence is the type of Presence: seq, name, state.
-	TypePresence Type = 0x4b
+	TypePresence Type = 0x4c
 	// TypeResumed is the type of Resumed: missed.
-	TypeResumed Type = 0x4c
+	TypeResumed Type = 0x4d
 
 	// TypeFile is the type of File: seq, id, from, name, size, sha256, time, history.
 	TypeFile Type = 0x50
@@ -102,6 +106,7 @@ var typeNames = map[Type]string{
 	TypeUnban:         "unban",
 	TypeHandover:      "handover",
 	TypeLeave:         "leave",
+	TypeTyping:        "typing",
 	TypePing:          "ping",
 	TypeUploadBegin:   "upload_begin",
 	TypeUploadChunk:   "upload_chunk",
@@ -120,6 +125,7 @@ var typeNames = map[Type]string{
 	TypeAck:           "ack",
 	TypeClosed:        "closed",
 	TypeBans:          "bans",
+	TypePeerTyping:    "peer_typing",
 	TypePong:          "pong",
 	TypePresence:      "presence",
 	TypeResumed:       "resumed",
@@ -171,10 +177,11 @@ func (m *Hello) decodeBody(d *decoder) error {
 	return d.err
 }
 
-// Send posts a chat message to the room.
+// Send posts a chat message to the room; ReplyTo, if not zero, is the id of the message it answers.
 type Send struct {
-	Ref  string
-	Text string
+	Ref     string
+	Text    string
+	ReplyTo uuid.UUID
 }
 
 // Type returns TypeSend.
@@ -186,20 +193,23 @@ func (m *Send) CommandRef() string { return m.Ref }
 func (m *Send) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
 	b = appendStr(b, m.Text)
+	b = appendID(b, m.ReplyTo)
 	return b
 }
 
 func (m *Send) decodeBody(d *decoder) error {
 	m.Ref = d.str("ref", MaxRef)
 	m.Text = d.str("text", MaxText)
+	m.ReplyTo = d.id("reply to")
 	return d.err
 }
 
-// DM sends a private message to one member.
+// DM sends a private message to one member; ReplyTo, if not zero, is the id of the message it answers.
 type DM struct {
-	Ref  string
-	To   string
-	Text string
+	Ref     string
+	To      string
+	Text    string
+	ReplyTo uuid.UUID
 }
 
 // Type returns TypeDM.
@@ -212,6 +222,7 @@ func (m *DM) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
 	b = appendStr(b, m.To)
 	b = appendStr(b, m.Text)
+	b = appendID(b, m.ReplyTo)
 	return b
 }
 
@@ -219,6 +230,7 @@ func (m *DM) decodeBody(d *decoder) error {
 	m.Ref = d.str("ref", MaxRef)
 	m.To = d.str("to", MaxNameBytes)
 	m.Text = d.str("text", MaxText)
+	m.ReplyTo = d.id("reply to")
 	return d.err
 }
 
@@ -336,6 +348,24 @@ func (m *Leave) appendBody(b []byte) []byte {
 }
 
 func (m *Leave) decodeBody(d *decoder) error {
+	return d.err
+}
+
+// Typing says the member is typing: to the room (To empty) or privately to one member. It is a replaceable update: never acknowledged, never stored.
+type Typing struct {
+	To string
+}
+
+// Type returns TypeTyping.
+func (*Typing) Type() Type { return TypeTyping }
+
+func (m *Typing) appendBody(b []byte) []byte {
+	b = appendStr(b, m.To)
+	return b
+}
+
+func (m *Typing) decodeBody(d *decoder) error {
+	m.To = d.str("to", MaxNameBytes)
 	return d.err
 }
 
@@ -570,7 +600,7 @@ func (m *Welcome) decodeBody(d *decoder) error {
 	return d.err
 }
 
-// Message is a chat message, public (To empty) or private.
+// Message is a chat message, public (To empty) or private; ReplyTo, if not zero, is the id of the message it answers.
 type Message struct {
 	Seq     uint64
 	ID      uuid.UUID
@@ -579,6 +609,7 @@ type Message struct {
 	Text    string
 	Time    time.Time
 	History bool
+	ReplyTo uuid.UUID
 }
 
 // Type returns TypeMessage.
@@ -592,6 +623,7 @@ func (m *Message) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Text)
 	b = appendTime(b, m.Time)
 	b = appendBool(b, m.History)
+	b = appendID(b, m.ReplyTo)
 	return b
 }
 
@@ -603,6 +635,7 @@ func (m *Message) decodeBody(d *decoder) error {
 	m.Text = d.str("text", MaxText)
 	m.Time = d.time("time")
 	m.History = d.boolean("history")
+	m.ReplyTo = d.id("reply to")
 	return d.err
 }
 
@@ -759,6 +792,27 @@ func (m *Closed) appendBody(b []byte) []byte {
 
 func (m *Closed) decodeBody(d *decoder) error {
 	m.Reason = d.str("reason", MaxReason)
+	return d.err
+}
+
+// PeerTyping says a member is typing, to the room (To empty) or privately to the receiver. It has no seq and is never part of the history.
+type PeerTyping struct {
+	From string
+	To   string
+}
+
+// Type returns TypePeerTyping.
+func (*PeerTyping) Type() Type { return TypePeerTyping }
+
+func (m *PeerTyping) appendBody(b []byte) []byte {
+	b = appendStr(b, m.From)
+	b = appendStr(b, m.To)
+	return b
+}
+
+func (m *PeerTyping) decodeBody(d *decoder) error {
+	m.From = d.str("from", MaxNameBytes)
+	m.To = d.str("to", MaxNameBytes)
 	return d.err
 }
 
@@ -1078,6 +1132,8 @@ func newMessage(t Type) Frame {
 		return new(Handover)
 	case TypeLeave:
 		return new(Leave)
+	case TypeTyping:
+		return new(Typing)
 	case TypePing:
 		return new(Ping)
 	case TypeUploadBegin:
@@ -1112,6 +1168,8 @@ func newMessage(t Type) Frame {
 		return new(Ack)
 	case TypeClosed:
 		return new(Closed)
+	case TypePeerTyping:
+		return new(PeerTyping)
 	case TypePong:
 		return new(Pong)
 	case TypePresence:

@@ -17,6 +17,7 @@ vi.mock('./lib/backend', async (importOriginal) => {
     browseRooms: async () => ({ rooms: [], state: 'ready' }),
     stopBrowsing: async () => {},
     downloadDir: async () => '/home/ann/Downloads',
+    muted: async () => false,
     setTitle: () => {},
     host: backend.host,
     join: backend.join,

@@ -200,6 +200,14 @@ export const leave = () => call<void>('Leave');
 export const send = (text: string) => inOrder(() => call<string>('Send', text));
 export const dm = (to: string, text: string) => inOrder(() => call<string>('DM', to, text));
 export const recall = (id: string) => inOrder(() => call<string>('Recall', id));
+/** reply sends text answering the message replyTo ('' for none), to the room (to '') or privately. */
+export const reply = (to: string, text: string, replyTo: string) =>
+  inOrder(() => call<string>('Reply', to, text, replyTo));
+/** typing says I am typing, to the room (to '') or privately to one member. */
+export const typing = (to: string) => call<boolean>('Typing', to);
+/** muted says whether notifications are off; setMuted remembers the choice across runs. */
+export const muted = () => call<boolean>('Muted');
+export const setMuted = (m: boolean) => call<boolean>('SetMuted', m);
 export const kick = (name: string, reason: string, ban: boolean) => inOrder(() => call<string>('Kick', name, reason, ban));
 export const unban = (name: string) => inOrder(() => call<string>('Unban', name));
 export const handover = (name: string) => inOrder(() => call<string>('Handover', name));

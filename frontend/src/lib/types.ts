@@ -22,6 +22,8 @@ export interface MessageEvent {
   from: string;
   history: boolean;
   id: string;
+  /** reply_to is the id of the message this one answers. */
+  reply_to?: string;
   seq?: number;
   text: string;
   time: string;
@@ -107,6 +109,13 @@ export interface BansEvent {
   names?: string[];
 }
 
+/** TypingEvent: from is typing, to the room or (to set) privately to me. */
+export interface TypingEvent {
+  type: 'typing';
+  from: string;
+  to?: string;
+}
+
 export interface FileEvent {
   type: 'file';
   from: string;
@@ -169,6 +178,7 @@ export type RoomEvent =
   | ClosedEvent
   | ErrorEvent
   | BansEvent
+  | TypingEvent
   | FileEvent
   | ImageEvent
   | ProgressEvent

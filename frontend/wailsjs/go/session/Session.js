@@ -54,6 +54,10 @@ export function Leave() {
   return window['go']['session']['Session']['Leave']();
 }
 
+export function Muted() {
+  return window['go']['session']['Session']['Muted']();
+}
+
 export function Recall(arg1) {
   return window['go']['session']['Session']['Recall'](arg1);
 }
@@ -62,12 +66,20 @@ export function RecentRooms() {
   return window['go']['session']['Session']['RecentRooms']();
 }
 
+export function Reply(arg1, arg2, arg3) {
+  return window['go']['session']['Session']['Reply'](arg1, arg2, arg3);
+}
+
 export function Send(arg1) {
   return window['go']['session']['Session']['Send'](arg1);
 }
 
 export function SetDownloadDir(arg1) {
   return window['go']['session']['Session']['SetDownloadDir'](arg1);
+}
+
+export function SetMuted(arg1) {
+  return window['go']['session']['Session']['SetMuted'](arg1);
 }
 
 export function StageBegin(arg1, arg2, arg3) {
@@ -84,6 +96,10 @@ export function StopBrowsing() {
 
 export function TrustHost(arg1, arg2) {
   return window['go']['session']['Session']['TrustHost'](arg1, arg2);
+}
+
+export function Typing(arg1) {
+  return window['go']['session']['Session']['Typing'](arg1);
 }
 
 export function Unban(arg1) {
