@@ -278,6 +278,15 @@ func humanEvent(ev client.Event) string {
 		return fmt.Sprintf("* %s left (%s)", ev.Name, ev.Reason)
 	case client.Leader:
 		return "* " + ev.Name + " is now the leader"
+	case client.Presence:
+		if ev.State == wire.PresenceReconnecting {
+			return "* " + ev.Name + " lost the connection; reconnecting"
+		}
+		return "* " + ev.Name + " is back"
+	case client.Reconnecting:
+		return fmt.Sprintf("* connection lost (%s); reconnecting, attempt %d", ev.Reason, ev.Attempt)
+	case client.Reconnected:
+		return fmt.Sprintf("* reconnected; %d events missed meanwhile follow", ev.Missed)
 	case client.Recalled:
 		return "* " + ev.By + " recalled a message"
 	case client.Kicked:

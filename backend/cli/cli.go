@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 
+	"wetalk/backend/rlimit"
 	"wetalk/backend/version"
 )
 
@@ -26,6 +27,11 @@ type Env struct {
 	// headless build it returns an error saying the window is not built in.
 	Window func() error
 }
+
+// wantOpenFiles is the soft open-file limit the process asks for at start:
+// room for a full room (5,000 members), its transfers and junk being
+// admitted, capped by the hard limit.
+const wantOpenFiles = 1 << 16
 
 // Exit statuses. The command-line contract documents them.
 const (
@@ -48,6 +54,11 @@ var commands = map[string]func(ctx context.Context, args []string, env Env) int{
 // Main runs the command named by args (os.Args[1:]) and returns the process
 // exit status.
 func Main(ctx context.Context, args []string, env Env) int {
+	// Every connection a host keeps is a file descriptor: a room hosted in
+	// the app or by serve should not be limited by a low soft limit when
+	// the hard one allows more. Where it cannot be raised the host still
+	// works, and backs off when accept runs out of descriptors.
+	rlimit.RaiseOpenFiles(wantOpenFiles)
 	if len(args) == 0 {
 		if err := env.Window(); err != nil {
 			fmt.Fprintln(env.Stderr, "wetalk:", err)

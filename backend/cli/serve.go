@@ -9,9 +9,12 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"slices"
+	"time"
 
 	"wetalk/backend/lan"
 	"wetalk/backend/profile"
+	"wetalk/backend/rlimit"
 	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
@@ -27,12 +30,20 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	stateDir := fs.String("state-dir", "", "folder for the host key and the room's files (default: the user's config folder)")
 	roomName := fs.String("name-of-room", "WeTalk room", "the room's name as members see it")
 	noRateLimit := fs.Bool("no-rate-limit", false, "turn off the per-member command rate limit (benchmarks only)")
+	grace := fs.Duration("grace", server.DefaultGrace, "how long a member whose connection dropped keeps its seat to resume it (0: none)")
 	noAnnounce := fs.Bool("no-announce", false, "do not announce the room on the local network (mDNS)")
 	verbose := fs.Bool("v", false, "log more")
 	if ok, status := parse(fs, args); !ok {
 		return status
 	}
 	log := logger(env, *verbose)
+	if *grace < 0 {
+		fmt.Fprintf(env.Stderr, "wetalk serve: --grace: %v is negative\n", *grace)
+		return ExitUsage
+	}
+	if *grace == 0 {
+		*grace = -1 // server.Config: below 0 is none
+	}
 	name, err := room.CleanRoomName(*roomName)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "wetalk serve: --name-of-room: %v\n", err)
@@ -80,7 +91,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		defer an.Close()
 	}
 	srv, err := server.New(server.Config{
-		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit,
+		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit, Grace: *grace,
 		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
 		OnMembers: func(n int) {
 			if an != nil {
@@ -99,10 +110,17 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		Type: "listening", Addr: addr, Fingerprint: id.Fingerprint, Invite: invites[0], Invites: invites,
 	})
 	fmt.Fprintf(env.Stdout, "%s\n", line)
-	log.Info("hosting", "addr", addr, "fingerprint", id.Fingerprint, "password", len(password) > 0, "announced", an != nil)
+	openFiles, _ := rlimit.RaiseOpenFiles(wantOpenFiles)
+	log.Info("hosting", "addr", addr, "fingerprint", id.Fingerprint, "password", len(password) > 0, "open_files", openFiles, "announced", an != nil)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if *verbose {
+		stop := make(chan struct{})
+		counted := make(chan struct{})
+		go func() { defer close(counted); logDefences(log, srv, stop) }()
+		defer func() { close(stop); <-counted }()
+	}
 	select {
 	case <-ctx.Done():
 		srv.Close("the host closed the room")
@@ -115,6 +133,43 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		}
 		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
 		return ExitFail
+	}
+}
+
+// defenceCountEvery is how often serve -v logs the defence counters, when
+// they changed.
+const defenceCountEvery = time.Minute
+
+// logDefences logs the host's defence counters every defenceCountEvery
+// while they change, and once more when stop is closed.
+func logDefences(log *slog.Logger, srv *server.Server, stop <-chan struct{}) {
+	tick := time.NewTicker(defenceCountEvery)
+	defer tick.Stop()
+	var last string
+	emit := func() {
+		counts := srv.Defences()
+		names := make([]string, 0, len(counts))
+		for d := range counts {
+			names = append(names, string(d))
+		}
+		slices.Sort(names)
+		args := make([]any, 0, 2*len(names))
+		for _, n := range names {
+			args = append(args, n, counts[server.Defence(n)])
+		}
+		if line := fmt.Sprint(args...); line != last {
+			last = line
+			log.Info("defences", args...)
+		}
+	}
+	for {
+		select {
+		case <-tick.C:
+			emit()
+		case <-stop:
+			emit()
+			return
+		}
 	}
 }
 

@@ -13,18 +13,23 @@ import (
 // Event kinds, as the command-line contract names them (the "type" of each
 // event's JSON).
 const (
-	EventWelcome  = "welcome"
-	EventMessage  = "message"
-	EventJoined   = "joined"
-	EventLeft     = "left"
-	EventLeader   = "leader"
-	EventRecalled = "recalled"
-	EventKicked   = "kicked"
-	EventAck      = "ack"
-	EventClosed   = "closed"
-	EventError    = "error"
-	EventBans     = "bans"
-	EventTyping   = "typing"
+	EventWelcome = "welcome"
+	EventMessage = "message"
+	EventJoined  = "joined"
+	EventLeft    = "left"
+	// EventPresence, EventReconnecting and EventReconnected are about
+	// dropped links: another member's (presence), or ours.
+	EventPresence     = "presence"
+	EventReconnecting = "reconnecting"
+	EventReconnected  = "reconnected"
+	EventLeader       = "leader"
+	EventRecalled     = "recalled"
+	EventKicked       = "kicked"
+	EventAck          = "ack"
+	EventClosed       = "closed"
+	EventError        = "error"
+	EventBans         = "bans"
+	EventTyping       = "typing"
 
 	EventFile       = "file"
 	EventImage      = "image"
@@ -203,23 +208,53 @@ type Downloaded struct {
 	SHA256 string `json:"sha256"`
 }
 
-func (Welcome) Kind() string    { return EventWelcome }
-func (Message) Kind() string    { return EventMessage }
-func (Joined) Kind() string     { return EventJoined }
-func (Left) Kind() string       { return EventLeft }
-func (Leader) Kind() string     { return EventLeader }
-func (Recalled) Kind() string   { return EventRecalled }
-func (Kicked) Kind() string     { return EventKicked }
-func (Ack) Kind() string        { return EventAck }
-func (Closed) Kind() string     { return EventClosed }
-func (ErrorEvent) Kind() string { return EventError }
-func (Bans) Kind() string       { return EventBans }
-func (File) Kind() string       { return EventFile }
-func (Image) Kind() string      { return EventImage }
-func (Progress) Kind() string   { return EventProgress }
-func (Uploaded) Kind() string   { return EventUploaded }
-func (Downloaded) Kind() string { return EventDownloaded }
-func (Typing) Kind() string     { return EventTyping }
+// Presence: a member's link dropped (State "reconnecting": its seat,
+// name and role are kept for the host's grace period) or it came back
+// ("back").
+type Presence struct {
+	Name  string `json:"name"`
+	Seq   uint64 `json:"seq,omitempty"`
+	State string `json:"state"`
+}
+
+// Reconnecting: our connection was lost (Reason); attempt number Attempt to
+// resume the seat starts in InMs milliseconds. Commands given meanwhile
+// wait. The conversation so far stays valid.
+type Reconnecting struct {
+	Attempt int    `json:"attempt"`
+	InMs    int64  `json:"in_ms"`
+	Reason  string `json:"reason"`
+}
+
+// Reconnected: the seat was resumed; the Missed events that arrived
+// meanwhile follow, each exactly once, then live events. Uploads under way
+// carry on from where the host got to; downloads under way failed
+// (unreachable) and resume by offset when asked again.
+type Reconnected struct {
+	Attempt int    `json:"attempt"`
+	Missed  uint64 `json:"missed"`
+}
+
+func (Presence) Kind() string     { return EventPresence }
+func (Reconnecting) Kind() string { return EventReconnecting }
+func (Reconnected) Kind() string  { return EventReconnected }
+func (Welcome) Kind() string      { return EventWelcome }
+func (Message) Kind() string      { return EventMessage }
+func (Joined) Kind() string       { return EventJoined }
+func (Left) Kind() string         { return EventLeft }
+func (Leader) Kind() string       { return EventLeader }
+func (Recalled) Kind() string     { return EventRecalled }
+func (Kicked) Kind() string       { return EventKicked }
+func (Ack) Kind() string          { return EventAck }
+func (Closed) Kind() string       { return EventClosed }
+func (ErrorEvent) Kind() string   { return EventError }
+func (Bans) Kind() string         { return EventBans }
+func (File) Kind() string         { return EventFile }
+func (Image) Kind() string        { return EventImage }
+func (Progress) Kind() string     { return EventProgress }
+func (Uploaded) Kind() string     { return EventUploaded }
+func (Downloaded) Kind() string   { return EventDownloaded }
+func (Typing) Kind() string       { return EventTyping }
 
 // MarshalJSON encodes the welcome; no files or members are empty lists.
 func (e Welcome) MarshalJSON() ([]byte, error) {
@@ -241,6 +276,15 @@ func (e Recalled) MarshalJSON() ([]byte, error) { type f Recalled; return typed(
 func (e Kicked) MarshalJSON() ([]byte, error)   { type f Kicked; return typed(EventKicked, f(e)) }
 func (e Ack) MarshalJSON() ([]byte, error)      { type f Ack; return typed(EventAck, f(e)) }
 func (e Closed) MarshalJSON() ([]byte, error)   { type f Closed; return typed(EventClosed, f(e)) }
+func (e Presence) MarshalJSON() ([]byte, error) { type f Presence; return typed(EventPresence, f(e)) }
+func (e Reconnecting) MarshalJSON() ([]byte, error) {
+	type f Reconnecting
+	return typed(EventReconnecting, f(e))
+}
+func (e Reconnected) MarshalJSON() ([]byte, error) {
+	type f Reconnected
+	return typed(EventReconnected, f(e))
+}
 func (e ErrorEvent) MarshalJSON() ([]byte, error) {
 	type f ErrorEvent
 	return typed(EventError, f(e))
@@ -297,6 +341,8 @@ func eventOf(f wire.Frame) (ev Event, ok bool) {
 		return Typing{From: f.From, To: f.To}, true
 	case *wire.Joined:
 		return Joined{Seq: f.Seq, Name: f.Name}, true
+	case *wire.Presence:
+		return Presence{Seq: f.Seq, Name: f.Name, State: f.State}, true
 	case *wire.Left:
 		return Left{Seq: f.Seq, Name: f.Name, Reason: f.Reason}, true
 	case *wire.Leader:

@@ -180,6 +180,7 @@ type JoinRequest struct {
 	ClientID uuid.UUID  // the client's identity across runs; zero: none
 	Addr     netip.Addr // where the connection comes from
 	Sink     Sink
+	Resume   []byte // the member's resume secret, given in the welcome; nil: none
 }
 
 // Join admits a member. The member's sink receives the Welcome (with the
@@ -227,6 +228,7 @@ func (r *Room) Join(req JoinRequest) (*Member, error) {
 	replay, err := wire.Append(nil, &wire.Welcome{
 		Room: r.cfg.Name, RoomID: r.id, Seq: joined.Seq, Name: name, MemberID: m.ID,
 		Leader: leader.name, Members: append(names, name), History: uint64(len(r.history)), Files: files,
+		Resume: req.Resume,
 	})
 	if err != nil {
 		// Within the default limits this cannot happen (TestLargestWelcomeFits);
@@ -272,6 +274,24 @@ func (r *Room) Leave(m *Member, reason string) {
 	if !m.gone {
 		r.remove(m, reason)
 	}
+	r.reap()
+}
+
+// Hold tells everyone else that m's link dropped and its seat is held
+// (presence reconnecting): m keeps its name and role, and its sink keeps
+// receiving, until Back or Leave.
+func (r *Room) Hold(m *Member) { r.presence(m, wire.PresenceReconnecting) }
+
+// Back tells everyone else that m resumed its held seat (presence back).
+func (r *Room) Back(m *Member) { r.presence(m, wire.PresenceBack) }
+
+func (r *Room) presence(m *Member, state string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.gone {
+		return
+	}
+	r.broadcastExcept(m, &wire.Presence{Seq: r.next(), Name: m.name, State: state})
 	r.reap()
 }
 

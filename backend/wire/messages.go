@@ -14,7 +14,7 @@ var _ = time.Time{}
 // host to client (0x40–0x7f). TypeError keeps its number and layout in
 // every version so that a version mismatch can always be reported.
 const (
-	// TypeHello is the type of Hello: magic, version, name, client id, password.
+	// TypeHello is the type of Hello: magic, version, name, client id, password, resume member, resume secret, resume after.
 	TypeHello Type = 0x01
 	// TypeSend is the type of Send: ref, text, reply to.
 	TypeSend Type = 0x02
@@ -32,6 +32,8 @@ const (
 	TypeLeave Type = 0x08
 	// TypeTyping is the type of Typing: to.
 	TypeTyping Type = 0x09
+	// TypePing is the type of Ping: no body.
+	TypePing Type = 0x0a
 
 	// TypeUploadBegin is the type of UploadBegin: ref, name, size, image.
 	TypeUploadBegin Type = 0x10
@@ -45,8 +47,10 @@ const (
 	TypeDownload Type = 0x14
 	// TypeCredit is the type of Credit: transfer, chunks.
 	TypeCredit Type = 0x15
+	// TypeUploadResume is the type of UploadResume: ref, upload.
+	TypeUploadResume Type = 0x16
 
-	// TypeWelcome is the type of Welcome: room, room id, seq, name, member id, leader, members, history count, files.
+	// TypeWelcome is the type of Welcome: room, room id, seq, name, member id, leader, members, history count, files, resume.
 	TypeWelcome Type = 0x40
 	// TypeMessage is the type of Message: seq, id, from, to, text, time, history, reply to.
 	TypeMessage Type = 0x41
@@ -68,6 +72,12 @@ const (
 	TypeBans Type = 0x49
 	// TypePeerTyping is the type of PeerTyping: from, to.
 	TypePeerTyping Type = 0x4a
+	// TypePong is the type of Pong: no body.
+	TypePong Type = 0x4b
+	// TypePresence is the type of Presence: seq, name, state.
+	TypePresence Type = 0x4c
+	// TypeResumed is the type of Resumed: missed.
+	TypeResumed Type = 0x4d
 
 	// TypeFile is the type of File: seq, id, from, name, size, sha256, time, history.
 	TypeFile Type = 0x50
@@ -97,12 +107,14 @@ var typeNames = map[Type]string{
 	TypeHandover:      "handover",
 	TypeLeave:         "leave",
 	TypeTyping:        "typing",
+	TypePing:          "ping",
 	TypeUploadBegin:   "upload_begin",
 	TypeUploadChunk:   "upload_chunk",
 	TypeUploadEnd:     "upload_end",
 	TypeCancel:        "cancel",
 	TypeDownload:      "download",
 	TypeCredit:        "credit",
+	TypeUploadResume:  "upload_resume",
 	TypeWelcome:       "welcome",
 	TypeMessage:       "message",
 	TypeJoined:        "joined",
@@ -114,6 +126,9 @@ var typeNames = map[Type]string{
 	TypeClosed:        "closed",
 	TypeBans:          "bans",
 	TypePeerTyping:    "peer_typing",
+	TypePong:          "pong",
+	TypePresence:      "presence",
+	TypeResumed:       "resumed",
 	TypeFile:          "file",
 	TypeImage:         "image",
 	TypeUploadReady:   "upload_ready",
@@ -123,13 +138,16 @@ var typeNames = map[Type]string{
 	TypeError:         "error",
 }
 
-// Hello opens a connection: magic and version, then who is asking to join.
+// Hello opens a connection: magic and version, then who is asking to join. With ResumeMember set it asks for that member's held seat back instead, proving it with ResumeSecret (the welcome's Resume); ResumeAfter is how many counted frames (see Counted) the client received since its welcome.
 type Hello struct {
-	Magic    [4]byte
-	Version  uint16
-	Name     string
-	ClientID uuid.UUID
-	Password []byte
+	Magic        [4]byte
+	Version      uint16
+	Name         string
+	ClientID     uuid.UUID
+	Password     []byte
+	ResumeMember uuid.UUID
+	ResumeSecret []byte
+	ResumeAfter  uint64
 }
 
 // Type returns TypeHello.
@@ -141,6 +159,9 @@ func (m *Hello) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Name)
 	b = appendID(b, m.ClientID)
 	b = appendBytes(b, m.Password)
+	b = appendID(b, m.ResumeMember)
+	b = appendBytes(b, m.ResumeSecret)
+	b = appendUvarint(b, m.ResumeAfter)
 	return b
 }
 
@@ -150,6 +171,9 @@ func (m *Hello) decodeBody(d *decoder) error {
 	m.Name = d.str("name", MaxNameBytes)
 	m.ClientID = d.id("client id")
 	m.Password = clone(d.bytes("password", MaxPassword))
+	m.ResumeMember = d.id("resume member")
+	m.ResumeSecret = clone(d.bytes("resume secret", ResumeSecretSize))
+	m.ResumeAfter = d.uvarint("resume after")
 	return d.err
 }
 
@@ -345,6 +369,21 @@ func (m *Typing) decodeBody(d *decoder) error {
 	return d.err
 }
 
+// Ping is the client's heartbeat, sent every PingInterval; the host answers Pong. A host that hears nothing from a member for PingTimeout drops it.
+type Ping struct {
+}
+
+// Type returns TypePing.
+func (*Ping) Type() Type { return TypePing }
+
+func (m *Ping) appendBody(b []byte) []byte {
+	return b
+}
+
+func (m *Ping) decodeBody(d *decoder) error {
+	return d.err
+}
+
 // UploadBegin asks to share a file (or, with Image, an image) of Size bytes. The host checks its limits before any byte moves and answers UploadReady or an ErrorFrame carrying Ref.
 type UploadBegin struct {
 	Ref   string
@@ -471,6 +510,30 @@ func (m *Download) decodeBody(d *decoder) error {
 	return d.err
 }
 
+// UploadResume asks, after a resumed seat, to carry on with an upload the lost connection had begun; the host answers UploadReady with the Offset it has (send from there) or an ErrorFrame carrying Ref.
+type UploadResume struct {
+	Ref    string
+	Upload uuid.UUID
+}
+
+// Type returns TypeUploadResume.
+func (*UploadResume) Type() Type { return TypeUploadResume }
+
+// CommandRef returns the reference the client attached.
+func (m *UploadResume) CommandRef() string { return m.Ref }
+
+func (m *UploadResume) appendBody(b []byte) []byte {
+	b = appendStr(b, m.Ref)
+	b = appendID(b, m.Upload)
+	return b
+}
+
+func (m *UploadResume) decodeBody(d *decoder) error {
+	m.Ref = d.str("ref", MaxRef)
+	m.Upload = d.id("upload")
+	return d.err
+}
+
 // Credit lets the host send Chunks more Chunk frames of a download.
 type Credit struct {
 	Transfer uuid.UUID
@@ -492,7 +555,7 @@ func (m *Credit) decodeBody(d *decoder) error {
 	return d.err
 }
 
-// Welcome admits a member: the name it got and the room as it is now. History follows as Message frames marked History.
+// Welcome admits a member: the name it got and the room as it is now. History follows as Message frames marked History. Resume is the member's resume secret (ResumeSecretSize random bytes).
 type Welcome struct {
 	Room     string
 	RoomID   uuid.UUID
@@ -503,6 +566,7 @@ type Welcome struct {
 	Members  []string
 	History  uint64
 	Files    []FileInfo
+	Resume   []byte
 }
 
 // Type returns TypeWelcome.
@@ -518,6 +582,7 @@ func (m *Welcome) appendBody(b []byte) []byte {
 	b = appendStrs(b, m.Members)
 	b = appendUvarint(b, m.History)
 	b = appendFiles(b, m.Files)
+	b = appendBytes(b, m.Resume)
 	return b
 }
 
@@ -531,6 +596,7 @@ func (m *Welcome) decodeBody(d *decoder) error {
 	m.Members = d.strs("members", MaxListLen, MaxNameBytes)
 	m.History = d.uvarint("history count")
 	m.Files = d.files("files")
+	m.Resume = clone(d.bytes("resume", ResumeSecretSize))
 	return d.err
 }
 
@@ -747,6 +813,63 @@ func (m *PeerTyping) appendBody(b []byte) []byte {
 func (m *PeerTyping) decodeBody(d *decoder) error {
 	m.From = d.str("from", MaxNameBytes)
 	m.To = d.str("to", MaxNameBytes)
+	return d.err
+}
+
+// Pong answers a Ping. A client that hears nothing from the host for PingTimeout reports the connection lost.
+type Pong struct {
+}
+
+// Type returns TypePong.
+func (*Pong) Type() Type { return TypePong }
+
+func (m *Pong) appendBody(b []byte) []byte {
+	return b
+}
+
+func (m *Pong) decodeBody(d *decoder) error {
+	return d.err
+}
+
+// Presence tells the room a member's link dropped (State reconnecting) or came back (State back); the seat is kept meanwhile.
+type Presence struct {
+	Seq   uint64
+	Name  string
+	State string
+}
+
+// Type returns TypePresence.
+func (*Presence) Type() Type { return TypePresence }
+
+func (m *Presence) appendBody(b []byte) []byte {
+	b = appendUvarint(b, m.Seq)
+	b = appendStr(b, m.Name)
+	b = appendStr(b, m.State)
+	return b
+}
+
+func (m *Presence) decodeBody(d *decoder) error {
+	m.Seq = d.uvarint("seq")
+	m.Name = d.str("name", MaxNameBytes)
+	m.State = d.str("state", MaxCode)
+	return d.err
+}
+
+// Resumed admits a member back into its seat; the Missed frames it had not received follow, then live frames.
+type Resumed struct {
+	Missed uint64
+}
+
+// Type returns TypeResumed.
+func (*Resumed) Type() Type { return TypeResumed }
+
+func (m *Resumed) appendBody(b []byte) []byte {
+	b = appendUvarint(b, m.Missed)
+	return b
+}
+
+func (m *Resumed) decodeBody(d *decoder) error {
+	m.Missed = d.uvarint("missed")
 	return d.err
 }
 
@@ -1011,6 +1134,8 @@ func newMessage(t Type) Frame {
 		return new(Leave)
 	case TypeTyping:
 		return new(Typing)
+	case TypePing:
+		return new(Ping)
 	case TypeUploadBegin:
 		return new(UploadBegin)
 	case TypeUploadChunk:
@@ -1021,6 +1146,8 @@ func newMessage(t Type) Frame {
 		return new(Cancel)
 	case TypeDownload:
 		return new(Download)
+	case TypeUploadResume:
+		return new(UploadResume)
 	case TypeCredit:
 		return new(Credit)
 	case TypeWelcome:
@@ -1043,6 +1170,12 @@ func newMessage(t Type) Frame {
 		return new(Closed)
 	case TypePeerTyping:
 		return new(PeerTyping)
+	case TypePong:
+		return new(Pong)
+	case TypePresence:
+		return new(Presence)
+	case TypeResumed:
+		return new(Resumed)
 	case TypeBans:
 		return new(Bans)
 	case TypeFile:

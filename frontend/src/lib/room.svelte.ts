@@ -18,6 +18,11 @@ export class RoomState {
   me = $state('');
   leader = $state('');
   members = $state.raw<string[]>([]);
+  /** reconnecting: our link dropped and the seat is being resumed; the
+   * conversation stays as it is meanwhile. */
+  reconnecting = $state(false);
+  /** away: members whose link dropped, their seats held. */
+  away = $state.raw<string[]>([]);
   items = $state.raw<Item[]>([]);
   bans = $state.raw<string[]>([]);
   /** files are the files shared with the room (the files panel). */
@@ -147,6 +152,7 @@ export class RoomState {
           break;
         case 'left': {
           members = members.filter((m) => m !== ev.name);
+          this.away = this.away.filter((n) => n !== ev.name);
           this.stopTyping(ev.name);
           const words: Key = ev.reason === 'kicked' ? 'n_kicked' : ev.reason === 'disconnected' ? 'n_disconnected' : 'n_left';
           notice(words, { name: ev.name });
@@ -169,6 +175,15 @@ export class RoomState {
         }
         case 'bans':
           this.bans = ev.names ?? [];
+          break;
+        case 'presence':
+          this.away = ev.state === 'reconnecting' ? [...this.away.filter((n) => n !== ev.name), ev.name] : this.away.filter((n) => n !== ev.name);
+          break;
+        case 'reconnecting':
+          this.reconnecting = true;
+          break;
+        case 'reconnected':
+          this.reconnecting = false;
           break;
         case 'error': {
           const to = this.privateRefs.get(ev.ref);

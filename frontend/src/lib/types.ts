@@ -56,6 +56,29 @@ export interface RecalledEvent {
   seq?: number;
 }
 
+/** PresenceEvent: a member's link dropped (its seat is held) or came back. */
+export interface PresenceEvent {
+  type: 'presence';
+  name: string;
+  seq?: number;
+  state: 'reconnecting' | 'back';
+}
+
+/** ReconnectingEvent: our own link dropped; an attempt to resume follows. */
+export interface ReconnectingEvent {
+  type: 'reconnecting';
+  attempt: number;
+  in_ms: number;
+  reason: string;
+}
+
+/** ReconnectedEvent: the seat was resumed; the missed events follow. */
+export interface ReconnectedEvent {
+  type: 'reconnected';
+  attempt: number;
+  missed: number;
+}
+
 export interface KickedEvent {
   type: 'kicked';
   banned?: boolean;
@@ -146,6 +169,9 @@ export type RoomEvent =
   | JoinedEvent
   | LeftEvent
   | LeaderEvent
+  | PresenceEvent
+  | ReconnectingEvent
+  | ReconnectedEvent
   | RecalledEvent
   | KickedEvent
   | AckEvent
