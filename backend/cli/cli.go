@@ -1,6 +1,6 @@
 // Package cli implements the wetalk command line: the subcommands serve,
-// chat, web and bench described in shared/spec/cli.md, and the dispatch to
-// the desktop window when no subcommand is given.
+// chat, web, bench and discover described in shared/spec/cli.md, and the
+// dispatch to the desktop window when no subcommand is given.
 package cli
 
 import (
@@ -44,10 +44,11 @@ const (
 
 // commands maps each subcommand to the function that runs it.
 var commands = map[string]func(ctx context.Context, args []string, env Env) int{
-	"serve": runServe,
-	"chat":  runChat,
-	"web":   runWeb,
-	"bench": runBench,
+	"serve":    runServe,
+	"chat":     runChat,
+	"web":      runWeb,
+	"bench":    runBench,
+	"discover": runDiscover,
 }
 
 // Main runs the command named by args (os.Args[1:]) and returns the process
@@ -87,6 +88,7 @@ const usage = `usage:
   wetalk chat   ...      join a room as a scriptable JSON client
   wetalk web    ...      serve the app's UI to a browser on this machine
   wetalk bench  ...      measure a room's throughput and latency
+  wetalk discover ...    list the rooms announced on the local network
   wetalk --version       print the version of this build
 Run "wetalk COMMAND -h" for a command's flags.
 `

@@ -3,6 +3,7 @@ package client_test
 // A member's side of issue 10: a fake host (client_test.go's) that goes
 // silent, or that sends what a malicious host would; the client must cope
 // without hanging, over-allocating or writing outside its download folder.
+// Reconnecting is off: these tests look at how one connection ends.
 
 import (
 	"bytes"
@@ -50,7 +51,7 @@ func TestHostGoesSilent(t *testing.T) {
 			}
 		}
 	})
-	c := h.dial(t, client.Config{PingInterval: 50 * time.Millisecond, PingTimeout: 500 * time.Millisecond})
+	c := h.dial(t, client.Config{PingInterval: 50 * time.Millisecond, PingTimeout: 500 * time.Millisecond, Reconnect: -1})
 	drain(t, c)
 	if !errors.Is(c.Err(), client.ErrConnectionLost) {
 		t.Fatalf("Err() = %v, want ErrConnectionLost", c.Err())
@@ -77,7 +78,7 @@ func TestPongsKeepTheConnection(t *testing.T) {
 			}
 		}
 	})
-	c := h.dial(t, client.Config{PingInterval: 50 * time.Millisecond, PingTimeout: 500 * time.Millisecond})
+	c := h.dial(t, client.Config{PingInterval: 50 * time.Millisecond, PingTimeout: 500 * time.Millisecond, Reconnect: -1})
 	for {
 		ev, ok := next(t, c)
 		if !ok {
@@ -119,7 +120,7 @@ func TestMaliciousHost(t *testing.T) {
 			}
 		}
 	})
-	c := h.dial(t, client.Config{})
+	c := h.dial(t, client.Config{Reconnect: -1})
 	for found := false; !found; {
 		ev, ok := next(t, c)
 		if !ok {

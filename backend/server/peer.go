@@ -21,6 +21,7 @@ type peer struct {
 	mu      sync.Mutex
 	queue   [][]byte      // guarded by mu
 	queued  int           // guarded by mu; bytes in queue
+	updates []int         // guarded by mu; indices in queue of replaceable updates, ascending
 	closing bool          // guarded by mu
 	flush   bool          // guarded by mu; write the queue before closing
 	within  time.Duration // guarded by mu; if set, the flush's whole time limit
@@ -48,12 +49,16 @@ func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration
 
 // Deliver queues frames without blocking. A frame larger than the limit is
 // still taken when the queue is empty (a late joiner's history), so only a
-// member who stops reading ever fills it.
+// member who stops reading ever fills it. Queued updates are dropped first
+// to make room.
 func (p *peer) Deliver(frames []byte) bool {
 	p.mu.Lock()
 	if p.closing {
 		p.mu.Unlock()
 		return true
+	}
+	if p.queued > 0 && p.queued+len(frames) > p.limit {
+		p.dropUpdates()
 	}
 	if p.queued > 0 && p.queued+len(frames) > p.limit {
 		p.mu.Unlock()
@@ -77,6 +82,42 @@ func (p *peer) DeliverHistory(h room.History) {
 	p.hist, p.histNext, p.histHead = h, 0, len(p.queue)
 	p.mu.Unlock()
 	p.signal()
+}
+
+// Update queues a replaceable update unless it does not fit: an update
+// never makes a member count as stalled.
+func (p *peer) Update(frame []byte) {
+	p.mu.Lock()
+	if p.closing || p.queued+len(frame) > p.limit {
+		p.mu.Unlock()
+		return
+	}
+	p.updates = append(p.updates, len(p.queue))
+	p.queue = append(p.queue, frame)
+	p.queued += len(frame)
+	p.mu.Unlock()
+	p.signal()
+}
+
+// dropUpdates removes the queued updates. Caller holds mu.
+func (p *peer) dropUpdates() {
+	if len(p.updates) == 0 {
+		return
+	}
+	kept, next, head := p.queue[:0], 0, p.histHead
+	for i, b := range p.queue {
+		if next < len(p.updates) && p.updates[next] == i {
+			next++
+			p.queued -= len(b)
+			if i < head { // it was to go before a streamed history
+				p.histHead--
+			}
+			continue
+		}
+		kept = append(kept, b)
+	}
+	clear(p.queue[len(kept):])
+	p.queue, p.updates = kept, p.updates[:0]
 }
 
 // Close ends the connection, after writing what is queued if flush is set.
@@ -143,7 +184,7 @@ func (p *peer) writeLoop() error {
 			// (kicked, closed, an error) are what matter.
 			p.hist = room.History{}
 			batch, p.queue = p.queue, batch[:0]
-			p.queued = 0
+			p.queued, p.updates = 0, p.updates[:0]
 		}
 		p.mu.Unlock()
 
@@ -189,6 +230,14 @@ func (p *peer) takeHistory(batch [][]byte) ([][]byte, bool) {
 	n := copy(p.queue, p.queue[p.histHead:])
 	clear(p.queue[n:])
 	p.queue = p.queue[:n]
+	// Updates queued behind the history move with their frames.
+	kept := p.updates[:0]
+	for _, i := range p.updates {
+		if i >= p.histHead {
+			kept = append(kept, i-p.histHead)
+		}
+	}
+	p.updates = kept
 	p.histHead = 0
 	for size := 0; size < histBurst && p.histNext < p.hist.Len(); p.histNext++ {
 		f := p.hist.Frame(p.histNext)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -66,12 +67,20 @@ type Config struct {
 	// PingTimeout is how long a member may send nothing at all (clients
 	// ping every 15s) before it is dropped; 0 means 45s.
 	PingTimeout time.Duration
+	// Grace is how long a member whose connection dropped (a read or write
+	// error, or PingTimeout of silence) keeps its seat, name and role, so
+	// that it can resume; 0 means DefaultGrace, below 0 none.
+	Grace time.Duration
 	// WriteTimeout bounds each write to a member; 0 means 15s.
 	WriteTimeout time.Duration
 	// Now tells the time; nil means time.Now.
 	Now func() time.Time
 	// OnWipe is called when the room forgets everything.
 	OnWipe func()
+	// OnMembers, if set, is called with the number of members each time
+	// someone joins or leaves, with the room locked: it must return quickly
+	// and not call the server.
+	OnMembers func(n int)
 	// FilesDir holds the room's temporary folder of shared files
 	// (<state-dir>/rooms); empty means a "wetalk-rooms" folder in the
 	// system's temporary folder. Stale room folders there are deleted at
@@ -88,6 +97,9 @@ type Config struct {
 	// 0 means 30s.
 	UploadIdle time.Duration
 }
+
+// DefaultGrace is Config.Grace's default.
+const DefaultGrace = 30 * time.Second
 
 // Server hosts one room.
 type Server struct {
@@ -106,6 +118,7 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // guarded by mu
 	conns     map[net.Conn]bool         // guarded by mu; every open raw connection: admitted?
+	seats     map[uuid.UUID]*seat       // guarded by mu; by member id, until the member has left
 	closed    bool                      // guarded by mu
 }
 
@@ -159,6 +172,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WriteTimeout == 0 {
 		cfg.WriteTimeout = 15 * time.Second
 	}
+	if cfg.Grace == 0 {
+		cfg.Grace = DefaultGrace
+	}
 	s := &Server{
 		cfg:       cfg,
 		tls:       secure.ServerConfig(cfg.Identity),
@@ -169,6 +185,7 @@ func New(cfg Config) (*Server, error) {
 		quit:      make(chan struct{}),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[net.Conn]bool),
+		seats:     make(map[uuid.UUID]*seat),
 	}
 	if cfg.FilesDir == "" {
 		cfg.FilesDir = filepath.Join(os.TempDir(), "wetalk-rooms")
@@ -182,7 +199,7 @@ func New(cfg Config) (*Server, error) {
 	s.files = files
 	s.room = room.New(room.Config{
 		Name: cfg.RoomName, Now: cfg.Now, Log: cfg.Log,
-		MaxMembers: cfg.MaxMembers, MaxHistoryBytes: cfg.MaxHistoryBytes,
+		MaxMembers: cfg.MaxMembers, MaxHistoryBytes: cfg.MaxHistoryBytes, OnMembers: cfg.OnMembers,
 		OnWipe: func() {
 			files.Wipe()
 			if cfg.OnWipe != nil {
@@ -348,25 +365,101 @@ func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted 
 		s.refuse(conn, addr, err)
 		return false
 	}
-
 	p := newPeer(raw, conn, s.cfg.QueueBytes, s.cfg.WriteTimeout)
-	m, err := s.room.Join(room.JoinRequest{Name: hello.Name, ClientID: hello.ClientID, Addr: addr, Sink: p})
+	if hello.ResumeMember != uuid.Nil {
+		s.resume(p, r, hello, addr, st)
+		return true
+	}
+	var secret []byte
+	if hello.ClientID != uuid.Nil {
+		secret = make([]byte, wire.ResumeSecretSize)
+		rand.Read(secret)
+	}
+	seat := newSeat(p, hello.ClientID, secret, s.cfg.QueueBytes, s.unseat)
+	m, err := s.room.Join(room.JoinRequest{Name: hello.Name, ClientID: hello.ClientID, Addr: addr, Sink: seat, Resume: secret})
 	if err != nil {
 		s.refuse(conn, addr, err)
 		return true
 	}
+	if seat.joined(m) && secret != nil {
+		s.mu.Lock()
+		s.seats[m.ID] = seat
+		s.mu.Unlock()
+	}
+	s.run(r, p, seat, m, addr, st)
+	return true
+}
+
+// resume gives a member whose link dropped its held seat back, over the
+// new connection p, or refuses: ErrResumeExpired when the seat is gone or
+// the host no longer has every frame the member missed (it then joins
+// afresh), ErrBadResume for anyone but the seat's member.
+func (s *Server) resume(p *peer, r *wire.Reader, hello *wire.Hello, addr netip.Addr, st *addrState) {
 	s.mu.Lock()
-	s.conns[raw] = true
+	seat := s.seats[hello.ResumeMember]
+	s.mu.Unlock()
+	if seat == nil {
+		s.refuse(p.conn, addr, wire.ErrResumeExpired)
+		return
+	}
+	m, old, err := seat.resume(p, hello.ClientID, hello.ResumeSecret, hello.ResumeAfter)
+	if err != nil {
+		if errors.Is(err, wire.ErrBadResume) {
+			s.def.note(DefenceProtocol, addr, "resume refused: wrong secret or client identity")
+		}
+		s.refuse(p.conn, addr, err)
+		return
+	}
+	if old != nil {
+		old.Close(false) // half-open: the new connection proved the secret
+	} else {
+		s.room.Back(m)
+	}
+	s.log.Info("member resumed", "name", s.room.Name(m), "addr", addr, "missed", seat.missed(hello.ResumeAfter))
+	s.run(r, p, seat, m, addr, st)
+}
+
+// unseat forgets a seat once its member has left.
+func (s *Server) unseat(m *room.Member) {
+	s.mu.Lock()
+	delete(s.seats, m.ID)
+	s.mu.Unlock()
+}
+
+// run serves an admitted member's connection until it ends. A connection
+// that dropped (rather than left, or broke a rule) holds the seat for the
+// grace period, and the others are told the member is reconnecting.
+func (s *Server) run(r *wire.Reader, p *peer, seat *seat, m *room.Member, addr netip.Addr, st *addrState) {
+	s.mu.Lock()
+	s.conns[p.raw] = true
 	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		p.writeLoop()
 	}()
-	reason := s.readLoop(r, p, m, addr, st)
-	s.room.Leave(m, reason)
+	xs := newTransfers(s, m, p, addr)
+	xs.adopt(seat.unpark())
+	reason, dropped := s.readLoop(r, p, seat, xs, addr, st)
+	grace := s.cfg.Grace
+	if !dropped {
+		grace = 0
+	}
+	// The uploads in progress stay with a held seat, for the member to
+	// carry on with after it resumes.
+	ours, held := seat.release(p, grace, func() { s.room.Leave(m, room.ReasonDisconnected) }, xs.keepUploads())
+	xs.close()
+	switch {
+	case held:
+		p.Close(false)
+		s.room.Hold(m)
+		s.log.Info("member's link dropped; seat held", "name", s.room.Name(m), "grace", grace)
+	case ours:
+		s.room.Leave(m, reason)
+	default:
+		p.Close(false) // a resume took the seat over
+	}
 	<-done
-	return true
 }
 
 func isTimeout(err error) bool {
@@ -429,10 +522,12 @@ func (s *Server) refuse(conn *tls.Conn, addr netip.Addr, err error) {
 
 // readLoop turns the member's frames into room calls until the member
 // leaves or the connection ends, and returns the reason to record.
-func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member, addr netip.Addr, st *addrState) string {
+//
+// dropped is true when the connection failed (a read error or silence)
+// rather than the member leaving or breaking a rule.
+func (s *Server) readLoop(r *wire.Reader, p *peer, seat *seat, xs *transfers, addr netip.Addr, st *addrState) (reason string, dropped bool) {
+	m := xs.m
 	limit := newBucket(s.cfg.RatePerSecond, s.cfg.RateBurst, s.cfg.Now())
-	xs := newTransfers(s, m, p, addr)
-	defer xs.close()
 	pong, _ := wire.Encode(&wire.Pong{})
 	var deadline time.Time // of the connection's reads, as last set
 	for {
@@ -448,26 +543,28 @@ func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member, addr netip.Ad
 				s.log.Debug("read failed", "err", err)
 			}
 			switch {
-			case isTimeout(err):
-				s.def.note(DefenceSilent, addr, "member silent; dropped", "timeout", s.cfg.PingTimeout)
 			case errors.Is(err, wire.ErrFrameTooLarge):
 				s.violation(p, addr, wire.Errorf(wire.ErrTooLarge, "a frame is at most %d bytes", wire.MaxFrame))
+				return room.ReasonDisconnected, false
 			case errors.Is(err, wire.ErrMalformed):
 				s.violation(p, addr, wire.Errorf(wire.ErrProtocol, "%v", err))
+				return room.ReasonDisconnected, false
+			case isTimeout(err):
+				s.def.note(DefenceSilent, addr, "member silent; dropped", "timeout", s.cfg.PingTimeout)
 			}
-			return room.ReasonDisconnected
+			return room.ReasonDisconnected, true
 		}
 		f, err := wire.Decode(t, body)
 		if err != nil {
 			s.violation(p, addr, wire.Errorf(wire.ErrProtocol, "could not decode a %v frame: %v", t, err))
-			return room.ReasonDisconnected
+			return room.ReasonDisconnected, false
 		}
 		switch f.(type) {
 		case *wire.Leave:
-			return room.ReasonLeft
+			return room.ReasonLeft, false
 		case *wire.Hello:
 			s.violation(p, addr, wire.Errorf(wire.ErrProtocol, "hello after admission"))
-			return room.ReasonDisconnected
+			return room.ReasonDisconnected, false
 		case *wire.Ping:
 			// Answered unless the member floods: its silence is what
 			// counts, and a dropped pong costs it nothing.
@@ -479,7 +576,7 @@ func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member, addr netip.Ad
 		if bulk, err := xs.bulk(f); bulk {
 			if err != nil {
 				p.Close(false)
-				return room.ReasonDisconnected
+				return room.ReasonDisconnected, false
 			}
 			continue
 		}
@@ -487,17 +584,17 @@ func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member, addr netip.Ad
 			now := s.cfg.Now()
 			if !limit.take(now) {
 				s.def.note(DefenceRateLimit, addr, "member over its command rate", "name", s.room.Name(m))
-				s.fail(p, wire.RefOf(f), wire.ErrRateLimited)
+				s.fail(seat, wire.RefOf(f), wire.ErrRateLimited)
 				continue
 			}
 			if !st.spend(now) {
 				s.def.note(DefenceAddrBudget, addr, "members of one address over their shared command budget")
-				s.fail(p, wire.RefOf(f), wire.Errorf(wire.ErrRateLimited, "too many commands from your address, slow down"))
+				s.fail(seat, wire.RefOf(f), wire.Errorf(wire.ErrRateLimited, "too many commands from your address, slow down"))
 				continue
 			}
 		}
 		if err := s.command(m, xs, f); err != nil {
-			s.fail(p, wire.RefOf(f), err)
+			s.fail(seat, wire.RefOf(f), err)
 		}
 	}
 }
@@ -509,12 +606,16 @@ func (s *Server) command(m *room.Member, xs *transfers, f wire.Frame) error {
 		return xs.beginUpload(f)
 	case *wire.UploadEnd:
 		return xs.endUpload(f)
+	case *wire.UploadResume:
+		return xs.resumeUpload(f)
 	case *wire.Download:
 		return xs.startDownload(f)
 	case *wire.Send:
-		return s.room.Send(m, f.Ref, f.Text)
+		return s.room.SendReply(m, f.Ref, f.Text, f.ReplyTo)
 	case *wire.DM:
-		return s.room.DM(m, f.Ref, f.To, f.Text)
+		return s.room.DMReply(m, f.Ref, f.To, f.Text, f.ReplyTo)
+	case *wire.Typing:
+		return s.room.Typing(m, f.To)
 	case *wire.Recall:
 		return s.room.Recall(m, f.Ref, f.ID)
 	case *wire.Kick:
@@ -539,7 +640,7 @@ func (s *Server) violation(p *peer, addr netip.Addr, err error) {
 }
 
 // fail sends an error frame to the member.
-func (s *Server) fail(p *peer, ref string, err error) {
+func (s *Server) fail(p room.Sink, ref string, err error) {
 	e := wire.AsError(err)
 	if e.Code == wire.CodeInternal {
 		s.log.Error("command failed", "err", err)

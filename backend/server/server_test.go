@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -223,7 +224,7 @@ func TestDuplicateNames(t *testing.T) {
 }
 
 func TestLeaderRotation(t *testing.T) {
-	h := startHost(t, server.Config{})
+	h := startHost(t, server.Config{Grace: 300 * time.Millisecond})
 	a, b, c := h.join(t, "A"), h.join(t, "B"), h.join(t, "C")
 	a.c.Leave()
 	if ev := until[client.Left](c); ev.Name != "A" || ev.Reason != "left" {
@@ -232,7 +233,10 @@ func TestLeaderRotation(t *testing.T) {
 	if ev := until[client.Leader](c); ev.Name != "B" {
 		t.Fatalf("leader %+v", ev)
 	}
-	b.c.Close() // no goodbye: a dropped connection
+	b.c.Close() // no goodbye: a dropped connection, held for the grace period
+	if ev := until[client.Presence](c); ev.Name != "B" || ev.State != "reconnecting" {
+		t.Fatalf("presence %+v", ev)
+	}
 	if ev := until[client.Left](c); ev.Name != "B" || ev.Reason != "disconnected" {
 		t.Fatalf("left %+v", ev)
 	}
@@ -384,7 +388,7 @@ func TestVersionMismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, ok := f.(*wire.ErrorFrame)
-	if !ok || e.Code != wire.CodeVersionMismatch || !strings.Contains(e.Message, "version 1") {
+	if !ok || e.Code != wire.CodeVersionMismatch || !strings.Contains(e.Message, fmt.Sprintf("version %d", wire.Version)) {
 		t.Fatalf("got %#v", f)
 	}
 }

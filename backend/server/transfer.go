@@ -16,7 +16,7 @@ import (
 
 // Per-connection bounds on transfers in progress.
 const (
-	maxUploads   = 4
+	maxUploads   = wire.MaxUploads
 	maxDownloads = 8
 	// chunkFrame is the most bytes one Chunk frame takes in a send queue.
 	chunkFrame = 64 << 10
@@ -43,6 +43,7 @@ type upload struct {
 
 	mu      sync.Mutex
 	u       *transfer.Upload // guarded by mu
+	resumed bool             // guarded by mu; kept across a dropped link: stray chunks are ignored
 	last    time.Time        // guarded by mu; of the last chunk (or the begin)
 	dropped bool             // guarded by mu; by the idle timer: the member was told
 }
@@ -83,7 +84,12 @@ func (x *transfers) bulk(f wire.Frame) (bool, error) {
 		up.mu.Lock()
 		dropped := up.dropped
 		var err error
-		if !dropped {
+		switch {
+		case dropped:
+		case up.resumed && int64(f.Offset) != up.u.Written():
+			// Sent before the link dropped, or after a gap it made: the
+			// member sends again from what upload_ready tells it.
+		default:
 			err = up.u.Write(int64(f.Offset), f.Data)
 			up.last = time.Now()
 		}
@@ -177,6 +183,54 @@ func (x *transfers) idle(id uuid.UUID, up *upload) {
 	up.u.Abort()
 	x.s.def.note(DefenceUploadIdle, x.addr, "upload made no progress; dropped", "idle", x.s.cfg.UploadIdle)
 	x.tellAbort(id, wire.Errorf(wire.ErrStalled, "the upload made no progress for %v; it was dropped and its space freed", x.s.cfg.UploadIdle))
+}
+
+// keepUploads hands over the uploads in progress, for the seat to keep
+// while its member reconnects; close then leaves them alone.
+func (x *transfers) keepUploads() map[uuid.UUID]*upload {
+	kept := x.uploads
+	x.uploads = make(map[uuid.UUID]*upload)
+	return kept
+}
+
+// adopt takes over the uploads a dropped connection of the same seat
+// began. Their idle timers still run: an upload the member does not carry
+// on with is dropped after UploadIdle.
+func (x *transfers) adopt(ups map[uuid.UUID]*upload) {
+	for id, up := range ups {
+		up.mu.Lock()
+		up.resumed = true
+		up.mu.Unlock()
+		x.uploads[id] = up
+	}
+}
+
+// resumeUpload answers an upload_resume: where to carry on from.
+func (x *transfers) resumeUpload(f *wire.UploadResume) error {
+	up := x.uploads[f.Upload]
+	if up == nil {
+		return wire.Errorf(wire.ErrNoSuchFile, "no upload %s in progress (dropped?)", f.Upload)
+	}
+	up.mu.Lock()
+	dropped, off := up.dropped, up.u.Written()
+	up.mu.Unlock()
+	if dropped {
+		x.forget(f.Upload)
+		return wire.Errorf(wire.ErrStalled, "the upload was dropped meanwhile")
+	}
+	x.deliver(&wire.UploadReady{Ref: f.Ref, Upload: f.Upload, Offset: uint64(off)})
+	return nil
+}
+
+// abortAll abandons uploads kept for a seat that ended.
+func abortAll(ups map[uuid.UUID]*upload) {
+	for _, up := range ups {
+		up.timer.Stop()
+		up.mu.Lock()
+		up.dropped = true
+		up.u.Abort()
+		up.mu.Unlock()
+	}
 }
 
 // forget removes an upload that ended, and stops its timer.

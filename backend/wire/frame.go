@@ -11,7 +11,7 @@ import (
 
 // Version is the protocol version this build speaks. A peer with another
 // version is refused with CodeVersionMismatch.
-const Version = 1
+const Version = 2
 
 // Magic opens every Hello so that a stray connection (an HTTP client, an old
 // build of the Python prototype) is told apart from a WeTalk peer.
@@ -214,4 +214,42 @@ func RefOf(f Frame) string {
 		return r.CommandRef()
 	}
 	return ""
+}
+
+// ResumeSecretSize is the length of a resume secret, in bytes.
+const ResumeSecretSize = 32
+
+// Presence states.
+const (
+	PresenceReconnecting = "reconnecting"
+	PresenceBack         = "back"
+)
+
+// Counted reports whether a host-to-client frame of type t is counted for
+// resuming: every frame the room sends a member is, from the first frame
+// after the welcome, so that a member who resumes gets exactly those it
+// missed. Frames of the connection itself are not (pong, resumed, and a
+// transfer's frames, which belong to a connection and end with it), nor
+// replaceable updates (peer_typing), which are never sent again.
+func Counted(t Type) bool {
+	switch t {
+	case TypePong, TypeResumed, TypePeerTyping, TypeUploadReady, TypeDownloadReady, TypeChunk, TypeAbort:
+		return false
+	}
+	return t >= 0x40
+}
+
+// Peek returns the type and whole length (prefix included) of the first
+// frame in b, a buffer of complete frames encoded by this package (the
+// host's own, not a peer's: it is not checked against MaxFrame). ok is
+// false when b does not start with a complete frame.
+func Peek(b []byte) (t Type, n int, ok bool) {
+	if len(b) < headerLen {
+		return 0, 0, false
+	}
+	l := binary.BigEndian.Uint32(b)
+	if l == 0 || uint64(len(b)-4) < uint64(l) {
+		return 0, 0, false
+	}
+	return Type(b[4]), 4 + int(l), true
 }
