@@ -17,6 +17,7 @@ type peer struct {
 	limit        int           // most bytes queued before the member counts as stalled
 	writeTimeout time.Duration // for each write to the socket
 	wake         chan struct{} // capacity 1: "the queue changed"
+	released     chan struct{} // closed by Server.run once this connection let go of its seat
 
 	mu      sync.Mutex
 	queue   [][]byte      // guarded by mu
@@ -44,7 +45,7 @@ const histBurst = 64 << 10
 const closeFlushTimeout = 2 * time.Second
 
 func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration) *peer {
-	return &peer{raw: raw, conn: conn, limit: limit, writeTimeout: writeTimeout, wake: make(chan struct{}, 1)}
+	return &peer{raw: raw, conn: conn, limit: limit, writeTimeout: writeTimeout, wake: make(chan struct{}, 1), released: make(chan struct{})}
 }
 
 // Deliver queues frames without blocking. A frame larger than the limit is
