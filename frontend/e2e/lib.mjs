@@ -76,10 +76,10 @@ export async function launch(cleanup) {
 /**
  * tab opens url in a fresh browser context (its own person) and fails the
  * test if the page ever opens a JavaScript dialog (alert, confirm, ...) or
- * throws.
+ * throws. viewport is the page's size (1100×720 unless given).
  */
-export async function tab(browser, url, problems, name) {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 720 } });
+export async function tab(browser, url, problems, name, viewport = { width: 1100, height: 720 }) {
+  const context = await browser.newContext({ locale: 'en-US', viewport });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on('dialog', async (d) => {
@@ -160,4 +160,43 @@ export async function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * bot joins a room as a `wetalk chat --json` member. It returns the child,
+ * send(cmd) to write one command line, and next(pred) resolving with the
+ * first event (a parsed line) after now that pred accepts. It resolves once
+ * the bot is in the room.
+ */
+export async function bot(cleanup, { addr, pin, name, state }) {
+  const args = ['chat', '--addr', addr, '--pin', pin, '--name', name, '--json', '--state-dir', state];
+  const child = spawn(binary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  cleanup.push(async () => {
+    if (child.exitCode === null) child.stdin.end();
+    const t = setTimeout(() => child.kill('SIGTERM'), 10_000);
+    await exited;
+    clearTimeout(t);
+  });
+  const waiters = new Set();
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const ev = JSON.parse(line);
+    for (const w of waiters) {
+      if (w.pred(ev)) {
+        waiters.delete(w);
+        w.resolve(ev);
+      }
+    }
+  });
+  child.once('exit', (code) => {
+    for (const w of waiters) w.reject(new Error(`bot ${name} exited ${code}: ${stderr}`));
+    waiters.clear();
+  });
+  const next = (pred) => new Promise((resolve, reject) => waiters.add({ pred, resolve, reject }));
+  const send = (cmd) => child.stdin.write(JSON.stringify(cmd) + '\n');
+  const welcome = await next((ev) => ev.type === 'welcome' || ev.type === 'error');
+  if (welcome.type === 'error') throw new Error(`bot ${name} could not join: ${welcome.message}`);
+  return { child, exited, send, next, welcome };
 }
