@@ -80,4 +80,94 @@ describe('the room on a real desk', () => {
     assert.ok(w <= 720, `a bubble is at most 720 px wide at 1920 px (was ${w})`);
     await screenshot(p, 'desk-1920x1080');
   });
+
+  describe('a room with 5,000 messages', () => {
+    let big;
+    let filler;
+    before(async () => {
+      big = await start(cleanup, ['serve', '--listen', '127.0.0.1:0', '--state-dir', state + '/big',
+        '--name-of-room', 'Big', '--no-rate-limit']);
+      filler = await bot(cleanup, { addr: big.info.addr, pin: big.info.fingerprint, name: 'Filler',
+        state: state + '/filler' });
+      const last = filler.next((ev) => ev.type === 'ack' && ev.ref === 'f4999');
+      for (let i = 0; i < 5000; i++) filler.send({ cmd: 'send', text: `fill ${i}`, ref: `f${i}` });
+      await last;
+    });
+
+    /** lastBubbleInView says whether the newest line's bottom edge is in the log's viewport. */
+    const lastInView = (page, text) =>
+      page.evaluate((text) => {
+        const log = document.querySelector('[role=log]').getBoundingClientRect();
+        const lines = Array.from(document.querySelectorAll('[data-side]')).filter((l) => l.textContent.includes(text));
+        if (lines.length === 0) return false;
+        const r = lines[lines.length - 1].getBoundingClientRect();
+        return r.bottom <= log.bottom + 1 && r.bottom >= log.top;
+      }, text);
+
+    it('a late joiner lands at the newest message, 10 of 10 times', async () => {
+      for (let i = 0; i < 10; i++) {
+        const p = await tab(browser, url, problems, 'Late' + i);
+        await joinRoom(p, { nickname: 'Late' + i, address: big.info.invite });
+        await p.locator('[data-side]', { hasText: 'fill 4999' }).waitFor();
+        // The history may still be settling: wait for it to be at the newest.
+        await p.waitForFunction(() => {
+          const log = document.querySelector('[role=log]');
+          return log.scrollHeight - log.scrollTop - log.clientHeight < 2;
+        });
+        assert.ok(await lastInView(p, 'fill 4999'), `join ${i}: the newest message is in view`);
+        if (i === 0) await screenshot(p, 'desk-late-join-5000');
+        await p.context().close();
+      }
+    });
+
+    it('sending scrolls down; scrolled up, arrivals keep the view and show New messages', async () => {
+      const p = await tab(browser, url, problems, 'Reader');
+      await joinRoom(p, { nickname: 'Reader', address: big.info.invite });
+      await p.locator('[data-side]', { hasText: 'fill 4999' }).waitFor();
+      const log = p.getByRole('log', { name: 'Messages' });
+      await log.hover();
+      await p.mouse.wheel(0, -3000);
+      await p.waitForFunction(() => {
+        const log = document.querySelector('[role=log]');
+        return log.scrollHeight - log.scrollTop - log.clientHeight > 2000;
+      });
+      await say(p, 'my own words');
+      await p.locator('[data-side="right"]', { hasText: 'my own words' }).waitFor();
+      await p.waitForFunction(() => {
+        const log = document.querySelector('[role=log]');
+        return log.scrollHeight - log.scrollTop - log.clientHeight < 2;
+      });
+      assert.ok(await lastInView(p, 'my own words'), 'my message is in view after sending');
+
+      await p.mouse.wheel(0, -3000);
+      await p.waitForFunction(() => {
+        const log = document.querySelector('[role=log]');
+        return log.scrollHeight - log.scrollTop - log.clientHeight > 2000;
+      });
+      // Let the wheel's scrolling end before measuring the position.
+      let top = await log.evaluate((el) => el.scrollTop);
+      for (;;) {
+        await p.waitForTimeout(300); // sampling interval, not a timing assumption
+        const now = await log.evaluate((el) => el.scrollTop);
+        if (now === top) break;
+        top = now;
+      }
+      const shown = filler.next((ev) => ev.type === 'ack' && ev.ref === 'n19');
+      for (let i = 0; i < 20; i++) filler.send({ cmd: 'send', text: `arrived ${i}`, ref: `n${i}` });
+      await shown;
+      const jump = p.getByRole('button', { name: /^New messages/ });
+      await p.getByRole('button', { name: 'New messages: 20' }).waitFor();
+      assert.equal(await log.evaluate((el) => el.scrollTop), top, 'the view did not move');
+      await screenshot(p, 'desk-new-messages');
+      await jump.click();
+      await p.waitForFunction(() => {
+        const log = document.querySelector('[role=log]');
+        return log.scrollHeight - log.scrollTop - log.clientHeight < 2;
+      });
+      assert.ok(await lastInView(p, 'arrived 19'));
+      await p.getByRole('separator').filter({ hasText: 'New since you scrolled up' }).waitFor();
+      await jump.waitFor({ state: 'hidden' });
+      await p.context().close();
+    });
+  });
 });
