@@ -11,6 +11,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+
+	"wetalk/backend/version"
 )
 
 // Env is everything a command may touch outside its arguments.
@@ -54,8 +56,12 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	run, ok := commands[args[0]]
 	if !ok {
-		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		switch args[0] {
+		case "-h", "--help", "help":
 			fmt.Fprint(env.Stdout, usage)
+			return ExitOK
+		case "--version", "-version", "version":
+			fmt.Fprintln(env.Stdout, "wetalk", version.Version)
 			return ExitOK
 		}
 		fmt.Fprintf(env.Stderr, "wetalk: unknown command %q\n\n%s", args[0], usage)
@@ -70,6 +76,7 @@ const usage = `usage:
   wetalk chat   ...      join a room as a scriptable JSON client
   wetalk web    ...      serve the app's UI to a browser on this machine
   wetalk bench  ...      measure a room's throughput and latency
+  wetalk --version       print the version of this build
 Run "wetalk COMMAND -h" for a command's flags.
 `
 

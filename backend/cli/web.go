@@ -16,11 +16,9 @@ import (
 
 	"wetalk/backend/profile"
 	"wetalk/backend/session"
+	"wetalk/backend/version"
 	"wetalk/backend/web"
 )
-
-// webVersion is the version `wetalk web` reports to the UI; main may set it.
-var webVersion = "0.1.0-dev"
 
 // runWeb serves the frontend to a browser on this machine, each tab driving
 // its own session through the WebSocket bridge, until SIGINT/SIGTERM.
@@ -56,7 +54,7 @@ func runWeb(ctx context.Context, args []string, env Env) int {
 		bind = ""
 	}
 	bridge := web.New(web.Config{
-		Assets: env.Assets, Token: token, Version: webVersion, Log: log,
+		Assets: env.Assets, Token: token, Version: version.Version, Log: log,
 		NewSession: func(e session.Emitter) *session.Session {
 			// Each tab is a person of its own: a fresh client identity.
 			return session.New(session.Config{Profile: prof, Emitter: e, Log: log, HostBind: bind, ClientID: uuid.New()})

@@ -11,4 +11,4 @@
 // its specification.
 package wire
 
-//go:generate sh -c "python3 gen_messages.py && gofmt -w messages.go"
+//go:generate go run gen_messages.go

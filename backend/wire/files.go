@@ -18,6 +18,10 @@ const (
 	// MaxWindow is the most Chunk frames a host lets a download have in
 	// flight, whatever Window and Credit ask for.
 	MaxWindow = 64
+	// MaxMime is the longest media type of an image, in bytes.
+	MaxMime = 64
+	// HashSize is the length of a file's SHA-256, in bytes.
+	HashSize = 32
 )
 
 // FileInfo describes one file shared with the room, as the welcome lists
@@ -62,10 +66,10 @@ func (d *decoder) files(what string) []FileInfo {
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		v = append(v, FileInfo{
 			ID:     d.id(what),
-			From:   d.str(what, MaxName*4),
+			From:   d.str(what, MaxNameBytes),
 			Name:   d.str(what, MaxFileName),
 			Size:   d.uvarint(what),
-			SHA256: clone(d.bytes(what, 32)),
+			SHA256: clone(d.bytes(what, HashSize)),
 			Time:   d.time(what),
 		})
 	}

@@ -24,10 +24,23 @@ const (
 	MaxText = 8 << 10
 	// MaxName is the longest nickname, in characters after normalisation.
 	MaxName = 32
+	// MaxNameBytes is the longest name a frame carries, in bytes: MaxName
+	// characters of up to 4 bytes of UTF-8 each.
+	MaxNameBytes = MaxName * 4
+	// MaxRoomBytes is the longest room name a frame carries, in bytes.
+	MaxRoomBytes = MaxReason
 	// MaxRef is the longest command reference a client may attach.
 	MaxRef = 128
 	// MaxReason is the longest kick reason or close reason, in bytes.
 	MaxReason = 512
+	// MaxErrorText is the longest message of an error or abort, in bytes.
+	MaxErrorText = MaxReason * 4
+	// MaxCode is the longest error code, in bytes.
+	MaxCode = 64
+	// MaxPassword is the longest room password, in bytes.
+	MaxPassword = 1024
+	// MaxListLen is the most names a list of names (members, bans) holds.
+	MaxListLen = 1 << 16
 	// headerLen is the length prefix plus the type byte.
 	headerLen = 5
 )
@@ -39,49 +52,9 @@ var (
 	ErrUnknownType   = errors.New("wire: unknown frame type")
 )
 
-// Type identifies a frame's message.
+// Type identifies a frame's message. The types, their numbers and their
+// names are generated with the messages (messages.go).
 type Type uint8
-
-// Frame types. Commands go from client to host, events from host to client.
-// TypeError keeps its number and layout in every version so that a version
-// mismatch can always be reported.
-const (
-	TypeHello    Type = 0x01
-	TypeSend     Type = 0x02
-	TypeDM       Type = 0x03
-	TypeRecall   Type = 0x04
-	TypeKick     Type = 0x05
-	TypeUnban    Type = 0x06
-	TypeHandover Type = 0x07
-	TypeLeave    Type = 0x08
-
-	TypeUploadBegin Type = 0x10
-	TypeUploadChunk Type = 0x11
-	TypeUploadEnd   Type = 0x12
-	TypeCancel      Type = 0x13
-	TypeDownload    Type = 0x14
-	TypeCredit      Type = 0x15
-
-	TypeWelcome  Type = 0x40
-	TypeMessage  Type = 0x41
-	TypeJoined   Type = 0x42
-	TypeLeft     Type = 0x43
-	TypeLeader   Type = 0x44
-	TypeRecalled Type = 0x45
-	TypeKicked   Type = 0x46
-	TypeAck      Type = 0x47
-	TypeClosed   Type = 0x48
-	TypeBans     Type = 0x49
-
-	TypeFile          Type = 0x50
-	TypeImage         Type = 0x51
-	TypeUploadReady   Type = 0x52
-	TypeDownloadReady Type = 0x53
-	TypeChunk         Type = 0x54
-	TypeAbort         Type = 0x55
-
-	TypeError Type = 0x7f
-)
 
 // Frame is one frame's content. Every message type in this package
 // implements it.
@@ -214,19 +187,6 @@ func (t Type) String() string {
 		return name
 	}
 	return fmt.Sprintf("type(0x%02x)", uint8(t))
-}
-
-var typeNames = map[Type]string{
-	TypeHello: "hello", TypeSend: "send", TypeDM: "dm", TypeRecall: "recall",
-	TypeKick: "kick", TypeUnban: "unban", TypeHandover: "handover", TypeLeave: "leave",
-	TypeWelcome: "welcome", TypeMessage: "message", TypeJoined: "joined",
-	TypeLeft: "left", TypeLeader: "leader", TypeRecalled: "recalled",
-	TypeKicked: "kicked", TypeAck: "ack", TypeClosed: "closed", TypeBans: "bans",
-	TypeError:       "error",
-	TypeUploadBegin: "upload_begin", TypeUploadChunk: "upload_chunk", TypeUploadEnd: "upload_end",
-	TypeCancel: "cancel", TypeDownload: "download", TypeCredit: "credit",
-	TypeFile: "file", TypeImage: "image", TypeUploadReady: "upload_ready",
-	TypeDownloadReady: "download_ready", TypeChunk: "chunk", TypeAbort: "abort",
 }
 
 // RefOf returns the command reference a frame carries, or "" if its type has

@@ -27,8 +27,8 @@ func (v *MessageView) Decode(body []byte) error {
 	d := decoder{b: body}
 	v.Seq = d.uvarint("seq")
 	v.ID = d.id("id")
-	v.From = d.utf8("from", MaxName*4)
-	v.To = d.utf8("to", MaxName*4)
+	v.From = d.utf8("from", MaxNameBytes)
+	v.To = d.utf8("to", MaxNameBytes)
 	v.Text = d.utf8("text", MaxText)
 	v.Time = d.varint("time")
 	v.History = d.boolean("history")
