@@ -19,6 +19,8 @@ describe('the room on a real desk', () => {
     state = tempDir(cleanup, 'wetalk-desk-');
     host = await start(cleanup, ['serve', '--listen', '127.0.0.1:0', '--state-dir', state + '/host',
       '--name-of-room', 'Desk', '--no-rate-limit']);
+    // A test that froze the host thaws it before it is stopped.
+    cleanup.push(() => host.child.kill('SIGCONT'));
     const web = await start(cleanup, ['web', '--listen', '127.0.0.1:0', '--state-dir', state + '/web']);
     url = web.info.url;
     browser = await launch(cleanup);
@@ -79,6 +81,28 @@ describe('the room on a real desk', () => {
     const w = (await box(bubble)).width;
     assert.ok(w <= 720, `a bubble is at most 720 px wide at 1920 px (was ${w})`);
     await screenshot(p, 'desk-1920x1080');
+  });
+
+  it('shows my message pending, then sent; a frozen host brings the banner, which clears', async () => {
+    const p = await member('Sender');
+    const line = (text) => p.locator('[data-side="right"]', { hasText: text });
+    await say(p, 'before the freeze');
+    await line('before the freeze').locator('[data-delivery="sent"]').waitFor();
+
+    host.child.kill('SIGSTOP');
+    try {
+      await say(p, 'while frozen');
+      await line('while frozen').locator('[data-delivery="pending"]').waitFor();
+      const banner = p.getByRole('status').filter({ hasText: 'Connection lost — reconnecting' });
+      await banner.waitFor({ timeout: 60_000 });
+      assert.equal(await line('while frozen').locator('[data-delivery]').getAttribute('data-delivery'), 'pending');
+      await screenshot(p, 'desk-host-frozen');
+    } finally {
+      host.child.kill('SIGCONT');
+    }
+    await line('while frozen').locator('[data-delivery="sent"]').waitFor({ timeout: 60_000 });
+    await p.getByRole('status').filter({ hasText: 'Connection lost' }).waitFor({ state: 'hidden' });
+    await p.context().close();
   });
 
   describe('a room with 5,000 messages', () => {

@@ -14,7 +14,13 @@ export interface MessageItem {
   /** to is set on a private message. */
   to?: string;
   history: boolean;
+  /** delivery is set on a message I sent from here: pending until the
+   * host's ack, failed if it was refused (then it can be sent again). */
+  delivery?: Delivery;
 }
+
+/** Delivery is how far one of my messages got. */
+export type Delivery = 'pending' | 'sent' | 'failed';
 
 export interface NoticeItem {
   kind: 'notice';
