@@ -5,7 +5,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bot, joinRoom, launch, say, screenshot, start, tab, tempDir } from './lib.mjs';
+import { bot, closeRoom, hostRoom, joinRoom, launch, say, screenshot, start, tab, tempDir } from './lib.mjs';
 
 describe('the room on a real desk', () => {
   const cleanup = [];
@@ -102,6 +102,20 @@ describe('the room on a real desk', () => {
     }
     await line('while frozen').locator('[data-delivery="sent"]').waitFor({ timeout: 60_000 });
     await p.getByRole('status').filter({ hasText: 'Connection lost' }).waitFor({ state: 'hidden' });
+    await p.context().close();
+  });
+
+  it('asks before the host closes the room', async () => {
+    const p = await tab(browser, url, problems, 'Hoster');
+    await hostRoom(p, { nickname: 'Hoster', room: 'Mine' });
+    await p.getByRole('button', { name: 'Close room', exact: true }).click();
+    const ask = p.getByRole('alertdialog', { name: 'Close the room?' });
+    await ask.getByText('Everyone will be disconnected and the history deleted.').waitFor();
+    await screenshot(p, 'desk-close-room');
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await ask.waitFor({ state: 'detached' });
+    await p.getByRole('textbox', { name: 'Message' }).waitFor();
+    await closeRoom(p);
     await p.context().close();
   });
 

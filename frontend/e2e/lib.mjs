@@ -128,6 +128,15 @@ export async function say(page, text) {
   await box.press('Enter');
 }
 
+/** closeRoom closes the room the page hosts, answering its question. */
+export async function closeRoom(page) {
+  await page.getByRole('button', { name: 'Close room', exact: true }).click();
+  const ask = page.getByRole('alertdialog', { name: 'Close the room?' });
+  await ask.getByText('Everyone will be disconnected and the history deleted.').waitFor();
+  await ask.getByRole('button', { name: 'Close room', exact: true }).click();
+  await page.getByRole('button', { name: 'Host', exact: true }).waitFor();
+}
+
 /** bubble is the message line with text, on side 'left' or 'right'. */
 export function bubble(page, side, text) {
   return page.locator(`[data-side="${side}"]`, { hasText: text });
