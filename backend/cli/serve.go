@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"wetalk/backend/profile"
 	"wetalk/backend/secure"
@@ -24,10 +27,15 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	roomName := fs.String("name-of-room", "WeTalk room", "the room's name as members see it")
 	noRateLimit := fs.Bool("no-rate-limit", false, "turn off the per-member command rate limit (benchmarks only)")
 	verbose := fs.Bool("v", false, "log more")
+	clockFile := fs.String("test-clock-file", "", "tests only: a file holding a duration (such as -48h) added to the host's clock at each reading (use with --no-rate-limit)")
 	if ok, status := parse(fs, args); !ok {
 		return status
 	}
 	log := logger(env, *verbose)
+	var now func() time.Time
+	if *clockFile != "" {
+		now = fileClock(*clockFile)
+	}
 	maxUploadBytes, err := parseSize(*maxUpload)
 	if err != nil || maxUploadBytes == 0 {
 		fmt.Fprintf(env.Stderr, "wetalk serve: --max-upload: %v\n", sizeError(err, *maxUpload))
@@ -59,6 +67,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	srv, err := server.New(server.Config{
 		RoomName: *roomName, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit,
 		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
+		Now: now,
 	})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
@@ -91,6 +100,23 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		}
 		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
 		return ExitFail
+	}
+}
+
+// fileClock is a clock for tests that need messages stamped on other days
+// (date separators): the time now plus the duration written in path, read
+// at each reading; a missing or unreadable file adds nothing.
+func fileClock(path string) func() time.Time {
+	return func() time.Time {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return time.Now()
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(string(b)))
+		if err != nil {
+			return time.Now()
+		}
+		return time.Now().Add(d)
 	}
 }
 

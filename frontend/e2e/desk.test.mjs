@@ -5,6 +5,8 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { bot, closeRoom, hostRoom, joinRoom, launch, say, screenshot, start, tab, tempDir } from './lib.mjs';
 
 describe('the room on a real desk', () => {
@@ -116,6 +118,35 @@ describe('the room on a real desk', () => {
     await ask.waitFor({ state: 'detached' });
     await p.getByRole('textbox', { name: 'Message' }).waitFor();
     await closeRoom(p);
+    await p.context().close();
+  });
+
+  it('puts date separators between messages of different days; bubbles show the time only', async () => {
+    const clock = join(state, 'clock');
+    const dated = await start(cleanup, ['serve', '--listen', '127.0.0.1:0', '--state-dir', state + '/dated',
+      '--name-of-room', 'Dated', '--test-clock-file', clock, '--no-rate-limit']);
+    const b = await bot(cleanup, { addr: dated.info.addr, pin: dated.info.fingerprint, name: 'Diarist',
+      state: state + '/diarist' });
+    for (const [offset, text] of [['-48h', 'two days ago'], ['-24h', 'yesterday it rained'], ['0s', 'today it shines']]) {
+      writeFileSync(clock, offset);
+      const acked = b.next((ev) => ev.type === 'ack' && ev.ref === text);
+      b.send({ cmd: 'send', text, ref: text });
+      await acked;
+    }
+    const p = await tab(browser, url, problems, 'Reader2');
+    await joinRoom(p, { nickname: 'Reader2', address: dated.info.invite });
+    await p.locator('[data-side]', { hasText: 'today it shines' }).waitFor();
+    const seq = await p.evaluate(() =>
+      Array.from(document.querySelectorAll('[data-day], [data-side]')).map((el) =>
+        el.matches('[data-day]') ? 'day:' + el.textContent.trim() : 'msg:' + el.querySelector('.text').textContent));
+    assert.equal(seq.length, 6, seq.join(' | '));
+    assert.match(seq[0], /^day:\w+day, \w+ \d+/, 'a date two days ago');
+    assert.deepEqual(seq.slice(1), ['msg:two days ago', 'day:Yesterday', 'msg:yesterday it rained', 'day:Today',
+      'msg:today it shines']);
+    const time = p.locator('[data-side]', { hasText: 'yesterday it rained' }).locator('time');
+    assert.match(await time.textContent(), /^\d\d:\d\d$/, 'the bubble shows the time only');
+    assert.match(await time.getAttribute('title'), /\d{4}/, 'the full date and time on hover');
+    await screenshot(p, 'desk-date-separators');
     await p.context().close();
   });
 

@@ -203,7 +203,18 @@ export async function bot(cleanup, { addr, pin, name, state }) {
     for (const w of waiters) w.reject(new Error(`bot ${name} exited ${code}: ${stderr}`));
     waiters.clear();
   });
-  const next = (pred) => new Promise((resolve, reject) => waiters.add({ pred, resolve, reject }));
+  // A hang guard, generous for a busy machine: an awaited event never came.
+  const next = (pred, timeoutMs = 120_000) =>
+    new Promise((resolve, reject) => {
+      const w = { pred, resolve, reject };
+      const t = setTimeout(() => {
+        waiters.delete(w);
+        reject(new Error(`bot ${name}: no awaited event within ${timeoutMs} ms (${pred})`));
+      }, timeoutMs);
+      w.resolve = (ev) => (clearTimeout(t), resolve(ev));
+      w.reject = (e) => (clearTimeout(t), reject(e));
+      waiters.add(w);
+    });
   const send = (cmd) => child.stdin.write(JSON.stringify(cmd) + '\n');
   const welcome = await next((ev) => ev.type === 'welcome' || ev.type === 'error');
   if (welcome.type === 'error') throw new Error(`bot ${name} could not join: ${welcome.message}`);

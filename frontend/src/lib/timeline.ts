@@ -2,6 +2,7 @@
 // consecutive messages are grouped into runs. Pure functions, no Svelte.
 
 import type { Key } from './i18n.svelte';
+import { dayKey } from './people';
 
 export interface MessageItem {
   kind: 'message';
@@ -80,6 +81,9 @@ export interface Row {
   first: boolean;
   /** last: the last message of a run (gets the bubble's tail and more space). */
   last: boolean;
+  /** day is set on the first message of a calendar day (dayKey): a date
+   * separator stands above it. */
+  day?: string;
 }
 
 /** groupWindow is how far apart two messages of a run may be. */
@@ -95,11 +99,21 @@ function sameRun(a: Item | undefined, b: Item | undefined): boolean {
 }
 
 /** groupRows marks runs of consecutive messages from one sender (within
- * five minutes, not broken by a notice, the divider, or a private message). */
-export function groupRows(items: readonly Item[]): Row[] {
+ * five minutes, not broken by a notice, the divider, a private message or
+ * a new day) and the first message of each day, in timeZone (the
+ * viewer's by default). */
+export function groupRows(items: readonly Item[], timeZone?: string): Row[] {
+  const days: Array<string | undefined> = [];
+  let last = '';
+  for (const item of items) {
+    const k = isBubble(item) ? dayKey(item.time, timeZone) : '';
+    days.push(k !== '' && k !== last ? k : undefined);
+    if (k !== '') last = k;
+  }
   return items.map((item, i) => ({
     item,
-    first: !sameRun(items[i - 1], item),
-    last: !sameRun(item, items[i + 1]),
+    first: !sameRun(items[i - 1], item) || days[i] !== undefined,
+    last: !sameRun(item, items[i + 1]) || days[i + 1] !== undefined,
+    day: days[i],
   }));
 }
