@@ -24,12 +24,19 @@ export function suffixOf(name: string): string {
   return /#(\d+)$/.exec(name)?.[1] ?? '';
 }
 
+/** dayFormat writes a day as "YYYY-MM-DD" in timeZone (the viewer's by
+ * default). Making one is slow: a long list makes it once (see dayKey). */
+export function dayFormat(timeZone?: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone });
+}
+
 /** dayKey is the calendar day of an RFC 3339 time ("YYYY-MM-DD") in the
- * time zone given (the viewer's by default); '' for a bad time. */
-export function dayKey(rfc3339: string, timeZone?: string): string {
+ * time zone given (the viewer's by default), or as written by format (from
+ * dayFormat); '' for a bad time. */
+export function dayKey(rfc3339: string, timeZone?: string, format?: Intl.DateTimeFormat): string {
   const d = new Date(rfc3339);
   if (rfc3339 === '' || Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone }).format(d);
+  return (format ?? dayFormat(timeZone)).format(d);
 }
 
 /** Day is a date separator's words: today, yesterday, or a date. */

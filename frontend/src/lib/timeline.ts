@@ -2,7 +2,7 @@
 // consecutive messages are grouped into runs. Pure functions, no Svelte.
 
 import type { Key } from './i18n.svelte';
-import { dayKey } from './people';
+import { dayFormat, dayKey } from './people';
 
 export interface MessageItem {
   kind: 'message';
@@ -104,9 +104,13 @@ function sameRun(a: Item | undefined, b: Item | undefined): boolean {
  * viewer's by default). */
 export function groupRows(items: readonly Item[], timeZone?: string): Row[] {
   const days: Array<string | undefined> = [];
+  const format = dayFormat(timeZone);
   let last = '';
+  let lastTime = '';
   for (const item of items) {
-    const k = isBubble(item) ? dayKey(item.time, timeZone) : '';
+    // Runs share their time string often: skip formatting it again.
+    const k = !isBubble(item) ? '' : item.time === lastTime ? last : dayKey(item.time, timeZone, format);
+    if (isBubble(item)) lastTime = item.time;
     days.push(k !== '' && k !== last ? k : undefined);
     if (k !== '') last = k;
   }
