@@ -107,6 +107,25 @@ describe('the room on a real desk', () => {
     await p.context().close();
   });
 
+  it('renders a fenced code block as a block that keeps its lines, and a lone emoji large', async () => {
+    const p = await member('Coder');
+    const code = 'func main() {\n\tif ok {\n        fmt.Println("hi")\n\t}\n}';
+    await say(p, 'Here:\n```go\n' + code + '\n```\nThat is all.');
+    const block = p.locator('[data-side="right"] pre', { hasText: 'func main()' });
+    await block.waitFor();
+    assert.equal(await block.textContent(), code, 'newlines and indentation kept');
+    assert.equal(await block.evaluate((el) => getComputedStyle(el).whiteSpace), 'pre');
+    assert.equal(await block.evaluate((el) => getComputedStyle(el).overflowX), 'auto');
+    await p.locator('[data-side="right"]', { hasText: 'func main()' }).getByRole('button', { name: 'Copy code' }).waitFor();
+    await say(p, '🍵');
+    const tea = p.locator('[data-side="right"] .text', { hasText: '🍵' });
+    await tea.waitFor();
+    const size = await tea.evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+    assert.ok(size >= 32, `a lone emoji is shown large (${size}px)`);
+    await screenshot(p, 'desk-code-and-emoji');
+    await p.context().close();
+  });
+
   it('asks before the host closes the room', async () => {
     const p = await tab(browser, url, problems, 'Hoster');
     await hostRoom(p, { nickname: 'Hoster', room: 'Mine' });
