@@ -101,7 +101,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	defer cancel()
 	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", cfg.Addr)
 	if err != nil {
-		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("cannot reach %s: %v", cfg.Addr, err)}
+		return nil, unreachable(fmt.Sprintf("cannot reach %s", cfg.Addr), err)
 	}
 	conn := tls.Client(raw, tlsConf)
 	if dl, ok := ctx.Deadline(); ok {
@@ -112,7 +112,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		if errors.Is(err, secure.ErrHostKeyMismatch) || errors.Is(err, secure.ErrUnknownHost) {
 			return nil, err
 		}
-		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("TLS handshake with %s failed: %v", cfg.Addr, err)}
+		return nil, unreachable(fmt.Sprintf("TLS handshake with %s failed", cfg.Addr), err)
 	}
 	hello := wire.NewHello()
 	hello.Name, hello.ClientID, hello.Password = cfg.Name, cfg.ClientID, cfg.Password
@@ -127,7 +127,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if err != nil {
 		raw.Close()
-		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("the host at %s did not answer the hello: %v", cfg.Addr, err)}
+		return nil, unreachable(fmt.Sprintf("the host at %s did not answer the hello", cfg.Addr), err)
 	}
 	switch f := first.(type) {
 	case *wire.ErrorFrame:
@@ -334,4 +334,12 @@ func (c *Client) Close() error {
 	c.shutdown()
 	c.loops.Wait()
 	return nil
+}
+
+// unreachable is a failure to reach the host: wire.ErrUnreachable's code
+// with what was tried, wrapping the cause too, so that callers can tell a
+// refused connection (syscall.ECONNREFUSED) from a timeout
+// (os.ErrDeadlineExceeded, context.DeadlineExceeded) with errors.Is.
+func unreachable(what string, cause error) error {
+	return fmt.Errorf("%w: %w", &wire.Error{Code: wire.CodeUnreachable, Message: what}, cause)
 }

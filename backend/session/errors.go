@@ -1,8 +1,11 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
+	"syscall"
 
 	"wetalk/backend/secure"
 	"wetalk/backend/wire"
@@ -16,6 +19,20 @@ var (
 	ErrNotInRoom = errors.New("not in a room")
 	// ErrClosed: the session was closed.
 	ErrClosed = errors.New("session closed")
+	// ErrBadAddress: what was typed to join is neither HOST[:PORT] nor an
+	// invite link.
+	ErrBadAddress = errors.New("neither HOST:PORT nor an invite link")
+	// ErrWrongFingerprint: the host's key is not the one the invite names.
+	ErrWrongFingerprint = errors.New("the host's key is not the one in the invite")
+)
+
+// The join failures a UI tells apart (Failure.Code), beyond the wire codes.
+const (
+	CodeBadAddress       = "bad_address"
+	CodeBadInvite        = "bad_invite"
+	CodeWrongFingerprint = "wrong_fingerprint"
+	CodeRefused          = "refused"
+	CodeTimedOut         = "timed_out"
 )
 
 // PortInUseError says the port asked for is taken, and suggests a free one.
@@ -47,6 +64,9 @@ type Failure struct {
 	Addr string `json:"addr,omitempty"`
 }
 
+// errUnreachable matches any wire error with the unreachable code.
+var errUnreachable = &wire.Error{Code: wire.CodeUnreachable}
+
 // Describe turns any error from this package's methods into a Failure.
 func Describe(err error) Failure {
 	var (
@@ -61,10 +81,19 @@ func Describe(err error) Failure {
 		return Failure{Code: "port_in_use", Message: port.Error(), Suggest: port.Suggest}
 	case errors.As(err, &unknown):
 		return Failure{Code: string(wire.CodeUnknownHost), Message: err.Error(), Fingerprint: unknown.Fingerprint, Addr: unknown.Addr}
+	case errors.Is(err, ErrWrongFingerprint):
+		return Failure{Code: CodeWrongFingerprint, Message: err.Error()}
 	case errors.Is(err, secure.ErrHostKeyMismatch):
 		return Failure{Code: string(wire.CodeHostKeyMismatch), Message: err.Error()}
+	case errors.Is(err, ErrBadAddress):
+		return Failure{Code: CodeBadAddress, Message: err.Error()}
 	case errors.Is(err, secure.ErrBadInvite), errors.Is(err, secure.ErrBadFingerprint):
-		return Failure{Code: "bad_invite", Message: err.Error()}
+		return Failure{Code: CodeBadInvite, Message: err.Error()}
+	case errors.Is(err, errUnreachable) && errors.Is(err, syscall.ECONNREFUSED):
+		return Failure{Code: CodeRefused, Message: err.Error()}
+	case errors.Is(err, errUnreachable) &&
+		(errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)):
+		return Failure{Code: CodeTimedOut, Message: err.Error()}
 	case errors.Is(err, ErrInRoom):
 		return Failure{Code: "in_room", Message: err.Error()}
 	case errors.Is(err, ErrNotInRoom):

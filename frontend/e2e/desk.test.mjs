@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bot, closeRoom, hostRoom, joinRoom, launch, say, screenshot, start, tab, tempDir } from './lib.mjs';
+import { bot, closeRoom, fillJoin, freePort, hostRoom, joinRoom, passwordFile, launch, say, screenshot, start, tab, tempDir } from './lib.mjs';
 
 describe('the room on a real desk', () => {
   const cleanup = [];
@@ -123,6 +123,43 @@ describe('the room on a real desk', () => {
     const size = await tea.evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
     assert.ok(size >= 32, `a lone emoji is shown large (${size}px)`);
     await screenshot(p, 'desk-code-and-emoji');
+    await p.context().close();
+  });
+
+  it('says each join failure in a sentence of its own, details folded, without moving the form', async () => {
+    const p = await tab(browser, url, problems, 'Joiner');
+    const joinButton = p.getByRole('button', { name: 'Join', exact: true });
+    await joinButton.waitFor();
+    const before = await box(joinButton);
+    const silent = (await import('node:net')).createServer(() => {}); // accepts, never answers
+    await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => silent.close(resolve)));
+    const fp = host.info.fingerprint;
+    const otherFp = (fp[0] === 'a' ? 'b' : 'a') + fp.slice(1);
+    const pwDir = tempDir(cleanup, 'wetalk-desk-pw-');
+    const locked = await start(cleanup, ['serve', '--listen', '127.0.0.1:0', '--state-dir', pwDir,
+      '--password-file', passwordFile(pwDir, 'sesame')]);
+    const cases = [
+      ['hello world', 'That is not an address (host:port) or an invite link'],
+      [host.info.invite.slice(0, -6), 'This invite link is incomplete or damaged.'],
+      [`wetalk://${host.info.addr}/#${otherFp}`, "The host's key does not match the one in the invite."],
+      [`127.0.0.1:${await freePort()}`, 'The computer at that address refused the connection'],
+      [`wetalk://127.0.0.1:${silent.address().port}/#${fp}`, 'The host did not answer in time.'],
+      [locked.info.invite, 'Wrong room password.'],
+    ];
+    for (const [address, sentence] of cases) {
+      await fillJoin(p, { nickname: 'Joiner', address, password: address === locked.info.invite ? 'nope' : '' });
+      const alert = p.getByRole('alert').filter({ hasText: sentence });
+      await alert.waitFor({ timeout: 60_000 });
+      const details = alert.locator('details');
+      if (await details.count()) {
+        assert.equal(await details.locator('code').isVisible(), false, 'the technical detail is folded');
+      }
+      assert.deepEqual(await box(joinButton), before, `the form did not move (${sentence})`);
+    }
+    await p.getByRole('alert').getByText('Details').click();
+    await p.getByRole('alert').locator('code').waitFor();
+    await screenshot(p, 'desk-join-error');
     await p.context().close();
   });
 

@@ -207,7 +207,7 @@ describe('wetalk web', () => {
     // Nobody listening.
     const port = await freePort();
     await fillJoin(e, { nickname: 'Eve', address: `127.0.0.1:${port}` });
-    await e.getByRole('alert').filter({ hasText: 'Cannot reach that address' }).waitFor();
+    await e.getByRole('alert').filter({ hasText: 'refused the connection' }).waitFor();
     await screenshot(e, 'unreachable');
     await e.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
     assert.equal(await e.getByRole('button', { name: 'Join', exact: true }).isEnabled(), true, 'nothing hangs');
