@@ -82,7 +82,7 @@ describe('files and images through wetalk web', () => {
     const panel = b.getByRole('complementary', { name: 'Shared files' });
     const row = panel.locator('li[data-file]').filter({ hasText: name });
     await row.waitFor();
-    assert.match(await row.textContent(), /3 MB · Ann/);
+    assert.match(await row.textContent(), /3.1 MB · Ann/); // 3,146,505 bytes in SI units
     await b.locator('[data-kind="file"][data-side="left"]', { hasText: name }).waitFor();
     await screenshot(b, 'files-panel');
 
@@ -186,7 +186,7 @@ describe('files and images through wetalk web', () => {
     await a.locator('input[data-role="image"]').setInputFiles({
       name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(20 * 1024 * 1024 + 1),
     });
-    await a.getByRole('alert').filter({ hasText: 'Images may be at most 20 MB.' }).waitFor();
+    await a.getByRole('alert').filter({ hasText: 'Images may be at most 20 MiB (21 MB).' }).waitFor();
     await screenshot(a, 'files-refused');
     assert.deepEqual(problems, []);
   });
