@@ -14,6 +14,8 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 
 	"wetalk/backend/profile"
+	"wetalk/backend/session"
+	"wetalk/backend/web"
 )
 
 // appIcon is the window icon (generated once; see README "Build").
@@ -38,11 +40,13 @@ func openWindow(ctx context.Context, dist fs.FS) error {
 		MinWidth:         720,
 		MinHeight:        520,
 		BackgroundColour: &options.RGBA{R: 244, G: 246, B: 251, A: 255},
-		AssetServer:      &assetserver.Options{Assets: dist, Handler: mediaHandler{app}},
+		AssetServer:      &assetserver.Options{Assets: dist, Handler: web.MediaHandler(app.owner.ImageFile)},
 		OnStartup:        app.startup,
 		OnShutdown:       app.shutdown,
 		OnBeforeClose:    app.beforeClose,
-		Bind:             []any{app},
+		Bind:             []any{app, app.owner.Session()},
+		// A refusal reaches the page as a session.Failure (backend.ts).
+		ErrorFormatter: func(err error) any { return session.Describe(err) },
 		Linux: &linux.Options{
 			Icon:        appIcon,
 			ProgramName: "wetalk",

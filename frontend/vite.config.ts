@@ -23,5 +23,10 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     setupFiles: ['src/test-setup.ts'],
+    // A busy machine (the suite run twice at once) makes rendering tests
+    // slow; they must not fail for it. Heavy tests set their own, longer
+    // timeout; nothing asserts a duration.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });

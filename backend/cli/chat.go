@@ -9,7 +9,6 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"time"
 
 	"wetalk/backend/client"
 	"wetalk/backend/profile"
@@ -51,7 +50,7 @@ func runChat(ctx context.Context, args []string, env Env) int {
 	}
 	out := &eventWriter{w: bufio.NewWriter(env.Stdout), json: *jsonMode}
 	fail := func(code wire.Code, format string, a ...any) int {
-		out.write(client.Event{Type: client.EventError, Code: code, Message: fmt.Sprintf(format, a...)})
+		out.write(client.ErrorEvent{Code: code, Message: fmt.Sprintf(format, a...)})
 		return ExitFail
 	}
 	if (*addr == "") == (*invite == "") {
@@ -128,7 +127,7 @@ func readCommands(in io.Reader, c *client.Client, out *eventWriter) {
 		if !out.json {
 			cmd = command{Cmd: "send", Text: sc.Text()}
 		} else if err := json.Unmarshal([]byte(line), &cmd); err != nil {
-			out.write(client.Event{Type: client.EventError, Code: wire.CodeBadCommand, Message: "not a JSON command: " + err.Error()})
+			out.write(client.ErrorEvent{Code: wire.CodeBadCommand, Message: "not a JSON command: " + err.Error()})
 			continue
 		}
 		if cmd.Cmd == "leave" {
@@ -149,11 +148,11 @@ func readCommands(in io.Reader, c *client.Client, out *eventWriter) {
 				return
 			}
 			e := wire.AsError(err)
-			out.write(client.Event{Type: client.EventError, Ref: cmd.Ref, Code: e.Code, Message: e.Message})
+			out.write(client.ErrorEvent{Ref: cmd.Ref, Code: e.Code, Message: e.Message})
 		}
 	}
 	if err := sc.Err(); err != nil {
-		out.write(client.Event{Type: client.EventError, Code: wire.CodeBadCommand, Message: "reading commands: " + err.Error()})
+		out.write(client.ErrorEvent{Code: wire.CodeBadCommand, Message: "reading commands: " + err.Error()})
 	}
 	transfers.Wait()
 	c.Leave()
@@ -169,7 +168,7 @@ func transferCommand(c *client.Client, cmd command, out *eventWriter) {
 	case cmd.Cmd == "download" && (cmd.File == "" || cmd.Dir == ""):
 		err = wire.Errorf(wire.ErrBadCommand, `download needs "file" and "dir"`)
 	case cmd.Cmd == "download":
-		_, err = c.Download(ctx, cmd.File, cmd.Dir)
+		_, err = c.Download(ctx, cmd.Ref, cmd.File, cmd.Dir)
 	case cmd.Path == "":
 		err = wire.Errorf(wire.ErrBadCommand, `%s needs "path"`, cmd.Cmd)
 	case cmd.Cmd == "image":
@@ -179,7 +178,7 @@ func transferCommand(c *client.Client, cmd command, out *eventWriter) {
 	}
 	if err != nil && !errors.Is(err, client.ErrClosed) {
 		e := wire.AsError(err)
-		out.write(client.Event{Type: client.EventError, Ref: cmd.Ref, Code: e.Code, Message: e.Message})
+		out.write(client.ErrorEvent{Ref: cmd.Ref, Code: e.Code, Message: e.Message})
 	}
 }
 
@@ -219,13 +218,12 @@ func dialCode(err error) wire.Code {
 
 // exitStatus maps why the connection ended to the exit status.
 func exitStatus(err error) int {
-	var e *wire.Error
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &e) && e.Code == wire.CodeKicked:
+	case errors.Is(err, wire.ErrKicked):
 		return ExitKicked
-	case errors.As(err, &e) && e.Code == wire.CodeClosed:
+	case errors.Is(err, wire.ErrClosed):
 		return ExitClosed
 	}
 	return ExitFail
@@ -243,7 +241,7 @@ func (o *eventWriter) write(ev client.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.json {
-		b, _ := json.Marshal(contractEvent(ev))
+		b, _ := json.Marshal(ev) // each kind encodes as the contract shows it
 		o.w.Write(b)
 	} else {
 		o.w.WriteString(humanEvent(ev))
@@ -252,50 +250,12 @@ func (o *eventWriter) write(ev client.Event) {
 	o.w.Flush()
 }
 
-// contractEvent shapes an event as the contract lists it: fields that are
-// part of an event's shape are present even when empty or false.
-func contractEvent(ev client.Event) map[string]any {
-	b, _ := json.Marshal(ev)
-	var m map[string]any
-	json.Unmarshal(b, &m)
-	switch ev.Type {
-	case client.EventMessage:
-		m["history"] = ev.History
-		m["time"] = ev.Time.Format(time.RFC3339Nano)
-	case client.EventWelcome:
-		if ev.Members == nil {
-			m["members"] = []string{}
-		}
-		if _, ok := m["files"]; !ok {
-			m["files"] = []any{}
-		}
-		m["room"] = ev.Room
-	case client.EventKicked, client.EventClosed, client.EventLeft:
-		m["reason"] = ev.Reason
-	case client.EventError:
-		m["ref"] = ev.Ref
-		m["message"] = ev.Message
-	case client.EventAck:
-		m["ref"] = ev.Ref
-	case client.EventFile, client.EventImage:
-		m["history"] = ev.History
-		m["time"] = ev.Time.Format(time.RFC3339Nano)
-		m["size"] = ev.Size
-	case client.EventProgress:
-		m["done"] = ev.Done
-		m["total"] = ev.Total
-	case client.EventUploaded:
-		m["ref"] = ev.Ref
-	}
-	return m
-}
-
 // humanEvent is an event as one line for people (without --json).
 func humanEvent(ev client.Event) string {
-	switch ev.Type {
-	case client.EventWelcome:
+	switch ev := ev.(type) {
+	case client.Welcome:
 		return fmt.Sprintf("* you are %s in %q; leader %s; members: %s", ev.Name, ev.Room, ev.Leader, strings.Join(ev.Members, ", "))
-	case client.EventMessage:
+	case client.Message:
 		to := ""
 		if ev.To != "" {
 			to = " → " + ev.To
@@ -305,27 +265,27 @@ func humanEvent(ev client.Event) string {
 			hist = " (earlier)"
 		}
 		return fmt.Sprintf("[%s]%s %s%s: %s", ev.Time.Local().Format("15:04"), hist, ev.From, to, ev.Text)
-	case client.EventJoined:
+	case client.Joined:
 		return "* " + ev.Name + " joined"
-	case client.EventLeft:
+	case client.Left:
 		return fmt.Sprintf("* %s left (%s)", ev.Name, ev.Reason)
-	case client.EventLeader:
+	case client.Leader:
 		return "* " + ev.Name + " is now the leader"
-	case client.EventRecalled:
+	case client.Recalled:
 		return "* " + ev.By + " recalled a message"
-	case client.EventKicked:
+	case client.Kicked:
 		return fmt.Sprintf("* you were kicked by %s: %s", ev.By, ev.Reason)
-	case client.EventClosed:
+	case client.Closed:
 		return "* the room was closed: " + ev.Reason
-	case client.EventError:
+	case client.ErrorEvent:
 		return fmt.Sprintf("! %s: %s", ev.Code, ev.Message)
-	case client.EventFile:
+	case client.File:
 		return fmt.Sprintf("* %s shared %s (%s, id %s)", ev.From, ev.Name, transfer.Size(ev.Size), ev.ID)
-	case client.EventImage:
+	case client.Image:
 		return fmt.Sprintf("* %s sent an image (%s, %s, id %s)", ev.From, ev.Mime, transfer.Size(ev.Size), ev.ID)
-	case client.EventProgress:
+	case client.Progress:
 		return fmt.Sprintf("* %s %s: %s of %s", ev.Direction, ev.Transfer, transfer.Size(ev.Done), transfer.Size(ev.Total))
-	case client.EventDownloaded:
+	case client.Downloaded:
 		return "* saved " + ev.Path
 	}
 	b, _ := json.Marshal(ev)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"wetalk/backend/profile"
+	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
 )
@@ -35,6 +36,11 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	var now func() time.Time
 	if *clockFile != "" {
 		now = fileClock(*clockFile)
+	}
+	name, err := room.CleanRoomName(*roomName)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "wetalk serve: --name-of-room: %v\n", err)
+		return ExitUsage
 	}
 	maxUploadBytes, err := parseSize(*maxUpload)
 	if err != nil || maxUploadBytes == 0 {
@@ -65,7 +71,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		return ExitFail
 	}
 	srv, err := server.New(server.Config{
-		RoomName: *roomName, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit,
+		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit,
 		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
 		Now: now,
 	})

@@ -21,6 +21,10 @@ func TestChatTransfers(t *testing.T) {
 	os.WriteFile(src, content, 0o600)
 	sum := sha256.Sum256(content)
 	a.send(map[string]any{"cmd": "upload", "path": src, "name": "../quarterly report.pdf", "ref": "u1"})
+	// Progress carries the command's ref: the file id is not known yet.
+	if p := a.until("progress"); p["ref"] != "u1" || p["direction"] != "up" || p["total"] != float64(len(content)) {
+		t.Fatalf("upload progress %v", p)
+	}
 	if ack := a.until("ack"); ack["ref"] != "u1" || ack["id"] == "" {
 		t.Fatalf("ack %v", ack)
 	}
@@ -34,7 +38,7 @@ func TestChatTransfers(t *testing.T) {
 	dir := t.TempDir()
 	b.send(map[string]any{"cmd": "download", "file": f["id"], "dir": dir, "ref": "d1"})
 	p := b.until("progress")
-	if p["transfer"] != f["id"] || p["direction"] != "down" || p["total"] != f["size"] {
+	if p["transfer"] != f["id"] || p["direction"] != "down" || p["total"] != f["size"] || p["ref"] != "d1" {
 		t.Fatalf("progress %v", p)
 	}
 	d := b.until("downloaded")

@@ -16,7 +16,6 @@ import (
 
 	"wetalk/backend/profile"
 	"wetalk/backend/session"
-	"wetalk/backend/version"
 	"wetalk/backend/web"
 )
 
@@ -54,8 +53,8 @@ func runWeb(ctx context.Context, args []string, env Env) int {
 		bind = ""
 	}
 	bridge := web.New(web.Config{
-		Assets: env.Assets, Token: token, Version: version.Version, Log: log,
-		NewSession: func(e session.Emitter) *session.Session {
+		Assets: env.Assets, Token: token, Log: log,
+		NewSession: func(e session.Emitter) *session.Owner {
 			// Each tab is a person of its own: a fresh client identity.
 			return session.New(session.Config{Profile: prof, Emitter: e, Log: log, HostBind: bind, ClientID: uuid.New()})
 		},

@@ -41,7 +41,16 @@ type Config struct {
 	// Timeout bounds dialling, the handshake and admission, and each
 	// write; 0 means 10s.
 	Timeout time.Duration
+	// Events is how many events may wait in Events for the caller to read
+	// them; 0 means DefaultEvents. A caller that falls further behind holds
+	// up the connection's reading, and in time the host drops it as a slow
+	// member. Each slot costs 16 bytes while idle.
+	Events int
 }
+
+// DefaultEvents is the default Config.Events: enough for a burst of room
+// events plus the progress of a few transfers, while a reader is busy.
+const DefaultEvents = 256
 
 // ErrClosed is returned by commands after the connection ended.
 var ErrClosed = errors.New("client: connection closed")
@@ -52,7 +61,7 @@ type Client struct {
 	conn    *tls.Conn
 	log     *slog.Logger
 	timeout time.Duration
-	welcome Event
+	welcome Welcome
 
 	events chan Event    // closed by readLoop when the connection ends
 	out    chan []byte   // frames for writeLoop
@@ -73,13 +82,17 @@ type Client struct {
 // with the reason it was not: a *wire.Error (errors.Is with wire.ErrBadPassword,
 // wire.ErrBanned, wire.ErrVersionMismatch, ...), secure.ErrHostKeyMismatch,
 // secure.ErrUnknownHost (a *secure.UnknownHostError with the fingerprint),
-// or an unreachable host (code unreachable).
+// or an unreachable host (code unreachable). Cancelling ctx abandons the
+// attempt at once, whatever it waits on, with an error wrapping ctx's.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Events <= 0 {
+		cfg.Events = DefaultEvents
 	}
 	if cfg.Invite != "" {
 		addr, fp, err := secure.ParseInvite(cfg.Invite)
@@ -97,20 +110,35 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
+	// cancelled is the error once the caller gave up: it wraps ctx's.
+	cancelled := func() error {
+		return fmt.Errorf("joining %s: %w", cfg.Addr, context.Cause(parent))
+	}
 	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", cfg.Addr)
 	if err != nil {
+		if parent.Err() != nil {
+			return nil, cancelled()
+		}
 		return nil, unreachable(fmt.Sprintf("cannot reach %s", cfg.Addr), err)
 	}
 	conn := tls.Client(raw, tlsConf)
 	if dl, ok := ctx.Deadline(); ok {
 		raw.SetDeadline(dl)
 	}
+	// Until admitted, ending ctx (cancelled or timed out) unblocks
+	// whatever waits on the connection.
+	unwatch := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
+	defer unwatch()
 	if err := conn.HandshakeContext(ctx); err != nil {
 		raw.Close()
 		if errors.Is(err, secure.ErrHostKeyMismatch) || errors.Is(err, secure.ErrUnknownHost) {
 			return nil, err
+		}
+		if parent.Err() != nil {
+			return nil, cancelled()
 		}
 		return nil, unreachable(fmt.Sprintf("TLS handshake with %s failed", cfg.Addr), err)
 	}
@@ -127,6 +155,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if err != nil {
 		raw.Close()
+		if parent.Err() != nil {
+			return nil, cancelled()
+		}
 		return nil, unreachable(fmt.Sprintf("the host at %s did not answer the hello", cfg.Addr), err)
 	}
 	switch f := first.(type) {
@@ -138,11 +169,20 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		raw.Close()
 		return nil, wire.Errorf(wire.ErrProtocol, "the host answered the hello with %v", f.Type())
 	}
+	if !unwatch() {
+		// ctx ended just as the welcome came: too late to be admitted.
+		raw.Close()
+		if parent.Err() != nil {
+			return nil, cancelled()
+		}
+		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("the host at %s took too long to admit us", cfg.Addr)}
+	}
 	raw.SetDeadline(time.Time{})
-	welcome, _ := eventOf(first)
+	ev, _ := eventOf(first)
+	welcome := ev.(Welcome)
 	c := &Client{
 		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, welcome: welcome,
-		events: make(chan Event, 1024),
+		events: make(chan Event, cfg.Events),
 		out:    make(chan []byte, 64),
 		done:   make(chan struct{}),
 		gone:   make(chan struct{}),
@@ -156,7 +196,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 
 // Welcome returns the welcome the host sent: the name given, the members,
 // the leader.
-func (c *Client) Welcome() Event { return c.welcome }
+func (c *Client) Welcome() Welcome { return c.welcome }
 
 // Events delivers what happens in the room, in the room's order, starting
 // with the welcome. It is closed when the connection ends; Err then says why.
@@ -164,7 +204,8 @@ func (c *Client) Welcome() Event { return c.welcome }
 func (c *Client) Events() <-chan Event { return c.events }
 
 // Err returns why the connection ended: nil while it is open or after a
-// clean leave, *wire.Error for a close or kick the host announced.
+// clean leave; an error matching wire.ErrKicked or wire.ErrClosed (under
+// errors.Is) for a kick or close the host announced.
 func (c *Client) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -214,11 +255,11 @@ func (c *Client) readLoop(r *wire.Reader) {
 			c.setErr(wire.Errorf(wire.ErrProtocol, "the host sent a %v frame", f.Type()))
 			return
 		}
-		switch ev.Type {
-		case EventKicked:
-			c.setErr(&wire.Error{Code: wire.CodeKicked, Message: "kicked by " + ev.By + ": " + ev.Reason})
-		case EventClosed:
-			c.setErr(&wire.Error{Code: wire.CodeClosed, Message: ev.Reason})
+		switch ev := ev.(type) {
+		case Kicked:
+			c.setErr(wire.Errorf(wire.ErrKicked, "kicked by %s: %s", ev.By, ev.Reason))
+		case Closed:
+			c.setErr(wire.Errorf(wire.ErrClosed, "%s", ev.Reason))
 		}
 		select {
 		case c.events <- ev:

@@ -2,12 +2,14 @@ package client
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"time"
 
 	"wetalk/backend/wire"
 )
 
-// Event types, as the command-line contract names them.
+// Event kinds, as the command-line contract names them (the "type" of each
+// event's JSON).
 const (
 	EventWelcome  = "welcome"
 	EventMessage  = "message"
@@ -28,49 +30,232 @@ const (
 	EventDownloaded = "downloaded"
 )
 
-// Event is one thing that happened, as a member sees it. Which fields are
-// set depends on Type; the JSON names are those of the command-line
-// contract (shared/spec/cli.md).
-type Event struct {
-	Type    string    `json:"type"`
-	Seq     uint64    `json:"seq,omitempty"`
-	ID      string    `json:"id,omitempty"`
-	From    string    `json:"from,omitempty"`
-	To      string    `json:"to,omitempty"`
-	Text    string    `json:"text,omitempty"`
-	Time    time.Time `json:"time,omitzero"`
-	History bool      `json:"history,omitempty"`
-	Name    string    `json:"name,omitempty"`
-	Reason  string    `json:"reason,omitempty"`
-	By      string    `json:"by,omitempty"`
-	Leader  string    `json:"leader,omitempty"`
-	Members []string  `json:"members,omitempty"`
-	Banned  bool      `json:"banned,omitempty"`
-	Room    string    `json:"room,omitempty"`
-	Ref     string    `json:"ref,omitempty"`
-	Code    wire.Code `json:"code,omitempty"`
-	Message string    `json:"message,omitempty"`
-	// HistoryCount, on welcome, is how many history messages follow.
-	HistoryCount int `json:"history_count,omitempty"`
-	// Names, on bans, lists the banned names (sent to the leader).
-	Names []string `json:"names,omitempty"`
+// Event is one thing that happened, as a member sees it: one of the types
+// below (Welcome, Message, ...), told apart with a type switch. Each
+// encodes to JSON as the command-line contract (shared/spec/cli.md) shows
+// it: the fields in the order of their names, then "type"; the fields of an
+// event's shape are present even when empty. frontend/src/lib/types.ts
+// mirrors them (a test in backend/web checks it).
+type Event interface {
+	// Kind is the event's "type" (EventMessage, ...).
+	Kind() string
+	json.Marshaler
+}
 
-	// Files, on welcome, lists the files shared so far.
-	Files []FileInfo `json:"files,omitempty"`
-	// Size, SHA256 (hex) and Mime describe a file or image.
-	Size   int64  `json:"size,omitempty"`
-	SHA256 string `json:"sha256,omitempty"`
-	Mime   string `json:"mime,omitempty"`
-	// File is the file id on uploaded and downloaded; Path where a
-	// download was saved.
-	File string `json:"file,omitempty"`
-	Path string `json:"path,omitempty"`
-	// Transfer (the file id), Direction (up or down), Done and Total
-	// (bytes) describe a transfer's progress.
-	Transfer  string `json:"transfer,omitempty"`
-	Direction string `json:"direction,omitempty"`
-	Done      int64  `json:"done,omitempty"`
-	Total     int64  `json:"total,omitempty"`
+// Kinds lists an empty value of every kind of Event, in the order of the
+// constants above.
+func Kinds() []Event {
+	return []Event{
+		Welcome{}, Message{}, Joined{}, Left{}, Leader{}, Recalled{}, Kicked{}, Ack{}, Closed{}, ErrorEvent{}, Bans{},
+		File{}, Image{}, Progress{}, Uploaded{}, Downloaded{},
+	}
+}
+
+// Struct fields are declared in the order of their JSON names, and "type"
+// sorts after every one of them: the encoding is the sorted one the
+// contract has always had. A field a valid host always fills is always
+// present; omitempty marks those that are really optional (frontend/src/lib/
+// types.ts marks the same ones optional).
+
+// Welcome is the first event: the host admitted us.
+type Welcome struct {
+	// Files lists the files shared so far.
+	Files []FileInfo `json:"files"`
+	// HistoryCount is how many history messages follow.
+	HistoryCount int      `json:"history_count,omitempty"`
+	Leader       string   `json:"leader"`
+	Members      []string `json:"members"`
+	Name         string   `json:"name"` // the name the host gave us
+	Room         string   `json:"room"`
+	Seq          uint64   `json:"seq,omitempty"`
+}
+
+// Message is a chat message, live or (History) from before we joined;
+// To is set on a private message.
+type Message struct {
+	From    string    `json:"from"`
+	History bool      `json:"history"`
+	ID      string    `json:"id"`
+	Seq     uint64    `json:"seq,omitempty"`
+	Text    string    `json:"text"`
+	Time    time.Time `json:"time"`
+	To      string    `json:"to,omitempty"`
+}
+
+// Joined: a member came in.
+type Joined struct {
+	Name string `json:"name"`
+	Seq  uint64 `json:"seq,omitempty"`
+}
+
+// Left: a member went; Reason is "left", "kicked" or "disconnected".
+type Left struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+	Seq    uint64 `json:"seq,omitempty"`
+}
+
+// Leader: Name leads the room now.
+type Leader struct {
+	Name string `json:"name"`
+	Seq  uint64 `json:"seq,omitempty"`
+}
+
+// Recalled: the message (or file, or image) ID was withdrawn by By.
+type Recalled struct {
+	By  string `json:"by"`
+	ID  string `json:"id"`
+	Seq uint64 `json:"seq,omitempty"`
+}
+
+// Kicked: we were removed from the room (and, with Banned, barred). The
+// connection then ends with an error matching wire.ErrKicked.
+type Kicked struct {
+	Banned bool   `json:"banned,omitempty"`
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+}
+
+// Ack: the command sent with Ref was done; ID names the message or file it
+// made, if any.
+type Ack struct {
+	ID  string `json:"id,omitempty"`
+	Ref string `json:"ref"`
+}
+
+// Closed: the host closed the room. The connection then ends with an
+// error matching wire.ErrClosed.
+type Closed struct {
+	Reason string `json:"reason"`
+}
+
+// ErrorEvent: the command sent with Ref (if any) was refused.
+type ErrorEvent struct {
+	Code    wire.Code `json:"code"`
+	Message string    `json:"message"`
+	Ref     string    `json:"ref"`
+}
+
+// Bans lists the banned names (sent to the leader).
+type Bans struct {
+	Names []string `json:"names,omitempty"`
+}
+
+// File: a member shared a file. SHA256 is hex.
+type File struct {
+	From    string    `json:"from"`
+	History bool      `json:"history"`
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Seq     uint64    `json:"seq,omitempty"`
+	SHA256  string    `json:"sha256"`
+	Size    int64     `json:"size"`
+	Time    time.Time `json:"time"`
+}
+
+// Image: a member sent an image (PNG, JPEG, GIF or WebP, by Mime).
+type Image struct {
+	From    string    `json:"from"`
+	History bool      `json:"history"`
+	ID      string    `json:"id"`
+	Mime    string    `json:"mime"`
+	Seq     uint64    `json:"seq,omitempty"`
+	SHA256  string    `json:"sha256"`
+	Size    int64     `json:"size"`
+	Time    time.Time `json:"time"`
+}
+
+// Progress: Done of Total bytes of a transfer have moved. Transfer is the
+// file id (for an upload, the one the host gave it), Direction up or down,
+// and Ref the ref the caller gave Upload, UploadImage or Download: it tells
+// apart transfers whose file ids the caller does not know yet.
+type Progress struct {
+	Direction string `json:"direction"`
+	Done      int64  `json:"done"`
+	Ref       string `json:"ref,omitempty"`
+	Total     int64  `json:"total"`
+	Transfer  string `json:"transfer"`
+}
+
+// Uploaded: the upload sent with Ref is the shared file File.
+type Uploaded struct {
+	File string `json:"file"`
+	Ref  string `json:"ref"`
+}
+
+// Downloaded: the file File was saved, verified, at Path.
+type Downloaded struct {
+	File   string `json:"file"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+}
+
+func (Welcome) Kind() string    { return EventWelcome }
+func (Message) Kind() string    { return EventMessage }
+func (Joined) Kind() string     { return EventJoined }
+func (Left) Kind() string       { return EventLeft }
+func (Leader) Kind() string     { return EventLeader }
+func (Recalled) Kind() string   { return EventRecalled }
+func (Kicked) Kind() string     { return EventKicked }
+func (Ack) Kind() string        { return EventAck }
+func (Closed) Kind() string     { return EventClosed }
+func (ErrorEvent) Kind() string { return EventError }
+func (Bans) Kind() string       { return EventBans }
+func (File) Kind() string       { return EventFile }
+func (Image) Kind() string      { return EventImage }
+func (Progress) Kind() string   { return EventProgress }
+func (Uploaded) Kind() string   { return EventUploaded }
+func (Downloaded) Kind() string { return EventDownloaded }
+
+// MarshalJSON encodes the welcome; no files or members are empty lists.
+func (e Welcome) MarshalJSON() ([]byte, error) {
+	type fields Welcome
+	if e.Files == nil {
+		e.Files = []FileInfo{}
+	}
+	if e.Members == nil {
+		e.Members = []string{}
+	}
+	return typed(EventWelcome, fields(e))
+}
+
+func (e Message) MarshalJSON() ([]byte, error)  { type f Message; return typed(EventMessage, f(e)) }
+func (e Joined) MarshalJSON() ([]byte, error)   { type f Joined; return typed(EventJoined, f(e)) }
+func (e Left) MarshalJSON() ([]byte, error)     { type f Left; return typed(EventLeft, f(e)) }
+func (e Leader) MarshalJSON() ([]byte, error)   { type f Leader; return typed(EventLeader, f(e)) }
+func (e Recalled) MarshalJSON() ([]byte, error) { type f Recalled; return typed(EventRecalled, f(e)) }
+func (e Kicked) MarshalJSON() ([]byte, error)   { type f Kicked; return typed(EventKicked, f(e)) }
+func (e Ack) MarshalJSON() ([]byte, error)      { type f Ack; return typed(EventAck, f(e)) }
+func (e Closed) MarshalJSON() ([]byte, error)   { type f Closed; return typed(EventClosed, f(e)) }
+func (e ErrorEvent) MarshalJSON() ([]byte, error) {
+	type f ErrorEvent
+	return typed(EventError, f(e))
+}
+func (e Bans) MarshalJSON() ([]byte, error)     { type f Bans; return typed(EventBans, f(e)) }
+func (e File) MarshalJSON() ([]byte, error)     { type f File; return typed(EventFile, f(e)) }
+func (e Image) MarshalJSON() ([]byte, error)    { type f Image; return typed(EventImage, f(e)) }
+func (e Progress) MarshalJSON() ([]byte, error) { type f Progress; return typed(EventProgress, f(e)) }
+func (e Uploaded) MarshalJSON() ([]byte, error) { type f Uploaded; return typed(EventUploaded, f(e)) }
+func (e Downloaded) MarshalJSON() ([]byte, error) {
+	type f Downloaded
+	return typed(EventDownloaded, f(e))
+}
+
+// typed encodes an event's fields (a struct without methods) and appends
+// its "type", which sorts after every field name.
+func typed(kind string, fields any) ([]byte, error) {
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return nil, err
+	}
+	b = b[:len(b)-1] // the closing brace
+	if len(b) > 1 {
+		b = append(b, ',')
+	}
+	b = append(b, `"type":`...)
+	b = append(b, '"')
+	b = append(b, kind...)
+	return append(b, '"', '}'), nil
 }
 
 // eventOf converts a frame from the host into an Event; ok is false for
@@ -78,39 +263,39 @@ type Event struct {
 func eventOf(f wire.Frame) (ev Event, ok bool) {
 	switch f := f.(type) {
 	case *wire.Welcome:
-		ev := Event{Type: EventWelcome, Seq: f.Seq, Name: f.Name, Leader: f.Leader, Members: f.Members, Room: f.Room, HistoryCount: int(f.History)}
+		ev := Welcome{Seq: f.Seq, Name: f.Name, Leader: f.Leader, Members: f.Members, Room: f.Room, HistoryCount: int(f.History), Files: []FileInfo{}}
 		for _, fi := range f.Files {
 			ev.Files = append(ev.Files, FileInfo{ID: fi.ID.String(), From: fi.From, Name: fi.Name, Size: int64(fi.Size), SHA256: hex.EncodeToString(fi.SHA256), Time: fi.Time})
 		}
 		return ev, true
 	case *wire.File:
-		return Event{Type: EventFile, Seq: f.Seq, ID: f.ID.String(), From: f.From, Name: f.Name, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Time: f.Time, History: f.History}, true
+		return File{Seq: f.Seq, ID: f.ID.String(), From: f.From, Name: f.Name, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Time: f.Time, History: f.History}, true
 	case *wire.Image:
-		return Event{Type: EventImage, Seq: f.Seq, ID: f.ID.String(), From: f.From, Mime: f.Mime, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Time: f.Time, History: f.History}, true
+		return Image{Seq: f.Seq, ID: f.ID.String(), From: f.From, Mime: f.Mime, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Time: f.Time, History: f.History}, true
 	case *wire.Message:
-		return Event{Type: EventMessage, Seq: f.Seq, ID: f.ID.String(), From: f.From, To: f.To, Text: f.Text, Time: f.Time, History: f.History}, true
+		return Message{Seq: f.Seq, ID: f.ID.String(), From: f.From, To: f.To, Text: f.Text, Time: f.Time, History: f.History}, true
 	case *wire.Joined:
-		return Event{Type: EventJoined, Seq: f.Seq, Name: f.Name}, true
+		return Joined{Seq: f.Seq, Name: f.Name}, true
 	case *wire.Left:
-		return Event{Type: EventLeft, Seq: f.Seq, Name: f.Name, Reason: f.Reason}, true
+		return Left{Seq: f.Seq, Name: f.Name, Reason: f.Reason}, true
 	case *wire.Leader:
-		return Event{Type: EventLeader, Seq: f.Seq, Name: f.Name}, true
+		return Leader{Seq: f.Seq, Name: f.Name}, true
 	case *wire.Recalled:
-		return Event{Type: EventRecalled, Seq: f.Seq, ID: f.ID.String(), By: f.By}, true
+		return Recalled{Seq: f.Seq, ID: f.ID.String(), By: f.By}, true
 	case *wire.Kicked:
-		return Event{Type: EventKicked, By: f.By, Reason: f.Reason, Banned: f.Banned}, true
+		return Kicked{By: f.By, Reason: f.Reason, Banned: f.Banned}, true
 	case *wire.Ack:
-		ev := Event{Type: EventAck, Ref: f.Ref}
+		ev := Ack{Ref: f.Ref}
 		if f.ID != [16]byte{} {
 			ev.ID = f.ID.String()
 		}
 		return ev, true
 	case *wire.Closed:
-		return Event{Type: EventClosed, Reason: f.Reason}, true
+		return Closed{Reason: f.Reason}, true
 	case *wire.Bans:
-		return Event{Type: EventBans, Names: f.Names}, true
+		return Bans{Names: f.Names}, true
 	case *wire.ErrorFrame:
-		return Event{Type: EventError, Ref: f.Ref, Code: f.Code, Message: f.Message}, true
+		return ErrorEvent{Ref: f.Ref, Code: f.Code, Message: f.Message}, true
 	}
-	return Event{}, false
+	return nil, false
 }

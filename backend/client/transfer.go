@@ -54,12 +54,14 @@ type xfer struct {
 }
 
 // FileInfo describes a shared file, as the welcome lists them.
+// Its fields are in the order of their JSON names, as the contract shows
+// them.
 type FileInfo struct {
-	ID     string    `json:"id"`
 	From   string    `json:"from"`
+	ID     string    `json:"id"`
 	Name   string    `json:"name"`
-	Size   int64     `json:"size"`
 	SHA256 string    `json:"sha256"`
+	Size   int64     `json:"size"`
 	Time   time.Time `json:"time"`
 	mime   string
 }
@@ -148,7 +150,7 @@ func (c *Client) route(f wire.Frame) (evs []Event, handled bool) {
 		}
 		reply(x, f)
 		id := f.ID.String()
-		return []Event{{Type: EventAck, Ref: x.ref, ID: id}, {Type: EventUploaded, File: id, Ref: x.ref}}, true
+		return []Event{Ack{Ref: x.ref, ID: id}, Uploaded{File: id, Ref: x.ref}}, true
 	case *wire.ErrorFrame:
 		if x := c.xf.byRef[f.Ref]; x != nil {
 			reply(x, f)
@@ -317,7 +319,7 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 	}
 	h := sha256.New()
 	buf := make([]byte, wire.MaxChunk)
-	prog := progress{c: c, ev: Event{Type: EventProgress, Transfer: id.String(), Direction: DirectionUp, Total: size}}
+	prog := progress{c: c, ev: Progress{Transfer: id.String(), Direction: DirectionUp, Total: size, Ref: ref}}
 	for off := int64(0); off < size; {
 		select {
 		case r := <-x.replies:
@@ -366,8 +368,8 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 // The whole file is checked against the announced SHA-256 before it gets
 // its final name: the sanitised name, never replacing a file already there
 // ("report (1).pdf"). Progress events follow it and a downloaded event ends
-// it. A recalled file ends with no_such_file.
-func (c *Client) Download(ctx context.Context, fileID, dir string) (string, error) {
+// it. Progress events carry ref. A recalled file ends with no_such_file.
+func (c *Client) Download(ctx context.Context, ref, fileID, dir string) (string, error) {
 	id, err := uuid.Parse(fileID)
 	if err != nil {
 		return "", wire.Errorf(wire.ErrBadCommand, "%q is not a file id", fileID)
@@ -412,7 +414,7 @@ func (c *Client) Download(ctx context.Context, fileID, dir string) (string, erro
 			part.Discard()
 		}
 	}()
-	prog := progress{c: c, ev: Event{Type: EventProgress, Transfer: fileID, Direction: DirectionDown, Total: fi.Size}}
+	prog := progress{c: c, ev: Progress{Transfer: fileID, Direction: DirectionDown, Total: fi.Size, Ref: ref}}
 	if part.Offset() < fi.Size {
 		if err := c.fetch(ctx, id, part, &prog); err != nil {
 			if errors.Is(err, wire.ErrNoSuchFile) {
@@ -425,7 +427,7 @@ func (c *Client) Download(ctx context.Context, fileID, dir string) (string, erro
 	if err != nil {
 		return "", err
 	}
-	c.emit(Event{Type: EventDownloaded, File: fileID, Path: path, SHA256: fi.SHA256})
+	c.emit(Downloaded{File: fileID, Path: path, SHA256: fi.SHA256})
 	return path, nil
 }
 
@@ -486,7 +488,7 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 // progress emits a transfer's progress events, one per percent.
 type progress struct {
 	c    *Client
-	ev   Event
+	ev   Progress
 	last int64 // percent last emitted; 0 before any
 }
 

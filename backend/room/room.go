@@ -42,7 +42,7 @@ type Config struct {
 	Now func() time.Time
 	// Log receives the room's log lines; nil means discard.
 	Log *slog.Logger
-	// MaxMembers caps the members at once; 0 means 5000.
+	// MaxMembers caps the members at once; 0 means DefaultMaxMembers.
 	MaxMembers int
 	// MaxHistory caps the messages kept for late joiners, oldest dropped
 	// first; 0 means 10000.
@@ -64,7 +64,7 @@ type Room struct {
 	id      uuid.UUID            // guarded by mu; new after each wipe
 	seq     uint64               // guarded by mu; last event's sequence number
 	members []*Member            // guarded by mu; in join order
-	byName  map[string]*Member   // guarded by mu; keyed by foldName
+	byName  map[string]*Member   // guarded by mu; keyed by nameKeys
 	leader  *Member              // guarded by mu; nil only when empty
 	history []*entry             // guarded by mu; public messages in order
 	byID    map[uuid.UUID]*entry // guarded by mu; history by message id, and every shared file and image
@@ -98,9 +98,16 @@ type entry struct {
 // host itself shares, an address.
 type ban struct {
 	name     string
+	keys     []string // nameKeys(name): the name and its look-alikes are barred too
 	clientID uuid.UUID
 	addr     netip.Addr
 }
+
+// DefaultMaxMembers is how many members a room holds at most unless
+// configured otherwise. With this many members of the longest names and the
+// most files the host keeps, the welcome still fits in one frame
+// (TestLargestWelcomeFits).
+const DefaultMaxMembers = 5000
 
 // New returns an empty room.
 func New(cfg Config) *Room {
@@ -111,7 +118,7 @@ func New(cfg Config) *Room {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MaxMembers == 0 {
-		cfg.MaxMembers = 5000
+		cfg.MaxMembers = DefaultMaxMembers
 	}
 	if cfg.MaxHistory == 0 {
 		cfg.MaxHistory = 10000
@@ -164,28 +171,40 @@ func (r *Room) Join(req JoinRequest) (*Member, error) {
 	if r.banned(req.ClientID, req.Addr) {
 		return nil, wire.ErrBanned
 	}
-	name = freeName(name, func(key string) bool { return r.byName[key] != nil })
-	m := &Member{ID: uuid.New(), clientID: req.ClientID, addr: req.Addr, sink: req.Sink, name: name}
-	r.members = append(r.members, m)
-	r.byName[foldName(name)] = m
-	if r.leader == nil {
-		r.leader = m
+	if b := r.bannedName(name); b != "" {
+		return nil, wire.Errorf(wire.ErrBanned, "the name %q is too like %q, which is banned from this room", name, b)
 	}
-	names := make([]string, len(r.members))
+	name = freeName(name, r.taken)
+	m := &Member{ID: uuid.New(), clientID: req.ClientID, addr: req.Addr, sink: req.Sink, name: name}
+	leader := r.leader
+	if leader == nil {
+		leader = m
+	}
+	names := make([]string, len(r.members), len(r.members)+1)
 	for i, o := range r.members {
 		names[i] = o.name
 	}
-	// The joined event's number is the welcome's: the joiner's state is
-	// the room as of its own arrival, and live events go on from there.
-	joined := &wire.Joined{Seq: r.next(), Name: name}
 	var files []wire.FileInfo
 	for _, e := range r.files {
 		files = append(files, *e.file)
 	}
-	replay := mustAppend(nil, &wire.Welcome{
+	// The joined event's number is the welcome's: the joiner's state is
+	// the room as of its own arrival, and live events go on from there.
+	joined := &wire.Joined{Seq: r.seq + 1, Name: name}
+	replay, err := wire.Append(nil, &wire.Welcome{
 		Room: r.cfg.Name, RoomID: r.id, Seq: joined.Seq, Name: name, MemberID: m.ID,
-		Leader: r.leader.name, Members: names, History: uint64(len(r.history)), Files: files,
+		Leader: leader.name, Members: append(names, name), History: uint64(len(r.history)), Files: files,
 	})
+	if err != nil {
+		// Within the default limits this cannot happen (TestLargestWelcomeFits);
+		// a room configured past them refuses the joiner rather than break.
+		r.cfg.Log.Warn("welcome too large", "err", err)
+		return nil, wire.Errorf(wire.ErrRoomFull, "the room is full: its member and file lists no longer fit in a welcome")
+	}
+	r.next()
+	r.members = append(r.members, m)
+	r.seat(m)
+	r.leader = leader
 	for _, e := range r.history {
 		if e.frame == nil {
 			e.frame = mustAppend(nil, e.hist)
@@ -311,7 +330,7 @@ func (r *Room) DM(m *Member, ref, to, text string) error {
 	if m.gone {
 		return wire.ErrClosed
 	}
-	target := r.byName[foldName(strings.TrimSpace(to))]
+	target := r.named(to)
 	if target == nil {
 		return wire.Errorf(wire.ErrNoSuchMember, "no member is called %q", to)
 	}
@@ -403,10 +422,10 @@ func (r *Room) Unban(m *Member, ref, name string) error {
 	if r.leader != m {
 		return wire.ErrNotLeader
 	}
-	key := foldName(strings.TrimSpace(name))
+	keys := nameKeys(strings.TrimSpace(name))
 	kept := r.bans[:0]
 	for _, b := range r.bans {
-		if foldName(b.name) != key {
+		if !b.like(keys) {
 			kept = append(kept, b)
 		}
 	}
@@ -476,7 +495,7 @@ func (r *Room) leaderTarget(m *Member, name string) (*Member, error) {
 	if r.leader != m {
 		return nil, wire.ErrNotLeader
 	}
-	target := r.byName[foldName(strings.TrimSpace(name))]
+	target := r.named(name)
 	if target == nil {
 		return nil, wire.Errorf(wire.ErrNoSuchMember, "no member is called %q", name)
 	}
@@ -493,7 +512,7 @@ func (r *Room) remove(m *Member, reason string) {
 			break
 		}
 	}
-	delete(r.byName, foldName(m.name))
+	r.unseat(m)
 	m.sink.Close(reason != ReasonDisconnected)
 	r.cfg.Log.Info("member left", "name", m.name, "reason", reason, "members", len(r.members))
 	if len(r.members) == 0 {
@@ -571,7 +590,7 @@ func (r *Room) reap() {
 }
 
 func (r *Room) banFor(m *Member) ban {
-	b := ban{name: m.name, clientID: m.clientID}
+	b := ban{name: m.name, keys: nameKeys(m.name), clientID: m.clientID}
 	if !m.addr.IsLoopback() {
 		b.addr = m.addr
 	}

@@ -266,22 +266,75 @@ func TestPasswordGateEviction(t *testing.T) {
 	}
 }
 
+// TestPasswordGateConcurrent checks the gate's counting under concurrent
+// use, with the clock stopped so that the outcome does not depend on timing:
+// on addresses of their own, rounds of wrong-then-right guesses are never
+// blocked; on one shared address, however the guesses interleave, exactly
+// gateMaxFailures of them are judged and every later one is refused
+// unexamined. Meanwhile the gate's map and list always agree.
 func TestPasswordGateConcurrent(t *testing.T) {
-	g := NewPasswordGate([]byte("pw"), nil)
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	g := NewPasswordGate([]byte("pw"), func() time.Time { return start })
+	const own, rounds, shared, guesses = 6, 50, 4, 25
 	var wg sync.WaitGroup
-	for i := range 8 {
+	for i := range own {
 		wg.Go(func() {
 			a := netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})
-			for j := range 50 {
-				guess := "x"
-				if j%3 == 0 {
-					guess = "pw"
+			for r := range rounds {
+				for range gateMaxFailures - 1 {
+					if err := g.Check(a, []byte("x")); !errors.Is(err, ErrBadPassword) {
+						t.Errorf("%v round %d: wrong password: %v", a, r, err)
+						return
+					}
 				}
-				g.Check(a, []byte(guess))
+				if err := g.Check(a, []byte("pw")); err != nil {
+					t.Errorf("%v round %d: right password: %v", a, r, err)
+					return
+				}
 			}
 		})
 	}
+	var mu sync.Mutex
+	judged, refused := 0, 0
+	for range shared {
+		wg.Go(func() {
+			a := netip.MustParseAddr("10.0.1.1")
+			for range guesses {
+				err := g.Check(a, []byte("x"))
+				mu.Lock()
+				switch {
+				case errors.Is(err, ErrBadPassword):
+					judged++
+				case errors.Is(err, ErrRateLimited):
+					refused++
+				default:
+					t.Errorf("shared address: %v", err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 1000 {
+			if n := g.tracked(); n > own+1 { // tracked panics if map and list disagree
+				t.Errorf("the gate tracks %d sources; at most %d guess", n, own+1)
+				return
+			}
+		}
+	})
 	wg.Wait()
+	if judged != gateMaxFailures || refused != shared*guesses-gateMaxFailures {
+		t.Errorf("shared address: %d guesses judged and %d refused, want %d and %d",
+			judged, refused, gateMaxFailures, shared*guesses-gateMaxFailures)
+	}
+	// The own addresses ended on a right password and are forgotten; the
+	// shared one is blocked, for the right password too.
+	if n := g.tracked(); n != 1 {
+		t.Errorf("the gate tracks %d sources after, want 1", n)
+	}
+	if err := g.Check(netip.MustParseAddr("10.0.1.1"), []byte("pw")); !errors.Is(err, ErrRateLimited) {
+		t.Errorf("blocked address with the right password: %v", err)
+	}
 }
 
 // tracked is how many sources the gate remembers.

@@ -29,10 +29,10 @@ func BenchmarkRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 		for ev := range c.Events() {
-			if ev.Type == client.EventMessage {
+			if _, ok := ev.(client.Message); ok {
 				break
 			}
-			if ev.Type == client.EventError {
+			if ev, ok := ev.(client.ErrorEvent); ok {
 				b.Fatalf("error event: %s", ev.Message)
 			}
 		}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -35,23 +36,33 @@ func (m *member) sendAndID(text string) string {
 		m.t.Fatal(err)
 	}
 	for {
-		ev := m.next()
-		if ev.Type == client.EventAck && ev.Ref == ref {
-			return ev.ID
-		}
-		if ev.Type == client.EventError && ev.Ref == ref {
-			m.t.Fatalf("send refused: %+v", ev)
+		switch ev := m.next().(type) {
+		case client.Ack:
+			if ev.Ref == ref {
+				return ev.ID
+			}
+		case client.ErrorEvent:
+			if ev.Ref == ref {
+				m.t.Fatalf("send refused: %+v", ev)
+			}
 		}
 	}
 }
 
-// errorFor waits for the error event answering ref.
-func (m *member) errorFor(ref string) client.Event {
+// errorFor waits for the error event answering ref; an ack for it instead
+// is a zero ErrorEvent and true.
+func (m *member) errorFor(ref string) (e client.ErrorEvent, acked bool) {
 	m.t.Helper()
 	for {
-		ev := m.next()
-		if ev.Ref == ref && (ev.Type == client.EventError || ev.Type == client.EventAck) {
-			return ev
+		switch ev := m.next().(type) {
+		case client.ErrorEvent:
+			if ev.Ref == ref {
+				return ev, false
+			}
+		case client.Ack:
+			if ev.Ref == ref {
+				return client.ErrorEvent{}, true
+			}
 		}
 	}
 }
@@ -68,18 +79,18 @@ func TestRecall(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range []*member{lead, c} {
-		if ev := m.until(client.EventRecalled); ev.ID != own || ev.By != "B" {
+		if ev := until[client.Recalled](m); ev.ID != own || ev.By != "B" {
 			t.Fatalf("recalled %+v", ev)
 		}
 	}
 	// Someone else's, as a non-leader: refused.
 	b.c.Recall("r2", other)
-	if ev := b.errorFor("r2"); ev.Type != client.EventError || ev.Code != wire.CodeNotLeader {
+	if ev, acked := b.errorFor("r2"); acked || ev.Code != wire.CodeNotLeader {
 		t.Fatalf("non-leader recall: %+v", ev)
 	}
 	// The leader removes anyone's.
 	lead.c.Recall("r3", other)
-	if ev := c.until(client.EventRecalled); ev.ID != other || ev.By != "Lead" {
+	if ev := until[client.Recalled](c); ev.ID != other || ev.By != "Lead" {
 		t.Fatalf("leader removal %+v", ev)
 	}
 	// A late joiner's history holds no recalled text at all.
@@ -89,19 +100,20 @@ func TestRecall(t *testing.T) {
 	for {
 		ev := late.next()
 		seen = append(seen, ev)
-		if ev.Type == client.EventMessage && ev.Text == "marker" {
+		if ev, ok := ev.(client.Message); ok && ev.Text == "marker" {
 			break
 		}
 	}
 	var history []string
 	for _, ev := range seen {
+		b, _ := json.Marshal(ev)
 		for _, secret := range []string{"typo", "错别字", "secret plan", own, other} {
-			if strings.Contains(ev.Text, secret) || ev.ID == secret {
-				t.Errorf("late joiner received recalled content %q in %+v", secret, ev)
+			if strings.Contains(string(b), secret) {
+				t.Errorf("late joiner received recalled content %q in %s", secret, b)
 			}
 		}
-		if ev.History {
-			history = append(history, ev.ID)
+		if m, ok := ev.(client.Message); ok && m.History {
+			history = append(history, m.ID)
 		}
 	}
 	if len(history) != 1 || history[0] != keep {
@@ -117,16 +129,16 @@ func TestKickBanUnbanHandover(t *testing.T) {
 	other := h.join(t, "Other")
 
 	lead.c.Kick("k0", "Lead", "", false)
-	if ev := lead.errorFor("k0"); ev.Code != wire.CodeKickSelf || !strings.Contains(ev.Message, "yourself") {
+	if ev, _ := lead.errorFor("k0"); ev.Code != wire.CodeKickSelf || !strings.Contains(ev.Message, "yourself") {
 		t.Fatalf("self kick: %+v", ev)
 	}
 	other.c.Kick("k1", "Trouble", "", false)
-	if ev := other.errorFor("k1"); ev.Code != wire.CodeNotLeader {
+	if ev, _ := other.errorFor("k1"); ev.Code != wire.CodeNotLeader {
 		t.Fatalf("non-leader kick: %+v", ev)
 	}
 
 	lead.c.Kick("k2", "trouble", "flooding the room", true)
-	k := trouble.until(client.EventKicked)
+	k := until[client.Kicked](trouble)
 	if k.By != "Lead" || k.Reason != "flooding the room" || !k.Banned {
 		t.Fatalf("kicked %+v", k)
 	}
@@ -135,10 +147,10 @@ func TestKickBanUnbanHandover(t *testing.T) {
 	if err := trouble.c.Err(); !errors.Is(err, &wire.Error{Code: wire.CodeKicked}) {
 		t.Fatalf("kicked client's error: %v", err)
 	}
-	if ev := other.until(client.EventLeft); ev.Name != "Trouble" || ev.Reason != "kicked" {
+	if ev := until[client.Left](other); ev.Name != "Trouble" || ev.Reason != "kicked" {
 		t.Fatalf("left %+v", ev)
 	}
-	if ev := lead.until(client.EventBans); len(ev.Names) != 1 || ev.Names[0] != "Trouble" {
+	if ev := until[client.Bans](lead); len(ev.Names) != 1 || ev.Names[0] != "Trouble" {
 		t.Fatalf("ban list %+v", ev)
 	}
 
@@ -147,7 +159,7 @@ func TestKickBanUnbanHandover(t *testing.T) {
 		t.Fatalf("banned rejoin: %v", err)
 	}
 	lead.c.Unban("u", "Trouble")
-	if ev := lead.errorFor("u"); ev.Type != client.EventAck {
+	if ev, acked := lead.errorFor("u"); !acked {
 		t.Fatalf("unban: %+v", ev)
 	}
 	if _, err := h.joinAs(t, "Trouble", troubleID); err != nil {
@@ -156,16 +168,16 @@ func TestKickBanUnbanHandover(t *testing.T) {
 
 	// Handover, then the old leader has no powers and the new one has.
 	lead.c.Handover("h", "Other")
-	if ev := other.until(client.EventLeader); ev.Name != "Other" {
+	if ev := until[client.Leader](other); ev.Name != "Other" {
 		t.Fatalf("leader %+v", ev)
 	}
 	lead.c.Kick("k3", "Other", "", false)
-	if ev := lead.errorFor("k3"); ev.Code != wire.CodeNotLeader {
+	if ev, _ := lead.errorFor("k3"); ev.Code != wire.CodeNotLeader {
 		t.Fatalf("old leader kick: %+v", ev)
 	}
 	// The leader leaves: the earliest remaining member (Lead) leads again.
 	other.c.Leave()
-	if ev := lead.until(client.EventLeader); ev.Name != "Lead" {
+	if ev := until[client.Leader](lead); ev.Name != "Lead" {
 		t.Fatalf("after the leader left: %+v", ev)
 	}
 }

@@ -72,8 +72,8 @@ func (h *host) join(t *testing.T, name string) *member {
 	}
 	t.Cleanup(func() { c.Close() })
 	m := &member{t, c}
-	if ev := m.next(); ev.Type != client.EventWelcome {
-		t.Fatalf("first event %q", ev.Type)
+	if ev := m.next(); ev.Kind() != client.EventWelcome {
+		t.Fatalf("first event %q", ev.Kind())
 	}
 	return m
 }
@@ -95,14 +95,14 @@ func (m *member) next() client.Event {
 	case <-time.After(20 * time.Second):
 		m.t.Fatal("no event within 20s")
 	}
-	return client.Event{}
+	return nil
 }
 
-// until returns the first event of type typ, skipping others.
-func (m *member) until(typ string) client.Event {
+// until returns m's first event of type E, skipping others.
+func until[E client.Event](m *member) E {
 	m.t.Helper()
 	for {
-		if ev := m.next(); ev.Type == typ {
+		if ev, ok := m.next().(E); ok {
 			return ev
 		}
 	}
@@ -113,7 +113,7 @@ func (m *member) texts(n int) []string {
 	m.t.Helper()
 	var got []string
 	for len(got) < n {
-		got = append(got, m.until(client.EventMessage).Text)
+		got = append(got, until[client.Message](m).Text)
 	}
 	return got
 }
@@ -143,7 +143,7 @@ func TestThreeMembersChat(t *testing.T) {
 func TestAckBeforeEchoAndOneOrder(t *testing.T) {
 	h := startHost(t, server.Config{NoRateLimit: true})
 	a, b := h.join(t, "A"), h.join(t, "B")
-	a.until(client.EventJoined)
+	until[client.Joined](a)
 	const n = 50
 	go func() {
 		for i := range n {
@@ -156,11 +156,10 @@ func TestAckBeforeEchoAndOneOrder(t *testing.T) {
 	var seqA, seqB []uint64
 	acks := map[string]bool{}
 	for len(seqA) < 2*n {
-		ev := a.next()
-		switch ev.Type {
-		case client.EventAck:
+		switch ev := a.next().(type) {
+		case client.Ack:
 			acks[ev.ID] = true
-		case client.EventMessage:
+		case client.Message:
 			if ev.From == "A" && !acks[ev.ID] {
 				t.Fatalf("echo of %s before its ack", ev.ID)
 			}
@@ -168,7 +167,7 @@ func TestAckBeforeEchoAndOneOrder(t *testing.T) {
 		}
 	}
 	for len(seqB) < 2*n {
-		if ev := b.next(); ev.Type == client.EventMessage {
+		if ev, ok := b.next().(client.Message); ok {
 			seqB = append(seqB, ev.Seq)
 		}
 	}
@@ -190,14 +189,14 @@ func TestLateJoinerHistory(t *testing.T) {
 		t.Fatalf("history count %d", w.HistoryCount)
 	}
 	for _, want := range sent {
-		ev := late.next()
-		if ev.Type != client.EventMessage || !ev.History || ev.Text != want || ev.From != "A" {
+		ev, ok := late.next().(client.Message)
+		if !ok || !ev.History || ev.Text != want || ev.From != "A" {
 			t.Fatalf("history event %+v, want %q", ev, want)
 		}
 	}
 	a.c.Send("", "live")
-	ev := late.next()
-	if ev.Type != client.EventMessage || ev.History || ev.Text != "live" {
+	ev, ok := late.next().(client.Message)
+	if !ok || ev.History || ev.Text != "live" {
 		t.Fatalf("first live event %+v", ev)
 	}
 }
@@ -220,17 +219,17 @@ func TestLeaderRotation(t *testing.T) {
 	h := startHost(t, server.Config{})
 	a, b, c := h.join(t, "A"), h.join(t, "B"), h.join(t, "C")
 	a.c.Leave()
-	if ev := c.until(client.EventLeft); ev.Name != "A" || ev.Reason != "left" {
+	if ev := until[client.Left](c); ev.Name != "A" || ev.Reason != "left" {
 		t.Fatalf("left %+v", ev)
 	}
-	if ev := c.until(client.EventLeader); ev.Name != "B" {
+	if ev := until[client.Leader](c); ev.Name != "B" {
 		t.Fatalf("leader %+v", ev)
 	}
 	b.c.Close() // no goodbye: a dropped connection
-	if ev := c.until(client.EventLeft); ev.Name != "B" || ev.Reason != "disconnected" {
+	if ev := until[client.Left](c); ev.Name != "B" || ev.Reason != "disconnected" {
 		t.Fatalf("left %+v", ev)
 	}
-	if ev := c.until(client.EventLeader); ev.Name != "C" {
+	if ev := until[client.Leader](c); ev.Name != "C" {
 		t.Fatalf("leader %+v", ev)
 	}
 }
@@ -263,14 +262,14 @@ func TestDMPrivacy(t *testing.T) {
 	a, b, c := h.join(t, "A"), h.join(t, "B"), h.join(t, "C")
 	a.c.DM("x", "B", "only for B")
 	a.c.Send("", "for all")
-	if ev := b.until(client.EventMessage); ev.Text != "only for B" || ev.To != "B" {
+	if ev := until[client.Message](b); ev.Text != "only for B" || ev.To != "B" {
 		t.Fatalf("B got %+v", ev)
 	}
-	if ev := c.until(client.EventMessage); ev.Text != "for all" {
+	if ev := until[client.Message](c); ev.Text != "for all" {
 		t.Fatalf("C saw %+v before the public message", ev)
 	}
 	a.c.DM("y", "nobody", "hi")
-	if ev := a.until(client.EventError); ev.Code != wire.CodeNoSuchMember || ev.Ref != "y" {
+	if ev := until[client.ErrorEvent](a); ev.Code != wire.CodeNoSuchMember || ev.Ref != "y" {
 		t.Fatalf("error %+v", ev)
 	}
 }
@@ -400,8 +399,8 @@ func TestStalledReaderDropped(t *testing.T) {
 	if f, err := wire.NewReader(stalled).ReadMessage(); err != nil || f.Type() != wire.TypeWelcome {
 		t.Fatalf("stalled member not admitted: %v", err)
 	}
-	a.until(client.EventJoined)
-	c.until(client.EventJoined)
+	until[client.Joined](a)
+	until[client.Joined](c)
 
 	big := strings.Repeat("z", wire.MaxText)
 	var wg sync.WaitGroup
@@ -425,16 +424,16 @@ func TestStalledReaderDropped(t *testing.T) {
 		a.c.Send("", big)
 		sent++
 		ev := a.next()
-		for ev.Type != client.EventLeft {
-			if ev.Type == client.EventError {
+		for ev.Kind() != client.EventLeft {
+			if ev.Kind() == client.EventError {
 				t.Fatalf("send refused: %+v", ev)
 			}
 			ev = a.next()
-			if ev.Type == client.EventMessage {
+			if ev.Kind() == client.EventMessage {
 				break
 			}
 		}
-		if ev.Type == client.EventLeft {
+		if ev, ok := ev.(client.Left); ok {
 			if ev.Name != "S" || ev.Reason != "disconnected" {
 				t.Fatalf("left %+v", ev)
 			}
@@ -449,7 +448,7 @@ func TestStalledReaderDropped(t *testing.T) {
 	a.c.Send("", "still here")
 	for {
 		ev := c.next()
-		if ev.Type == client.EventMessage && ev.Text == "still here" {
+		if ev, ok := ev.(client.Message); ok && ev.Text == "still here" {
 			break
 		}
 	}
@@ -548,7 +547,7 @@ func TestCloseTellsMembersAndLeaksNothing(t *testing.T) {
 		srv.Close("the host closed the room")
 		<-done
 		for _, m := range ms {
-			if ev := m.until(client.EventClosed); ev.Reason != "the host closed the room" {
+			if ev := until[client.Closed](m); ev.Reason != "the host closed the room" {
 				t.Fatalf("closed %+v", ev)
 			}
 			for range m.c.Events() {

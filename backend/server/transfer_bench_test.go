@@ -37,7 +37,7 @@ func BenchmarkTransfer256MiB(b *testing.B) {
 		}
 		up += time.Since(start)
 		start = time.Now()
-		saved, err := c.Download(context.Background(), fileID, dir)
+		saved, err := c.Download(context.Background(), "", fileID, dir)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -48,7 +48,7 @@ func BenchmarkTransfer256MiB(b *testing.B) {
 		}
 		os.Remove(saved)
 		c.Recall("", fileID)
-		w.until(b, client.EventRecalled)
+		awaitEvent[client.Recalled](b, w)
 		b.StartTimer()
 	}
 	b.StopTimer()

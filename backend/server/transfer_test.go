@@ -77,8 +77,8 @@ func fileSum(t testing.TB, path string) string {
 // progress events never back up, keeps the peak heap seen at each progress
 // event, and passes on the other events.
 type watcher struct {
-	events   chan client.Event // everything but progress
-	progress chan client.Event // progress, when asked for with watch
+	events   chan client.Event    // everything but progress
+	progress chan client.Progress // progress, when asked for with watch
 	mu       sync.Mutex
 	peak     uint64 // guarded by mu; largest HeapInuse seen
 	done     chan struct{}
@@ -87,13 +87,14 @@ type watcher struct {
 func watch(m *member, wantProgress bool) *watcher {
 	w := &watcher{events: make(chan client.Event, 4096), done: make(chan struct{})}
 	if wantProgress {
-		w.progress = make(chan client.Event, 1024)
+		w.progress = make(chan client.Progress, 1024)
 	}
 	go func() {
 		defer close(w.done)
 		var ms runtime.MemStats
 		for ev := range m.c.Events() {
-			if ev.Type != client.EventProgress {
+			p, ok := ev.(client.Progress)
+			if !ok {
 				w.events <- ev
 				continue
 			}
@@ -103,7 +104,7 @@ func watch(m *member, wantProgress bool) *watcher {
 			w.mu.Unlock()
 			if w.progress != nil {
 				select {
-				case w.progress <- ev:
+				case w.progress <- p:
 				default:
 				}
 			}
@@ -118,17 +119,18 @@ func (w *watcher) peakHeap() uint64 {
 	return w.peak
 }
 
-// until returns the next event of type typ.
-func (w *watcher) until(t testing.TB, typ string) client.Event {
+// awaitEvent returns w's next event of type E.
+func awaitEvent[E client.Event](t testing.TB, w *watcher) E {
 	t.Helper()
 	for {
 		select {
 		case ev := <-w.events:
-			if ev.Type == typ {
+			if ev, ok := ev.(E); ok {
 				return ev
 			}
 		case <-time.After(60 * time.Second):
-			t.Fatalf("no %s event within 60s", typ)
+			var e E
+			t.Fatalf("no %s event within 60s", e.Kind())
 		}
 	}
 }
@@ -157,7 +159,7 @@ func chatDuring(t *testing.T, b, c *member, running <-chan struct{}, what string
 		text := what + " chat " + string(rune('a'+i))
 		b.c.Send("", text)
 		for {
-			ev := c.until(client.EventMessage)
+			ev := until[client.Message](c)
 			if ev.Text == text {
 				break
 			}
@@ -198,13 +200,13 @@ func testUpDown(t *testing.T, size int64) {
 	if upErr != nil {
 		t.Fatalf("upload: %v", upErr)
 	}
-	if ev := aw.until(t, client.EventAck); ev.Ref != "up1" || ev.ID != id {
+	if ev := awaitEvent[client.Ack](t, aw); ev.Ref != "up1" || ev.ID != id {
 		t.Fatalf("ack %+v", ev)
 	}
-	if ev := aw.until(t, client.EventUploaded); ev.Ref != "up1" || ev.File != id {
+	if ev := awaitEvent[client.Uploaded](t, aw); ev.Ref != "up1" || ev.File != id {
 		t.Fatalf("uploaded %+v", ev)
 	}
-	ev := c.until(client.EventFile)
+	ev := until[client.File](c)
 	if ev.ID != id || ev.SHA256 != sum || ev.Size != size || ev.Name != "big.bin" || ev.From != "A" {
 		t.Fatalf("file event %+v", ev)
 	}
@@ -222,7 +224,7 @@ func testUpDown(t *testing.T, size int64) {
 	downStart := time.Now()
 	go func() {
 		defer close(down)
-		saved, downErr = a.c.Download(context.Background(), id, dir)
+		saved, downErr = a.c.Download(context.Background(), "", id, dir)
 	}()
 	<-aw.progress
 	chatDuring(t, b, c, down, "download", strict)
@@ -231,7 +233,7 @@ func testUpDown(t *testing.T, size int64) {
 	if downErr != nil {
 		t.Fatalf("download: %v", downErr)
 	}
-	if ev := aw.until(t, client.EventDownloaded); ev.File != id || ev.Path != saved || ev.SHA256 != sum {
+	if ev := awaitEvent[client.Downloaded](t, aw); ev.File != id || ev.Path != saved || ev.SHA256 != sum {
 		t.Fatalf("downloaded %+v", ev)
 	}
 	if filepath.Base(saved) != "big.bin" || fileSum(t, saved) != sum {
@@ -280,7 +282,7 @@ func TestDownloadResumes(t *testing.T) {
 	bw := watch(b, true)
 	got := make(chan error, 1)
 	go func() {
-		_, err := b.c.Download(context.Background(), id, dir)
+		_, err := b.c.Download(context.Background(), "", id, dir)
 		got <- err
 	}()
 	for ev := range bw.progress {
@@ -307,7 +309,7 @@ func TestDownloadResumes(t *testing.T) {
 	// B comes back and resumes from the part file.
 	b2 := h.join(t, "B")
 	b2w := watch(b2, true)
-	saved, err := b2.c.Download(context.Background(), id, dir)
+	saved, err := b2.c.Download(context.Background(), "", id, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,10 +368,10 @@ func TestCancelledUploadLeavesNothing(t *testing.T) {
 	a.c.Send("", "after the cancel")
 	for {
 		ev := b.next()
-		if ev.Type == client.EventFile {
+		if ev.Kind() == client.EventFile {
 			t.Fatalf("a cancelled upload was announced: %+v", ev)
 		}
-		if ev.Type == client.EventMessage && ev.Text == "after the cancel" {
+		if ev, ok := ev.(client.Message); ok && ev.Text == "after the cancel" {
 			break
 		}
 	}
@@ -404,8 +406,8 @@ func TestSavedNamesAreSafe(t *testing.T) {
 		if err != nil {
 			t.Fatalf("upload %q: %v", name, err)
 		}
-		shown := aw.until(t, client.EventFile).Name
-		saved, err := a.c.Download(context.Background(), id, dir)
+		shown := awaitEvent[client.File](t, aw).Name
+		saved, err := a.c.Download(context.Background(), "", id, dir)
 		if err != nil {
 			t.Fatalf("download %q: %v", name, err)
 		}
@@ -465,7 +467,7 @@ func TestLimitsRefusedBeforeTransfer(t *testing.T) {
 	}
 	// Recalling a file deletes it and frees its share of the quota.
 	a.c.Recall("", ids[0])
-	b.until(client.EventRecalled)
+	until[client.Recalled](b)
 	if n := len(roomFiles(t, h)); n != 1 {
 		t.Fatalf("after a recall the room folder holds %d files, want 1", n)
 	}
@@ -507,19 +509,19 @@ func TestImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := b.until(client.EventImage)
+	ev := until[client.Image](b)
 	if ev.ID != id || ev.Mime != "image/png" || ev.SHA256 != fileSum(t, path) || ev.From != "A" {
 		t.Fatalf("image event %+v", ev)
 	}
-	aw.until(t, client.EventImage)
+	awaitEvent[client.Image](t, aw)
 
 	// A late joiner gets the image in its history and fetches it on demand.
 	late := h.join(t, "Late")
-	if ev := late.until(client.EventImage); !ev.History || ev.ID != id {
+	if ev := until[client.Image](late); !ev.History || ev.ID != id {
 		t.Fatalf("history %+v", ev)
 	}
 	watch(late, false)
-	saved, err := late.c.Download(context.Background(), id, t.TempDir())
+	saved, err := late.c.Download(context.Background(), "", id, t.TempDir())
 	if err != nil || fileSum(t, saved) != ev.SHA256 || filepath.Ext(saved) != ".png" {
 		t.Fatalf("fetching the image: %v %s", err, saved)
 	}
@@ -546,12 +548,12 @@ func TestRecallStopsDownloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	aw.until(t, client.EventFile)
+	awaitEvent[client.File](t, aw)
 	bw := watch(b, true)
 	dir := t.TempDir()
 	got := make(chan error, 1)
 	go func() {
-		_, err := b.c.Download(context.Background(), id, dir)
+		_, err := b.c.Download(context.Background(), "", id, dir)
 		got <- err
 	}()
 	<-bw.progress
@@ -559,7 +561,7 @@ func TestRecallStopsDownloads(t *testing.T) {
 	if err := <-got; !errors.Is(err, wire.ErrNoSuchFile) {
 		t.Fatalf("download of a recalled file: %v", err)
 	}
-	if ev := bw.until(t, client.EventRecalled); ev.ID != id {
+	if ev := awaitEvent[client.Recalled](t, bw); ev.ID != id {
 		t.Fatalf("recalled %+v", ev)
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
@@ -568,7 +570,7 @@ func TestRecallStopsDownloads(t *testing.T) {
 	if left := roomFiles(t, h); len(left) != 0 {
 		t.Fatalf("left in the room folder: %v", left)
 	}
-	if _, err := b.c.Download(context.Background(), id, dir); !errors.Is(err, wire.ErrNoSuchFile) {
+	if _, err := b.c.Download(context.Background(), "", id, dir); !errors.Is(err, wire.ErrNoSuchFile) {
 		t.Fatalf("download after the recall: %v", err)
 	}
 }
@@ -588,7 +590,7 @@ func TestWelcomeListsFiles(t *testing.T) {
 	if len(w.Files) != 1 || w.Files[0].ID != id || w.Files[0].Name != "notes.txt" || w.Files[0].Size != 5 || w.Files[0].From != "A" {
 		t.Fatalf("welcome files %+v", w.Files)
 	}
-	if ev := late.until(client.EventFile); !ev.History || ev.ID != id {
+	if ev := until[client.File](late); !ev.History || ev.ID != id {
 		t.Fatalf("history %+v", ev)
 	}
 }
@@ -671,10 +673,10 @@ func TestSourceFileShrinksMidUpload(t *testing.T) {
 	a.c.Send("", "after")
 	for {
 		ev := b.next()
-		if ev.Type == client.EventFile {
+		if ev.Kind() == client.EventFile {
 			t.Fatalf("a broken upload was announced: %+v", ev)
 		}
-		if ev.Type == client.EventMessage && ev.Text == "after" {
+		if ev, ok := ev.(client.Message); ok && ev.Text == "after" {
 			break
 		}
 	}

@@ -6,7 +6,9 @@
 // commands, and hands the room's events to the UI through an Emitter, in
 // batches. It remembers recent rooms in the profile folder.
 //
-// It must not know Wails, HTTP or WebSockets: the window glue (app.go) and
-// the browser bridge (backend/web) both drive it through its methods and
-// receive its events through Emitter.
+// Session's exported methods are the UI's one method table: the window
+// binds a *Session to Wails directly and the browser bridge (backend/web)
+// dispatches to the same methods by name; what only they may do (close
+// it, serve its images) is on its Owner. It must not know Wails, HTTP or
+// WebSockets; both receive its events through Emitter.
 package session

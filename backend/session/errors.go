@@ -7,6 +7,7 @@ import (
 	"os"
 	"syscall"
 
+	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/wire"
 )
@@ -19,6 +20,10 @@ var (
 	ErrNotInRoom = errors.New("not in a room")
 	// ErrClosed: the session was closed.
 	ErrClosed = errors.New("session closed")
+	// ErrJoining: Host or Join while another is under way.
+	ErrJoining = errors.New("already joining a room: wait for it or cancel it")
+	// ErrJoinCancelled: CancelJoin (or Close) ended a Host or Join.
+	ErrJoinCancelled = errors.New("joining was cancelled")
 	// ErrBadAddress: what was typed to join is neither HOST[:PORT] nor an
 	// invite link.
 	ErrBadAddress = errors.New("neither HOST:PORT nor an invite link")
@@ -94,6 +99,12 @@ func Describe(err error) Failure {
 	case errors.Is(err, errUnreachable) &&
 		(errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)):
 		return Failure{Code: CodeTimedOut, Message: err.Error()}
+	case errors.Is(err, ErrJoinCancelled):
+		return Failure{Code: "cancelled", Message: err.Error()}
+	case errors.Is(err, ErrJoining):
+		return Failure{Code: "joining", Message: err.Error()}
+	case errors.Is(err, room.ErrBadRoomName):
+		return Failure{Code: "bad_room_name", Message: err.Error()}
 	case errors.Is(err, ErrInRoom):
 		return Failure{Code: "in_room", Message: err.Error()}
 	case errors.Is(err, ErrNotInRoom):

@@ -17,9 +17,12 @@ import (
 
 	"wetalk/backend/client"
 	"wetalk/backend/profile"
+	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
 	"wetalk/backend/transfer"
+	"wetalk/backend/version"
+	"wetalk/backend/wire"
 )
 
 // Event names emitted to the UI.
@@ -123,7 +126,13 @@ type Closed struct {
 }
 
 // Session is one app instance: at most one room at a time, hosted or
-// joined. Its methods are safe for concurrent use.
+// joined. Its exported methods are the UI's method table: the desktop
+// window binds a *Session to Wails as it is, and the browser bridge
+// dispatches to the same methods by name, so a method added here is
+// callable from the UI without further glue (the TypeScript door,
+// frontend/src/lib/backend.ts, lists it once). What only the window or the
+// bridge that made the session may do is on its Owner. Its methods are safe
+// for concurrent use.
 type Session struct {
 	cfg    Config
 	ctx    context.Context // ends with Close
@@ -140,10 +149,13 @@ type Session struct {
 	pin     string         // guarded by mu; the host's fingerprint
 	closed  bool           // guarded by mu
 	xf      *transfers     // guarded by mu; the room's transfers; nil when not in a room
+	// entering cancels the Host or Join under way (nil when none is);
+	// guarded by mu. Reserved before it dials, unlocked; see reserve.
+	entering context.CancelFunc
 }
 
-// New returns a Session that is in no room.
-func New(cfg Config) *Session {
+// New returns the Owner of a new Session that is in no room.
+func New(cfg Config) *Owner {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -160,35 +172,34 @@ func New(cfg Config) *Session {
 		cfg.RoomQuota = transfer.DefaultQuota
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Session{cfg: cfg, ctx: ctx, cancel: cancel}
+	return &Owner{s: &Session{cfg: cfg, ctx: ctx, cancel: cancel}}
 }
 
-// Hosting reports whether this session hosts a room right now.
-func (s *Session) Hosting() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.srv != nil
-}
+// Version returns the version of this build.
+func (s *Session) Version() string { return version.Version }
 
 // Host starts a room server in this process and joins it as its first
 // member, who is therefore the leader. A taken port fails with a
-// *PortInUseError suggesting a free one.
+// *PortInUseError suggesting a free one. Like Join, it holds no lock while
+// it listens and dials, and CancelJoin cancels it.
 func (s *Session) Host(req HostRequest) (Room, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.canEnter(); err != nil {
-		return Room{}, err
-	}
 	if req.Port < 0 || req.Port > 65535 {
 		return Room{}, fmt.Errorf("port %d is not between 0 and 65535", req.Port)
 	}
+	ctx, done, err := s.reserve()
+	if err != nil {
+		return Room{}, err
+	}
+	defer done()
 	id, err := s.cfg.Profile.HostIdentity()
 	if err != nil {
 		return Room{}, err
 	}
-	roomName := strings.TrimSpace(req.RoomName)
-	if roomName == "" {
-		roomName = "WeTalk room"
+	roomName := "WeTalk room"
+	if strings.TrimSpace(req.RoomName) != "" {
+		if roomName, err = room.CleanRoomName(req.RoomName); err != nil {
+			return Room{}, err
+		}
 	}
 	var password []byte
 	if req.Password != "" {
@@ -201,40 +212,38 @@ func (s *Session) Host(req HostRequest) (Room, error) {
 	if err != nil {
 		return Room{}, err
 	}
-	ln, err := s.listen(req.Port)
+	ln, err := s.listen(ctx, req.Port)
 	if err != nil {
 		return Room{}, err
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-
+	stop := func() {
+		srv.Close("the host could not join")
+		<-served
+	}
 	self := net.JoinHostPort(s.selfHost(), strconv.Itoa(port))
-	cl, err := s.dial(client.Config{Addr: self, Name: req.Nickname, Pin: id.Fingerprint, Password: password})
+	cl, err := s.dial(ctx, client.Config{Addr: self, Name: req.Nickname, Pin: id.Fingerprint, Password: password})
 	if err != nil {
-		srv.Close("the host could not join")
-		<-served
+		stop()
 		return Room{}, err
 	}
-	s.srv, s.served = srv, served
-	s.pin = id.Fingerprint
-	s.inviteA = net.JoinHostPort(s.inviteHost(), strconv.Itoa(port))
-	room, err := s.enter(cl, req.Nickname, self)
+	room, err := s.commit(ctx, cl, entry{
+		asked: req.Nickname, addr: self, pin: id.Fingerprint,
+		invite: net.JoinHostPort(s.inviteHost(), strconv.Itoa(port)), srv: srv, served: served,
+	})
 	if err != nil {
-		s.srv, s.served = nil, nil
-		cl.Close()
-		srv.Close("the host could not join")
-		<-served
+		stop()
 		return Room{}, err
 	}
-	room.Hosting = true
 	return room, nil
 }
 
 // listen listens on port, or explains that it is taken.
-func (s *Session) listen(port int) (net.Listener, error) {
+func (s *Session) listen(ctx context.Context, port int) (net.Listener, error) {
 	addr := net.JoinHostPort(s.cfg.HostBind, strconv.Itoa(port))
-	ln, err := (&net.ListenConfig{}).Listen(s.ctx, "tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err == nil {
 		return ln, nil
 	}
@@ -294,11 +303,11 @@ func (s *Session) TrustHost(req JoinRequest, fingerprint string) (Room, error) {
 }
 
 func (s *Session) join(req JoinRequest, trusted string) (Room, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.canEnter(); err != nil {
+	ctx, done, err := s.reserve()
+	if err != nil {
 		return Room{}, err
 	}
+	defer done()
 	kh, err := s.cfg.Profile.KnownHosts()
 	if err != nil {
 		return Room{}, err
@@ -327,24 +336,22 @@ func (s *Session) join(req JoinRequest, trusted string) (Room, error) {
 		}
 		cfg.Pin = trusted
 	}
-	cl, err := s.dial(cfg)
+	cl, err := s.dial(ctx, cfg)
 	if err != nil {
 		if trusted == "" && cfg.Pin != "" && errors.Is(err, secure.ErrHostKeyMismatch) {
 			return Room{}, fmt.Errorf("%w: %w", ErrWrongFingerprint, err)
 		}
 		return Room{}, err
 	}
-	s.pin = cfg.Pin
-	if s.pin == "" {
-		s.pin, _ = kh.Lookup(cfg.Addr)
+	pin := cfg.Pin
+	if pin == "" {
+		pin, _ = kh.Lookup(cfg.Addr)
 	}
-	s.inviteA = cfg.Addr
-	room, err := s.enter(cl, req.Nickname, cfg.Addr)
+	room, err := s.commit(ctx, cl, entry{asked: req.Nickname, addr: cfg.Addr, pin: pin, invite: cfg.Addr})
 	if err != nil {
-		cl.Close()
 		return Room{}, err
 	}
-	if err := s.remember(Recent{Address: cfg.Addr, Invite: secure.FormatInvite(cfg.Addr, s.pin), Room: room.Room, Nickname: req.Nickname}); err != nil {
+	if err := s.cfg.Profile.Remember(profile.Recent{Address: cfg.Addr, Invite: secure.FormatInvite(cfg.Addr, pin), Room: room.Room, Nickname: req.Nickname}); err != nil {
 		s.cfg.Log.Warn("cannot remember recent room", "err", err)
 	}
 	return room, nil
@@ -365,19 +372,44 @@ func withPort(address string) (string, error) {
 	return net.JoinHostPort(host, strconv.Itoa(DefaultPort)), nil
 }
 
-// canEnter says whether a room may be entered now. Called with mu held.
-func (s *Session) canEnter() error {
-	if s.closed {
-		return ErrClosed
+// reserve claims the right to enter a room: no room, no other Host or
+// Join under way, session not closed. It returns the context the attempt
+// dials with (ended by CancelJoin and by Close) and done, which the attempt
+// calls when it has ended, entered or not.
+func (s *Session) reserve() (ctx context.Context, done func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return nil, nil, ErrClosed
+	case s.cl != nil:
+		return nil, nil, ErrInRoom
+	case s.entering != nil:
+		return nil, nil, ErrJoining
 	}
-	if s.cl != nil {
-		return ErrInRoom
-	}
-	return nil
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.entering = cancel
+	return ctx, func() {
+		cancel()
+		s.mu.Lock()
+		s.entering = nil
+		s.mu.Unlock()
+	}, nil
 }
 
-// dial joins with the profile's client identity. Called with mu held.
-func (s *Session) dial(cfg client.Config) (*client.Client, error) {
+// CancelJoin cancels a Host or Join under way, which then fails with
+// ErrJoinCancelled; without one it does nothing.
+func (s *Session) CancelJoin() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.entering != nil {
+		s.entering()
+	}
+}
+
+// dial joins with the profile's client identity. A cancelled ctx fails
+// with ErrJoinCancelled.
+func (s *Session) dial(ctx context.Context, cfg client.Config) (*client.Client, error) {
 	id := s.cfg.ClientID
 	if id == uuid.Nil {
 		var err error
@@ -386,18 +418,46 @@ func (s *Session) dial(cfg client.Config) (*client.Client, error) {
 		}
 	}
 	cfg.ClientID, cfg.Log, cfg.Timeout = id, s.cfg.Log, s.cfg.DialTimeout
-	return client.Dial(s.ctx, cfg)
+	cl, err := client.Dial(ctx, cfg)
+	if err != nil && ctx.Err() != nil {
+		return nil, ErrJoinCancelled
+	}
+	return cl, err
 }
 
-// enter makes cl the current room and starts its pump. Called with mu held.
-func (s *Session) enter(cl *client.Client, asked, addr string) (Room, error) {
-	xf, err := newTransfers(s, s.gen+1, cl)
+// entry is what a Host or Join brings into the session when it commits.
+type entry struct {
+	asked, addr string // the name asked for; the address dialled
+	pin         string // the host's fingerprint
+	invite      string // the address an invite names
+	srv         *server.Server
+	served      chan error
+}
+
+// commit makes cl the current room, unless the attempt was cancelled or
+// the session closed meanwhile: then cl is closed and the error says so
+// (the caller stops e.srv). It starts the room's pump.
+func (s *Session) commit(ctx context.Context, cl *client.Client, e entry) (Room, error) {
+	xf, err := newTransfers(s, cl)
 	if err != nil {
+		cl.Close()
 		return Room{}, err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || ctx.Err() != nil {
+		cl.Close()
+		xf.close()
+		if s.closed {
+			return Room{}, ErrClosed
+		}
+		return Room{}, ErrJoinCancelled
+	}
 	s.gen++
+	xf.gen = s.gen
 	w := cl.Welcome()
-	s.cl, s.xf = cl, xf
+	s.cl, s.xf, s.srv, s.served = cl, xf, e.srv, e.served
+	s.pin, s.inviteA = e.pin, e.invite
 	s.pumped = make(chan struct{})
 	go s.pump(cl, xf, s.gen, s.pumped)
 	files := w.Files
@@ -405,8 +465,8 @@ func (s *Session) enter(cl *client.Client, asked, addr string) (Room, error) {
 		files = []client.FileInfo{}
 	}
 	return Room{
-		Gen: s.gen, Room: w.Room, Me: w.Name, Asked: asked, Leader: w.Leader,
-		Members: w.Members, Addr: addr, Files: files,
+		Gen: s.gen, Room: w.Room, Me: w.Name, Asked: e.asked, Leader: w.Leader,
+		Members: w.Members, Addr: e.addr, Files: files, Hosting: e.srv != nil,
 	}, nil
 }
 
@@ -434,7 +494,7 @@ func (s *Session) pump(cl *client.Client, xf *transfers, gen int, done chan stru
 		pending []client.Event
 		timer   *time.Timer
 		fire    <-chan time.Time
-		kicked  client.Event
+		kicked  client.Kicked
 	)
 	flush := func() {
 		if timer != nil {
@@ -465,16 +525,16 @@ func (s *Session) pump(cl *client.Client, xf *transfers, gen int, done chan stru
 				events = nil
 				break
 			}
-			switch ev.Type {
-			case client.EventKicked:
+			switch ev := ev.(type) {
+			case client.Kicked:
 				kicked = ev
-			case client.EventProgress:
+			case client.Progress:
 				xf.progress(ev)
 				wait()
 				continue
-			case client.EventUploaded, client.EventDownloaded:
+			case client.Uploaded, client.Downloaded:
 				continue // xf reports them
-			case client.EventFile, client.EventImage, client.EventRecalled:
+			case client.File, client.Image, client.Recalled:
 				xf.learn(ev)
 			}
 			pending = append(pending, ev)
@@ -490,15 +550,14 @@ func (s *Session) pump(cl *client.Client, xf *transfers, gen int, done chan stru
 	}
 	flush()
 	closed := Closed{Gen: gen, Code: "left"}
-	if err := cl.Err(); err != nil {
+	switch err := cl.Err(); {
+	case err == nil:
+	case errors.Is(err, wire.ErrKicked):
+		closed.Code, closed.By, closed.Reason = "kicked", kicked.By, kicked.Reason
+	case errors.Is(err, wire.ErrClosed):
+		closed.Code, closed.Reason = "closed", err.Error()
+	default:
 		closed.Code, closed.Reason = "lost", err.Error()
-		var f = Describe(err)
-		switch f.Code {
-		case "kicked":
-			closed.Code, closed.By, closed.Reason = "kicked", kicked.By, kicked.Reason
-		case "closed":
-			closed.Code = "closed"
-		}
 	}
 	s.forget(cl)
 	s.cfg.Emitter.Emit(EventRoomClosed, closed)
@@ -544,16 +603,6 @@ func (s *Session) Leave() error {
 	}
 	<-pumped
 	return nil
-}
-
-// Close leaves the room (closing it if hosted) and refuses new ones.
-func (s *Session) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	err := s.Leave()
-	s.cancel()
-	return err
 }
 
 // current returns the room's client and a fresh command ref.

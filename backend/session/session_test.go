@@ -71,8 +71,26 @@ func (r *recorder) wait(t *testing.T, what string, cond func(r *recorder) bool) 
 
 func (r *recorder) has(typ, text string) bool {
 	for _, ev := range r.events {
-		if ev.Type == typ && (text == "" || ev.Text == text || ev.Name == text) {
-			return true
+		if ev.Kind() != typ {
+			continue
+		}
+		switch ev := ev.(type) {
+		case client.Message:
+			if text == "" || ev.Text == text {
+				return true
+			}
+		case client.Joined:
+			if text == "" || ev.Name == text {
+				return true
+			}
+		case client.Left:
+			if text == "" || ev.Name == text {
+				return true
+			}
+		default:
+			if text == "" {
+				return true
+			}
 		}
 	}
 	return false
@@ -85,10 +103,13 @@ func newSession(t *testing.T) (*Session, *recorder) {
 		t.Fatal(err)
 	}
 	rec := newRecorder()
-	s := New(Config{Profile: prof, Emitter: rec, HostBind: "127.0.0.1"})
-	t.Cleanup(func() { s.Close() })
-	return s, rec
+	o := New(Config{Profile: prof, Emitter: rec, HostBind: "127.0.0.1"})
+	t.Cleanup(func() { o.Close() })
+	return o.Session(), rec
 }
+
+// owner is the Owner of s, for what only the window or bridge may do.
+func owner(s *Session) *Owner { return &Owner{s: s} }
 
 func host(t *testing.T, s *Session, password string) Room {
 	t.Helper()
@@ -126,7 +147,7 @@ func TestHostJoinChatLeave(t *testing.T) {
 	}
 	recB.wait(t, "history", func(r *recorder) bool {
 		for _, ev := range r.events {
-			if ev.Type == client.EventMessage && ev.History && ev.Text == "早上好 hello" {
+			if ev, ok := ev.(client.Message); ok && ev.History && ev.Text == "早上好 hello" {
 				return true
 			}
 		}
@@ -163,11 +184,11 @@ func TestHostClosesRoom(t *testing.T) {
 	if _, err := b.Join(JoinRequest{Nickname: "Bo", Address: inv.Link, Password: "pw"}); err != nil {
 		t.Fatal(err)
 	}
-	if !a.Hosting() {
+	if !owner(a).Hosting() {
 		t.Fatal("Hosting() = false")
 	}
 	a.Leave()
-	if a.Hosting() {
+	if owner(a).Hosting() {
 		t.Fatal("Hosting() after Leave")
 	}
 	recB.wait(t, "room closed", func(r *recorder) bool { return len(r.closed) == 1 })
@@ -324,7 +345,7 @@ func TestKickedMemberIsTold(t *testing.T) {
 	}
 	recA.wait(t, "Bo left (kicked)", func(r *recorder) bool {
 		for _, ev := range r.events {
-			if ev.Type == client.EventLeft && ev.Name == "Bo" && ev.Reason == "kicked" {
+			if ev, ok := ev.(client.Left); ok && ev.Name == "Bo" && ev.Reason == "kicked" {
 				return true
 			}
 		}
@@ -337,7 +358,7 @@ func TestKickedMemberIsTold(t *testing.T) {
 	}
 	recA.wait(t, "kick_self", func(r *recorder) bool {
 		for _, ev := range r.events {
-			if ev.Type == client.EventError && ev.Ref == ref && ev.Code == wire.CodeKickSelf {
+			if ev, ok := ev.(client.ErrorEvent); ok && ev.Ref == ref && ev.Code == wire.CodeKickSelf {
 				return true
 			}
 		}
@@ -365,7 +386,7 @@ func TestCommandsOutsideARoom(t *testing.T) {
 	if err := s.Leave(); err != nil {
 		t.Errorf("Leave outside a room: %v", err)
 	}
-	s.Close()
+	owner(s).Close()
 	if _, err := s.Host(HostRequest{Nickname: "x"}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Host after Close: %v", err)
 	}
@@ -379,21 +400,7 @@ func TestJoinFailuresEachHaveACode(t *testing.T) {
 	b, _ := newSession(t)
 	b.cfg.DialTimeout = 2 * time.Second
 
-	// A host that accepts the connection and then says nothing.
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer silent.Close()
-	go func() {
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
+	silent, _ := silentHost(t) // accepts the connection, then says nothing
 	other := []rune(fp)
 	if other[0] == 'a' {
 		other[0] = 'b'
@@ -409,7 +416,7 @@ func TestJoinFailuresEachHaveACode(t *testing.T) {
 		{"truncated invite", secure.FormatInvite(addr, fp)[:len(inv.Link)-6], CodeBadInvite, nil},
 		{"invite without key", "wetalk://" + addr + "/", CodeBadInvite, nil},
 		{"another key in the invite", secure.FormatInvite(addr, string(other)), CodeWrongFingerprint, ErrWrongFingerprint},
-		{"silent host", secure.FormatInvite(silent.Addr().String(), fp), CodeTimedOut, nil},
+		{"silent host", secure.FormatInvite(silent, fp), CodeTimedOut, nil},
 	}
 	for _, c := range cases {
 		_, err := b.Join(JoinRequest{Nickname: "Bo", Address: c.address})
@@ -417,5 +424,117 @@ func TestJoinFailuresEachHaveACode(t *testing.T) {
 		if err == nil || f.Code != c.code || (c.is != nil && !errors.Is(err, c.is)) {
 			t.Errorf("%s (%q): %v → %+v, want code %s", c.name, c.address, err, f, c.code)
 		}
+	}
+}
+
+// silentHost listens on loopback and accepts connections it never
+// answers (not even TLS); each accepted connection is sent on the channel.
+func silentHost(t *testing.T) (addr string, accepted <-chan net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan net.Conn, 16)
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			ch <- c
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String(), ch
+}
+
+// within runs f and fails the test if it has not returned after a
+// generous hang guard (f would otherwise wait for the 10-minute dial).
+func within(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s hangs while a join waits on the network", what)
+	}
+}
+
+func TestJoinCancelledWhileTheHostIsSilent(t *testing.T) {
+	addr, accepted := silentHost(t)
+	prof, err := profile.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	o := New(Config{Profile: prof, Emitter: rec, HostBind: "127.0.0.1", DialTimeout: 10 * time.Minute})
+	s := o.Session()
+	joined := make(chan error, 1)
+	go func() {
+		_, err := s.Join(JoinRequest{Nickname: "Bo", Address: addr})
+		joined <- err
+	}()
+	<-accepted // the join now waits for a TLS answer that never comes
+
+	// Nothing waits on the join meanwhile.
+	within(t, "Hosting", func() {
+		if o.Hosting() {
+			t.Error("Hosting while joining")
+		}
+	})
+	within(t, "Invite", func() {
+		if _, err := s.Invite(); !errors.Is(err, ErrNotInRoom) {
+			t.Errorf("Invite: %v", err)
+		}
+	})
+	within(t, "RecentRooms", func() { s.RecentRooms() })
+	within(t, "Leave", func() { s.Leave() })
+	within(t, "a second Join", func() {
+		if _, err := s.Join(JoinRequest{Nickname: "Bo", Address: addr}); !errors.Is(err, ErrJoining) {
+			t.Errorf("second Join: %v, want ErrJoining", err)
+		}
+	})
+	within(t, "Host", func() {
+		if _, err := s.Host(HostRequest{Nickname: "Ann"}); !errors.Is(err, ErrJoining) {
+			t.Errorf("Host while joining: %v, want ErrJoining", err)
+		}
+	})
+
+	s.CancelJoin()
+	within(t, "the cancelled Join", func() {
+		if err := <-joined; !errors.Is(err, ErrJoinCancelled) || Describe(err).Code != "cancelled" {
+			t.Errorf("cancelled Join: %v", err)
+		}
+	})
+
+	// Joining again works (the reservation is gone), and closing the
+	// window meanwhile does not wait for the network either.
+	go func() {
+		_, err := s.Join(JoinRequest{Nickname: "Bo", Address: addr})
+		joined <- err
+	}()
+	<-accepted
+	within(t, "Close", func() { o.Close() })
+	within(t, "the Join Close ended", func() {
+		if err := <-joined; !errors.Is(err, ErrJoinCancelled) && !errors.Is(err, ErrClosed) {
+			t.Errorf("Join ended by Close: %v", err)
+		}
+	})
+	if len(rec.closed) != 0 || rec.emits != 0 {
+		t.Errorf("a join that never entered emitted %d batches, %d closes", rec.emits, len(rec.closed))
 	}
 }

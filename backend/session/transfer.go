@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -104,14 +103,16 @@ type transfers struct {
 	closed bool
 }
 
-func newTransfers(s *Session, gen int, cl *client.Client) (*transfers, error) {
+// newTransfers makes the transfers of a room about to be entered; commit
+// sets gen.
+func newTransfers(s *Session, cl *client.Client) (*transfers, error) {
 	dir, err := os.MkdirTemp("", "wetalk-session-")
 	if err != nil {
 		return nil, fmt.Errorf("cannot make a folder for transfers: %w", err)
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	x := &transfers{
-		s: s, gen: gen, cl: cl, dir: dir, ctx: ctx, cancel: cancel,
+		s: s, cl: cl, dir: dir, ctx: ctx, cancel: cancel,
 		sem:    make(chan struct{}, imageFetches),
 		byID:   make(map[string]*xfer),
 		dirty:  make(map[string]bool),
@@ -145,12 +146,12 @@ func (x *transfers) close() {
 func (x *transfers) learn(ev client.Event) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	switch ev.Type {
-	case client.EventFile:
+	switch ev := ev.(type) {
+	case client.File:
 		x.files[ev.ID] = fileMeta{name: ev.Name, size: ev.Size}
-	case client.EventImage:
+	case client.Image:
 		x.files[ev.ID] = fileMeta{name: imageName(ev.ID, ev.Mime), size: ev.Size, mime: ev.Mime, image: true}
-	case client.EventRecalled:
+	case client.Recalled:
 		delete(x.files, ev.ID)
 	}
 }
@@ -164,38 +165,19 @@ func imageName(id, mime string) string {
 	return "image-" + id + ext
 }
 
-// progress applies a client progress event. An upload's events name the
-// file id the host gave it, which the session learns only when the upload
-// ends; until then an event is matched to the oldest running upload of the
-// same size (two same-sized uploads may thus swap progress bars, never
-// their cancel buttons). Events of transfers the user did not start (image
-// fetches) are ignored.
-func (x *transfers) progress(ev client.Event) {
+// progress applies a client progress event to the transfer whose ref it
+// carries (each transfer's ref is its id). Events of transfers the user did
+// not start (image fetches, with no ref) are ignored; progress never goes
+// back.
+func (x *transfers) progress(ev client.Progress) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var match *xfer
-	for _, t := range x.byID {
-		if t.State != StateActive || t.Direction != ev.Direction {
-			continue
-		}
-		if t.File == ev.Transfer {
-			match = t
-			break
-		}
-		if ev.Direction == client.DirectionUp && t.File == "" && t.Size == ev.Total && (match == nil || idLess(t.ID, match.ID)) {
-			match = t
-		}
-	}
-	if match == nil || ev.Done < match.Done {
+	t := x.byID[ev.Ref]
+	if t == nil || t.State != StateActive || t.Direction != ev.Direction || ev.Done < t.Done {
 		return
 	}
-	match.File, match.Done = ev.Transfer, ev.Done
-	x.dirty[match.ID] = true
-}
-
-// idLess orders transfer ids ("t9" before "t10").
-func idLess(a, b string) bool {
-	return len(a) < len(b) || len(a) == len(b) && a < b
+	t.File, t.Done = ev.Transfer, ev.Done
+	x.dirty[t.ID] = true
 }
 
 // flush emits the transfers changed since the last flush.
@@ -261,7 +243,7 @@ func (x *transfers) run(t *xfer, do func(ctx context.Context) (file, path string
 
 // upload starts uploading the file at path. Called with mu held.
 func (x *transfers) uploadLocked(t *xfer, path string, remove bool) {
-	ref := "up-" + t.ID
+	ref := t.ID // progress events carry it back
 	x.run(t, func(ctx context.Context) (string, string, error) {
 		if remove {
 			defer os.Remove(path)
@@ -307,16 +289,8 @@ func (s *Session) room() (*transfers, error) {
 // ShareFile shares the file at path with the room under name (its base
 // name if empty). It returns at once; the transfer's progress and end come
 // as EventTransfers.
-func (s *Session) ShareFile(path, name string) (Transfer, error) {
-	return s.share(path, name, false)
-}
-
-// ShareImage sends the image at path to the room.
-func (s *Session) ShareImage(path string) (Transfer, error) {
-	return s.share(path, "", true)
-}
-
-func (s *Session) share(path, name string, image bool) (Transfer, error) {
+func (o *Owner) ShareFile(path, name string) (Transfer, error) {
+	s := o.s
 	x, err := s.room()
 	if err != nil {
 		return Transfer{}, err
@@ -325,7 +299,7 @@ func (s *Session) share(path, name string, image bool) (Transfer, error) {
 	if err != nil || !st.Mode().IsRegular() {
 		return Transfer{}, wire.Errorf(wire.ErrNoSuchFile, "%s is not a file that can be read", path)
 	}
-	if err := x.limit(st.Size(), image); err != nil {
+	if err := x.limit(st.Size(), false); err != nil {
 		return Transfer{}, err
 	}
 	if name == "" {
@@ -336,7 +310,7 @@ func (s *Session) share(path, name string, image bool) (Transfer, error) {
 	if x.closed {
 		return Transfer{}, ErrNotInRoom
 	}
-	t := &xfer{Transfer: Transfer{Name: name, Direction: client.DirectionUp, Image: image, Size: st.Size(), State: StateActive}}
+	t := &xfer{Transfer: Transfer{Name: name, Direction: client.DirectionUp, Size: st.Size(), State: StateActive}}
 	x.addLocked(t)
 	x.uploadLocked(t, path, false)
 	return t.Transfer, nil
@@ -438,10 +412,10 @@ func (x *transfers) failLocked(t *xfer, err error) {
 	x.emitLocked()
 }
 
-// Cancel stops a transfer: a staged upload is dropped, a running one
-// abandoned (the host announces nothing; a download keeps its part file, so
-// that downloading again resumes it).
-func (s *Session) Cancel(id string) error {
+// CancelTransfer stops a transfer: a staged upload is dropped, a running
+// one abandoned (the host announces nothing; a download keeps its part
+// file, so that downloading again resumes it).
+func (s *Session) CancelTransfer(id string) error {
 	x, err := s.room()
 	if err != nil {
 		return err
@@ -496,7 +470,7 @@ func (s *Session) Download(fileID string) (Transfer, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return "", "", fmt.Errorf("cannot make the download folder: %w", err)
 		}
-		path, err := x.cl.Download(ctx, fileID, dir)
+		path, err := x.cl.Download(ctx, t.ID, fileID, dir)
 		return "", path, err
 	})
 	x.emitLocked()
@@ -504,8 +478,8 @@ func (s *Session) Download(fileID string) (Transfer, error) {
 }
 
 // FetchImage fetches a shared image for display (once per image and room;
-// at most a few at a time) and returns the path of the verified bytes.
-// It blocks until they are there.
+// at most a few at a time) and returns the path the page loads it from
+// (under MediaPrefix). It blocks until the verified bytes are there.
 func (s *Session) FetchImage(fileID string) (string, error) {
 	x, err := s.room()
 	if err != nil {
@@ -530,7 +504,10 @@ func (s *Session) FetchImage(fileID string) (string, error) {
 	x.mu.Unlock()
 	select {
 	case <-f.done:
-		return f.path, f.err
+		if f.err != nil {
+			return "", f.err
+		}
+		return mediaPath(fileID), nil
 	case <-x.ctx.Done():
 		return "", ErrNotInRoom
 	}
@@ -552,7 +529,7 @@ func (x *transfers) fetchImage(fileID string, f *imageFetch) {
 		f.err = err
 		return
 	}
-	f.path, f.err = x.cl.Download(x.ctx, fileID, dir)
+	f.path, f.err = x.cl.Download(x.ctx, "", fileID, dir)
 	if f.err != nil {
 		x.mu.Lock()
 		delete(x.images, fileID) // a later look may try again
@@ -562,8 +539,8 @@ func (x *transfers) fetchImage(fileID string, f *imageFetch) {
 
 // ImageFile returns the path and type of an image FetchImage has fetched in
 // the current room, for the window or the bridge to serve to the page.
-func (s *Session) ImageFile(fileID string) (path, mime string, ok bool) {
-	x, err := s.room()
+func (o *Owner) ImageFile(fileID string) (path, mime string, ok bool) {
+	x, err := o.s.room()
 	if err != nil {
 		return "", "", false
 	}
@@ -582,26 +559,4 @@ func (s *Session) ImageFile(fileID string) (path, mime string, ok bool) {
 		return "", "", false
 	}
 	return f.path, x.files[fileID].mime, x.files[fileID].image
-}
-
-// ServeImage writes the image at path (as ImageFile returned it) to an HTTP
-// response for the window or the bridge: with its sniffed type and headers
-// that keep the browser from running or re-typing it.
-func ServeImage(w http.ResponseWriter, r *http.Request, path, mime string) {
-	f, err := os.Open(path)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", mime)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
-	http.ServeContent(w, r, "", st.ModTime(), f)
 }

@@ -16,13 +16,15 @@ import (
 )
 
 // event returns the first room event of type typ, if any.
-func (r *recorder) event(typ string) (client.Event, bool) {
+// first returns the first room event of type E.
+func first[E client.Event](r *recorder) (E, bool) {
 	for _, ev := range r.events {
-		if ev.Type == typ {
+		if ev, ok := ev.(E); ok {
 			return ev, true
 		}
 	}
-	return client.Event{}, false
+	var zero E
+	return zero, false
 }
 
 func newXSession(t *testing.T, cfg Config) (*Session, *recorder) {
@@ -33,9 +35,9 @@ func newXSession(t *testing.T, cfg Config) (*Session, *recorder) {
 	}
 	rec := newRecorder()
 	cfg.Profile, cfg.Emitter, cfg.HostBind = prof, rec, "127.0.0.1"
-	s := New(cfg)
-	t.Cleanup(func() { s.Close() })
-	return s, rec
+	o := New(cfg)
+	t.Cleanup(func() { o.Close() })
+	return o.Session(), rec
 }
 
 // pair hosts a room in a and joins it from b.
@@ -88,8 +90,8 @@ func TestStagedUploadAndDownload(t *testing.T) {
 	if fileID == "" {
 		t.Fatal("finished upload has no file id")
 	}
-	rb.wait(t, "file event", func(r *recorder) bool { _, ok := r.event(client.EventFile); return ok })
-	ev, _ := rb.event(client.EventFile)
+	rb.wait(t, "file event", func(r *recorder) bool { _, ok := first[client.File](r); return ok })
+	ev, _ := first[client.File](rb)
 	if ev.ID != fileID || ev.Name != "report.bin" || ev.Size != int64(len(data)) {
 		t.Fatalf("file event %+v, upload file %s", ev, fileID)
 	}
@@ -125,7 +127,7 @@ func TestStagedUploadAndDownload(t *testing.T) {
 	if _, err := a.Recall(fileID); err != nil {
 		t.Fatal(err)
 	}
-	rb.wait(t, "recalled", func(r *recorder) bool { _, ok := r.event(client.EventRecalled); return ok })
+	rb.wait(t, "recalled", func(r *recorder) bool { _, ok := first[client.Recalled](r); return ok })
 	if _, err := b.Download(fileID); !errors.Is(err, wire.ErrNoSuchFile) {
 		t.Fatalf("Download of a recalled file: %v", err)
 	}
@@ -138,33 +140,32 @@ func TestImageFetchedForDisplay(t *testing.T) {
 	a, ra, b, rb := pair(t, Config{}, Config{})
 	up := stage(t, a, "paste.png", png, true)
 	ra.wait(t, "image sent", func(r *recorder) bool { return r.transfers[up.ID].State == StateDone })
-	rb.wait(t, "image event", func(r *recorder) bool { _, ok := r.event(client.EventImage); return ok })
-	ev, _ := rb.event(client.EventImage)
-	if _, _, ok := b.ImageFile(ev.ID); ok {
+	rb.wait(t, "image event", func(r *recorder) bool { _, ok := first[client.Image](r); return ok })
+	ev, _ := first[client.Image](rb)
+	if _, _, ok := owner(b).ImageFile(ev.ID); ok {
 		t.Fatal("ImageFile before FetchImage")
 	}
 	var wg sync.WaitGroup
-	paths := make([]string, 3)
-	for i := range paths {
+	urls := make([]string, 3)
+	for i := range urls {
 		wg.Go(func() {
-			p, err := b.FetchImage(ev.ID)
+			u, err := b.FetchImage(ev.ID)
 			if err != nil {
 				t.Error(err)
 			}
-			paths[i] = p
+			urls[i] = u
 		})
 	}
 	wg.Wait()
-	if paths[0] == "" || paths[0] != paths[1] || paths[1] != paths[2] {
-		t.Fatalf("FetchImage paths %q", paths)
+	if want := MediaPrefix + ev.ID; urls[0] != want || urls[1] != want || urls[2] != want {
+		t.Fatalf("FetchImage URLs %q, want %q", urls, want)
 	}
-	got, _ := os.ReadFile(paths[0])
-	if !bytes.Equal(got, png) {
-		t.Fatal("fetched image differs")
-	}
-	path, mime, ok := b.ImageFile(ev.ID)
-	if !ok || path != paths[0] || mime != "image/png" {
+	path, mime, ok := owner(b).ImageFile(ev.ID)
+	if !ok || mime != "image/png" {
 		t.Fatalf("ImageFile = %q %q %v", path, mime, ok)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, png) {
+		t.Fatal("fetched image differs")
 	}
 	if len(rb.transfers) != 0 {
 		t.Fatalf("fetching for display showed transfers: %+v", rb.transfers)
@@ -176,10 +177,10 @@ func TestImageFetchedForDisplay(t *testing.T) {
 		t.Fatalf("code %q, want bad_image", c)
 	}
 	b.Leave()
-	if _, _, ok := b.ImageFile(ev.ID); ok {
+	if _, _, ok := owner(b).ImageFile(ev.ID); ok {
 		t.Fatal("ImageFile after leaving")
 	}
-	if _, err := os.Stat(paths[0]); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("fetched image kept after leaving: %v", err)
 	}
 }
@@ -211,7 +212,7 @@ func TestStageRefusalsAndCancel(t *testing.T) {
 	if _, err := a.StageWrite(tr.ID, 50, make([]byte, 51)); !errors.Is(err, wire.ErrBadCommand) {
 		t.Fatalf("past the size: %v", err)
 	}
-	if err := a.Cancel(tr.ID); err != nil {
+	if err := a.CancelTransfer(tr.ID); err != nil {
 		t.Fatal(err)
 	}
 	ra.wait(t, "cancelled", func(r *recorder) bool { return r.transfers[tr.ID].State == StateCancelled })
@@ -260,10 +261,10 @@ func TestShareFileFromPath(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.ShareFile(filepath.Join(t.TempDir(), "missing"), ""); !errors.Is(err, wire.ErrNoSuchFile) {
+	if _, err := owner(a).ShareFile(filepath.Join(t.TempDir(), "missing"), ""); !errors.Is(err, wire.ErrNoSuchFile) {
 		t.Fatalf("ShareFile of a missing file: %v", err)
 	}
-	up, err := a.ShareFile(path, "")
+	up, err := owner(a).ShareFile(path, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,16 +275,17 @@ func TestShareFileFromPath(t *testing.T) {
 	if ra.transfers[up.ID].File == "" {
 		t.Fatal("the finished upload has no file id")
 	}
-	rb.wait(t, "file event", func(r *recorder) bool { ev, ok := r.event(client.EventFile); return ok && ev.Name == "notes.txt" })
+	rb.wait(t, "file event", func(r *recorder) bool { ev, ok := first[client.File](r); return ok && ev.Name == "notes.txt" })
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("the shared file itself was touched: %v", err)
 	}
 }
 
 // TestProgressMatchesUploads feeds client progress events to a room's
-// transfers: an upload's events (named by a file id the session does not
-// know yet) go to the oldest running upload of that size; downloads by
-// file id; others (image fetches) nowhere; progress never goes back.
+// transfers: each goes to the transfer whose ref it carries, so two uploads
+// of the same size started together each show their own progress (the
+// second one moving first included); events without a ref (image fetches)
+// go nowhere; progress never goes back.
 func TestProgressMatchesUploads(t *testing.T) {
 	rec := newRecorder()
 	x := &transfers{s: &Session{cfg: Config{Emitter: rec}}, byID: map[string]*xfer{}, dirty: map[string]bool{}}
@@ -299,17 +301,19 @@ func TestProgressMatchesUploads(t *testing.T) {
 	up2 := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateActive})
 	other := add(Transfer{Direction: client.DirectionUp, Size: 50, State: StateActive})
 	down := add(Transfer{Direction: client.DirectionDown, File: "F", Size: 100, State: StateActive})
-	feed := func(dir, id string, done, total int64) {
-		x.progress(client.Event{Type: client.EventProgress, Direction: dir, Transfer: id, Done: done, Total: total})
+	feed := func(ref, dir, id string, done, total int64) {
+		x.progress(client.Progress{Ref: ref, Direction: dir, Transfer: id, Done: done, Total: total})
 		x.flush()
 	}
-	feed(client.DirectionUp, "A", 10, 100)   // the oldest running upload of 100 bytes
-	feed(client.DirectionUp, "B", 20, 100)   // the next one
-	feed(client.DirectionUp, "A", 30, 100)   // by the id learned
-	feed(client.DirectionUp, "C", 5, 50)     // by size
-	feed(client.DirectionDown, "F", 40, 100) // a download, by file id
-	feed(client.DirectionDown, "G", 99, 100) // an image fetch: nobody's
-	feed(client.DirectionUp, "A", 25, 100)   // late and behind: ignored
+	feed(up2, client.DirectionUp, "B", 20, 100)    // the younger of two same-sized uploads moves first
+	feed(up1, client.DirectionUp, "A", 10, 100)    // then the older one
+	feed(up1, client.DirectionUp, "A", 30, 100)    // and on
+	feed(other, client.DirectionUp, "C", 5, 50)    // another size
+	feed(down, client.DirectionDown, "F", 40, 100) // a download
+	feed("", client.DirectionDown, "F", 99, 100)   // an image fetch of the same file: nobody's
+	feed(staging, client.DirectionUp, "S", 1, 100) // a transfer still staging: not moving yet
+	feed(up1, client.DirectionUp, "A", 25, 100)    // late and behind: ignored
+	feed(up2, client.DirectionDown, "B", 50, 100)  // the wrong direction: ignored
 	want := map[string][2]any{
 		staging: {"", int64(0)}, up1: {"A", int64(30)}, up2: {"B", int64(20)}, other: {"C", int64(5)}, down: {"F", int64(40)},
 	}
@@ -317,5 +321,47 @@ func TestProgressMatchesUploads(t *testing.T) {
 		if got := rec.transfers[id]; got.File != w[0] || got.Done != w[1] {
 			t.Errorf("%s: file %q done %d, want %v", id, got.File, got.Done, w)
 		}
+	}
+}
+
+// TestSameSizedUploadsKeepTheirProgress runs two uploads of the same size at
+// once in a real room: every progress the UI is shown for each names that
+// upload's own file (no swapped bars), and never goes back.
+func TestSameSizedUploadsKeepTheirProgress(t *testing.T) {
+	a, ra, _, _ := pair(t, Config{}, Config{})
+	one, two := bytes.Repeat([]byte("1"), 3<<20), bytes.Repeat([]byte("2"), 3<<20)
+	var wg sync.WaitGroup
+	var up1, up2 Transfer
+	wg.Go(func() { up1 = stage(t, a, "one.bin", one, false) })
+	wg.Go(func() { up2 = stage(t, a, "two.bin", two, false) })
+	wg.Wait()
+	ra.wait(t, "both uploads done", func(r *recorder) bool {
+		return r.transfers[up1.ID].State == StateDone && r.transfers[up2.ID].State == StateDone
+	})
+	ra.mu.Lock()
+	defer ra.mu.Unlock()
+	final := map[string]string{up1.ID: ra.transfers[up1.ID].File, up2.ID: ra.transfers[up2.ID].File}
+	if final[up1.ID] == "" || final[up1.ID] == final[up2.ID] {
+		t.Fatalf("file ids %v", final)
+	}
+	done := map[string]int64{}
+	moving := 0
+	for _, tr := range ra.history {
+		if tr.State != StateActive {
+			continue
+		}
+		if tr.File != "" && tr.File != final[tr.ID] {
+			t.Errorf("%s shown with the other upload's file %s", tr.ID, tr.File)
+		}
+		if tr.Done < done[tr.ID] {
+			t.Errorf("%s went back from %d to %d", tr.ID, done[tr.ID], tr.Done)
+		}
+		if tr.File != "" {
+			moving++
+		}
+		done[tr.ID] = tr.Done
+	}
+	if moving == 0 {
+		t.Fatal("no progress was shown while uploading")
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 // MaxNameBytes caps a sanitised file name, in bytes of UTF-8, leaving room
 // under the usual 255-byte limit for " (123)" and a ".part" suffix.
-const MaxNameBytes = 200
+const MaxNameBytes = 180
 
 // maxExtBytes is the longest extension kept whole when a name is shortened.
 const maxExtBytes = 16
@@ -44,13 +44,16 @@ func SafeName(name string) string {
 		s = strings.ReplaceAll(s, "..", ".")
 	}
 	s = strings.TrimRight(strings.TrimLeft(s, ". "), ". ")
+	// Shortening comes first so that what it leaves is checked too: a
+	// long name can shrink to "_" or to "con.txt".
+	s = shorten(s, MaxNameBytes)
 	if strings.Trim(s, "_ ") == "" {
-		s = "file" + s
+		s = shorten("file"+s, MaxNameBytes)
 	}
 	if reserved(s) {
-		s = "_" + s
+		s = shorten("_"+s, MaxNameBytes)
 	}
-	return shorten(s, MaxNameBytes)
+	return s
 }
 
 // invisible reports the format characters that change how a name displays

@@ -96,7 +96,13 @@ func checkSafe(t *testing.T, in, name string, maxLen int) {
 }
 
 func FuzzSafeName(f *testing.F) {
-	for _, s := range []string{"report.pdf", "../../etc/passwd", "con.txt", "a\x00b", "x\u202Egpj.exe", ".."} {
+	for _, s := range []string{
+		"report.pdf", "../../etc/passwd", "con.txt", "a\x00b", "x\u202Egpj.exe", "..",
+		// Shortened to "_", which a second pass made "file_".
+		`"` + strings.Repeat(" ", 200) + "0",
+		// Shortened to a Windows device name.
+		"con" + strings.Repeat(" ", 200) + "x.txt",
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {

@@ -3,7 +3,9 @@
 // bindings and events over one WebSocket per tab. Each WebSocket connection
 // drives its own session.Session, so each tab is an app instance of its own.
 //
-// Requests are JSON {"id":N,"method":"Join","args":[...]}; answers are
+// Requests are JSON {"id":N,"method":"Join","args":[...]}, naming a method
+// of session.Session (found by reflection: the table the window binds), each
+// run in its own goroutine; answers are
 // {"id":N,"result":...} or {"id":N,"error":{"code":..,"message":..}}; the
 // session's events are pushed as {"event":"room:events","data":...}.
 //

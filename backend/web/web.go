@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -31,10 +33,6 @@ const queueLen = 256
 // text, JSON escaping can make it six times that).
 const maxRequest = session.MaxStageChunk*4/3 + 64<<10
 
-// mediaPrefix is the path under which the page loads the images it fetched
-// (FetchImage answers with mediaPrefix + the image's id).
-const mediaPrefix = "/media/"
-
 // Config is what a Server needs.
 type Config struct {
 	// Assets is the built frontend (frontend/dist).
@@ -42,9 +40,7 @@ type Config struct {
 	// Token must accompany every request.
 	Token string
 	// NewSession makes the session of one tab, emitting to e.
-	NewSession func(e session.Emitter) *session.Session
-	// Version is what the Version method answers.
-	Version string
+	NewSession func(e session.Emitter) *session.Owner
 	// Log receives log lines; nil discards them.
 	Log *slog.Logger
 }
@@ -52,13 +48,14 @@ type Config struct {
 // Server is the bridge's HTTP handler.
 type Server struct {
 	cfg    Config
+	table  methods
 	files  http.Handler
 	ctx    context.Context // ends with Close: every tab is then dropped
 	cancel context.CancelFunc
 	tabs   sync.WaitGroup // one per WebSocket connection
 
 	mu       sync.Mutex
-	sessions map[*session.Session]bool // guarded by mu; the tabs' sessions
+	sessions map[*session.Owner]bool // guarded by mu; the tabs' sessions
 }
 
 // New returns a Server; Close ends it.
@@ -68,8 +65,9 @@ func New(cfg Config) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
-		cfg: cfg, files: http.FileServerFS(cfg.Assets), ctx: ctx, cancel: cancel,
-		sessions: make(map[*session.Session]bool),
+		cfg: cfg, table: methodsOf(reflect.TypeFor[*session.Session]()),
+		files: http.FileServerFS(cfg.Assets), ctx: ctx, cancel: cancel,
+		sessions: make(map[*session.Owner]bool),
 	}
 }
 
@@ -80,9 +78,18 @@ func (s *Server) Close() {
 	s.tabs.Wait()
 }
 
+// pagePolicy is the Content-Security-Policy of the pages: index.html's
+// (which the window also gets, as a <meta>), plus what only a header can
+// say: no site may frame the page (clickjacking the Kick or Open link
+// buttons).
+const pagePolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' blob: data:; font-src 'self' data:; connect-src 'self' ws: wss:; media-src 'self' blob:; " +
+	"object-src 'none'; base-uri 'none'; form-action 'none'; frame-src 'none'; frame-ancestors 'none'"
+
 // ServeHTTP checks the Host header and the token, then serves the bridge on
 // /bridge and the frontend everywhere else.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Frame-Options", "DENY")
 	if !loopbackHost(r.Host) {
 		http.Error(w, "wetalk web answers on loopback addresses only", http.StatusForbidden)
 		return
@@ -101,8 +108,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveBridge(w, r)
 		return
 	}
-	if id, ok := strings.CutPrefix(r.URL.Path, mediaPrefix); ok {
-		s.serveMedia(w, r, id)
+	if strings.HasPrefix(r.URL.Path, session.MediaPrefix) {
+		s.serveMedia(w, r)
 		return
 	}
 	if fromQuery {
@@ -112,6 +119,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", pagePolicy)
 	s.files.ServeHTTP(w, r)
 }
 
@@ -191,28 +199,38 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	t := &tab{ctx: ctx, cancel: cancel, out: make(chan []byte, queueLen), log: s.cfg.Log}
-	sess := s.cfg.NewSession(t)
+	owner := s.cfg.NewSession(t)
 	s.mu.Lock()
-	s.sessions[sess] = true
+	s.sessions[owner] = true
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		delete(s.sessions, sess)
+		delete(s.sessions, owner)
 		s.mu.Unlock()
 	}()
 
 	var loops sync.WaitGroup
 	loops.Add(1)
 	go func() { defer loops.Done(); t.writeLoop(conn) }()
-	s.readLoop(t, conn, sess)
-	sess.Close() // leaves (and closes a hosted room) before the tab goes
+	s.readLoop(t, conn, owner.Session(), &loops)
+	owner.Close() // leaves (and closes a hosted room) before the tab goes; ends calls in flight
 	cancel()
 	loops.Wait()
 	conn.Close(websocket.StatusNormalClosure, "")
 }
 
-// readLoop answers the tab's requests in order until the connection ends.
-func (s *Server) readLoop(t *tab, conn *websocket.Conn, sess *session.Session) {
+// maxCalls bounds the calls of one tab in flight at once; the tab's further
+// requests wait to be read until one ends.
+const maxCalls = 256
+
+// readLoop reads the tab's requests until the connection ends. Each call
+// runs in its own goroutine, as in the window, so that a slow one (an image
+// fetch, a join) holds up nothing else; replies carry the request's id.
+// Events a call causes are queued before its reply (Leave's room:closed,
+// for one), since both go through t.out.
+func (s *Server) readLoop(t *tab, conn *websocket.Conn, sess *session.Session, calls *sync.WaitGroup) {
+	recv := reflect.ValueOf(sess)
+	slots := make(chan struct{}, maxCalls)
 	for {
 		_, data, err := conn.Read(t.ctx)
 		if err != nil {
@@ -223,24 +241,50 @@ func (s *Server) readLoop(t *tab, conn *websocket.Conn, sess *session.Session) {
 			s.cfg.Log.Warn("bad request from tab", "err", err)
 			return
 		}
-		rep := reply{ID: req.ID}
-		result, err := s.call(sess, req)
-		if err != nil {
-			f := session.Describe(err)
-			rep.Error = &f
-		} else {
-			rep.Result = result
-		}
-		b, err := json.Marshal(rep)
-		if err != nil {
-			s.cfg.Log.Error("cannot encode reply", "method", req.Method, "err", err)
-			return
-		}
 		select {
-		case t.out <- b:
+		case slots <- struct{}{}:
 		case <-t.ctx.Done():
 			return
 		}
+		calls.Add(1)
+		go func() {
+			defer calls.Done()
+			defer func() { <-slots }()
+			s.answer(t, recv, req)
+		}()
+	}
+}
+
+// answer runs one call and queues its reply. A method that panics (a bug)
+// is answered with an internal error and logged, and the other tabs carry
+// on.
+func (s *Server) answer(t *tab, recv reflect.Value, req request) {
+	rep := reply{ID: req.ID}
+	result, err := func() (result any, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				s.cfg.Log.Error("bridge call panicked", "method", req.Method, "panic", p)
+				err = fmt.Errorf("%s failed: internal error", req.Method)
+			}
+		}()
+		return s.table.call(recv, req.Method, req.Args)
+	}()
+	if errors.Is(err, errBadArgs) {
+		rep.Error = &session.Failure{Code: "bad_arguments", Message: err.Error()}
+	} else if err != nil {
+		f := session.Describe(err)
+		rep.Error = &f
+	} else {
+		rep.Result = result
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		s.cfg.Log.Error("cannot encode reply", "method", req.Method, "err", err)
+		b, _ = json.Marshal(reply{ID: req.ID, Error: &session.Failure{Code: "internal", Message: "cannot encode the reply"}})
+	}
+	select {
+	case t.out <- b:
+	case <-t.ctx.Done():
 	}
 }
 
@@ -262,158 +306,56 @@ func (t *tab) writeLoop(conn *websocket.Conn) {
 	}
 }
 
-// errBadArgs: a request's arguments do not fit its method.
-var errBadArgs = errors.New("bad arguments")
-
-// call runs one method of the session, as app.go binds them for Wails.
-func (s *Server) call(sess *session.Session, req request) (any, error) {
-	var (
-		str  = make([]string, 3)
-		bl   bool
-		host session.HostRequest
-		join session.JoinRequest
-	)
-	args := func(dst ...any) error {
-		if len(req.Args) != len(dst) {
-			return fmt.Errorf("%w: %s takes %d, got %d", errBadArgs, req.Method, len(dst), len(req.Args))
-		}
-		for i, d := range dst {
-			if err := json.Unmarshal(req.Args[i], d); err != nil {
-				return fmt.Errorf("%w: %s argument %d: %v", errBadArgs, req.Method, i+1, err)
+// serveMedia serves an image a tab's session fetched for display.
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
+	MediaHandler(func(id string) (path, mime string, ok bool) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for o := range s.sessions {
+			if path, mime, ok = o.ImageFile(id); ok {
+				return path, mime, true
 			}
 		}
-		return nil
-	}
-	switch req.Method {
-	case "Version":
-		return s.cfg.Version, args()
-	case "Host":
-		if err := args(&host); err != nil {
-			return nil, err
-		}
-		return sess.Host(host)
-	case "Join":
-		if err := args(&join); err != nil {
-			return nil, err
-		}
-		return sess.Join(join)
-	case "TrustHost":
-		if err := args(&join, &str[0]); err != nil {
-			return nil, err
-		}
-		return sess.TrustHost(join, str[0])
-	case "Leave":
-		if err := args(); err != nil {
-			return nil, err
-		}
-		return true, sess.Leave()
-	case "Send":
-		if err := args(&str[0]); err != nil {
-			return nil, err
-		}
-		return sess.Send(str[0])
-	case "DM":
-		if err := args(&str[0], &str[1]); err != nil {
-			return nil, err
-		}
-		return sess.DM(str[0], str[1])
-	case "Recall":
-		if err := args(&str[0]); err != nil {
-			return nil, err
-		}
-		return sess.Recall(str[0])
-	case "Kick":
-		if err := args(&str[0], &str[1], &bl); err != nil {
-			return nil, err
-		}
-		return sess.Kick(str[0], str[1], bl)
-	case "Unban":
-		if err := args(&str[0]); err != nil {
-			return nil, err
-		}
-		return sess.Unban(str[0])
-	case "Handover":
-		if err := args(&str[0]); err != nil {
-			return nil, err
-		}
-		return sess.Handover(str[0])
-	case "Invite":
-		if err := args(); err != nil {
-			return nil, err
-		}
-		return sess.Invite()
-	case "RecentRooms":
-		if err := args(); err != nil {
-			return nil, err
-		}
-		return sess.RecentRooms()
-	case "StageBegin":
-		var size int64
-		if err := args(&str[0], &size, &bl); err != nil {
-			return nil, err
-		}
-		return sess.StageBegin(str[0], size, bl)
-	case "StageWrite":
-		var (
-			off  int64
-			data []byte // base64 in JSON
-		)
-		if err := args(&str[0], &off, &data); err != nil {
-			return nil, err
-		}
-		return sess.StageWrite(str[0], off, data)
-	case "CancelTransfer":
-		if err := args(&str[0]); err != nil {
-			return nil, err
-		}
-		return true, sess.Cancel(str[0])
-	case "Download":
-		if err := args(&str[0]); err != nil {
-			return nil, err
-		}
-		return sess.Download(str[0])
-	case "DownloadDir":
-		if err := args(); err != nil {
-			return nil, err
-		}
-		return sess.DownloadDir()
-	case "SetDownloadDir":
-		if err := args(&str[0]); err != nil {
-			return nil, err
-		}
-		return sess.SetDownloadDir(str[0])
-	case "FetchImage":
-		if err := args(&str[0]); err != nil {
-			return nil, err
-		}
-		if _, err := sess.FetchImage(str[0]); err != nil {
-			return nil, err
-		}
-		return mediaPrefix + str[0], nil
-	}
-	return nil, fmt.Errorf("%w: no method %q", errBadArgs, req.Method)
+		return "", "", false
+	}).ServeHTTP(w, r)
 }
 
-// serveMedia serves an image a tab's session fetched for display. Only
-// images already fetched (and verified) are served, with their sniffed type
-// and nothing the browser could run.
-func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, id string) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	s.mu.Lock()
-	var path, mime string
-	for sess := range s.sessions {
-		if p, m, ok := sess.ImageFile(id); ok {
-			path, mime = p, m
-			break
+// MediaHandler serves the images a session fetched for display, under
+// session.MediaPrefix: only images already fetched (and verified), as
+// images(id) finds them, with their sniffed type and headers that keep the
+// browser from running or re-typing them. The window's asset server and the
+// bridge both serve images with it.
+func MediaHandler(images func(id string) (path, mime string, ok bool)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, ok := strings.CutPrefix(r.URL.Path, session.MediaPrefix)
+		if !ok {
+			http.NotFound(w, r)
+			return
 		}
-	}
-	s.mu.Unlock()
-	if path == "" {
-		http.NotFound(w, r)
-		return
-	}
-	session.ServeImage(w, r, path, mime)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		path, mime, ok := images(id)
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", mime)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+		w.Header().Set("Cache-Control", "private, max-age=3600")
+		http.ServeContent(w, r, "", st.ModTime(), f)
+	})
 }

@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -16,6 +19,7 @@ import (
 
 	"wetalk/backend/profile"
 	"wetalk/backend/session"
+	"wetalk/backend/version"
 )
 
 const token = "s3cret"
@@ -27,10 +31,9 @@ func newBridge(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	bridge := New(Config{
-		Assets:  fstest.MapFS{"index.html": {Data: []byte("<p>WeTalk</p>")}},
-		Token:   token,
-		Version: "test",
-		NewSession: func(e session.Emitter) *session.Session {
+		Assets: fstest.MapFS{"index.html": {Data: []byte("<p>WeTalk</p>")}},
+		Token:  token,
+		NewSession: func(e session.Emitter) *session.Owner {
 			return session.New(session.Config{Profile: prof, Emitter: e, HostBind: "127.0.0.1"})
 		},
 	})
@@ -77,6 +80,15 @@ func TestTokenAndHost(t *testing.T) {
 	}
 	if r := get("/index.html", func(q *http.Request) { q.AddCookie(cookie) }); r.StatusCode != http.StatusOK {
 		t.Fatalf("asset with cookie: %d", r.StatusCode)
+	}
+	for _, r := range []*http.Response{r, get("/index.html", func(q *http.Request) { q.AddCookie(cookie) })} {
+		csp := r.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self';") {
+			t.Errorf("%s: Content-Security-Policy %q", r.Request.URL.Path, csp)
+		}
+		if xfo := r.Header.Get("X-Frame-Options"); xfo != "DENY" {
+			t.Errorf("%s: X-Frame-Options %q", r.Request.URL.Path, xfo)
+		}
 	}
 	if r := get("/?token="+token, func(q *http.Request) { q.Host = "evil.example:80" }); r.StatusCode != http.StatusForbidden {
 		t.Fatalf("foreign Host header: %d", r.StatusCode)
@@ -152,7 +164,9 @@ func (tc *tabConn) waitText(text string) {
 		if f.Event != session.EventRoomEvents {
 			continue
 		}
-		var b session.Batch
+		var b struct {
+			Events []struct{ Type, Text string } `json:"events"`
+		}
 		json.Unmarshal(f.Data, &b)
 		for _, ev := range b.Events {
 			if ev.Type == "message" && ev.Text == text {
@@ -165,7 +179,7 @@ func (tc *tabConn) waitText(text string) {
 func TestTabsAreSessions(t *testing.T) {
 	ts := newBridge(t)
 	a, b := openTab(t, ts), openTab(t, ts)
-	if f := a.call("Version"); string(f.Result) != `"test"` {
+	if f := a.call("Version"); string(f.Result) != `"`+version.Version+`"` {
 		t.Fatalf("Version: %s", f.Result)
 	}
 	if f := a.call("Send", "x"); f.Error == nil || f.Error.Code != "not_in_room" {
@@ -239,24 +253,146 @@ func TestImagesThroughTheBridge(t *testing.T) {
 		}
 		return resp
 	}
-	if r := get(mediaPrefix + id); r.StatusCode != http.StatusNotFound {
+	if r := get(session.MediaPrefix + id); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("media before FetchImage: %d", r.StatusCode)
 	}
 	f = b.call("FetchImage", id)
-	if f.Error != nil || string(f.Result) != `"`+mediaPrefix+id+`"` {
+	if f.Error != nil || string(f.Result) != `"`+session.MediaPrefix+id+`"` {
 		t.Fatalf("FetchImage: %s %+v", f.Result, f.Error)
 	}
-	r := get(mediaPrefix + id)
+	r := get(session.MediaPrefix + id)
 	body, _ := io.ReadAll(r.Body)
 	r.Body.Close()
 	if r.StatusCode != http.StatusOK || r.Header.Get("Content-Type") != "image/png" || !bytes.Equal(body, png) {
 		t.Fatalf("media: %d %q, %d bytes", r.StatusCode, r.Header.Get("Content-Type"), len(body))
 	}
-	if r := get(mediaPrefix + "nope"); r.StatusCode != http.StatusNotFound {
+	if r := get(session.MediaPrefix + "nope"); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown media: %d", r.StatusCode)
 	}
-	req, _ := http.NewRequest("GET", ts.URL+mediaPrefix+id, nil)
+	req, _ := http.NewRequest("GET", ts.URL+session.MediaPrefix+id, nil)
 	if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("media without the token: %v %v", r.StatusCode, err)
+	}
+}
+
+// send writes a request without waiting for its reply, and returns its id.
+func (tc *tabConn) send(method string, args ...any) uint64 {
+	tc.t.Helper()
+	tc.next++
+	b, _ := json.Marshal(map[string]any{"id": tc.next, "method": method, "args": args})
+	if err := tc.c.Write(tc.t.Context(), websocket.MessageText, b); err != nil {
+		tc.t.Fatal(err)
+	}
+	return tc.next
+}
+
+// reply reads frames until the reply to request id, skipping events and
+// keeping other replies in got.
+func (tc *tabConn) reply(id uint64, got map[uint64]frame) frame {
+	tc.t.Helper()
+	if f, ok := got[id]; ok {
+		return f
+	}
+	for {
+		f := tc.read()
+		if f.Event != "" {
+			continue
+		}
+		if f.ID == id {
+			return f
+		}
+		got[f.ID] = f
+	}
+}
+
+// TestCallsRunConcurrently: while a Join waits on a host that never
+// answers, the same tab's other calls are answered, and CancelJoin ends
+// the Join.
+func TestCallsRunConcurrently(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c // held open, never answered
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		for len(accepted) > 0 {
+			(<-accepted).Close()
+		}
+	})
+	ts := newBridge(t)
+	tab := openTab(t, ts)
+	got := map[uint64]frame{}
+	join := tab.send("Join", session.JoinRequest{Nickname: "Bo", Address: ln.Addr().String()})
+	c := <-accepted
+	accepted <- c // for the cleanup
+	if f := tab.reply(tab.send("Version"), got); string(f.Result) != `"`+version.Version+`"` {
+		t.Fatalf("Version during a join: %+v", f)
+	}
+	if f := tab.reply(tab.send("Send", "hi"), got); f.Error == nil || f.Error.Code != "not_in_room" {
+		t.Fatalf("Send during a join: %+v", f)
+	}
+	if f := tab.reply(tab.send("Leave"), got); f.Error != nil {
+		t.Fatalf("Leave during a join: %+v", f.Error)
+	}
+	if _, ok := got[join]; ok {
+		t.Fatal("the Join was answered before it was cancelled")
+	}
+	if f := tab.reply(tab.send("CancelJoin"), got); f.Error != nil {
+		t.Fatalf("CancelJoin: %+v", f.Error)
+	}
+	if f := tab.reply(join, got); f.Error == nil || f.Error.Code != "cancelled" {
+		t.Fatalf("cancelled Join: %+v %s", f.Error, f.Result)
+	}
+}
+
+// TestPagePolicyIsIndexHTMLs checks that the pages' policy header says what
+// index.html's <meta> says (the window's only policy), plus frame-ancestors,
+// so that the two cannot drift apart.
+func TestPagePolicyIsIndexHTMLs(t *testing.T) {
+	html, err := os.ReadFile("../../frontend/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`http-equiv="Content-Security-Policy"\s+content="([^"]+)"`).FindSubmatch(html)
+	if m == nil {
+		t.Fatal("index.html has no Content-Security-Policy <meta>")
+	}
+	if want := string(m[1]) + "; frame-ancestors 'none'"; pagePolicy != want {
+		t.Fatalf("the header policy\n%s\nis not index.html's\n%s", pagePolicy, want)
+	}
+}
+
+// TestEventsBeforeTheirReply: the events a call causes reach the tab before
+// its reply, though calls run concurrently (Leave's room:closed, here).
+func TestEventsBeforeTheirReply(t *testing.T) {
+	ts := newBridge(t)
+	tab := openTab(t, ts)
+	if f := tab.call("Host", session.HostRequest{Nickname: "Ann", RoomName: "Tea"}); f.Error != nil {
+		t.Fatalf("Host: %+v", f.Error)
+	}
+	id := tab.send("Leave")
+	closed := false
+	for {
+		f := tab.read()
+		if f.Event == session.EventRoomClosed {
+			closed = true
+			continue
+		}
+		if f.Event == "" && f.ID == id {
+			break
+		}
+	}
+	if !closed {
+		t.Fatal("Leave answered before its room:closed event")
 	}
 }

@@ -71,6 +71,7 @@ var (
 	ErrClosed          = &Error{CodeClosed, "the room is closed"}
 	ErrDiskFull        = &Error{CodeDiskFull, "the disk is full"}
 	ErrKickSelf        = &Error{CodeKickSelf, "you cannot kick yourself"}
+	ErrKicked          = &Error{CodeKicked, "you were removed from the room"}
 	ErrNoSuchFile      = &Error{CodeNoSuchFile, "no such file"}
 	ErrNoSuchMember    = &Error{CodeNoSuchMember, "no such member"}
 	ErrNoSuchMessage   = &Error{CodeNoSuchMessage, "no such message"}

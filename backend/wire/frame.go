@@ -27,8 +27,10 @@ const (
 	// MaxNameBytes is the longest name a frame carries, in bytes: MaxName
 	// characters of up to 4 bytes of UTF-8 each.
 	MaxNameBytes = MaxName * 4
+	// MaxRoom is the longest room name, in characters after normalisation.
+	MaxRoom = 64
 	// MaxRoomBytes is the longest room name a frame carries, in bytes.
-	MaxRoomBytes = MaxReason
+	MaxRoomBytes = MaxRoom * 4
 	// MaxRef is the longest command reference a client may attach.
 	MaxRef = 128
 	// MaxReason is the longest kick reason or close reason, in bytes.

@@ -81,7 +81,7 @@ export async function launch(cleanup) {
 export async function tab(browser, url, problems, name, viewport = { width: 1100, height: 720 }) {
   const context = await browser.newContext({ locale: 'en-US', viewport });
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(60_000); // generous: CI may run on a busy machine
   page.on('dialog', async (d) => {
     problems.push(`${name}: a ${d.type()} dialog opened: ${d.message()}`);
     await d.dismiss();

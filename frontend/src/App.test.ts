@@ -27,7 +27,7 @@ import { BackendError } from './lib/backend';
 
 const room = { gen: 1, room: 'Tea', me: 'Ann', asked: 'Ann', leader: 'Ann', members: ['Ann'], hosting: true, addr: '' };
 
-describe('App start screen', () => {
+describe('App start screen', { timeout: 60_000 }, () => {
   beforeEach(() => {
     vi.clearAllMocks();
     localStorage.clear();

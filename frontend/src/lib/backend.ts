@@ -4,7 +4,8 @@
 // here, never from wailsjs/ directly.
 
 import * as App from '../../wailsjs/go/main/App';
-import { BrowserOpenURL, ClipboardSetText, EventsOn } from '../../wailsjs/runtime/runtime';
+import * as Session from '../../wailsjs/go/session/Session';
+import { BrowserOpenURL, ClipboardSetText, EventsOn, WindowSetTitle } from '../../wailsjs/runtime/runtime';
 import type { Failure, HostRequest, Invite, JoinRequest, Recent, Room, Transfer } from './types';
 
 declare global {
@@ -34,6 +35,9 @@ export function inWails(): boolean {
 /** toFailure turns whatever a call rejected with into a Failure. */
 export function toFailure(e: unknown): Failure {
   if (e instanceof BackendError) return e.failure;
+  if (typeof e === 'object' && e !== null && typeof (e as Failure).code === 'string' && !(e instanceof Error)) {
+    return e as Failure; // the window's ErrorFormatter hands over a session.Failure
+  }
   const text = typeof e === 'string' ? e : e instanceof Error ? e.message : String(e);
   if (text.startsWith('{')) {
     try {
@@ -48,8 +52,25 @@ export function toFailure(e: unknown): Failure {
 
 type Listener = (data: unknown) => void;
 
+/** takeToken returns the `wetalk web` token from the page's address and
+ * takes it out of the address bar and the tab's history: the page's response
+ * has set the cookie that stands for it, and the address may be seen, shared
+ * or synced. */
+function takeToken(): string {
+  const here = new URL(window.location.href);
+  const token = here.searchParams.get('token') ?? '';
+  if (token !== '') {
+    here.searchParams.delete('token');
+    history.replaceState(history.state, '', here.pathname + here.search + here.hash);
+  }
+  return token;
+}
+
 /** Bridge speaks the `wetalk web` WebSocket protocol (see backend/web). */
 class Bridge {
+  /** token is sent with each connection too, for a browser that keeps no
+   * cookie. */
+  private readonly token = takeToken();
   private opened: Promise<WebSocket> | null = null;
   private next = 0;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
@@ -57,10 +78,9 @@ class Bridge {
 
   private connect(): Promise<WebSocket> {
     if (this.opened) return this.opened;
-    const token = new URLSearchParams(window.location.search).get('token') ?? '';
     const url = new URL('bridge', window.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.search = '?token=' + encodeURIComponent(token);
+    url.search = '?token=' + encodeURIComponent(this.token);
     this.opened = new Promise((resolve, reject) => {
       const ws = new WebSocket(url.toString());
       ws.onopen = () => resolve(ws);
@@ -118,17 +138,44 @@ function theBridge(): Bridge {
   return (bridge ??= new Bridge());
 }
 
-/** call runs a bound Go method, in the window or over the bridge. */
-async function call<T>(method: keyof typeof App, ...args: unknown[]): Promise<T> {
+/**
+ * call runs a method of the Go session (backend/session Session), in the
+ * window through its Wails binding, in a browser over the bridge, which
+ * dispatches to the same methods by name. A method added there is listed
+ * once below (a Go test checks that every one is).
+ */
+async function call<T>(method: keyof typeof Session, ...args: unknown[]): Promise<T> {
   try {
     if (inWails()) {
-      const fn = App[method] as (...a: unknown[]) => Promise<T>;
+      const fn = Session[method] as (...a: unknown[]) => Promise<T>;
       return await fn(...args);
     }
     return await theBridge().call<T>(method, ...args);
   } catch (e) {
     throw new BackendError(toFailure(e));
   }
+}
+
+/** windowCall runs a method only the desktop window has (main App: native dialogs). */
+async function windowCall<T>(method: keyof typeof App, ...args: unknown[]): Promise<T> {
+  try {
+    const fn = App[method] as (...a: unknown[]) => Promise<T>;
+    return await fn(...args);
+  } catch (e) {
+    throw new BackendError(toFailure(e));
+  }
+}
+
+/**
+ * inOrder runs commands whose order matters (messages, kicks, ...) one
+ * after another: Go runs each call in its own goroutine, so two calls in
+ * flight at once may reach the room in either order.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+function inOrder<T>(run: () => Promise<T>): Promise<T> {
+  const p = queue.then(run, run);
+  queue = p.catch(() => {});
+  return p;
 }
 
 /** onEvent subscribes to a Go event (room:events, room:closed, ...). */
@@ -147,17 +194,19 @@ export async function version(): Promise<string> {
 export const host = (req: HostRequest) => call<Room>('Host', req);
 export const join = (req: JoinRequest) => call<Room>('Join', req);
 export const trustHost = (req: JoinRequest, fingerprint: string) => call<Room>('TrustHost', req, fingerprint);
-export const leave = () => call<boolean>('Leave');
-export const send = (text: string) => call<string>('Send', text);
-export const dm = (to: string, text: string) => call<string>('DM', to, text);
-export const recall = (id: string) => call<string>('Recall', id);
-export const kick = (name: string, reason: string, ban: boolean) => call<string>('Kick', name, reason, ban);
-export const unban = (name: string) => call<string>('Unban', name);
-export const handover = (name: string) => call<string>('Handover', name);
+/** cancelJoin cancels a host, join or trustHost under way: it rejects with code 'cancelled'. */
+export const cancelJoin = () => call<void>('CancelJoin');
+export const leave = () => call<void>('Leave');
+export const send = (text: string) => inOrder(() => call<string>('Send', text));
+export const dm = (to: string, text: string) => inOrder(() => call<string>('DM', to, text));
+export const recall = (id: string) => inOrder(() => call<string>('Recall', id));
+export const kick = (name: string, reason: string, ban: boolean) => inOrder(() => call<string>('Kick', name, reason, ban));
+export const unban = (name: string) => inOrder(() => call<string>('Unban', name));
+export const handover = (name: string) => inOrder(() => call<string>('Handover', name));
 export const invite = () => call<Invite>('Invite');
 export const recentRooms = () => call<Recent[] | null>('RecentRooms');
 
-export const cancelTransfer = (id: string) => call<boolean>('CancelTransfer', id);
+export const cancelTransfer = (id: string) => call<void>('CancelTransfer', id);
 export const download = (fileID: string) => call<Transfer>('Download', fileID);
 export const downloadDir = () => call<string>('DownloadDir');
 export const setDownloadDir = (dir: string) => call<string>('SetDownloadDir', dir);
@@ -168,9 +217,9 @@ export const fetchImage = (fileID: string) => call<string>('FetchImage', fileID)
  * (which give paths) are available: in the desktop window only. */
 export const canPickNatively = () => inWails();
 /** shareFromDialog lets the user pick files in the system dialog and shares them (window only). */
-export const shareFromDialog = () => call<Transfer[] | null>('ShareFromDialog');
+export const shareFromDialog = () => windowCall<Transfer[] | null>('ShareFromDialog');
 /** chooseDownloadDir lets the user pick the download folder (window only). */
-export const chooseDownloadDir = () => call<string>('ChooseDownloadDir');
+export const chooseDownloadDir = () => windowCall<string>('ChooseDownloadDir');
 
 /** stageChunk is how many bytes of a file go to Go in one call. */
 const stageChunk = 512 << 10;
@@ -205,7 +254,7 @@ export async function shareBlob(blob: Blob, name: string, image: boolean): Promi
     }
   } catch (e) {
     if (toFailure(e).code === 'no_such_file') return t; // cancelled
-    void call<boolean>('CancelTransfer', t.id).catch(() => {});
+    void call<void>('CancelTransfer', t.id).catch(() => {});
     throw e;
   }
   return t;
@@ -236,7 +285,8 @@ export async function copyText(text: string): Promise<boolean> {
   }
 }
 
-/** setTitle sets the window (or tab) title. Go sets the desktop window's. */
+/** setTitle sets the tab's title, and the desktop window's. */
 export function setTitle(title: string): void {
   document.title = title;
+  if (inWails()) WindowSetTitle(title);
 }

@@ -92,6 +92,7 @@ const en = {
   err_timed_out: 'The host did not answer in time. Check the network, or ask whether the room is still open.',
   details: 'Details',
   err_bad_name: 'That nickname cannot be used.',
+  err_bad_room_name: 'That room name cannot be used.',
   err_room_full: 'The room is full.',
   err_version_mismatch: 'The host runs an incompatible version of WeTalk.',
   err_rate_limited: 'Too many attempts; wait a moment and try again.',
@@ -172,6 +173,9 @@ const en = {
   kickedBy: '{by} removed you from the room.',
   kickedReason: 'Reason: {reason}',
   ok: 'OK',
+  linkTitle: 'Open this link?',
+  linkExplain: 'It goes to this address. Open it only if you expected it.',
+  linkOpen: 'Open link',
 };
 
 export type Key = keyof typeof en;
@@ -259,6 +263,7 @@ const zh: Record<Key, string> = {
   err_timed_out: '房主没有及时应答。请检查网络，或询问房间是否仍然开着。',
   details: '详细信息',
   err_bad_name: '这个昵称不能使用。',
+  err_bad_room_name: '这个房间名称不能使用。',
   err_room_full: '房间已满。',
   err_version_mismatch: '房主使用的 WeTalk 版本不兼容。',
   err_rate_limited: '尝试次数过多，请稍后再试。',
@@ -335,6 +340,9 @@ const zh: Record<Key, string> = {
   kickedBy: '{by} 将你移出了房间。',
   kickedReason: '原因：{reason}',
   ok: '确定',
+  linkTitle: '打开这个链接？',
+  linkExplain: '它指向下面这个地址。只有在你确认需要时才打开。',
+  linkOpen: '打开链接',
 };
 
 const tables: Record<Lang, Record<Key, string>> = { en, zh };

@@ -13,7 +13,8 @@ import { TransfersState } from './transfers.svelte';
  * before the room says the connection is lost (until the host answers). */
 export const ackTimeout = 8000;
 
-/** Link is my connection as the header's banner shows it. */
+/** Link is my connection as the header's banner shows it ('connecting' is
+ * for a reconnect signal from the backend, once there is one). */
 export type Link = 'ok' | 'connecting' | 'lost';
 
 /** lastIndex is the index of the last item pred accepts, or -1. */
@@ -156,14 +157,14 @@ export class RoomState {
       if (this.asked !== '' && this.me !== this.asked) notice('n_renamed', { name: this.me, asked: this.asked });
     };
     for (const ev of events) {
-      if (this.welcomed && !this.dividerDone && !ev.history) placeDivider();
+      if (this.welcomed && !this.dividerDone && !('history' in ev && ev.history)) placeDivider();
       switch (ev.type) {
         case 'welcome':
           this.welcomed = true;
-          this.me = ev.name ?? this.me;
-          this.leader = ev.leader ?? this.leader;
-          this.room = ev.room ?? this.room;
-          members = ev.members ?? members;
+          this.me = ev.name;
+          this.leader = ev.leader;
+          this.room = ev.room;
+          members = ev.members;
           this.historyLeft = ev.history_count ?? 0;
           if (this.historyLeft === 0) placeDivider();
           break;
@@ -178,12 +179,6 @@ export class RoomState {
           }
           break;
         }
-        case 'reconnecting':
-          this.link = 'connecting';
-          break;
-        case 'reconnected':
-          this.link = 'ok';
-          break;
         case 'message': {
           if (ev.from === this.me && !ev.history && ev.id) {
             // The echo of a message I sent from here: it was acked, so the
@@ -196,14 +191,14 @@ export class RoomState {
           }
           const m: MessageItem = {
             kind: 'message',
-            key: ev.id ?? this.key(),
-            id: ev.id ?? '',
-            from: ev.from ?? '',
-            text: ev.text ?? '',
-            time: ev.time ?? '',
+            key: ev.id,
+            id: ev.id,
+            from: ev.from,
+            text: ev.text,
+            time: ev.time,
             mine: ev.from === this.me,
             to: ev.to || undefined,
-            history: !!ev.history,
+            history: ev.history,
           };
           items.push(m);
           if (ev.history) {
@@ -215,16 +210,16 @@ export class RoomState {
         case 'file':
         case 'image': {
           const base = {
-            key: ev.id ?? this.key(),
-            id: ev.id ?? '',
-            from: ev.from ?? '',
-            size: ev.size ?? 0,
-            time: ev.time ?? '',
+            key: ev.id,
+            id: ev.id,
+            from: ev.from,
+            size: ev.size,
+            time: ev.time,
             mine: ev.from === this.me,
-            history: !!ev.history,
+            history: ev.history,
           };
-          if (ev.type === 'file') items.push({ kind: 'file', name: ev.name ?? '', ...base });
-          else items.push({ kind: 'image', mime: ev.mime ?? '', ...base });
+          if (ev.type === 'file') items.push({ kind: 'file', name: ev.name, ...base });
+          else items.push({ kind: 'image', mime: ev.mime, ...base });
           if (ev.history) {
             this.historySeen = true;
             if (--this.historyLeft <= 0) placeDivider();
@@ -232,18 +227,18 @@ export class RoomState {
           break;
         }
         case 'joined':
-          if (!members.includes(ev.name ?? '')) members = [...members, ev.name ?? ''];
-          if (ev.name !== this.me) notice('n_joined', { name: ev.name ?? '' });
+          if (!members.includes(ev.name)) members = [...members, ev.name];
+          if (ev.name !== this.me) notice('n_joined', { name: ev.name });
           break;
         case 'left': {
           members = members.filter((m) => m !== ev.name);
           const words: Key = ev.reason === 'kicked' ? 'n_kicked' : ev.reason === 'disconnected' ? 'n_disconnected' : 'n_left';
-          notice(words, { name: ev.name ?? '' });
+          notice(words, { name: ev.name });
           break;
         }
         case 'leader':
-          this.leader = ev.name ?? '';
-          notice('n_leader', { name: ev.name ?? '' });
+          this.leader = ev.name;
+          notice('n_leader', { name: ev.name });
           break;
         case 'recalled': {
           const i = items.findIndex((it) => isBubble(it) && it.id === ev.id);
@@ -264,7 +259,7 @@ export class RoomState {
             const i = lastIndex(items, (it) => it.key === key);
             if (i >= 0) items[i] = { ...(items[i] as MessageItem), delivery: 'failed' };
           }
-          this.problem = { code: ev.code ?? 'internal', message: ev.message ?? '' };
+          this.problem = { code: ev.code, message: ev.message };
           break;
         }
       }

@@ -12,26 +12,26 @@ describe('RoomState', () => {
   it('puts history above the divider and says the name given', () => {
     const r = new RoomState(base);
     r.apply([
-      { type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], room: 'Tea', history_count: 2 },
+      { type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], room: 'Tea', history_count: 2, files: [] },
       { type: 'message', id: '1', from: 'Bo', text: 'old1', time: '2024-05-01T09:00:00Z', history: true },
     ]);
     r.apply([{ type: 'message', id: '2', from: 'Bo', text: 'old2', time: '2024-05-01T09:00:00Z', history: true }]);
     expect(kinds(r)).toBe('m:old1 m:old2 divider n:n_renamed');
-    r.apply([{ type: 'message', id: '3', from: 'Ann#2', text: 'new', time: '2024-05-01T09:01:00Z' }]);
+    r.apply([{ type: 'message', id: '3', from: 'Ann#2', text: 'new', time: '2024-05-01T09:01:00Z', history: false }]);
     expect((r.items.at(-1) as MessageItem).mine).toBe(true);
   });
 
   it('has no divider without history', () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
-    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0 }]);
-    r.apply([{ type: 'message', id: '3', from: 'Bo', text: 'hi', time: '' }]);
+    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0, room: 'Tea', files: [] }]);
+    r.apply([{ type: 'message', id: '3', from: 'Bo', text: 'hi', time: '', history: false }]);
     expect(kinds(r)).toBe('m:hi');
   });
 
   it('tracks members, the leader and notices', () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
     r.apply([
-      { type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'] },
+      { type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], room: 'Tea', files: [] },
       { type: 'joined', name: 'Cy' },
       { type: 'left', name: 'Bo', reason: 'left' },
       { type: 'leader', name: 'Ann#2' },
@@ -45,9 +45,9 @@ describe('RoomState', () => {
   it('replaces a recalled message by a notice', () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
     r.apply([
-      { type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'] },
-      { type: 'message', id: 'a', from: 'Cy', text: 'oops', time: '' },
-      { type: 'message', id: 'b', from: 'Cy', text: 'bad', time: '' },
+      { type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], room: 'Tea', files: [] },
+      { type: 'message', id: 'a', from: 'Cy', text: 'oops', time: '', history: false },
+      { type: 'message', id: 'b', from: 'Cy', text: 'bad', time: '', history: false },
       { type: 'recalled', id: 'a', by: 'Cy' },
       { type: 'recalled', id: 'b', by: 'Bo' },
     ]);
@@ -57,7 +57,7 @@ describe('RoomState', () => {
 
   it('shows my message pending at once, sent on its ack, and lets its echo stand in place', async () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
-    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0 }]);
+    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0, room: 'Tea', files: [] }]);
     let release: (ref: string) => void = () => {};
     r.say('hi all', () => new Promise((resolve) => (release = resolve)));
     const mine = () => r.items.filter((i) => i.kind === 'message') as MessageItem[];
@@ -67,19 +67,19 @@ describe('RoomState', () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
     r.apply([{ type: 'ack', ref: 'r1', id: 'm1' }]);
     expect(mine().map((m) => [m.id, m.delivery])).toEqual([['m1', 'sent']]);
-    r.apply([{ type: 'message', id: 'm1', from: 'Ann#2', text: 'hi all', time: '2024-05-01T09:01:00Z' }]);
+    r.apply([{ type: 'message', id: 'm1', from: 'Ann#2', text: 'hi all', time: '2024-05-01T09:01:00Z', history: false }]);
     expect(mine().map((m) => [m.id, m.delivery, m.time])).toEqual([['m1', 'sent', '2024-05-01T09:01:00Z']]);
   });
 
   it('settles a message whose ack and echo came before Send returned', async () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
-    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0 }]);
+    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0, room: 'Tea', files: [] }]);
     let release: (ref: string) => void = () => {};
     r.say('quick', () => new Promise((resolve) => (release = resolve)));
     await new Promise((resolve) => setTimeout(resolve, 0));
     r.apply([
       { type: 'ack', ref: 'r9', id: 'm9' },
-      { type: 'message', id: 'm9', from: 'Ann#2', text: 'quick', time: '2024-05-01T09:01:00Z' },
+      { type: 'message', id: 'm9', from: 'Ann#2', text: 'quick', time: '2024-05-01T09:01:00Z', history: false },
     ]);
     release('r9');
     await new Promise((resolve) => setTimeout(resolve, 0));
@@ -89,7 +89,7 @@ describe('RoomState', () => {
 
   it('marks a refused message failed, and Retry sends it again', async () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
-    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0 }]);
+    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0, room: 'Tea', files: [] }]);
     r.say('nope', () => Promise.reject(new Error('not in a room')));
     await new Promise((resolve) => setTimeout(resolve, 0));
     const failed = r.items.at(-1) as MessageItem;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderMessage } from './sanitize';
+import { misleading, renderMessage } from './sanitize';
 
 function dom(html: string): HTMLElement {
   const div = document.createElement('div');
@@ -52,5 +52,45 @@ describe('renderMessage', () => {
   it('does not fetch images', () => {
     const d = dom(renderMessage('![alt](https://example.org/t.png)'));
     expect(d.querySelector('img')).toBeNull();
+  });
+});
+
+describe('links whose text is another address', () => {
+  const cases: [string, string][] = [
+    ['[https://bank.example/login](https://evil.example/phish)', 'https://evil.example/phish'],
+    ['[bank.example](https://evil.example/)', 'https://evil.example/'],
+    ['[www.bank.example/login](https://evil.example/login)', 'https://evil.example/login'],
+    ['[https://bank.example@evil.example](https://evil.example/)', 'https://evil.example/'],
+    ['[bank.example/login](https://bank.example/steal)', 'https://bank.example/steal'],
+    ['[paypal.com](https://p\u0430ypal.com/)', 'https://xn--pypal-4ve.com/'],
+  ];
+  for (const [md, real] of cases) {
+    it(`shows the real target of ${md}`, () => {
+      const a = dom(renderMessage(md)).querySelector('a');
+      expect(a?.textContent).toBe(real);
+      expect(a?.getAttribute('title')).toBe(real);
+    });
+  }
+
+  const honest: [string, string][] = [
+    ['see https://example.org/x?y=1', 'https://example.org/x?y=1'],
+    ['[example.org](https://example.org/docs/start)', 'example.org'],
+    ['[www.example.org](https://example.org/)', 'www.example.org'],
+    ['[the docs](https://evil.example/)', 'the docs'],
+    ['[v1.2 notes](https://example.org/v1.2)', 'v1.2 notes'],
+    ['[example.org/docs/](https://example.org/docs)', 'example.org/docs/'],
+  ];
+  for (const [md, text] of honest) {
+    it(`keeps the text of ${md}, with the target as its title`, () => {
+      const a = dom(renderMessage(md)).querySelector('a');
+      expect(a?.textContent).toBe(text);
+      expect(a?.getAttribute('title')).toMatch(/^https:\/\//);
+    });
+  }
+
+  it('tells which texts read as another address', () => {
+    expect(misleading('bank.example', 'https://evil.example/')).toBe(true);
+    expect(misleading('bank.example', 'https://bank.example/anything')).toBe(false);
+    expect(misleading('click here', 'https://evil.example/')).toBe(false);
   });
 });

@@ -24,15 +24,59 @@ const marked = new Marked({
 const allowedTags = ['a', 'b', 'strong', 'i', 'em', 'code', 'del', 's', 'br'];
 const allowedAttr = ['href', 'title'];
 
+// addressLike matches text that reads as a web address or a domain:
+// "https://bank.example/login", "bank.example", "www.bank.example/x".
+const addressLike = /^(?:[a-z][a-z\d+.-]*:\/\/)?[^\s/?#]*\.\p{L}{2,}\.?(?::\d+)?(?:[/?#]\S*)?$/iu;
+
+/** shownAddress returns the address that a link's text reads as, or null
+ * if the text does not read as one. */
+function shownAddress(text: string): URL | null {
+  const t = text.trim();
+  if (!addressLike.test(t)) return null;
+  try {
+    return new URL(/^[a-z][a-z\d+.-]*:\/\//i.test(t) ? t : 'https://' + t);
+  } catch {
+    return null;
+  }
+}
+
+/** misleading reports whether a link's text reads as an address other than
+ * its target: another host (or one behind a user name), or another path if
+ * the text shows one. */
+export function misleading(text: string, href: string): boolean {
+  const shown = shownAddress(text);
+  if (!shown) return false;
+  let real: URL;
+  try {
+    real = new URL(href);
+  } catch {
+    return true;
+  }
+  const host = (u: URL) => u.host.replace(/^www\./, '');
+  // "bank.example@evil.example" reads as bank.example and goes to evil.example.
+  if (shown.username !== '' || shown.password !== '' || host(shown) !== host(real)) return true;
+  const rest = (u: URL) => (u.pathname + u.search + u.hash).replace(/\/$/, '');
+  return rest(shown) !== '' && rest(shown) !== rest(real);
+}
+
 let hooked = false;
 function purifier(): typeof DOMPurify {
   if (!hooked) {
-    // Only web links survive; they are opened outside the app by the click
-    // handler in MessageBubble.
+    // Only web links survive; they are opened outside the app, after the
+    // reader has seen their address, by the click handler in MessageBubble.
+    // A link whose text reads as another address than its target shows its
+    // target instead ([bank.example](https://evil.example) reads
+    // https://evil.example/); every link's title is its target.
     DOMPurify.addHook('afterSanitizeAttributes', (node) => {
       if (node.tagName === 'A') {
         const href = node.getAttribute('href') ?? '';
-        if (!/^https?:\/\//i.test(href)) node.removeAttribute('href');
+        if (!/^https?:\/\//i.test(href)) {
+          node.removeAttribute('href');
+        } else {
+          const real = realAddress(href);
+          node.setAttribute('title', real);
+          if (misleading(node.textContent ?? '', href)) node.textContent = real;
+        }
         node.setAttribute('rel', 'noopener noreferrer');
         node.setAttribute('target', '_blank');
       }
@@ -40,6 +84,17 @@ function purifier(): typeof DOMPurify {
     hooked = true;
   }
   return DOMPurify;
+}
+
+/** realAddress is a link's target as the browser will go to it, with an
+ * international domain name in its ASCII form, so that a look-alike domain
+ * does not look like the one it imitates. */
+export function realAddress(href: string): string {
+  try {
+    return new URL(href).href;
+  } catch {
+    return href;
+  }
 }
 
 /** renderMessage turns a message's text into safe HTML. */

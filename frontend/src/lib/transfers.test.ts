@@ -74,12 +74,13 @@ describe('SpeedMeter', () => {
 });
 
 describe('files list', () => {
-  const file = (id: string, name: string) => ({ type: 'file', id, from: 'Ann', name, size: 10, sha256: 'ab', time: '' });
+  const file = (id: string, name: string) =>
+    ({ type: 'file', id, from: 'Ann', name, size: 10, sha256: 'ab', time: '', history: false }) as const;
 
   it('adds each file once and drops recalled ones', () => {
     let files = applyFileEvents([], [file('1', 'a.txt'), file('2', 'b.txt'), file('1', 'a.txt')]);
     expect(files.map((f) => f.name)).toEqual(['a.txt', 'b.txt']);
-    const same = applyFileEvents(files, [{ type: 'message', id: '9', text: 'hi' }, { type: 'recalled', id: '9' }]);
+    const same = applyFileEvents(files, [{ type: 'message', id: '9', from: 'Ann', text: 'hi', time: '', history: false }, { type: 'recalled', id: '9', by: 'Ann' }]);
     expect(same).toBe(files);
     files = applyFileEvents(files, [{ type: 'recalled', id: '1', by: 'Ann' }]);
     expect(files.map((f) => f.id)).toEqual(['2']);
@@ -91,10 +92,10 @@ describe('files list', () => {
       files: [{ id: '1', from: 'Ann', name: 'old.pdf', size: 5, sha256: 'x', time: '2024-05-01T09:00:00Z' }],
     });
     r.apply([
-      { type: 'welcome', name: 'Bo', leader: 'Ann', members: ['Ann', 'Bo'], history_count: 1 },
+      { type: 'welcome', name: 'Bo', leader: 'Ann', members: ['Ann', 'Bo'], history_count: 1, room: 'Tea', files: [] },
       { ...file('1', 'old.pdf'), history: true },
       file('2', 'new.zip'),
-      { type: 'image', id: '3', from: 'Bo', mime: 'image/png', size: 70, sha256: 'y', time: '' },
+      { type: 'image', id: '3', from: 'Bo', mime: 'image/png', size: 70, sha256: 'y', time: '', history: false },
     ]);
     expect(r.files.map((f) => f.name)).toEqual(['old.pdf', 'new.zip']);
     expect(r.items.map((i) => i.kind)).toEqual(['file', 'divider', 'file', 'image']);

@@ -101,11 +101,8 @@ export interface SharedFile {
 export function applyFileEvents(files: readonly SharedFile[], events: readonly RoomEvent[]): SharedFile[] {
   let out = files as SharedFile[];
   for (const ev of events) {
-    if (ev.type === 'file' && ev.id && !out.some((f) => f.id === ev.id)) {
-      out = [
-        ...out,
-        { id: ev.id, from: ev.from ?? '', name: ev.name ?? '', size: ev.size ?? 0, sha256: ev.sha256 ?? '', time: ev.time ?? '' },
-      ];
+    if (ev.type === 'file' && !out.some((f) => f.id === ev.id)) {
+      out = [...out, { id: ev.id, from: ev.from, name: ev.name, size: ev.size, sha256: ev.sha256, time: ev.time }];
     } else if (ev.type === 'recalled' && out.some((f) => f.id === ev.id)) {
       out = out.filter((f) => f.id !== ev.id);
     }

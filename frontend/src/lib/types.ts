@@ -1,33 +1,153 @@
 // types.ts mirrors the Go types the backend hands to the UI
 // (backend/session and backend/client); the JSON names are theirs.
 
-/** RoomEvent is one client.Event: which fields are set depends on type. */
-export interface RoomEvent {
-  type: string;
-  seq?: number;
-  id?: string;
-  from?: string;
-  to?: string;
-  text?: string;
-  time?: string;
-  history?: boolean;
-  name?: string;
-  reason?: string;
-  by?: string;
-  leader?: string;
-  members?: string[];
-  banned?: boolean;
-  room?: string;
-  ref?: string;
-  code?: string;
-  message?: string;
+// The room events mirror backend/client's event types, one interface per
+// kind, told apart by type (a discriminated union). A field Go may leave out
+// (omitempty) is optional here, every other one is always there. A Go test
+// (backend/web events_test.go) fails when the two drift apart.
+
+export interface WelcomeEvent {
+  type: 'welcome';
+  files: FileInfo[];
   history_count?: number;
-  names?: string[];
-  /** size, sha256 and mime describe a shared file or image. */
-  size?: number;
-  sha256?: string;
-  mime?: string;
+  leader: string;
+  members: string[];
+  name: string;
+  room: string;
+  seq?: number;
 }
+
+export interface MessageEvent {
+  type: 'message';
+  from: string;
+  history: boolean;
+  id: string;
+  seq?: number;
+  text: string;
+  time: string;
+  to?: string;
+}
+
+export interface JoinedEvent {
+  type: 'joined';
+  name: string;
+  seq?: number;
+}
+
+export interface LeftEvent {
+  type: 'left';
+  name: string;
+  reason: string;
+  seq?: number;
+}
+
+export interface LeaderEvent {
+  type: 'leader';
+  name: string;
+  seq?: number;
+}
+
+export interface RecalledEvent {
+  type: 'recalled';
+  by: string;
+  id: string;
+  seq?: number;
+}
+
+export interface KickedEvent {
+  type: 'kicked';
+  banned?: boolean;
+  by: string;
+  reason: string;
+}
+
+export interface AckEvent {
+  type: 'ack';
+  id?: string;
+  ref: string;
+}
+
+export interface ClosedEvent {
+  type: 'closed';
+  reason: string;
+}
+
+export interface ErrorEvent {
+  type: 'error';
+  code: string;
+  message: string;
+  ref: string;
+}
+
+export interface BansEvent {
+  type: 'bans';
+  names?: string[];
+}
+
+export interface FileEvent {
+  type: 'file';
+  from: string;
+  history: boolean;
+  id: string;
+  name: string;
+  seq?: number;
+  sha256: string;
+  size: number;
+  time: string;
+}
+
+export interface ImageEvent {
+  type: 'image';
+  from: string;
+  history: boolean;
+  id: string;
+  mime: string;
+  seq?: number;
+  sha256: string;
+  size: number;
+  time: string;
+}
+
+export interface ProgressEvent {
+  type: 'progress';
+  direction: string;
+  done: number;
+  ref?: string;
+  total: number;
+  transfer: string;
+}
+
+export interface UploadedEvent {
+  type: 'uploaded';
+  file: string;
+  ref: string;
+}
+
+export interface DownloadedEvent {
+  type: 'downloaded';
+  file: string;
+  path: string;
+  sha256: string;
+}
+
+/** RoomEvent is one client.Event, as room:events batches carry them. */
+export type RoomEvent =
+  | WelcomeEvent
+  | MessageEvent
+  | JoinedEvent
+  | LeftEvent
+  | LeaderEvent
+  | RecalledEvent
+  | KickedEvent
+  | AckEvent
+  | ClosedEvent
+  | ErrorEvent
+  | BansEvent
+  | FileEvent
+  | ImageEvent
+  | ProgressEvent
+  | UploadedEvent
+  | DownloadedEvent;
 
 /** Room is what Host and Join return (session.Room). */
 export interface Room {
@@ -45,11 +165,11 @@ export interface Room {
 
 /** FileInfo is a shared file as the welcome lists it (client.FileInfo). */
 export interface FileInfo {
-  id: string;
   from: string;
+  id: string;
   name: string;
-  size: number;
   sha256: string;
+  size: number;
   time: string;
 }
 

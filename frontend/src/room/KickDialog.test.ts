@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import KickDialog from './KickDialog.svelte';
 import { RoomState } from '../lib/room.svelte';
 
-describe('KickDialog', () => {
+describe('KickDialog', { timeout: 60_000 }, () => {
   it('lists the other members and kicks the one picked, with reason and ban', async () => {
     const room = new RoomState({ gen: 1, room: 'Tea', me: 'Ann', asked: 'Ann', leader: 'Ann', members: ['Ann', 'Bo', 'Cy'], hosting: true, addr: '' });
     const onkick = vi.fn();

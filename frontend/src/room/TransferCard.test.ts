@@ -15,7 +15,7 @@ const view = (over: Partial<TransferView>): TransferView => ({
   ...over,
 });
 
-describe('TransferCard', () => {
+describe('TransferCard', { timeout: 60_000 }, () => {
   it('shows progress, speed and time left, and cancels', async () => {
     const oncancel = vi.fn();
     render(TransferCard, { transfer: view({}), oncancel });
