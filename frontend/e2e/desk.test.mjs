@@ -131,9 +131,13 @@ describe('the room on a real desk', () => {
     const joinButton = p.getByRole('button', { name: 'Join', exact: true });
     await joinButton.waitFor();
     const before = await box(joinButton);
-    const silent = (await import('node:net')).createServer(() => {}); // accepts, never answers
+    const held = new Set();
+    const silent = (await import('node:net')).createServer((sock) => held.add(sock)); // accepts, never answers
     await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise((resolve) => silent.close(resolve)));
+    cleanup.push(() => new Promise((resolve) => {
+      for (const sock of held) sock.destroy();
+      silent.close(resolve);
+    }));
     const fp = host.info.fingerprint;
     const otherFp = (fp[0] === 'a' ? 'b' : 'a') + fp.slice(1);
     const pwDir = tempDir(cleanup, 'wetalk-desk-pw-');
