@@ -180,7 +180,10 @@ describe('files and images through wetalk web', () => {
     });
     const card = a.locator('[data-direction="up"][data-state="failed"]', { hasText: 'holiday.png' });
     await card.waitFor();
-    assert.equal((await card.getByRole('alert').textContent()).trim(), 'That is not a PNG, JPEG, GIF or WebP image.');
+    // The sentence, with Go's own text folded behind Details.
+    const alert = card.getByRole('alert');
+    assert.equal((await alert.locator('span').first().textContent()).trim(), 'That is not a PNG, JPEG, GIF or WebP image.');
+    assert.equal(await alert.locator('details code').isVisible(), false);
     assert.equal(await a.locator('[data-kind="image"]').count(), 0, 'nothing was announced');
     // An image over 20 MB is refused before any byte moves.
     await a.locator('input[data-role="image"]').setInputFiles({

@@ -72,7 +72,7 @@ describe('wetalk web', () => {
     const divider = c.getByRole('separator').filter({ hasText: 'you joined here' });
     await divider.waitFor();
     const order = await c.evaluate(() => {
-      const sep = document.querySelector('[role=separator]');
+      const sep = Array.from(document.querySelectorAll('[role=separator]')).find((s) => s.textContent.includes('you joined here'));
       const lines = Array.from(document.querySelectorAll('[data-side]'));
       return lines.map((l) => !!(sep.compareDocumentPosition(l) & Node.DOCUMENT_POSITION_PRECEDING));
     });
