@@ -185,8 +185,8 @@ describe('the room on a real desk', () => {
     const clock = join(state, 'clock');
     const dated = await start(cleanup, ['serve', '--listen', '127.0.0.1:0', '--state-dir', state + '/dated',
       '--name-of-room', 'Dated', '--test-clock-file', clock, '--no-rate-limit']);
-    const b = await bot(cleanup, { addr: dated.info.addr, pin: dated.info.fingerprint, name: 'Diarist',
-      state: state + '/diarist' });
+    const b = bot(cleanup, dated.info.invite, 'Diarist', state + '/diarist');
+    await b.next((ev) => ev.type === 'welcome', 0, 'welcome');
     for (const [offset, text] of [['-48h', 'two days ago'], ['-24h', 'yesterday it rained'], ['0s', 'today it shines']]) {
       writeFileSync(clock, offset);
       const acked = b.next((ev) => ev.type === 'ack' && ev.ref === text);
@@ -216,8 +216,8 @@ describe('the room on a real desk', () => {
     before(async () => {
       big = await start(cleanup, ['serve', '--listen', '127.0.0.1:0', '--state-dir', state + '/big',
         '--name-of-room', 'Big', '--no-rate-limit']);
-      filler = await bot(cleanup, { addr: big.info.addr, pin: big.info.fingerprint, name: 'Filler',
-        state: state + '/filler' });
+      filler = bot(cleanup, big.info.invite, 'Filler', state + '/filler');
+      await filler.next((ev) => ev.type === 'welcome', 0, 'welcome');
       const last = filler.next((ev) => ev.type === 'ack' && ev.ref === 'f4999');
       for (let i = 0; i < 5000; i++) filler.send({ cmd: 'send', text: `fill ${i}`, ref: `f${i}` });
       await last;

@@ -172,51 +172,51 @@ export async function freePort() {
 }
 
 /**
- * bot joins a room as a `wetalk chat --json` member. It returns the child,
- * send(cmd) to write one command line, and next(pred) resolving with the
- * first event (a parsed line) after now that pred accepts. It resolves once
- * the bot is in the room.
+ * bot runs `wetalk chat --json` as a member called name, joined with the
+ * invite link. It keeps every event line; send writes a command, next waits
+ * for the first kept event (from `from` on) that pred accepts. Stopped by
+ * cleanup.
  */
-export async function bot(cleanup, { addr, pin, name, state }) {
-  const args = ['chat', '--addr', addr, '--pin', pin, '--name', name, '--json', '--state-dir', state];
-  const child = spawn(binary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
+export function bot(cleanup, invite, name, stateDir) {
+  const child = spawn(binary(), ['chat', '--json', '--name', name, '--invite', invite, '--state-dir', stateDir], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   cleanup.push(async () => {
-    if (child.exitCode === null) child.stdin.end();
-    const t = setTimeout(() => child.kill('SIGTERM'), 10_000);
+    if (child.exitCode === null) child.kill('SIGTERM');
     await exited;
-    clearTimeout(t);
   });
+  const events = [];
   const waiters = new Set();
   createInterface({ input: child.stdout }).on('line', (line) => {
-    const ev = JSON.parse(line);
-    for (const w of waiters) {
-      if (w.pred(ev)) {
-        waiters.delete(w);
-        w.resolve(ev);
-      }
-    }
+    events.push(JSON.parse(line));
+    for (const w of waiters) w();
   });
-  child.once('exit', (code) => {
-    for (const w of waiters) w.reject(new Error(`bot ${name} exited ${code}: ${stderr}`));
-    waiters.clear();
-  });
-  // A hang guard, generous for a busy machine: an awaited event never came.
-  const next = (pred, timeoutMs = 120_000) =>
-    new Promise((resolve, reject) => {
-      const w = { pred, resolve, reject };
-      const t = setTimeout(() => {
-        waiters.delete(w);
-        reject(new Error(`bot ${name}: no awaited event within ${timeoutMs} ms (${pred})`));
-      }, timeoutMs);
-      w.resolve = (ev) => (clearTimeout(t), resolve(ev));
-      w.reject = (e) => (clearTimeout(t), reject(e));
-      waiters.add(w);
-    });
-  const send = (cmd) => child.stdin.write(JSON.stringify(cmd) + '\n');
-  const welcome = await next((ev) => ev.type === 'welcome' || ev.type === 'error');
-  if (welcome.type === 'error') throw new Error(`bot ${name} could not join: ${welcome.message}`);
-  return { child, exited, send, next, welcome };
+  return {
+    events,
+    send(cmd) {
+      child.stdin.write(JSON.stringify(cmd) + '\n');
+    },
+    /** next resolves with the first event at index from or later that pred accepts. */
+    next(pred, from = 0, what = 'an event') {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${name}: no ${what} within 60 s`));
+        }, 60_000);
+        const check = () => {
+          for (let i = from; i < events.length; i++) {
+            if (pred(events[i])) {
+              clearTimeout(timer);
+              waiters.delete(check);
+              resolve({ event: events[i], index: i });
+              return;
+            }
+          }
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
 }

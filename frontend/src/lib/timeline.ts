@@ -18,6 +18,8 @@ export interface MessageItem {
   /** delivery is set on a message I sent from here: pending until the
    * host's ack, failed if it was refused (then it can be sent again). */
   delivery?: Delivery;
+  /** replyTo is the id of the message this one answers. */
+  replyTo?: string;
 }
 
 /** Delivery is how far one of my messages got. */
@@ -62,6 +64,15 @@ export interface ImageItem {
   mine: boolean;
   history: boolean;
   to?: undefined;
+}
+
+/** Quote is what a reply shows of the message it answers. */
+export interface Quote {
+  id: string;
+  from: string;
+  text: string;
+  /** recalled: the original was withdrawn since. */
+  recalled: boolean;
 }
 
 /** BubbleItem is anything someone said or shared. */
