@@ -29,6 +29,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	passwordFile := fs.String("password-file", "", "file holding the room password (empty file is an error)")
 	maxUpload := fs.String("max-upload", "2GiB", "largest file a member may share")
 	roomQuota := fs.String("room-quota", "10GiB", "most bytes of shared files the room keeps at once")
+	historyBytes := fs.String("history-bytes", "32MiB", "most bytes of messages kept for late joiners, oldest dropped first")
 	stateDir := fs.String("state-dir", "", "folder for the host key and the room's files (default: the user's config folder)")
 	roomName := fs.String("name-of-room", "WeTalk room", "the room's name as members see it")
 	noRateLimit := fs.Bool("no-rate-limit", false, "turn off the per-member command rate limit (benchmarks only)")
@@ -59,6 +60,11 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	maxUploadBytes, err := parseSize(*maxUpload)
 	if err != nil || maxUploadBytes == 0 {
 		fmt.Fprintf(env.Stderr, "wetalk serve: --max-upload: %v\n", sizeError(err, *maxUpload))
+		return ExitUsage
+	}
+	historyBytesN, err := parseSize(*historyBytes)
+	if err != nil || historyBytesN == 0 || historyBytesN > 1<<40 {
+		fmt.Fprintf(env.Stderr, "wetalk serve: --history-bytes: %v\n", sizeError(err, *historyBytes))
 		return ExitUsage
 	}
 	roomQuotaBytes, err := parseSize(*roomQuota)
@@ -100,7 +106,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	srv, err := server.New(server.Config{
 		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit, Grace: *grace,
 		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
-		Now: now,
+		Now: now, MaxHistoryBytes: int(historyBytesN),
 		OnMembers: func(n int) {
 			if an != nil {
 				an.SetMembers(n)

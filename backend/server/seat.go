@@ -92,6 +92,22 @@ func (s *seat) Deliver(frames []byte) bool {
 	return s.peer.Deliver(frames)
 }
 
+// DeliverHistory numbers a late joiner's history frames and passes the
+// history to the connection, which streams it. They are not kept in the
+// outbox (that would be a copy of the history per joiner): a member whose
+// link drops before it has them all cannot resume, and joins again.
+func (s *seat) DeliverHistory(h room.History) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return
+	}
+	s.sent += uint64(h.Len()) // message, file and image frames: all counted
+	if s.peer != nil {
+		s.peer.DeliverHistory(h)
+	}
+}
+
 // Update passes a replaceable update (typing) to the connection, if there
 // is one; it is not counted, kept or sent again.
 func (s *seat) Update(frame []byte) {

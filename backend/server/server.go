@@ -36,6 +36,9 @@ type Config struct {
 	Log *slog.Logger
 	// MaxMembers caps the room; 0 means 5000.
 	MaxMembers int
+	// MaxHistoryBytes caps the bytes of history kept for late joiners,
+	// oldest dropped first; 0 means room.DefaultMaxHistoryBytes.
+	MaxHistoryBytes int
 	// RatePerSecond and RateBurst shape each member's commands (a token
 	// bucket); 0 means 20 per second with bursts of 60. NoRateLimit turns
 	// the limit off, for benchmarks only.
@@ -196,7 +199,7 @@ func New(cfg Config) (*Server, error) {
 	s.files = files
 	s.room = room.New(room.Config{
 		Name: cfg.RoomName, Now: cfg.Now, Log: cfg.Log,
-		MaxMembers: cfg.MaxMembers, OnMembers: cfg.OnMembers,
+		MaxMembers: cfg.MaxMembers, MaxHistoryBytes: cfg.MaxHistoryBytes, OnMembers: cfg.OnMembers,
 		OnWipe: func() {
 			files.Wipe()
 			if cfg.OnWipe != nil {
