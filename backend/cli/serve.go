@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"wetalk/backend/lan"
@@ -34,10 +36,15 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	grace := fs.Duration("grace", server.DefaultGrace, "how long a member whose connection dropped keeps its seat to resume it (0: none)")
 	noAnnounce := fs.Bool("no-announce", false, "do not announce the room on the local network (mDNS)")
 	verbose := fs.Bool("v", false, "log more")
+	clockFile := fs.String("test-clock-file", "", "tests only: a file holding a duration (such as -48h) added to the host's clock at each reading (use with --no-rate-limit)")
 	if ok, status := parse(fs, args); !ok {
 		return status
 	}
 	log := logger(env, *verbose)
+	var now func() time.Time
+	if *clockFile != "" {
+		now = fileClock(*clockFile)
+	}
 	if *grace < 0 {
 		fmt.Fprintf(env.Stderr, "wetalk serve: --grace: %v is negative\n", *grace)
 		return ExitUsage
@@ -99,7 +106,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	srv, err := server.New(server.Config{
 		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit, Grace: *grace,
 		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
-		MaxHistoryBytes: int(historyBytesN),
+		Now: now, MaxHistoryBytes: int(historyBytesN),
 		OnMembers: func(n int) {
 			if an != nil {
 				an.SetMembers(n)
@@ -140,6 +147,23 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		}
 		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
 		return ExitFail
+	}
+}
+
+// fileClock is a clock for tests that need messages stamped on other days
+// (date separators): the time now plus the duration written in path, read
+// at each reading; a missing or unreadable file adds nothing.
+func fileClock(path string) func() time.Time {
+	return func() time.Time {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return time.Now()
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(string(b)))
+		if err != nil {
+			return time.Now()
+		}
+		return time.Now().Add(d)
 	}
 }
 
