@@ -4,18 +4,23 @@ package main
 
 import (
 	"context"
+	goruntime "runtime"
+	"strings"
 	"sync"
 
+	"github.com/gen2brain/beeep"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"wetalk/backend/notice"
 	"wetalk/backend/profile"
 	"wetalk/backend/session"
 )
 
 // App is what only a window can do, bound to the frontend beside the
 // session (whose methods are the UI's method table): native file and folder
-// dialogs, and asking before a window that hosts a room closes. The window
-// title is set from the page (backend.ts setTitle).
+// dialogs, native desktop notifications, and asking before a window that
+// hosts a room closes. The window title is set from the page (backend.ts
+// setTitle).
 type App struct {
 	// parent is the process context (ends on SIGINT/SIGTERM); owned by main.
 	parent context.Context
@@ -29,12 +34,15 @@ type App struct {
 	closed chan struct{}
 	// loops waits for the goroutines started by startup.
 	loops sync.WaitGroup
+	// notices shows native desktop notifications, coalesced; made by NewApp.
+	notices *notice.Limiter
 }
 
 // NewApp returns an App whose window closes when parent ends, with a
 // session that emits to the window once it has started.
 func NewApp(parent context.Context, prof *profile.Profile) *App {
-	a := &App{parent: parent, closed: make(chan struct{})}
+	beeep.AppName = "WeTalk" // the name the desktop shows beside each notification
+	a := &App{parent: parent, closed: make(chan struct{}), notices: notice.New(desktopNotifier{}, nil)}
 	a.owner = session.New(session.Config{Profile: prof, Emitter: windowEmitter{a}})
 	return a
 }
@@ -125,4 +133,33 @@ func (a *App) ChooseDownloadDir() (string, error) {
 		return cur, err
 	}
 	return sess.SetDownloadDir(dir)
+}
+
+// Notify shows a native desktop notification (a mention of me or a private
+// message to me) about sender's message: through the desktop's notification
+// service (D-Bus on Linux) rather than the web view's Notification API, whose
+// permission request Wails v2 leaves unanswered on Linux. At most one per
+// sender every few seconds is shown (backend/notice); the others return
+// notice.ErrCoalesced.
+func (a *App) Notify(sender, title, body string) error {
+	if err := a.notices.Notify(sender, title, body); err != nil {
+		runtime.LogDebugf(a.ctx, "notification from %q not shown: %v", sender, err)
+		return err
+	}
+	return nil
+}
+
+// markupEscaper escapes the characters notification markup gives meaning to.
+var markupEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// desktopNotifier shows notifications with beeep.
+type desktopNotifier struct{}
+
+// Notify shows one notification. On Linux the notification service may read
+// the body as markup, so what a member wrote is escaped first.
+func (desktopNotifier) Notify(title, body string) error {
+	if goruntime.GOOS != "darwin" && goruntime.GOOS != "windows" {
+		body = markupEscaper.Replace(body)
+	}
+	return beeep.Notify(title, body, "")
 }

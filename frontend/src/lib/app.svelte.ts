@@ -3,7 +3,7 @@
 
 import * as backend from './backend';
 import { RoomState } from './room.svelte';
-import { Attention, askPermission } from './attention.svelte';
+import { Attention } from './attention.svelte';
 import type { Batch, Closed, Room, RoomEvent, TransferBatch } from './types';
 
 /** Ended says why the last room ended, for the start screen. */
@@ -72,7 +72,7 @@ export class AppState {
     this.ended = null;
     this.attention?.dispose();
     this.attention = new Attention(room);
-    askPermission();
+    backend.askNotifyPermission();
     this.room = room;
     backend.setTitle('WeTalk — ' + r.room);
   }

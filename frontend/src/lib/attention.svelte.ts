@@ -1,7 +1,9 @@
 // attention.svelte.ts tells the user about messages that arrive while the
 // window or tab is not in front: the unread count in the title, and a
 // desktop notification for a mention of me or a private message to me
-// (unless muted; the mute switch is remembered by Go across runs).
+// (unless muted; the mute switch is remembered by Go across runs), shown
+// through backend.notify: native in the desktop window, the web
+// Notification API in a browser.
 
 import * as backend from './backend';
 import { mentionsOf, titleWith } from './conversation';
@@ -53,7 +55,7 @@ export class Attention {
     const forMe = m.to === this.room.me;
     if (forMe || mentionsOf(m.text, this.room.me, this.room.members)) {
       const words = forMe ? 'notifyPrivate' : 'notifyMention';
-      notify(i18n.t(words, { name: m.from, room: this.room.room }), `${m.from}: ${m.text}`);
+      void backend.notify(m.from, i18n.t(words, { name: m.from, room: this.room.room }), `${m.from}: ${m.text}`);
     }
   }
 
@@ -74,22 +76,5 @@ export class Attention {
   dispose(): void {
     this.offs.forEach((off) => off());
     this.room.incoming = null;
-  }
-}
-
-/** askPermission asks once to show notifications, where the page may. */
-export function askPermission(): void {
-  if (typeof Notification === 'undefined' || Notification.permission !== 'default') return;
-  void Promise.resolve(Notification.requestPermission()).catch(() => {});
-}
-
-/** notify shows a desktop notification, where allowed: the browser's, or
- * the desktop window's web view's. */
-function notify(title: string, body: string): void {
-  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-  try {
-    new Notification(title, { body, tag: 'wetalk' });
-  } catch {
-    // some web views refuse the constructor; the title still counts
   }
 }

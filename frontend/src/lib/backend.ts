@@ -234,6 +234,38 @@ export const shareFromDialog = () => windowCall<Transfer[] | null>('ShareFromDia
 /** chooseDownloadDir lets the user pick the download folder (window only). */
 export const chooseDownloadDir = () => windowCall<string>('ChooseDownloadDir');
 
+/**
+ * notify shows a desktop notification about a message from sender: in the
+ * window a native one through Go (App.Notify, which also coalesces a flood:
+ * at most one per sender every few seconds), in a browser the web
+ * Notification API's, once the page may. It resolves with whether a
+ * notification was shown, and never rejects.
+ */
+export async function notify(sender: string, title: string, body: string): Promise<boolean> {
+  if (inWails()) {
+    try {
+      await windowCall<void>('Notify', sender, title, body);
+      return true;
+    } catch {
+      return false; // coalesced, or no notification service: the title still counts
+    }
+  }
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return false;
+  try {
+    new Notification(title, { body, tag: 'wetalk' });
+    return true;
+  } catch {
+    return false; // some browsers refuse the constructor
+  }
+}
+
+/** askNotifyPermission asks once to show notifications, where the page must
+ * (a browser); the window's native notifications need no permission. */
+export function askNotifyPermission(): void {
+  if (inWails() || typeof Notification === 'undefined' || Notification.permission !== 'default') return;
+  void Promise.resolve(Notification.requestPermission()).catch(() => {});
+}
+
 /** stageChunk is how many bytes of a file go to Go in one call. */
 const stageChunk = 512 << 10;
 

@@ -4,4 +4,6 @@ import {session} from '../models';
 
 export function ChooseDownloadDir():Promise<string>;
 
+export function Notify(arg1:string,arg2:string,arg3:string):Promise<void>;
+
 export function ShareFromDialog():Promise<Array<session.Transfer>>;

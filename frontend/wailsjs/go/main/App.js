@@ -6,6 +6,10 @@ export function ChooseDownloadDir() {
   return window['go']['main']['App']['ChooseDownloadDir']();
 }
 
+export function Notify(arg1, arg2, arg3) {
+  return window['go']['main']['App']['Notify'](arg1, arg2, arg3);
+}
+
 export function ShareFromDialog() {
   return window['go']['main']['App']['ShareFromDialog']();
 }
