@@ -69,7 +69,7 @@ export class Attention {
   /** setMuted turns notifications off or on, and remembers it. */
   async setMuted(m: boolean): Promise<void> {
     this.muted = m;
-    if (!m) askPermission();
+    if (!m) backend.askNotifyPermission();
     this.muted = await backend.setMuted(m);
   }
 
