@@ -70,7 +70,7 @@ func BenchmarkTLSStream(b *testing.B) {
 	}
 	gib := float64(n) / (1 << 30)
 	b.ReportMetric(float64(n)/1e6/elapsed.Seconds(), "MB/s")
-	b.ReportMetric((cpuTime() - cpu0).Seconds()/gib, "cpu-s/GiB")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/gib, "cpu-s/GiB")
 	b.ReportMetric(0, "ns/op")
 }
 
