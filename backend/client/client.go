@@ -56,6 +56,7 @@ type Client struct {
 
 	events chan Event    // closed by readLoop when the connection ends
 	out    chan []byte   // frames for writeLoop
+	chunks chan []byte   // free buffers of wire.ChunkFrameSize, for chunk frames and data
 	done   chan struct{} // closed when the connection is going away
 	gone   chan struct{} // closed by Close: nobody reads events any more
 	xf     transfers     // uploads and downloads in progress, shared files
@@ -172,6 +173,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, welcome: welcome,
 		events: make(chan Event, 1024),
 		out:    make(chan []byte, 64),
+		chunks: make(chan []byte, 2*wire.MaxWindow),
 		done:   make(chan struct{}),
 		gone:   make(chan struct{}),
 	}
@@ -213,7 +215,7 @@ func (c *Client) readLoop(r *wire.Reader) {
 	defer c.closeEvents()
 	defer c.shutdown()
 	for {
-		f, err := r.ReadMessage()
+		f, err := c.readFrame(r)
 		if err != nil {
 			select {
 			case <-c.done: // we closed it
@@ -257,32 +259,117 @@ func (c *Client) readLoop(r *wire.Reader) {
 	}
 }
 
-// writeLoop is the only writer of the connection; it writes whatever is
-// queued in one go.
+// writeLoop is the only writer of the connection. Each wake-up takes what
+// is queued (up to writeGather bytes) and writes it: small frames gathered
+// into one TLS record's worth, large ones (chunks) as they are, without a
+// copy. Chunk frames' buffers then go back to the pool.
 func (c *Client) writeLoop() {
 	var buf []byte
+	var batch [][]byte
 	for {
 		select {
 		case <-c.done:
 			return
 		case f := <-c.out:
-			buf = append(buf[:0], f...)
+			batch = append(batch[:0], f)
 		more:
-			for len(buf) < 64<<10 {
+			for n := len(f); n < writeGather; {
 				select {
 				case f := <-c.out:
-					buf = append(buf, f...)
+					batch = append(batch, f)
+					n += len(f)
 				default:
 					break more
 				}
 			}
 			c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
-			if _, err := c.conn.Write(buf); err != nil {
+			var err error
+			buf, err = c.writeBatch(batch, buf[:0])
+			for _, b := range batch {
+				if len(b) > 4 && wire.Type(b[4]) == wire.TypeUploadChunk && cap(b) == wire.ChunkFrameSize {
+					c.putChunk(b)
+				}
+			}
+			clear(batch)
+			if err != nil {
 				c.setErr(fmt.Errorf("connection lost: %w", err))
 				c.shutdown()
 				return
 			}
 		}
+	}
+}
+
+// Write sizes: writeGather is the most bytes writeLoop takes from the queue
+// at once, writeRecord the most it gathers by copying (a TLS record's
+// payload; each record is a write to the socket anyway).
+const (
+	writeGather = 256 << 10
+	writeRecord = 16 << 10
+)
+
+// writeBatch writes batch, copying small frames together into buf and
+// writing frames of writeRecord bytes or more as they are. It returns buf
+// for reuse.
+func (c *Client) writeBatch(batch [][]byte, buf []byte) ([]byte, error) {
+	for _, b := range batch {
+		if len(buf) > 0 && (len(buf)+len(b) > writeRecord || len(b) >= writeRecord) {
+			if _, err := c.conn.Write(buf); err != nil {
+				return buf, err
+			}
+			buf = buf[:0]
+		}
+		if len(b) >= writeRecord {
+			if _, err := c.conn.Write(b); err != nil {
+				return buf, err
+			}
+			continue
+		}
+		buf = append(buf, b...)
+	}
+	if len(buf) > 0 {
+		_, err := c.conn.Write(buf)
+		return buf[:0], err
+	}
+	return buf, nil
+}
+
+// readFrame reads and decodes the next frame. A Chunk's data is copied
+// into a pooled buffer, which the download gives back once written.
+func (c *Client) readFrame(r *wire.Reader) (wire.Frame, error) {
+	t, body, err := r.ReadFrame()
+	if err != nil {
+		return nil, err
+	}
+	if t != wire.TypeChunk {
+		return wire.Decode(t, body)
+	}
+	ch := new(wire.Chunk)
+	if err := ch.DecodeView(body); err != nil {
+		return nil, err
+	}
+	ch.Data = append(c.chunkBuf()[:0], ch.Data...)
+	return ch, nil
+}
+
+// chunkBuf returns a buffer of wire.ChunkFrameSize bytes from the pool.
+func (c *Client) chunkBuf() []byte {
+	select {
+	case b := <-c.chunks:
+		return b[:cap(b)]
+	default:
+		return make([]byte, wire.ChunkFrameSize)
+	}
+}
+
+// putChunk gives a buffer from chunkBuf back to the pool, if there is room.
+func (c *Client) putChunk(b []byte) {
+	if cap(b) != wire.ChunkFrameSize {
+		return
+	}
+	select {
+	case c.chunks <- b[:0]:
+	default:
 	}
 }
 

@@ -223,6 +223,11 @@ func (c *Client) sendCtx(ctx context.Context, f wire.Frame) error {
 	if err != nil {
 		return wire.Errorf(wire.ErrTooLarge, "%v", err)
 	}
+	return c.queue(ctx, frame)
+}
+
+// queue queues an encoded frame unless ctx ends first.
+func (c *Client) queue(ctx context.Context, frame []byte) error {
 	select {
 	case c.out <- frame:
 		return nil
@@ -317,8 +322,19 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 		c.send(&wire.Cancel{Transfer: id})
 		return "", err
 	}
-	h := sha256.New()
-	buf := make([]byte, wire.MaxChunk)
+	// The file is hashed by a second reader on another core, off the
+	// path of the chunks. Should the file change on the way, the host's
+	// hash of what it got differs and it refuses the upload (bad_hash).
+	hctx, stopHash := context.WithCancel(ctx)
+	sumc := hashFile(hctx, path, size)
+	var sum hashed
+	defer func() {
+		if sum.sum == nil && sum.err == nil {
+			stopHash()
+			<-sumc // the hashing goroutine has ended
+		}
+		stopHash()
+	}()
 	prog := progress{c: c, ev: Progress{Transfer: id.String(), Direction: DirectionUp, Total: size, Ref: ref}}
 	for off := int64(0); off < size; {
 		select {
@@ -328,12 +344,14 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 			return cancel(ctx.Err())
 		default:
 		}
-		n, err := io.ReadFull(f, buf[:min(int64(len(buf)), size-off)])
-		if err != nil {
+		// The file is read straight into a pooled frame, which writeLoop
+		// sends as it is and gives back.
+		n := int(min(int64(wire.MaxChunk), size-off))
+		frame, data := wire.ChunkFrame(c.chunkBuf(), wire.TypeUploadChunk, id, uint64(off), n)
+		if _, err := io.ReadFull(f, data); err != nil {
 			return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed after %d bytes (was it changed or removed?): %v", path, off, unwrapPath(err)))
 		}
-		h.Write(buf[:n])
-		if err := c.sendCtx(ctx, &wire.UploadChunk{Upload: id, Offset: uint64(off), Data: buf[:n]}); err != nil {
+		if err := c.queue(ctx, frame); err != nil {
 			if ctx.Err() != nil {
 				return cancel(err)
 			}
@@ -342,7 +360,15 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 		off += int64(n)
 		prog.at(off)
 	}
-	if err := c.sendCtx(ctx, &wire.UploadEnd{Upload: id, SHA256: h.Sum(nil)}); err != nil {
+	select {
+	case sum = <-sumc:
+	case <-ctx.Done():
+		return cancel(ctx.Err())
+	}
+	if sum.err != nil {
+		return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed: %v", path, unwrapPath(sum.err)))
+	}
+	if err := c.sendCtx(ctx, &wire.UploadEnd{Upload: id, SHA256: sum.sum}); err != nil {
 		if ctx.Err() != nil {
 			return cancel(err)
 		}
@@ -464,7 +490,9 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 	for part.Offset() < part.Size() {
 		select {
 		case ch := <-x.chunks:
-			if err := part.Write(int64(ch.Offset), ch.Data); err != nil {
+			err := part.Write(int64(ch.Offset), ch.Data)
+			c.putChunk(ch.Data)
+			if err != nil {
 				return cancel(err)
 			}
 			prog.at(part.Offset())
@@ -483,6 +511,44 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 		}
 	}
 	return nil
+}
+
+// hashed is the SHA-256 of a file, or why it could not be read.
+type hashed struct {
+	sum []byte
+	err error
+}
+
+// hashFile hashes the first size bytes of the file at path on a goroutine
+// of its own and sends the result on the channel it returns (buffered: the
+// goroutine never waits for a reader). Cancelling ctx stops it early.
+func hashFile(ctx context.Context, path string, size int64) <-chan hashed {
+	out := make(chan hashed, 1)
+	go func() {
+		f, err := os.Open(path)
+		if err != nil {
+			out <- hashed{err: err}
+			return
+		}
+		defer f.Close()
+		h := sha256.New()
+		buf := make([]byte, 1<<20)
+		for done := int64(0); done < size; {
+			if ctx.Err() != nil {
+				out <- hashed{err: ctx.Err()}
+				return
+			}
+			n, err := io.ReadFull(f, buf[:min(int64(len(buf)), size-done)])
+			h.Write(buf[:n])
+			done += int64(n)
+			if err != nil {
+				out <- hashed{err: err}
+				return
+			}
+		}
+		out <- hashed{sum: h.Sum(nil)}
+	}()
+	return out
 }
 
 // progress emits a transfer's progress events, one per percent.

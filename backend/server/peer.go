@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"wetalk/backend/wire"
 )
 
 // peer is a member's connection as the room sees it: a room.Sink whose
@@ -15,6 +17,7 @@ type peer struct {
 	limit        int           // most bytes queued before the member counts as stalled
 	writeTimeout time.Duration // for each write to the socket
 	wake         chan struct{} // capacity 1: "the queue changed"
+	chunks       chan []byte   // free buffers of wire.ChunkFrameSize for Chunk frames
 
 	mu      sync.Mutex
 	queue   [][]byte // guarded by mu
@@ -24,7 +27,11 @@ type peer struct {
 }
 
 func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration) *peer {
-	return &peer{raw: raw, conn: conn, limit: limit, writeTimeout: writeTimeout, wake: make(chan struct{}, 1)}
+	return &peer{
+		raw: raw, conn: conn, limit: limit, writeTimeout: writeTimeout,
+		wake:   make(chan struct{}, 1),
+		chunks: make(chan []byte, wire.MaxWindow),
+	}
 }
 
 // Deliver queues frames without blocking. A frame larger than the limit is
@@ -45,6 +52,26 @@ func (p *peer) Deliver(frames []byte) bool {
 	p.mu.Unlock()
 	p.signal()
 	return true
+}
+
+// chunkBuf returns a buffer of wire.ChunkFrameSize bytes to build a Chunk
+// frame in. Once the frame is delivered, writeLoop gives the buffer back
+// after writing it: a download allocates no buffer per chunk.
+func (p *peer) chunkBuf() []byte {
+	select {
+	case b := <-p.chunks:
+		return b[:cap(b)]
+	default:
+		return make([]byte, wire.ChunkFrameSize)
+	}
+}
+
+// putChunk keeps a chunk frame's buffer for reuse, if there is room.
+func (p *peer) putChunk(b []byte) {
+	select {
+	case p.chunks <- b:
+	default:
+	}
 }
 
 // Close ends the connection, after writing what is queued if flush is set.
@@ -93,6 +120,11 @@ func (p *peer) writeLoop() error {
 			if out, err = p.writeBatch(batch, out[:0], &deadline); err != nil {
 				p.abort()
 				return err
+			}
+		}
+		for _, b := range batch {
+			if len(b) > 4 && wire.Type(b[4]) == wire.TypeChunk && cap(b) == wire.ChunkFrameSize {
+				p.putChunk(b)
 			}
 		}
 		clear(batch)

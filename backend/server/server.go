@@ -333,6 +333,9 @@ func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member) string {
 	limit := newBucket(s.cfg.RatePerSecond, s.cfg.RateBurst, s.cfg.Now())
 	xs := newTransfers(s, m, p)
 	defer xs.close()
+	// chunk is reused for every UploadChunk: its Data aliases the frame
+	// body, which the upload copies before the next read.
+	var chunk wire.UploadChunk
 	for {
 		t, body, err := r.ReadFrame()
 		if err != nil {
@@ -345,7 +348,12 @@ func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member) string {
 			}
 			return room.ReasonDisconnected
 		}
-		f, err := wire.Decode(t, body)
+		var f wire.Frame
+		if t == wire.TypeUploadChunk {
+			f, err = &chunk, chunk.DecodeView(body)
+		} else {
+			f, err = wire.Decode(t, body)
+		}
 		if err != nil {
 			s.fail(p, "", wire.Errorf(wire.ErrProtocol, "could not decode a %v frame: %v", t, err))
 			p.Close(true)

@@ -44,7 +44,6 @@ type download struct {
 	off    int64
 	size   int64
 	credit uint64
-	buf    []byte // one chunk; reused
 }
 
 func newTransfers(s *Server, m *room.Member, p *peer) *transfers {
@@ -190,21 +189,20 @@ func (x *transfers) startDownload(f *wire.Download) error {
 func (x *transfers) serve(d *download) error {
 	for d.credit > 0 && d.off < d.size {
 		n := int(min(int64(wire.MaxChunk), d.size-d.off))
-		if d.buf == nil {
-			d.buf = make([]byte, wire.MaxChunk)
-		}
+		// The frame is laid out in a buffer of the peer's and the file
+		// read straight into it: no copy, no allocation per chunk.
+		frame, data := wire.ChunkFrame(x.p.chunkBuf(), wire.TypeChunk, d.id, uint64(d.off), n)
 		var stalled bool
 		err := d.rd.Read(func(ra io.ReaderAt) error {
-			if _, err := ra.ReadAt(d.buf[:n], d.off); err != nil {
-				return err
-			}
-			frame, err := wire.Append(make([]byte, 0, n+64), &wire.Chunk{Transfer: d.id, Offset: uint64(d.off), Data: d.buf[:n]})
-			if err != nil {
+			if _, err := ra.ReadAt(data, d.off); err != nil {
 				return err
 			}
 			stalled = !x.p.Deliver(frame)
 			return nil
 		})
+		if err != nil || stalled {
+			x.p.putChunk(frame)
+		}
 		if stalled {
 			// Like the room with a member that cannot keep up: drop the
 			// connection; the read loop then ends.
