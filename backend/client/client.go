@@ -41,6 +41,10 @@ type Config struct {
 	// Timeout bounds dialling, the handshake and admission, and each
 	// write; 0 means 10s.
 	Timeout time.Duration
+	// Window fixes a download's window, in chunks (at most
+	// wire.MaxWindow); 0 sizes it from the path's measured round trip and
+	// rate. Benchmarks set it to compare.
+	Window int
 }
 
 // ErrClosed is returned by commands after the connection ended.
@@ -52,6 +56,7 @@ type Client struct {
 	conn    *tls.Conn
 	log     *slog.Logger
 	timeout time.Duration
+	window  int // Config.Window
 	welcome Welcome
 
 	events chan Event    // closed by readLoop when the connection ends
@@ -170,7 +175,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	ev, _ := eventOf(first)
 	welcome := ev.(Welcome)
 	c := &Client{
-		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, welcome: welcome,
+		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, window: min(cfg.Window, wire.MaxWindow), welcome: welcome,
 		events: make(chan Event, 1024),
 		out:    make(chan []byte, 64),
 		chunks: make(chan []byte, 2*wire.MaxWindow),

@@ -21,7 +21,7 @@ type peer struct {
 
 	mu      sync.Mutex
 	queue   [][]byte // guarded by mu
-	queued  int      // guarded by mu; bytes in queue
+	queued  int      // guarded by mu; bytes in queue, Chunk frames aside
 	closing bool     // guarded by mu
 	flush   bool     // guarded by mu; write the queue before closing
 }
@@ -37,18 +37,27 @@ func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration
 // Deliver queues frames without blocking. A frame larger than the limit is
 // still taken when the queue is empty (a late joiner's history), so only a
 // member who stops reading ever fills it.
-func (p *peer) Deliver(frames []byte) bool {
+func (p *peer) Deliver(frames []byte) bool { return p.deliver(frames, false) }
+
+// deliverChunk queues a download's Chunk frame. Chunk frames do not count
+// against the limit: the downloads' credit bounds them (transfers.maxCredit),
+// and a window that fills a long path must not make the member look stalled.
+func (p *peer) deliverChunk(frame []byte) bool { return p.deliver(frame, true) }
+
+func (p *peer) deliver(frames []byte, chunk bool) bool {
 	p.mu.Lock()
 	if p.closing {
 		p.mu.Unlock()
 		return true
 	}
-	if p.queued > 0 && p.queued+len(frames) > p.limit {
+	if !chunk && p.queued > 0 && p.queued+len(frames) > p.limit {
 		p.mu.Unlock()
 		return false
 	}
 	p.queue = append(p.queue, frames)
-	p.queued += len(frames)
+	if !chunk {
+		p.queued += len(frames)
+	}
 	p.mu.Unlock()
 	p.signal()
 	return true

@@ -15,8 +15,6 @@ import (
 const (
 	maxUploads   = 4
 	maxDownloads = 8
-	// chunkFrame is the most bytes one Chunk frame takes in a send queue.
-	chunkFrame = 64 << 10
 )
 
 // transfers are one member's uploads and downloads in progress. They
@@ -26,7 +24,6 @@ type transfers struct {
 	s         *Server
 	m         *room.Member
 	p         *peer
-	maxCredit uint64
 	uploads   map[uuid.UUID]*upload
 	downloads map[uuid.UUID]*download
 }
@@ -46,12 +43,18 @@ type download struct {
 	credit uint64
 }
 
+// maxCredit is the most Chunk frames one download may have in flight: a
+// connection's downloads share wire.MaxWindow (at least 4 each), so the
+// chunk frames a member can have queued stay near MaxWindow × 64 KiB
+// however many it runs. (Chunk frames do not count against the send
+// queue's limit: credit bounds them.)
+func (x *transfers) maxCredit() uint64 {
+	return max(4, wire.MaxWindow/uint64(max(len(x.downloads), 1)))
+}
+
 func newTransfers(s *Server, m *room.Member, p *peer) *transfers {
-	// Keep downloads to a quarter of the send queue, so chat still fits.
-	credit := uint64(s.cfg.QueueBytes / 4 / chunkFrame)
-	credit = min(max(credit, 4), wire.MaxWindow)
 	return &transfers{
-		s: s, m: m, p: p, maxCredit: credit,
+		s: s, m: m, p: p,
 		uploads:   make(map[uuid.UUID]*upload),
 		downloads: make(map[uuid.UUID]*download),
 	}
@@ -77,7 +80,7 @@ func (x *transfers) bulk(f wire.Frame) (bool, error) {
 		if d == nil {
 			return true, nil // finished, cancelled or recalled
 		}
-		d.credit = min(d.credit+f.Chunks, x.maxCredit)
+		d.credit = min(d.credit+f.Chunks, x.maxCredit())
 		return true, x.serve(d)
 	case *wire.Cancel:
 		if up := x.uploads[f.Transfer]; up != nil {
@@ -174,7 +177,7 @@ func (x *transfers) startDownload(f *wire.Download) error {
 		rd.Close()
 		return wire.Errorf(wire.ErrBadCommand, "offset %d is past the end of the file (%d bytes)", f.Offset, file.Size)
 	}
-	d := &download{id: id, rd: rd, off: int64(f.Offset), size: file.Size, credit: min(f.Window, x.maxCredit)}
+	d := &download{id: id, rd: rd, off: int64(f.Offset), size: file.Size, credit: min(f.Window, x.maxCredit())}
 	x.downloads[id] = d
 	x.deliver(&wire.DownloadReady{
 		Ref: f.Ref, Transfer: id, File: file.ID, Name: file.Name, Mime: file.Mime,
@@ -197,7 +200,7 @@ func (x *transfers) serve(d *download) error {
 			if _, err := ra.ReadAt(data, d.off); err != nil {
 				return err
 			}
-			stalled = !x.p.Deliver(frame)
+			stalled = !x.p.deliverChunk(frame)
 			return nil
 		})
 		if err != nil || stalled {
