@@ -45,7 +45,16 @@ type Config struct {
 	// wire.MaxWindow); 0 sizes it from the path's measured round trip and
 	// rate. Benchmarks set it to compare.
 	Window int
+	// Events is how many events may wait in Events for the caller to read
+	// them; 0 means DefaultEvents. A caller that falls further behind holds
+	// up the connection's reading, and in time the host drops it as a slow
+	// member. Each slot costs 16 bytes while idle.
+	Events int
 }
+
+// DefaultEvents is the default Config.Events: enough for a burst of room
+// events plus the progress of a few transfers, while a reader is busy.
+const DefaultEvents = 256
 
 // ErrClosed is returned by commands after the connection ended.
 var ErrClosed = errors.New("client: connection closed")
@@ -87,6 +96,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Events <= 0 {
+		cfg.Events = DefaultEvents
 	}
 	if cfg.Invite != "" {
 		addr, fp, err := secure.ParseInvite(cfg.Invite)
@@ -176,7 +188,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	welcome := ev.(Welcome)
 	c := &Client{
 		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, window: min(cfg.Window, wire.MaxWindow), welcome: welcome,
-		events: make(chan Event, 1024),
+		events: make(chan Event, cfg.Events),
 		out:    make(chan []byte, 64),
 		chunks: make(chan []byte, 2*wire.MaxWindow),
 		done:   make(chan struct{}),

@@ -1,6 +1,9 @@
 // Package profile is this user's local WeTalk state on disk: the folder it
 // lives in, the client identity kept between runs (bans match it), the
-// known-hosts file, and the host key when this user hosts.
+// known-hosts file, the host key when this user hosts, the rooms joined
+// before and the settings. Every file in it is written whole, atomically,
+// by one writer (secure.WriteFileAtomic); a Profile is safe for concurrent
+// use (the tabs of `wetalk web` share one).
 //
 // It knows nothing of rooms or connections.
 package profile
@@ -8,9 +11,11 @@ package profile
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -21,6 +26,9 @@ import (
 type Profile struct {
 	// Dir is the folder; created with mode 0700.
 	Dir string
+	// mu serialises the read-modify-write of the recent rooms and the
+	// settings.
+	mu sync.Mutex
 }
 
 // Open returns the profile in dir, creating the folder if needed. An empty
@@ -53,22 +61,10 @@ func (p *Profile) ClientID() (uuid.UUID, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return uuid.Nil, fmt.Errorf("profile: %w", err)
 	}
+	// Written without replacing: if another process created it
+	// meanwhile, its identity wins and is read back.
 	id := uuid.New()
-	tmp, err := os.CreateTemp(p.Dir, ".client-id-*")
-	if err != nil {
-		return uuid.Nil, fmt.Errorf("profile: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(id.String() + "\n"); err != nil {
-		tmp.Close()
-		return uuid.Nil, fmt.Errorf("profile: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return uuid.Nil, fmt.Errorf("profile: %w", err)
-	}
-	// Link, not rename: if another process created it meanwhile, its
-	// identity wins and is read back.
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := secure.WriteFileAtomic(path, []byte(id.String()+"\n"), 0o600, false); err != nil && !errors.Is(err, fs.ErrExist) {
 		return uuid.Nil, fmt.Errorf("profile: %w", err)
 	}
 	return p.ClientID()

@@ -5,11 +5,14 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"wetalk/backend/wire"
 )
 
-// FuzzCleanName checks that the nickname rules never panic, that a cleaned
-// name is within the limits and clean again as it is, and that the #N
-// suffixing always finds a name within the limit.
+// FuzzCleanName checks that the nickname and room name rules never panic,
+// that a cleaned name is within the limits and clean again as it is, and
+// that the #N suffixing always finds a name within the limit that does not
+// look like the name taken.
 func FuzzCleanName(f *testing.F) {
 	for _, s := range []string{"River", " 河流 ", "Cafe\u0301", "a\u202eb", "👩\u200d💻", strings.Repeat("长", 33), "\x00", "#2"} {
 		f.Add(s)
@@ -18,6 +21,11 @@ func FuzzCleanName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if room, err := CleanRoomName(s); err == nil {
+			if again, err := CleanRoomName(room); err != nil || again != room || len(room) > wire.MaxRoomBytes {
+				t.Fatalf("room name %q cleaned to %q, then %q, %v", s, room, again, err)
+			}
+		}
 		name, err := CleanName(s)
 		if err != nil {
 			return

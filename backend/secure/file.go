@@ -9,13 +9,16 @@ import (
 	"runtime"
 )
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory that is synced before it takes path's place, so readers see the
-// old content or the new, never a torn file. The file gets mode perm.
+// WriteFileAtomic writes data to path through a temporary file in the same
+// directory that is synced before it takes path's place (and the directory
+// synced after), so readers see the old content or the new, never a torn
+// file, even after a crash. The file gets mode perm. It is the one writer of
+// the profile folder: host keys, known hosts, the client identity, recent
+// rooms and settings all go through it.
 //
 // With replace false an existing path is left alone and the error wraps
 // fs.ErrExist: a file someone else created concurrently is never clobbered.
-func writeFileAtomic(path string, data []byte, perm os.FileMode, replace bool) (err error) {
+func WriteFileAtomic(path string, data []byte, perm os.FileMode, replace bool) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {

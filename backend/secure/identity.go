@@ -139,7 +139,7 @@ func createKey(path string) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("secure: encode host key: %w", err)
 	}
 	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	if err := writeFileAtomic(path, data, 0o600, false); err != nil {
+	if err := WriteFileAtomic(path, data, 0o600, false); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return nil, err
 		}

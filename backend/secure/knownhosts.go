@@ -106,7 +106,7 @@ func (k *KnownHosts) Remember(addr, fp string) error {
 	if err := os.MkdirAll(filepath.Dir(k.path), 0o700); err != nil {
 		return fmt.Errorf("secure: known_hosts: %w", err)
 	}
-	if err := writeFileAtomic(k.path, []byte(b.String()), 0o600, true); err != nil {
+	if err := WriteFileAtomic(k.path, []byte(b.String()), 0o600, true); err != nil {
 		return fmt.Errorf("secure: known_hosts: %w", err)
 	}
 	k.lines = out

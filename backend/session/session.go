@@ -348,7 +348,7 @@ func (s *Session) join(req JoinRequest, trusted string) (Room, error) {
 	if err != nil {
 		return Room{}, err
 	}
-	if err := s.remember(Recent{Address: cfg.Addr, Invite: secure.FormatInvite(cfg.Addr, pin), Room: room.Room, Nickname: req.Nickname}); err != nil {
+	if err := s.cfg.Profile.Remember(profile.Recent{Address: cfg.Addr, Invite: secure.FormatInvite(cfg.Addr, pin), Room: room.Room, Nickname: req.Nickname}); err != nil {
 		s.cfg.Log.Warn("cannot remember recent room", "err", err)
 	}
 	return room, nil

@@ -2,47 +2,23 @@ package session
 
 import (
 	"bufio"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"wetalk/backend/profile"
 )
 
-// settingsFile is the name of the app settings file in the profile folder.
-const settingsFile = "settings.json"
-
-// settings are the user's choices kept across runs.
-type settings struct {
-	// DownloadDir is where downloads go; "" means the system's Downloads
-	// folder.
-	DownloadDir string `json:"downloadDir,omitempty"`
-}
-
-// readSettings reads the settings file; a missing one is the defaults.
-// Called with mu held.
-func (s *Session) readSettings() (settings, error) {
-	var st settings
-	b, err := os.ReadFile(filepath.Join(s.cfg.Profile.Dir, settingsFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return st, nil
-	}
-	if err != nil {
-		return st, fmt.Errorf("settings: %w", err)
-	}
-	if err := json.Unmarshal(b, &st); err != nil {
-		return settings{}, nil // a damaged file is the defaults
-	}
-	return st, nil
+// RecentRooms returns the rooms joined before, newest first.
+func (s *Session) RecentRooms() ([]profile.Recent, error) {
+	return s.cfg.Profile.RecentRooms()
 }
 
 // DownloadDir returns the folder downloads are saved in: the one the user
 // chose, else the Config's, else the system's Downloads folder.
 func (s *Session) DownloadDir() (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, err := s.readSettings()
+	st, err := s.cfg.Profile.Settings()
 	if err != nil {
 		return "", err
 	}
@@ -70,23 +46,8 @@ func (s *Session) SetDownloadDir(dir string) (string, error) {
 		}
 		dir = abs
 	}
-	s.mu.Lock()
-	st, err := s.readSettings()
-	if err == nil {
-		st.DownloadDir = dir
-		var b []byte
-		b, err = json.MarshalIndent(st, "", "  ")
-		if err == nil {
-			path := filepath.Join(s.cfg.Profile.Dir, settingsFile)
-			tmp := path + ".tmp"
-			if err = os.WriteFile(tmp, b, 0o600); err == nil {
-				err = os.Rename(tmp, path)
-			}
-		}
-	}
-	s.mu.Unlock()
-	if err != nil {
-		return "", fmt.Errorf("cannot save the settings: %w", err)
+	if err := s.cfg.Profile.UpdateSettings(func(st *profile.Settings) { st.DownloadDir = dir }); err != nil {
+		return "", err
 	}
 	return s.DownloadDir()
 }

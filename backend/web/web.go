@@ -77,9 +77,18 @@ func (s *Server) Close() {
 	s.tabs.Wait()
 }
 
+// pagePolicy is the Content-Security-Policy of the pages: index.html's
+// (which the window also gets, as a <meta>), plus what only a header can
+// say: no site may frame the page (clickjacking the Kick or Open link
+// buttons).
+const pagePolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' blob: data:; font-src 'self' data:; connect-src 'self' ws: wss:; media-src 'self' blob:; " +
+	"object-src 'none'; base-uri 'none'; form-action 'none'; frame-src 'none'; frame-ancestors 'none'"
+
 // ServeHTTP checks the Host header and the token, then serves the bridge on
 // /bridge and the frontend everywhere else.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Frame-Options", "DENY")
 	if !loopbackHost(r.Host) {
 		http.Error(w, "wetalk web answers on loopback addresses only", http.StatusForbidden)
 		return
@@ -109,6 +118,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", pagePolicy)
 	s.files.ServeHTTP(w, r)
 }
 

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -78,6 +80,15 @@ func TestTokenAndHost(t *testing.T) {
 	}
 	if r := get("/index.html", func(q *http.Request) { q.AddCookie(cookie) }); r.StatusCode != http.StatusOK {
 		t.Fatalf("asset with cookie: %d", r.StatusCode)
+	}
+	for _, r := range []*http.Response{r, get("/index.html", func(q *http.Request) { q.AddCookie(cookie) })} {
+		csp := r.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self';") {
+			t.Errorf("%s: Content-Security-Policy %q", r.Request.URL.Path, csp)
+		}
+		if xfo := r.Header.Get("X-Frame-Options"); xfo != "DENY" {
+			t.Errorf("%s: X-Frame-Options %q", r.Request.URL.Path, xfo)
+		}
 	}
 	if r := get("/?token="+token, func(q *http.Request) { q.Host = "evil.example:80" }); r.StatusCode != http.StatusForbidden {
 		t.Fatalf("foreign Host header: %d", r.StatusCode)
@@ -341,5 +352,22 @@ func TestCallsRunConcurrently(t *testing.T) {
 	}
 	if f := tab.reply(join, got); f.Error == nil || f.Error.Code != "cancelled" {
 		t.Fatalf("cancelled Join: %+v %s", f.Error, f.Result)
+	}
+}
+
+// TestPagePolicyIsIndexHTMLs checks that the pages' policy header says what
+// index.html's <meta> says (the window's only policy), plus frame-ancestors,
+// so that the two cannot drift apart.
+func TestPagePolicyIsIndexHTMLs(t *testing.T) {
+	html, err := os.ReadFile("../../frontend/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`http-equiv="Content-Security-Policy"\s+content="([^"]+)"`).FindSubmatch(html)
+	if m == nil {
+		t.Fatal("index.html has no Content-Security-Policy <meta>")
+	}
+	if want := string(m[1]) + "; frame-ancestors 'none'"; pagePolicy != want {
+		t.Fatalf("the header policy\n%s\nis not index.html's\n%s", pagePolicy, want)
 	}
 }

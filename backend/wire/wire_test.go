@@ -100,9 +100,9 @@ func TestFrameLimits(t *testing.T) {
 		{1 << 31, ErrFrameTooLarge},
 		{0, ErrMalformed},
 	} {
-		in := append(header(tc.n, TypeLeave), make([]byte, max(int(tc.n)-1, 0))...)
-		if tc.n > MaxFrame {
-			in = header(tc.n, TypeLeave) // nothing else is sent: must not be read or allocated
+		in := header(tc.n, TypeLeave) // over the limit nothing else is sent: must not be read or allocated
+		if tc.n <= MaxFrame {
+			in = append(in, make([]byte, max(int(tc.n)-1, 0))...)
 		}
 		_, _, err := NewReader(bytes.NewReader(in)).ReadFrame()
 		if !errors.Is(err, tc.want) {

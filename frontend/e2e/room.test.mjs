@@ -38,6 +38,13 @@ describe('wetalk web', () => {
   it('runs a room: host, join, chat both ways, late joiner, names, XSS, leave, recall, kick', async () => {
     const a = await tab(browser, url, problems, 'A');
     await a.getByRole('button', { name: 'Host', exact: true }).waitFor();
+    // The token leaves the address bar once the page has its cookie, and
+    // the page still works when reloaded without it.
+    await a.waitForURL((u) => !u.search.includes('token'), { timeout: 30_000 });
+    assert.ok(!a.url().includes('token'), `token still in ${a.url()}`);
+    await a.reload();
+    await a.getByRole('button', { name: 'Host', exact: true }).waitFor();
+    assert.ok(!a.url().includes('token'));
     await screenshot(a, 'start-screen');
     await hostRoom(a, { nickname: 'Ann', room: 'Tea room' });
     assert.equal(await a.title(), 'WeTalk — Tea room');

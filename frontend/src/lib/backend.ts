@@ -52,8 +52,25 @@ export function toFailure(e: unknown): Failure {
 
 type Listener = (data: unknown) => void;
 
+/** takeToken returns the `wetalk web` token from the page's address and
+ * takes it out of the address bar and the tab's history: the page's response
+ * has set the cookie that stands for it, and the address may be seen, shared
+ * or synced. */
+function takeToken(): string {
+  const here = new URL(window.location.href);
+  const token = here.searchParams.get('token') ?? '';
+  if (token !== '') {
+    here.searchParams.delete('token');
+    history.replaceState(history.state, '', here.pathname + here.search + here.hash);
+  }
+  return token;
+}
+
 /** Bridge speaks the `wetalk web` WebSocket protocol (see backend/web). */
 class Bridge {
+  /** token is sent with each connection too, for a browser that keeps no
+   * cookie. */
+  private readonly token = takeToken();
   private opened: Promise<WebSocket> | null = null;
   private next = 0;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
@@ -61,10 +78,9 @@ class Bridge {
 
   private connect(): Promise<WebSocket> {
     if (this.opened) return this.opened;
-    const token = new URLSearchParams(window.location.search).get('token') ?? '';
     const url = new URL('bridge', window.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.search = '?token=' + encodeURIComponent(token);
+    url.search = '?token=' + encodeURIComponent(this.token);
     this.opened = new Promise((resolve, reject) => {
       const ws = new WebSocket(url.toString());
       ws.onopen = () => resolve(ws);

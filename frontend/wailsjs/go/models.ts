@@ -1,11 +1,11 @@
 export namespace client {
 	
 	export class FileInfo {
-	    id: string;
 	    from: string;
+	    id: string;
 	    name: string;
-	    size: number;
 	    sha256: string;
+	    size: number;
 	    // Go type: time
 	    time: any;
 	
@@ -15,11 +15,55 @@ export namespace client {
 	
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
 	        this.from = source["from"];
+	        this.id = source["id"];
 	        this.name = source["name"];
-	        this.size = source["size"];
 	        this.sha256 = source["sha256"];
+	        this.size = source["size"];
+	        this.time = this.convertValues(source["time"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace profile {
+	
+	export class Recent {
+	    address: string;
+	    invite: string;
+	    room: string;
+	    nickname: string;
+	    // Go type: time
+	    time: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Recent(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.address = source["address"];
+	        this.invite = source["invite"];
+	        this.room = source["room"];
+	        this.nickname = source["nickname"];
 	        this.time = this.convertValues(source["time"], null);
 	    }
 	
@@ -117,45 +161,6 @@ export namespace session {
 	        this.address = source["address"];
 	        this.password = source["password"];
 	    }
-	}
-	export class Recent {
-	    address: string;
-	    invite: string;
-	    room: string;
-	    nickname: string;
-	    // Go type: time
-	    time: any;
-	
-	    static createFrom(source: any = {}) {
-	        return new Recent(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.address = source["address"];
-	        this.invite = source["invite"];
-	        this.room = source["room"];
-	        this.nickname = source["nickname"];
-	        this.time = this.convertValues(source["time"], null);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
 	}
 	export class Room {
 	    gen: number;

@@ -1,0 +1,335 @@
+package client_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"wetalk/backend/client"
+	"wetalk/backend/secure"
+	"wetalk/backend/wire"
+)
+
+// fakeHost is a host a test scripts frame by frame: it admits each
+// connection with a welcome naming files, then hands the connection to the
+// test's script.
+type fakeHost struct {
+	addr, fp string
+	files    []wire.FileInfo
+	script   func(c *hostConn)
+}
+
+// hostConn is the host's side of one member's connection.
+type hostConn struct {
+	t    *testing.T
+	conn *tls.Conn
+	r    *wire.Reader
+}
+
+// send writes frames to the member.
+func (h *hostConn) send(frames ...wire.Frame) {
+	h.t.Helper()
+	for _, f := range frames {
+		b, err := wire.Encode(f)
+		if err != nil {
+			h.t.Error(err)
+			return
+		}
+		if _, err := h.conn.Write(b); err != nil {
+			h.t.Errorf("host write: %v", err)
+			return
+		}
+	}
+}
+
+// next reads the member's next frame (nil once the connection ended).
+func (h *hostConn) next() wire.Frame {
+	f, err := h.r.ReadMessage()
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+func startFake(t *testing.T, files []wire.FileInfo, script func(c *hostConn)) *fakeHost {
+	t.Helper()
+	id, err := secure.LoadOrCreateIdentity(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", secure.ServerConfig(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &fakeHost{addr: ln.Addr().String(), fp: id.Fingerprint, files: files, script: script}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go h.serve(t, c.(*tls.Conn))
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return h
+}
+
+func (h *fakeHost) serve(t *testing.T, conn *tls.Conn) {
+	defer conn.Close()
+	c := &hostConn{t: t, conn: conn, r: wire.NewReader(conn)}
+	hello, ok := c.next().(*wire.Hello)
+	if !ok {
+		return
+	}
+	c.send(&wire.Welcome{Room: "Fake", Seq: 1, Name: hello.Name, Leader: hello.Name, Members: []string{hello.Name}, Files: h.files})
+	h.script(c)
+}
+
+func (h *fakeHost) dial(t *testing.T, cfg client.Config) *client.Client {
+	t.Helper()
+	cfg.Addr, cfg.Pin, cfg.Name = h.addr, h.fp, "Bot"
+	c, err := client.Dial(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// next returns the client's next event, or fails after a hang guard.
+func next(t *testing.T, c *client.Client) (client.Event, bool) {
+	t.Helper()
+	select {
+	case ev, ok := <-c.Events():
+		return ev, ok
+	case <-time.After(60 * time.Second):
+		t.Fatal("no event within 60s")
+	}
+	return nil, false
+}
+
+// TestRouting: a transfer's frames go to the transfer (its ack and
+// uploaded events then carry the caller's ref, its progress too), the
+// rest become events in the host's order, and a chunk for no transfer is
+// dropped.
+func TestRouting(t *testing.T) {
+	data := []byte("hello, routed world")
+	fileID := uuid.New()
+	h := startFake(t, nil, func(c *hostConn) {
+		c.send(&wire.Message{Seq: 2, ID: uuid.New(), From: "Ann", Text: "first", Time: time.Now()})
+		begin, ok := c.next().(*wire.UploadBegin)
+		if !ok {
+			t.Error("no upload begin")
+			return
+		}
+		c.send(
+			&wire.Chunk{Transfer: uuid.New(), Data: []byte("nobody's")}, // dropped
+			&wire.Ack{Ref: "r-plain"},                                   // not a transfer's: an event
+			&wire.UploadReady{Ref: begin.Ref, Upload: fileID},
+		)
+		var got []byte
+		for {
+			switch f := c.next().(type) {
+			case *wire.UploadChunk:
+				got = append(got, f.Data...)
+				continue
+			case *wire.UploadEnd:
+				if sum := sha256.Sum256(got); string(sum[:]) != string(f.SHA256) || string(got) != string(data) {
+					t.Errorf("host got %q", got)
+				}
+				c.send(&wire.Ack{Ref: begin.Ref, ID: fileID}, &wire.Message{Seq: 3, ID: uuid.New(), From: "Ann", Text: "last", Time: time.Now()})
+			}
+			break
+		}
+		c.next() // until the member goes
+	})
+	c := h.dial(t, client.Config{})
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(path, data, 0o600)
+	id, err := c.Upload(t.Context(), "u1", path, "")
+	if err != nil || id != fileID.String() {
+		t.Fatalf("Upload = %q, %v", id, err)
+	}
+	var kinds []string
+	for {
+		ev, ok := next(t, c)
+		if !ok {
+			t.Fatalf("events ended: %v", c.Err())
+		}
+		kinds = append(kinds, ev.Kind())
+		switch ev := ev.(type) {
+		case client.Progress:
+			if ev.Ref != "u1" || ev.Direction != client.DirectionUp || ev.Transfer != fileID.String() || ev.Total != int64(len(data)) {
+				t.Errorf("progress %+v", ev)
+			}
+		case client.Ack:
+			if ev.Ref != "r-plain" && (ev.Ref != "u1" || ev.ID != fileID.String()) {
+				t.Errorf("ack %+v", ev)
+			}
+		case client.Uploaded:
+			if ev.Ref != "u1" || ev.File != fileID.String() {
+				t.Errorf("uploaded %+v", ev)
+			}
+		}
+		if m, ok := ev.(client.Message); ok && m.Text == "last" {
+			break
+		}
+	}
+	want := []string{"welcome", "message", "ack", "progress", "ack", "uploaded", "message"}
+	if len(kinds) != len(want) {
+		t.Fatalf("events %v, want %v", kinds, want)
+	}
+	for i := range want {
+		if kinds[i] != want[i] {
+			t.Fatalf("events %v, want %v", kinds, want)
+		}
+	}
+}
+
+// TestMoreChunksThanTheWindow: a host sending more chunks than the credit
+// it was given fails the download with a protocol error, and the client
+// carries on.
+func TestMoreChunksThanTheWindow(t *testing.T) {
+	content := make([]byte, 100)
+	sum := sha256.Sum256(content)
+	file := wire.FileInfo{ID: uuid.New(), From: "Ann", Name: "f.bin", Size: uint64(len(content)), SHA256: sum[:], Time: time.Now()}
+	h := startFake(t, []wire.FileInfo{file}, func(c *hostConn) {
+		d, ok := c.next().(*wire.Download)
+		if !ok || d.Window != client.Window {
+			t.Errorf("download %+v", d)
+			return
+		}
+		// The chunks come before the answer: none can be read yet.
+		for i := range client.Window + 1 {
+			c.send(&wire.Chunk{Transfer: d.Transfer, Offset: uint64(i), Data: content[i : i+1]})
+		}
+		c.send(&wire.DownloadReady{Ref: d.Ref, Transfer: d.Transfer, File: file.ID, Name: file.Name, Size: file.Size, SHA256: file.SHA256})
+		for c.next() != nil {
+		}
+	})
+	c := h.dial(t, client.Config{})
+	_, err := c.Download(t.Context(), "d1", file.ID.String(), t.TempDir())
+	if !errors.Is(err, wire.ErrProtocol) || !strings.Contains(err.Error(), "more chunks than the window") {
+		t.Fatalf("Download = %v, want the protocol error for too many chunks", err)
+	}
+	if err := c.Send("r", "still here"); err != nil {
+		t.Fatalf("the client did not carry on: %v", err)
+	}
+}
+
+// TestLeaveTimeout: a host that never closes the connection after the
+// goodbye does not keep Leave waiting past the timeout; the events end and
+// the leave counts as clean.
+func TestLeaveTimeout(t *testing.T) {
+	gotLeave := make(chan bool, 1)
+	h := startFake(t, nil, func(c *hostConn) {
+		_, ok := c.next().(*wire.Leave)
+		gotLeave <- ok
+		c.next() // hold the connection open until the member drops it
+	})
+	c := h.dial(t, client.Config{Timeout: 2 * time.Second})
+	next(t, c) // the welcome
+	left := make(chan error, 1)
+	go func() { left <- c.Leave() }()
+	select {
+	case err := <-left:
+		if err != nil {
+			t.Fatalf("Leave: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("Leave waits on a host that never closes")
+	}
+	if !<-gotLeave {
+		t.Fatal("the host got no goodbye")
+	}
+	for {
+		if _, ok := next(t, c); !ok {
+			break
+		}
+	}
+	if err := c.Err(); err != nil {
+		t.Fatalf("Err after leaving: %v", err)
+	}
+}
+
+// TestKickedAndClosed: the end of the connection matches the sentinel of
+// what the host announced.
+func TestKickedAndClosed(t *testing.T) {
+	for _, tc := range []struct {
+		frame wire.Frame
+		want  error
+	}{
+		{&wire.Kicked{By: "Ann", Reason: "spam"}, wire.ErrKicked},
+		{&wire.Closed{Reason: "bye"}, wire.ErrClosed},
+	} {
+		h := startFake(t, nil, func(c *hostConn) { c.send(tc.frame) })
+		c := h.dial(t, client.Config{})
+		var last client.Event
+		for {
+			ev, ok := next(t, c)
+			if !ok {
+				break
+			}
+			last = ev
+		}
+		if err := c.Err(); !errors.Is(err, tc.want) || last.Kind() != tc.frame.Type().String() {
+			t.Errorf("after %v: Err %v, last event %v", tc.frame.Type(), err, last)
+		}
+	}
+}
+
+// TestDialCancelled: cancelling the context ends a Dial waiting on a host
+// that accepted the connection and never answers.
+func TestDialCancelled(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		select {
+		case c := <-accepted:
+			c.Close()
+		default:
+		}
+	})
+	id, err := secure.LoadOrCreateIdentity(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := client.Dial(ctx, client.Config{Addr: ln.Addr().String(), Pin: id.Fingerprint, Name: "Bot", Timeout: time.Hour})
+		done <- err
+	}()
+	c := <-accepted
+	accepted <- c
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Dial = %v, want context.Canceled", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("a cancelled Dial waits on the host")
+	}
+}
