@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -84,6 +85,10 @@ type xfer struct {
 	ref     string          // the caller's ref, echoed on events
 	replies chan wire.Frame // UploadReady, DownloadReady, Ack, ErrorFrame, Abort
 	chunks  chan *wire.Chunk
+	// A download's chunks: allowed is how many the host may send in all
+	// (the window plus the credit given back), received how many came.
+	allowed  atomic.Uint64
+	received uint64 // guarded by transfers.mu
 }
 
 // FileInfo describes a shared file, as the welcome lists them.
@@ -196,9 +201,16 @@ func (c *Client) route(f wire.Frame) (evs []Event, handled bool) {
 		return nil, true
 	case *wire.Chunk:
 		if x := c.xf.byID[f.Transfer]; x != nil && x.chunks != nil {
-			select {
-			case x.chunks <- f:
-			default:
+			x.received++
+			over := x.received > x.allowed.Load()
+			if !over {
+				select {
+				case x.chunks <- f:
+				default:
+					over = true
+				}
+			}
+			if over {
 				// More than the credit given: the transfer fails.
 				reply(x, &wire.Abort{Transfer: f.Transfer, Code: wire.CodeProtocol, Message: "the host sent more chunks than the window allows"})
 			}
@@ -501,6 +513,7 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 	if c.window > 0 {
 		win = window{size: c.window, fixed: true}
 	}
+	x.allowed.Store(uint64(win.size))
 	sent := time.Now()
 	if err := c.sendCtx(ctx, &wire.Download{Ref: iref, Transfer: tid, File: id, Offset: uint64(part.Offset()), Window: uint64(win.size)}); err != nil {
 		return err
@@ -540,6 +553,7 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 			if unacked++; unacked == creditBatch && part.Offset() < part.Size() {
 				credit := win.grant(unacked, got, time.Now())
 				unacked, got = 0, 0
+				x.allowed.Add(credit) // before the host can use it
 				if err := c.sendCtx(ctx, &wire.Credit{Transfer: tid, Chunks: credit}); err != nil {
 					return cancel(err)
 				}
