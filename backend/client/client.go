@@ -68,12 +68,12 @@ type Client struct {
 	window  int // Config.Window
 	welcome Welcome
 
-	events chan Event    // closed by readLoop when the connection ends
-	out    chan []byte   // frames for writeLoop
-	chunks chan []byte   // free buffers of wire.ChunkFrameSize, for chunk frames and data
-	done   chan struct{} // closed when the connection is going away
-	gone   chan struct{} // closed by Close: nobody reads events any more
-	xf     transfers     // uploads and downloads in progress, shared files
+	events chan Event     // closed by readLoop when the connection ends
+	out    chan []byte    // frames for writeLoop
+	chunks wire.ChunkPool // for chunk frames and data
+	done   chan struct{}  // closed when the connection is going away
+	gone   chan struct{}  // closed by Close: nobody reads events any more
+	xf     transfers      // uploads and downloads in progress, shared files
 	loops  sync.WaitGroup
 
 	leaving   atomic.Bool // set by Leave: the host closing is then expected
@@ -190,7 +190,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, window: min(cfg.Window, wire.MaxWindow), welcome: welcome,
 		events: make(chan Event, cfg.Events),
 		out:    make(chan []byte, 64),
-		chunks: make(chan []byte, 2*wire.MaxWindow),
+		chunks: wire.NewChunkPool(2 * wire.MaxWindow),
 		done:   make(chan struct{}),
 		gone:   make(chan struct{}),
 	}
@@ -303,8 +303,8 @@ func (c *Client) writeLoop() {
 			var err error
 			buf, err = c.writeBatch(batch, buf[:0])
 			for _, b := range batch {
-				if len(b) > 4 && wire.Type(b[4]) == wire.TypeUploadChunk && cap(b) == wire.ChunkFrameSize {
-					c.putChunk(b)
+				if wire.IsChunkFrame(b, wire.TypeUploadChunk) {
+					c.chunks.Put(b)
 				}
 			}
 			clear(batch)
@@ -365,29 +365,8 @@ func (c *Client) readFrame(r *wire.Reader) (wire.Frame, error) {
 	if err := ch.DecodeView(body); err != nil {
 		return nil, err
 	}
-	ch.Data = append(c.chunkBuf()[:0], ch.Data...)
+	ch.Data = append(c.chunks.Get()[:0], ch.Data...)
 	return ch, nil
-}
-
-// chunkBuf returns a buffer of wire.ChunkFrameSize bytes from the pool.
-func (c *Client) chunkBuf() []byte {
-	select {
-	case b := <-c.chunks:
-		return b[:cap(b)]
-	default:
-		return make([]byte, wire.ChunkFrameSize)
-	}
-}
-
-// putChunk gives a buffer from chunkBuf back to the pool, if there is room.
-func (c *Client) putChunk(b []byte) {
-	if cap(b) != wire.ChunkFrameSize {
-		return
-	}
-	select {
-	case c.chunks <- b[:0]:
-	default:
-	}
 }
 
 // shutdown closes the connection once; both loops then end.

@@ -392,7 +392,7 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 		// The file is read straight into a pooled frame, which writeLoop
 		// sends as it is and gives back.
 		n := int(min(int64(wire.MaxChunk), size-off))
-		frame, data := wire.ChunkFrame(c.chunkBuf(), wire.TypeUploadChunk, id, uint64(off), n)
+		frame, data := wire.ChunkFrame(c.chunks.Get(), wire.TypeUploadChunk, id, uint64(off), n)
 		if _, err := io.ReadFull(f, data); err != nil {
 			return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed after %d bytes (was it changed or removed?): %v", path, off, unwrapPath(err)))
 		}
@@ -545,7 +545,7 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 		case ch := <-x.chunks:
 			err := part.Write(int64(ch.Offset), ch.Data)
 			got += int64(len(ch.Data))
-			c.putChunk(ch.Data)
+			c.chunks.Put(ch.Data)
 			if err != nil {
 				return cancel(err)
 			}

@@ -14,10 +14,10 @@ import (
 type peer struct {
 	raw          net.Conn // the TCP connection; closing it unblocks everything
 	conn         *tls.Conn
-	limit        int           // most bytes queued before the member counts as stalled
-	writeTimeout time.Duration // for each write to the socket
-	wake         chan struct{} // capacity 1: "the queue changed"
-	chunks       chan []byte   // free buffers of wire.ChunkFrameSize for Chunk frames
+	limit        int            // most bytes queued before the member counts as stalled
+	writeTimeout time.Duration  // for each write to the socket
+	wake         chan struct{}  // capacity 1: "the queue changed"
+	chunks       wire.ChunkPool // Chunk frames' buffers: serve takes, writeLoop gives back
 
 	mu      sync.Mutex
 	queue   [][]byte // guarded by mu
@@ -30,7 +30,7 @@ func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration
 	return &peer{
 		raw: raw, conn: conn, limit: limit, writeTimeout: writeTimeout,
 		wake:   make(chan struct{}, 1),
-		chunks: make(chan []byte, wire.MaxWindow),
+		chunks: wire.NewChunkPool(wire.MaxWindow),
 	}
 }
 
@@ -61,26 +61,6 @@ func (p *peer) deliver(frames []byte, chunk bool) bool {
 	p.mu.Unlock()
 	p.signal()
 	return true
-}
-
-// chunkBuf returns a buffer of wire.ChunkFrameSize bytes to build a Chunk
-// frame in. Once the frame is delivered, writeLoop gives the buffer back
-// after writing it: a download allocates no buffer per chunk.
-func (p *peer) chunkBuf() []byte {
-	select {
-	case b := <-p.chunks:
-		return b[:cap(b)]
-	default:
-		return make([]byte, wire.ChunkFrameSize)
-	}
-}
-
-// putChunk keeps a chunk frame's buffer for reuse, if there is room.
-func (p *peer) putChunk(b []byte) {
-	select {
-	case p.chunks <- b:
-	default:
-	}
 }
 
 // Close ends the connection, after writing what is queued if flush is set.
@@ -132,8 +112,8 @@ func (p *peer) writeLoop() error {
 			}
 		}
 		for _, b := range batch {
-			if len(b) > 4 && wire.Type(b[4]) == wire.TypeChunk && cap(b) == wire.ChunkFrameSize {
-				p.putChunk(b)
+			if wire.IsChunkFrame(b, wire.TypeChunk) {
+				p.chunks.Put(b)
 			}
 		}
 		clear(batch)

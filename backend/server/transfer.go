@@ -194,7 +194,7 @@ func (x *transfers) serve(d *download) error {
 		n := int(min(int64(wire.MaxChunk), d.size-d.off))
 		// The frame is laid out in a buffer of the peer's and the file
 		// read straight into it: no copy, no allocation per chunk.
-		frame, data := wire.ChunkFrame(x.p.chunkBuf(), wire.TypeChunk, d.id, uint64(d.off), n)
+		frame, data := wire.ChunkFrame(x.p.chunks.Get(), wire.TypeChunk, d.id, uint64(d.off), n)
 		var stalled bool
 		err := d.rd.Read(func(ra io.ReaderAt) error {
 			if _, err := ra.ReadAt(data, d.off); err != nil {
@@ -204,7 +204,7 @@ func (x *transfers) serve(d *download) error {
 			return nil
 		})
 		if err != nil || stalled {
-			x.p.putChunk(frame)
+			x.p.chunks.Put(frame)
 		}
 		if stalled {
 			// Like the room with a member that cannot keep up: drop the

@@ -101,3 +101,39 @@ func ChunkFrame(buf []byte, t Type, id uuid.UUID, off uint64, n int) (frame, dat
 	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
 	return b, b[start:]
 }
+
+// ChunkPool keeps free buffers of ChunkFrameSize bytes for chunk frames
+// and chunk data, so that a transfer allocates none per chunk. Make one with
+// NewChunkPool; it is safe for concurrent use.
+type ChunkPool struct{ free chan []byte }
+
+// NewChunkPool returns a pool that keeps at most n free buffers.
+func NewChunkPool(n int) ChunkPool { return ChunkPool{free: make(chan []byte, n)} }
+
+// Get returns a buffer of ChunkFrameSize bytes, from the pool if it has one.
+func (p ChunkPool) Get() []byte {
+	select {
+	case b := <-p.free:
+		return b[:cap(b)]
+	default:
+		return make([]byte, ChunkFrameSize)
+	}
+}
+
+// Put gives back a buffer from Get (or a frame built in one) if the pool
+// has room; buffers of another size are left to the garbage collector.
+func (p ChunkPool) Put(b []byte) {
+	if cap(b) != ChunkFrameSize {
+		return
+	}
+	select {
+	case p.free <- b[:0]:
+	default:
+	}
+}
+
+// IsChunkFrame reports whether frame is a complete frame of type t built
+// in a ChunkPool buffer.
+func IsChunkFrame(frame []byte, t Type) bool {
+	return len(frame) >= headerLen && Type(frame[4]) == t && cap(frame) == ChunkFrameSize
+}
