@@ -10,6 +10,8 @@ tool (
 require (
 	github.com/coder/websocket v1.8.15
 	github.com/google/uuid v1.6.0
+	github.com/hashicorp/mdns v1.0.7
+	github.com/miekg/dns v1.1.72
 	github.com/mtibben/confusables v0.0.0-20210201002637-9d1b0723b659
 	github.com/wailsapp/wails/v2 v2.11.0
 	golang.org/x/sys v0.49.0

@@ -157,6 +157,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cpu0, hostCPU0 := r.cpu()
 	writes0 := r.hostWrites()
 	start := time.Now()
+	stopBeat := make(chan struct{})
+	beating := make(chan struct{})
+	go func() { defer close(beating); r.heartbeat(stopBeat) }()
 	var end time.Time
 	if cfg.Mode == ModeIdle {
 		end = r.idle(ctx)
@@ -171,6 +174,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cfg.Measured()
 	}
 
+	close(stopBeat)
+	<-beating
 	r.teardown()
 	r.measure(res)
 	res.TimedOut = timedOut
@@ -539,6 +544,27 @@ func (r *run) sendRate(ctx context.Context, s int, start time.Time) error {
 		}
 	}
 	return nil
+}
+
+// heartbeat sends a ping for every member that does not send messages
+// (senders are heard anyway) every wire.PingInterval until stop is closed,
+// so that the host does not drop them as silent during a long run. It is
+// the only writer of those members' connections.
+func (r *run) heartbeat(stop <-chan struct{}) {
+	ping, _ := wire.Encode(&wire.Ping{})
+	tick := time.NewTicker(wire.PingInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+			for _, m := range r.members[min(r.cfg.Senders, len(r.members)):] {
+				m.conn.SetWriteDeadline(time.Now().Add(wire.PingInterval))
+				m.conn.Write(ping)
+			}
+		}
+	}
 }
 
 // idle holds the members, silent, for Idle.

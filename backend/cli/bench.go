@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"wetalk/backend/bench"
+	"wetalk/backend/rlimit"
 	"wetalk/backend/secure"
 )
 
@@ -120,7 +121,7 @@ func runBench(ctx context.Context, args []string, env Env) int {
 	if *spawn {
 		need += uint64(cfg.Clients)
 	}
-	if got, err := bench.RaiseOpenFiles(need); err != nil || got < need {
+	if got, err := rlimit.RaiseOpenFiles(need); err != nil || got < need {
 		fmt.Fprintf(env.Stderr, "wetalk bench: warning: open-file limit %d, %d needed (%v); raise it with ulimit -n\n", got, need, err)
 	}
 	if *cpuProfile != "" {

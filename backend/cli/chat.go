@@ -30,6 +30,8 @@ type command struct {
 	Path   string `json:"path"`
 	File   string `json:"file"`
 	Dir    string `json:"dir"`
+	// ReplyTo, on send, is the id of the message answered.
+	ReplyTo string `json:"reply_to"`
 }
 
 // runChat joins a room and bridges it to stdin (commands) and stdout
@@ -186,7 +188,12 @@ func transferCommand(c *client.Client, cmd command, out *eventWriter) {
 func do(c *client.Client, cmd command) error {
 	switch cmd.Cmd {
 	case "send":
+		if cmd.ReplyTo != "" {
+			return c.Reply(cmd.Ref, "", cmd.Text, cmd.ReplyTo)
+		}
 		return c.Send(cmd.Ref, cmd.Text)
+	case "typing":
+		return c.Typing(cmd.To)
 	case "dm":
 		return c.DM(cmd.Ref, cmd.To, cmd.Text)
 	case "recall":
@@ -271,6 +278,15 @@ func humanEvent(ev client.Event) string {
 		return fmt.Sprintf("* %s left (%s)", ev.Name, ev.Reason)
 	case client.Leader:
 		return "* " + ev.Name + " is now the leader"
+	case client.Presence:
+		if ev.State == wire.PresenceReconnecting {
+			return "* " + ev.Name + " lost the connection; reconnecting"
+		}
+		return "* " + ev.Name + " is back"
+	case client.Reconnecting:
+		return fmt.Sprintf("* connection lost (%s); reconnecting, attempt %d", ev.Reason, ev.Attempt)
+	case client.Reconnected:
+		return fmt.Sprintf("* reconnected; %d events missed meanwhile follow", ev.Missed)
 	case client.Recalled:
 		return "* " + ev.By + " recalled a message"
 	case client.Kicked:
@@ -287,6 +303,8 @@ func humanEvent(ev client.Event) string {
 		return fmt.Sprintf("* %s %s: %s of %s", ev.Direction, ev.Transfer, transfer.Size(ev.Done), transfer.Size(ev.Total))
 	case client.Downloaded:
 		return "* saved " + ev.Path
+	case client.Typing:
+		return "* " + ev.From + " is typing"
 	}
 	b, _ := json.Marshal(ev)
 	return "* " + string(b)

@@ -16,7 +16,7 @@ import (
 // a script drives the binary.
 type proc struct {
 	t      *testing.T
-	stdin  *io.PipeWriter
+	stdin  io.WriteCloser
 	lines  chan map[string]any
 	status chan int
 	cancel context.CancelFunc
@@ -33,20 +33,23 @@ func start(t *testing.T, args ...string) *proc {
 		outW.Close()
 		p.status <- code
 	}()
-	go func() {
-		defer close(p.lines)
-		sc := bufio.NewScanner(outR)
-		for sc.Scan() {
-			var m map[string]any
-			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-				t.Errorf("stdout line is not JSON: %q", sc.Text())
-				continue
-			}
-			p.lines <- m
-		}
-	}()
+	go p.read(outR)
 	t.Cleanup(func() { cancel(); inW.Close() })
 	return p
+}
+
+// read passes each JSON line of out to p.lines, until out ends.
+func (p *proc) read(out io.Reader) {
+	defer close(p.lines)
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			p.t.Errorf("stdout line is not JSON: %q", sc.Text())
+			continue
+		}
+		p.lines <- m
+	}
 }
 
 // send writes one JSON command line.

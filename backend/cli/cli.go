@@ -1,6 +1,6 @@
 // Package cli implements the wetalk command line: the subcommands serve,
-// chat, web and bench described in shared/spec/cli.md, and the dispatch to
-// the desktop window when no subcommand is given.
+// chat, web, bench and discover described in shared/spec/cli.md, and the
+// dispatch to the desktop window when no subcommand is given.
 package cli
 
 import (
@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 
+	"wetalk/backend/rlimit"
 	"wetalk/backend/version"
 )
 
@@ -27,6 +28,11 @@ type Env struct {
 	Window func() error
 }
 
+// wantOpenFiles is the soft open-file limit the process asks for at start:
+// room for a full room (5,000 members), its transfers and junk being
+// admitted, capped by the hard limit.
+const wantOpenFiles = 1 << 16
+
 // Exit statuses. The command-line contract documents them.
 const (
 	ExitOK     = 0
@@ -38,15 +44,21 @@ const (
 
 // commands maps each subcommand to the function that runs it.
 var commands = map[string]func(ctx context.Context, args []string, env Env) int{
-	"serve": runServe,
-	"chat":  runChat,
-	"web":   runWeb,
-	"bench": runBench,
+	"serve":    runServe,
+	"chat":     runChat,
+	"web":      runWeb,
+	"bench":    runBench,
+	"discover": runDiscover,
 }
 
 // Main runs the command named by args (os.Args[1:]) and returns the process
 // exit status.
 func Main(ctx context.Context, args []string, env Env) int {
+	// Every connection a host keeps is a file descriptor: a room hosted in
+	// the app or by serve should not be limited by a low soft limit when
+	// the hard one allows more. Where it cannot be raised the host still
+	// works, and backs off when accept runs out of descriptors.
+	rlimit.RaiseOpenFiles(wantOpenFiles)
 	if len(args) == 0 {
 		if err := env.Window(); err != nil {
 			fmt.Fprintln(env.Stderr, "wetalk:", err)
@@ -76,6 +88,7 @@ const usage = `usage:
   wetalk chat   ...      join a room as a scriptable JSON client
   wetalk web    ...      serve the app's UI to a browser on this machine
   wetalk bench  ...      measure a room's throughput and latency
+  wetalk discover ...    list the rooms announced on the local network
   wetalk --version       print the version of this build
 Run "wetalk COMMAND -h" for a command's flags.
 `

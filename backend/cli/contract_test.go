@@ -12,7 +12,8 @@ import (
 // what `chat --json` printed before events were typed (the lines were
 // produced by the earlier encoder: marshal, unmarshal into a map, patch the
 // contract's fields back, marshal with sorted keys), for events as a valid
-// host sends them. The one addition is "ref" on progress.
+// host sends them. The additions are "ref" on progress, "reply_to" on a
+// message that answers another, and the typing event (issue 12).
 func TestContractEncoding(t *testing.T) {
 	at := time.Date(2026, 11, 30, 1, 2, 3, 456789000, time.UTC)
 	for _, tc := range []struct {
@@ -48,6 +49,12 @@ func TestContractEncoding(t *testing.T) {
 			`{"id":"m9","ref":"r1","type":"ack"}`},
 		{client.Ack{},
 			`{"ref":"","type":"ack"}`},
+		{client.Presence{Seq: 17, Name: "Cy", State: "reconnecting"},
+			`{"name":"Cy","seq":17,"state":"reconnecting","type":"presence"}`},
+		{client.Reconnecting{Attempt: 2, InMs: 93, Reason: "connection lost"},
+			`{"attempt":2,"in_ms":93,"reason":"connection lost","type":"reconnecting"}`},
+		{client.Reconnected{Attempt: 2, Missed: 800},
+			`{"attempt":2,"missed":800,"type":"reconnected"}`},
 		{client.Closed{Reason: "bye"},
 			`{"reason":"bye","type":"closed"}`},
 		{client.Closed{},
@@ -76,6 +83,12 @@ func TestContractEncoding(t *testing.T) {
 			`{"file":"f2","ref":"","type":"uploaded"}`},
 		{client.Downloaded{File: "f2", Path: "/tmp/report.pdf", SHA256: "00ff"},
 			`{"file":"f2","path":"/tmp/report.pdf","sha256":"00ff","type":"downloaded"}`},
+		{client.Message{Seq: 12, ID: "m4", From: "Bo", Text: "yes", Time: at, ReplyTo: "m3"},
+			`{"from":"Bo","history":false,"id":"m4","reply_to":"m3","seq":12,"text":"yes","time":"2026-11-30T01:02:03.456789Z","type":"message"}`},
+		{client.Typing{From: "Bo"},
+			`{"from":"Bo","type":"typing"}`},
+		{client.Typing{From: "Bo", To: "Ann"},
+			`{"from":"Bo","to":"Ann","type":"typing"}`},
 		{client.Progress{Transfer: "f2", Direction: "up", Done: 3, Total: 10, Ref: "up1"},
 			`{"direction":"up","done":3,"ref":"up1","total":10,"transfer":"f2","type":"progress"}`},
 	} {
@@ -88,7 +101,7 @@ func TestContractEncoding(t *testing.T) {
 	for _, k := range client.Kinds() {
 		seen[k.Kind()] = true
 	}
-	if len(seen) != 16 {
-		t.Errorf("client.Kinds lists %d kinds, want 16", len(seen))
+	if len(seen) != 17 {
+		t.Errorf("client.Kinds lists %d kinds, want 17", len(seen))
 	}
 }

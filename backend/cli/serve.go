@@ -5,10 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/netip"
 	"path/filepath"
+	"slices"
+	"time"
 
+	"wetalk/backend/lan"
 	"wetalk/backend/profile"
+	"wetalk/backend/rlimit"
 	"wetalk/backend/room"
 	"wetalk/backend/secure"
 	"wetalk/backend/server"
@@ -24,11 +30,20 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	stateDir := fs.String("state-dir", "", "folder for the host key and the room's files (default: the user's config folder)")
 	roomName := fs.String("name-of-room", "WeTalk room", "the room's name as members see it")
 	noRateLimit := fs.Bool("no-rate-limit", false, "turn off the per-member command rate limit (benchmarks only)")
+	grace := fs.Duration("grace", server.DefaultGrace, "how long a member whose connection dropped keeps its seat to resume it (0: none)")
+	noAnnounce := fs.Bool("no-announce", false, "do not announce the room on the local network (mDNS)")
 	verbose := fs.Bool("v", false, "log more")
 	if ok, status := parse(fs, args); !ok {
 		return status
 	}
 	log := logger(env, *verbose)
+	if *grace < 0 {
+		fmt.Fprintf(env.Stderr, "wetalk serve: --grace: %v is negative\n", *grace)
+		return ExitUsage
+	}
+	if *grace == 0 {
+		*grace = -1 // server.Config: below 0 is none
+	}
 	name, err := room.CleanRoomName(*roomName)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "wetalk serve: --name-of-room: %v\n", err)
@@ -62,29 +77,50 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
 		return ExitFail
 	}
-	srv, err := server.New(server.Config{
-		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit,
-		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
-	})
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
-		return ExitFail
-	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "wetalk serve: cannot listen on %s: %v\n", *listen, err)
 		return ExitFail
 	}
-	addr := ln.Addr().String()
-	line, _ := json.Marshal(map[string]string{
-		"type": "listening", "addr": addr, "fingerprint": id.Fingerprint,
-		"invite": secure.FormatInvite(addr, id.Fingerprint),
+	bound := ln.Addr().(*net.TCPAddr).AddrPort()
+	var an *lan.Announcer
+	if !*noAnnounce {
+		an = announce(log, bound, name, id.Fingerprint, len(password) > 0)
+	}
+	if an != nil {
+		defer an.Close()
+	}
+	srv, err := server.New(server.Config{
+		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit, Grace: *grace,
+		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
+		OnMembers: func(n int) {
+			if an != nil {
+				an.SetMembers(n)
+			}
+		},
+	})
+	if err != nil {
+		ln.Close()
+		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
+		return ExitFail
+	}
+	addr := bound.String()
+	invites := Invites(bound, id.Fingerprint)
+	line, _ := json.Marshal(listening{
+		Type: "listening", Addr: addr, Fingerprint: id.Fingerprint, Invite: invites[0], Invites: invites,
 	})
 	fmt.Fprintf(env.Stdout, "%s\n", line)
-	log.Info("hosting", "addr", addr, "fingerprint", id.Fingerprint, "password", len(password) > 0)
+	openFiles, _ := rlimit.RaiseOpenFiles(wantOpenFiles)
+	log.Info("hosting", "addr", addr, "fingerprint", id.Fingerprint, "password", len(password) > 0, "open_files", openFiles, "announced", an != nil)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if *verbose {
+		stop := make(chan struct{})
+		counted := make(chan struct{})
+		go func() { defer close(counted); logDefences(log, srv, stop) }()
+		defer func() { close(stop); <-counted }()
+	}
 	select {
 	case <-ctx.Done():
 		srv.Close("the host closed the room")
@@ -98,6 +134,82 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
 		return ExitFail
 	}
+}
+
+// defenceCountEvery is how often serve -v logs the defence counters, when
+// they changed.
+const defenceCountEvery = time.Minute
+
+// logDefences logs the host's defence counters every defenceCountEvery
+// while they change, and once more when stop is closed.
+func logDefences(log *slog.Logger, srv *server.Server, stop <-chan struct{}) {
+	tick := time.NewTicker(defenceCountEvery)
+	defer tick.Stop()
+	var last string
+	emit := func() {
+		counts := srv.Defences()
+		names := make([]string, 0, len(counts))
+		for d := range counts {
+			names = append(names, string(d))
+		}
+		slices.Sort(names)
+		args := make([]any, 0, 2*len(names))
+		for _, n := range names {
+			args = append(args, n, counts[server.Defence(n)])
+		}
+		if line := fmt.Sprint(args...); line != last {
+			last = line
+			log.Info("defences", args...)
+		}
+	}
+	for {
+		select {
+		case <-tick.C:
+			emit()
+		case <-stop:
+			emit()
+			return
+		}
+	}
+}
+
+// listening is serve's one line on stdout. Invite is the first of Invites,
+// which has one invite per address others can dial (see Invites).
+type listening struct {
+	Type        string   `json:"type"`
+	Addr        string   `json:"addr"`
+	Fingerprint string   `json:"fingerprint"`
+	Invite      string   `json:"invite"`
+	Invites     []string `json:"invites"`
+}
+
+// Invites returns the invites to a room listening on bound: one per address
+// others can dial it at (lan.ReachableAt: the address itself, or for a
+// wildcard every usable interface address, IPv4 first), never a wildcard.
+// There is always at least one.
+func Invites(bound netip.AddrPort, fp string) []string {
+	var out []string
+	for _, a := range lan.ReachableAt(bound.Addr()) {
+		out = append(out, secure.FormatInvite(netip.AddrPortFrom(a, bound.Port()).String(), fp))
+	}
+	return out
+}
+
+// announce starts announcing the room on the local network, or logs why it
+// cannot; a room on a loopback address is not announced.
+func announce(log *slog.Logger, bound netip.AddrPort, room, fp string, password bool) *lan.Announcer {
+	if bound.Addr().IsLoopback() {
+		log.Info("not announced on the network: the room listens on a loopback address", "addr", bound)
+		return nil
+	}
+	an, err := lan.Announce(lan.Announcement{
+		Room: room, Fingerprint: fp, Port: int(bound.Port()), Password: password, Addrs: lan.ReachableAt(bound.Addr()),
+	})
+	if err != nil {
+		log.Warn("not announced on the network", "err", err)
+		return nil
+	}
+	return an
 }
 
 // sizeError explains a size flag that parsed as zero or not at all.

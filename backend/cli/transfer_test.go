@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestChatTransfers(t *testing.T) {
@@ -75,5 +77,37 @@ func TestChatTransfers(t *testing.T) {
 	}
 	if code := a.exit(); code != ExitOK {
 		t.Fatalf("exit %d", code)
+	}
+}
+
+// TestChatSixUploadsAtOnce writes six upload commands at once, more than
+// the host takes at once: the client queues the rest, and all six are
+// shared, none refused.
+func TestChatSixUploadsAtOnce(t *testing.T) {
+	_, l := serve(t)
+	a := chat(t, l, "Ann")
+	a.until("welcome")
+	dir := t.TempDir()
+	for i := range 6 {
+		path := filepath.Join(dir, fmt.Sprintf("part%d.bin", i))
+		os.WriteFile(path, bytes.Repeat([]byte{byte('a' + i)}, 3<<20), 0o600)
+		a.send(map[string]any{"cmd": "upload", "path": path, "ref": fmt.Sprintf("u%d", i)})
+	}
+	refs := map[any]bool{}
+	for len(refs) < 6 {
+		select {
+		case m, ok := <-a.lines:
+			if !ok {
+				t.Fatal("output ended before six uploads")
+			}
+			switch m["type"] {
+			case "error":
+				t.Fatalf("an upload was refused: %v", m)
+			case "uploaded":
+				refs[m["ref"]] = true
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatalf("only %d of six uploads finished within 60s", len(refs))
+		}
 	}
 }

@@ -56,7 +56,7 @@ func runWeb(ctx context.Context, args []string, env Env) int {
 		Assets: env.Assets, Token: token, Log: log,
 		NewSession: func(e session.Emitter) *session.Owner {
 			// Each tab is a person of its own: a fresh client identity.
-			return session.New(session.Config{Profile: prof, Emitter: e, Log: log, HostBind: bind, ClientID: uuid.New()})
+			return session.New(session.Config{Profile: prof, Emitter: e, Log: log, HostBind: bind, ClientID: uuid.New(), NoLAN: !*lan})
 		},
 	})
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *listen)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -41,16 +42,34 @@ type Config struct {
 	// Timeout bounds dialling, the handshake and admission, and each
 	// write; 0 means 10s.
 	Timeout time.Duration
-	// Window fixes a download's window, in chunks (at most
-	// wire.MaxWindow); 0 sizes it from the path's measured round trip and
-	// rate. Benchmarks set it to compare.
-	Window int
 	// Events is how many events may wait in Events for the caller to read
 	// them; 0 means DefaultEvents. A caller that falls further behind holds
 	// up the connection's reading, and in time the host drops it as a slow
 	// member. Each slot costs 16 bytes while idle.
 	Events int
+	// PingInterval is how often the client sends its heartbeat (a ping,
+	// which the host answers with a pong); PingTimeout how long it waits
+	// without hearing anything from the host before it reports
+	// ErrConnectionLost. 0 means 15s and 45s.
+	PingInterval time.Duration
+	PingTimeout  time.Duration
+	// Dial, if set, opens the TCP connection to addr (a test dials from
+	// inside a network namespace with it); nil means a net.Dialer.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// Reconnect is how long the client keeps trying to resume its seat
+	// after the connection was lost (with capped exponential back-off and
+	// jitter), emitting Reconnecting and Reconnected events; 0 means
+	// DefaultReconnect, below 0 no reconnecting.
+	Reconnect time.Duration
+	// Window fixes a download's window, in chunks (at most
+	// wire.MaxWindow); 0 sizes it from the path's measured round trip and
+	// rate. Benchmarks set it to compare.
+	Window int
 }
+
+// DefaultReconnect is Config.Reconnect's default: the host's grace period
+// and a margin.
+const DefaultReconnect = 35 * time.Second
 
 // DefaultEvents is the default Config.Events: enough for a burst of room
 // events plus the progress of a few transfers, while a reader is busy.
@@ -59,28 +78,66 @@ const DefaultEvents = 256
 // ErrClosed is returned by commands after the connection ended.
 var ErrClosed = errors.New("client: connection closed")
 
+// ErrConnectionLost is what Err wraps when the connection broke without the
+// host saying goodbye: a failed read or write, or nothing heard from the
+// host (not even a pong) for PingTimeout, as when a cable is pulled or the
+// host's laptop lid is shut.
+var ErrConnectionLost = errors.New("connection lost")
+
 // Client is a member of a room.
 type Client struct {
-	raw     net.Conn
-	conn    *tls.Conn
+	cfg     Config      // as Dial completed it
+	tlsConf *tls.Config // to dial the host again
 	log     *slog.Logger
 	timeout time.Duration
-	window  int // Config.Window
 	welcome Welcome
 
-	events chan Event     // closed by readLoop when the connection ends
-	out    chan []byte    // frames for writeLoop
-	chunks wire.ChunkPool // for chunk frames and data
-	done   chan struct{}  // closed when the connection is going away
-	gone   chan struct{}  // closed by Close: nobody reads events any more
-	xf     transfers      // uploads and downloads in progress, shared files
-	loops  sync.WaitGroup
+	pingEvery   time.Duration // the heartbeat's period
+	pingTimeout time.Duration // silence from the host that counts as a lost connection
+
+	events chan Event    // closed by readLoop when the connection ends
+	out    chan []byte   // frames for writeLoop
+	done   chan struct{} // closed when the connection is going away
+	gone   chan struct{} // closed by Close: nobody reads events any more
+	xf     transfers     // uploads and downloads in progress, shared files
+	// uploads holds a token per upload in progress: at most
+	// wire.MaxUploads, the host's limit; further uploads wait their turn
+	// (first come, first served) instead of being refused.
+	uploads chan struct{}
+	loops   sync.WaitGroup
 
 	leaving   atomic.Bool // set by Leave: the host closing is then expected
 	closeOnce sync.Once
 	goneOnce  sync.Once
 	mu        sync.Mutex
 	err       error // guarded by mu; why the connection ended
+	lk        *link // guarded by mu; the connection now
+	// relinked is made when the link is lost and closed when it is back:
+	// an upload under way waits on it to carry on. Guarded by mu.
+	relinked chan struct{}
+}
+
+// link is one connection to the host; a client that resumes its seat goes
+// through several.
+type link struct {
+	raw    net.Conn
+	conn   *tls.Conn
+	done   chan struct{} // closed by close
+	wrote  chan struct{} // closed when the link's writeLoop returned
+	once   sync.Once
+	secret []byte    // the seat's resume secret
+	member uuid.UUID // the seat's member id
+}
+
+func newLink(raw net.Conn, conn *tls.Conn) *link {
+	return &link{raw: raw, conn: conn, done: make(chan struct{}), wrote: make(chan struct{})}
+}
+
+func (l *link) close() {
+	l.once.Do(func() {
+		close(l.done)
+		l.raw.Close()
+	})
 }
 
 // Dial connects, verifies the host, and asks to join. It returns once the
@@ -100,6 +157,12 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Events <= 0 {
 		cfg.Events = DefaultEvents
 	}
+	if cfg.PingInterval == 0 {
+		cfg.PingInterval = wire.PingInterval
+	}
+	if cfg.PingTimeout == 0 {
+		cfg.PingTimeout = wire.PingTimeout
+	}
 	if cfg.Invite != "" {
 		addr, fp, err := secure.ParseInvite(cfg.Invite)
 		if err != nil {
@@ -116,6 +179,40 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	hello := wire.NewHello()
+	hello.Name, hello.ClientID, hello.Password = cfg.Name, cfg.ClientID, cfg.Password
+	raw, conn, r, first, err := connect(ctx, cfg, tlsConf, hello)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := first.(*wire.Welcome); !ok {
+		raw.Close()
+		return nil, wire.Errorf(wire.ErrProtocol, "the host answered the hello with %v", first.Type())
+	}
+	ev, _ := eventOf(first)
+	welcome := ev.(Welcome)
+	l := newLink(raw, conn)
+	w := first.(*wire.Welcome)
+	l.secret, l.member = w.Resume, w.MemberID
+	c := &Client{
+		cfg: cfg, tlsConf: tlsConf, lk: l, log: cfg.Log, timeout: cfg.Timeout, welcome: welcome,
+		pingEvery: cfg.PingInterval, pingTimeout: cfg.PingTimeout,
+		events:  make(chan Event, cfg.Events),
+		out:     make(chan []byte, 64),
+		done:    make(chan struct{}),
+		gone:    make(chan struct{}),
+		uploads: make(chan struct{}, wire.MaxUploads),
+	}
+	c.events <- welcome
+	c.loops.Add(2)
+	go func() { defer c.loops.Done(); c.readLoop(l, r) }()
+	go func() { defer c.loops.Done(); c.writeLoop(l) }()
+	return c, nil
+}
+
+// connect dials the host, checks its key, sends hello and reads the answer
+// (a welcome, resumed or error frame), all within cfg.Timeout.
+func connect(ctx context.Context, cfg Config, tlsConf *tls.Config, hello *wire.Hello) (net.Conn, *tls.Conn, *wire.Reader, wire.Frame, error) {
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
@@ -123,12 +220,18 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	cancelled := func() error {
 		return fmt.Errorf("joining %s: %w", cfg.Addr, context.Cause(parent))
 	}
-	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", cfg.Addr)
+	dial := cfg.Dial
+	if dial == nil {
+		dial = func(ctx context.Context, addr string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		}
+	}
+	raw, err := dial(ctx, cfg.Addr)
 	if err != nil {
 		if parent.Err() != nil {
-			return nil, cancelled()
+			return nil, nil, nil, nil, cancelled()
 		}
-		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("cannot reach %s: %v", cfg.Addr, err)}
+		return nil, nil, nil, nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("cannot reach %s: %v", cfg.Addr, err)}
 	}
 	conn := tls.Client(raw, tlsConf)
 	if dl, ok := ctx.Deadline(); ok {
@@ -141,15 +244,13 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if err := conn.HandshakeContext(ctx); err != nil {
 		raw.Close()
 		if errors.Is(err, secure.ErrHostKeyMismatch) || errors.Is(err, secure.ErrUnknownHost) {
-			return nil, err
+			return nil, nil, nil, nil, err
 		}
 		if parent.Err() != nil {
-			return nil, cancelled()
+			return nil, nil, nil, nil, cancelled()
 		}
-		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("TLS handshake with %s failed: %v", cfg.Addr, err)}
+		return nil, nil, nil, nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("TLS handshake with %s failed: %v", cfg.Addr, err)}
 	}
-	hello := wire.NewHello()
-	hello.Name, hello.ClientID, hello.Password = cfg.Name, cfg.ClientID, cfg.Password
 	frame, err := wire.Encode(hello)
 	if err == nil {
 		_, err = conn.Write(frame)
@@ -162,43 +263,24 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		raw.Close()
 		if parent.Err() != nil {
-			return nil, cancelled()
+			return nil, nil, nil, nil, cancelled()
 		}
-		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("the host at %s did not answer the hello: %v", cfg.Addr, err)}
+		return nil, nil, nil, nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("the host at %s did not answer the hello: %v", cfg.Addr, err)}
 	}
-	switch f := first.(type) {
-	case *wire.ErrorFrame:
+	if f, ok := first.(*wire.ErrorFrame); ok {
 		raw.Close()
-		return nil, &wire.Error{Code: f.Code, Message: f.Message}
-	case *wire.Welcome:
-	default:
-		raw.Close()
-		return nil, wire.Errorf(wire.ErrProtocol, "the host answered the hello with %v", f.Type())
+		return nil, nil, nil, nil, &wire.Error{Code: f.Code, Message: f.Message}
 	}
 	if !unwatch() {
 		// ctx ended just as the welcome came: too late to be admitted.
 		raw.Close()
 		if parent.Err() != nil {
-			return nil, cancelled()
+			return nil, nil, nil, nil, cancelled()
 		}
-		return nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("the host at %s took too long to admit us", cfg.Addr)}
+		return nil, nil, nil, nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("the host at %s took too long to admit us", cfg.Addr)}
 	}
 	raw.SetDeadline(time.Time{})
-	ev, _ := eventOf(first)
-	welcome := ev.(Welcome)
-	c := &Client{
-		raw: raw, conn: conn, log: cfg.Log, timeout: cfg.Timeout, window: min(cfg.Window, wire.MaxWindow), welcome: welcome,
-		events: make(chan Event, cfg.Events),
-		out:    make(chan []byte, 64),
-		chunks: wire.NewChunkPool(2 * wire.MaxWindow),
-		done:   make(chan struct{}),
-		gone:   make(chan struct{}),
-	}
-	c.events <- welcome
-	c.loops.Add(2)
-	go func() { defer c.loops.Done(); c.readLoop(r) }()
-	go func() { defer c.loops.Done(); c.writeLoop() }()
-	return c, nil
+	return raw, conn, r, first, nil
 }
 
 // Welcome returns the welcome the host sent: the name given, the members,
@@ -206,7 +288,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 func (c *Client) Welcome() Welcome { return c.welcome }
 
 // Events delivers what happens in the room, in the room's order, starting
-// with the welcome. It is closed when the connection ends; Err then says why.
+// with the welcome. It stays open while the client resumes its seat after a
+// lost connection (Reconnecting, then Reconnected and the missed events),
+// and is closed when the client is done; Err then says why.
 // A caller that stops reading events is, in time, disconnected by the host.
 func (c *Client) Events() <-chan Event { return c.events }
 
@@ -227,32 +311,81 @@ func (c *Client) setErr(err error) {
 	c.mu.Unlock()
 }
 
-// readLoop turns frames into events until the connection ends.
-func (c *Client) readLoop(r *wire.Reader) {
+// readLoop turns frames into events until the connection ends. When the
+// link is lost it tries to resume the seat (see reconnect) and carries on
+// over the new link.
+func (c *Client) readLoop(l *link, r *wire.Reader) {
 	defer c.closeEvents()
 	defer c.shutdown()
+	var count uint64 // counted frames received since the welcome
 	for {
-		f, err := c.readFrame(r)
+		lost := c.readLink(l, r, &count)
+		l.close()
+		<-l.wrote
+		if lost == nil {
+			return
+		}
+		if c.cfg.Reconnect < 0 || l.secret == nil {
+			c.setErr(lost)
+			return
+		}
+		next, nr := c.reconnect(l, count, lost)
+		if next == nil {
+			return
+		}
+		c.mu.Lock()
+		c.lk = next
+		close(c.relinked)
+		c.mu.Unlock()
+		c.loops.Add(1)
+		go func() { defer c.loops.Done(); c.writeLoop(next) }()
+		l, r = next, nr
+	}
+}
+
+// readLink reads one link's frames until it ends. It returns the error
+// that says the connection was lost, or nil when the client is done (it
+// left, was kicked, the room closed, the caller closed it).
+func (c *Client) readLink(l *link, r *wire.Reader, count *uint64) error {
+	var deadline time.Time // of the connection's reads, as last set
+	for {
+		// Moving the deadline costs a timer update: only when less than
+		// 7/8 of PingTimeout is left.
+		if now := time.Now(); deadline.Sub(now) < c.pingTimeout-c.pingTimeout/8 {
+			deadline = now.Add(c.pingTimeout)
+			l.raw.SetReadDeadline(deadline)
+		}
+		f, err := r.ReadMessage()
 		if err != nil {
+			var ne net.Error
 			select {
 			case <-c.done: // we closed it
 			default:
-				if c.leaving.Load() {
-					// The goodbye we asked for.
-				} else if errors.Is(err, io.EOF) {
+				if c.leaving.Load() || c.Err() != nil {
+					// The goodbye we asked for, or the host's (kicked,
+					// closed): nothing to resume.
+				} else if errors.Is(err, io.EOF) && l.secret == nil {
 					c.setErr(wire.Errorf(wire.ErrClosed, "the host ended the connection"))
+				} else if errors.As(err, &ne) && ne.Timeout() {
+					return fmt.Errorf("%w: nothing from the host for %v", ErrConnectionLost, c.pingTimeout)
 				} else {
-					c.setErr(fmt.Errorf("connection lost: %w", err))
+					return fmt.Errorf("%w: %w", ErrConnectionLost, err)
 				}
 			}
-			return
+			return nil
+		}
+		if wire.Counted(f.Type()) {
+			*count++
+		}
+		if _, ok := f.(*wire.Pong); ok {
+			continue
 		}
 		if evs, handled := c.route(f); handled {
 			for _, ev := range evs {
 				select {
 				case c.events <- ev:
 				case <-c.gone:
-					return
+					return nil
 				}
 			}
 			continue
@@ -260,7 +393,7 @@ func (c *Client) readLoop(r *wire.Reader) {
 		ev, ok := eventOf(f)
 		if !ok {
 			c.setErr(wire.Errorf(wire.ErrProtocol, "the host sent a %v frame", f.Type()))
-			return
+			return nil
 		}
 		switch ev := ev.(type) {
 		case Kicked:
@@ -271,109 +404,145 @@ func (c *Client) readLoop(r *wire.Reader) {
 		select {
 		case c.events <- ev:
 		case <-c.gone:
-			return
+			return nil
 		}
 	}
 }
 
-// writeLoop is the only writer of the connection. Each wake-up takes what
-// is queued (up to writeGather bytes) and writes it: small frames gathered
-// into one TLS record's worth, large ones (chunks) as they are, without a
-// copy. Chunk frames' buffers then go back to the pool.
-func (c *Client) writeLoop() {
+// reconnect tries to resume the seat after the link was lost, with capped
+// exponential back-off and full jitter, for Config.Reconnect at most. It
+// returns the new link (its Resumed read, the missed frames following), or
+// nil after setting Err: the seat is gone, the time is up, or the client
+// was closed meanwhile.
+func (c *Client) reconnect(old *link, count uint64, lost error) (*link, *wire.Reader) {
+	c.mu.Lock()
+	c.relinked = make(chan struct{})
+	c.mu.Unlock()
+	c.xf.lost()
+	give := time.Now().Add(c.cfg.Reconnect)
+	for attempt := 1; ; attempt++ {
+		wait := time.Duration(rand.Int64N(int64(min(reconnectMax, reconnectMin<<min(attempt, 16))) + 1))
+		if !c.push(Reconnecting{Attempt: attempt, InMs: wait.Milliseconds(), Reason: lost.Error()}) {
+			return nil, nil
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-c.done:
+			timer.Stop()
+			return nil, nil
+		}
+		if time.Now().After(give) {
+			c.setErr(fmt.Errorf("%w; gave up reconnecting after %v", lost, c.cfg.Reconnect))
+			return nil, nil
+		}
+		hello := wire.NewHello()
+		hello.Name, hello.ClientID, hello.Password = c.cfg.Name, c.cfg.ClientID, c.cfg.Password
+		hello.ResumeMember, hello.ResumeSecret, hello.ResumeAfter = old.member, old.secret, count
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			select {
+			case <-c.done:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		raw, conn, r, first, err := connect(ctx, c.cfg, c.tlsConf, hello)
+		cancel()
+		if err != nil {
+			var we *wire.Error
+			if errors.As(err, &we) && we.Code != wire.CodeUnreachable {
+				c.setErr(err) // refused: resume_expired, bad_resume, banned, ...
+				return nil, nil
+			}
+			if errors.Is(err, secure.ErrHostKeyMismatch) {
+				c.setErr(err)
+				return nil, nil
+			}
+			continue
+		}
+		res, ok := first.(*wire.Resumed)
+		if !ok {
+			raw.Close()
+			c.setErr(wire.Errorf(wire.ErrProtocol, "the host answered a resume with %v", first.Type()))
+			return nil, nil
+		}
+		raw.SetDeadline(time.Time{})
+		l := newLink(raw, conn)
+		l.secret, l.member = old.secret, old.member
+		if !c.push(Reconnected{Attempt: attempt, Missed: res.Missed}) {
+			l.close()
+			return nil, nil
+		}
+		return l, r
+	}
+}
+
+// Back-off between reconnect attempts: the n-th waits a random time up to
+// min(reconnectMax, reconnectMin·2ⁿ).
+const (
+	reconnectMin = 125 * time.Millisecond
+	reconnectMax = 5 * time.Second
+)
+
+// push queues an event from readLoop; false once nobody reads them.
+func (c *Client) push(ev Event) bool {
+	select {
+	case c.events <- ev:
+		return true
+	case <-c.gone:
+		return false
+	}
+}
+
+// writeLoop is the only writer of the connection; it writes whatever is
+// queued in one go.
+func (c *Client) writeLoop(l *link) {
+	defer close(l.wrote)
 	var buf []byte
-	var batch [][]byte
+	ping, _ := wire.Encode(&wire.Ping{})
+	heartbeat := time.NewTicker(c.pingEvery)
+	defer heartbeat.Stop()
 	for {
 		select {
 		case <-c.done:
 			return
+		case <-l.done:
+			return
+		case <-heartbeat.C:
+			l.conn.SetWriteDeadline(time.Now().Add(c.timeout))
+			if _, err := l.conn.Write(ping); err != nil {
+				l.close() // readLoop finds the link lost
+				return
+			}
 		case f := <-c.out:
-			batch = append(batch[:0], f)
+			buf = append(buf[:0], f...)
 		more:
-			for n := len(f); n < writeGather; {
+			for len(buf) < 64<<10 {
 				select {
 				case f := <-c.out:
-					batch = append(batch, f)
-					n += len(f)
+					buf = append(buf, f...)
 				default:
 					break more
 				}
 			}
-			c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
-			var err error
-			buf, err = c.writeBatch(batch, buf[:0])
-			for _, b := range batch {
-				if wire.IsChunkFrame(b, wire.TypeUploadChunk) {
-					c.chunks.Put(b)
-				}
-			}
-			clear(batch)
-			if err != nil {
-				c.setErr(fmt.Errorf("connection lost: %w", err))
-				c.shutdown()
+			l.conn.SetWriteDeadline(time.Now().Add(c.timeout))
+			if _, err := l.conn.Write(buf); err != nil {
+				l.close() // readLoop finds the link lost
 				return
 			}
 		}
 	}
 }
 
-// Write sizes: writeGather is the most bytes writeLoop takes from the queue
-// at once, writeRecord the most it gathers by copying (a TLS record's
-// payload; each record is a write to the socket anyway).
-const (
-	writeGather = 256 << 10
-	writeRecord = 16 << 10
-)
-
-// writeBatch writes batch, copying small frames together into buf and
-// writing frames of writeRecord bytes or more as they are. It returns buf
-// for reuse.
-func (c *Client) writeBatch(batch [][]byte, buf []byte) ([]byte, error) {
-	for _, b := range batch {
-		if len(buf) > 0 && (len(buf)+len(b) > writeRecord || len(b) >= writeRecord) {
-			if _, err := c.conn.Write(buf); err != nil {
-				return buf, err
-			}
-			buf = buf[:0]
-		}
-		if len(b) >= writeRecord {
-			if _, err := c.conn.Write(b); err != nil {
-				return buf, err
-			}
-			continue
-		}
-		buf = append(buf, b...)
-	}
-	if len(buf) > 0 {
-		_, err := c.conn.Write(buf)
-		return buf[:0], err
-	}
-	return buf, nil
-}
-
-// readFrame reads and decodes the next frame. A Chunk's data is copied
-// into a pooled buffer, which the download gives back once written.
-func (c *Client) readFrame(r *wire.Reader) (wire.Frame, error) {
-	t, body, err := r.ReadFrame()
-	if err != nil {
-		return nil, err
-	}
-	if t != wire.TypeChunk {
-		return wire.Decode(t, body)
-	}
-	ch := new(wire.Chunk)
-	if err := ch.DecodeView(body); err != nil {
-		return nil, err
-	}
-	ch.Data = append(c.chunks.Get()[:0], ch.Data...)
-	return ch, nil
-}
-
 // shutdown closes the connection once; both loops then end.
 func (c *Client) shutdown() {
 	c.closeOnce.Do(func() {
 		close(c.done)
-		c.raw.Close()
+		c.mu.Lock()
+		l := c.lk
+		c.mu.Unlock()
+		l.close()
 	})
 }
 
@@ -397,6 +566,32 @@ func (c *Client) DM(ref, to, text string) error {
 	}
 	return c.send(&wire.DM{Ref: ref, To: to, Text: text})
 }
+
+// Reply sends text answering the message replyTo (an id from a message,
+// file or image event; empty: none): to the room when to is empty, as a
+// private message to the member called to otherwise. A reply to a private
+// message always stays between that message's two members.
+func (c *Client) Reply(ref, to, text, replyTo string) error {
+	if len(text) > wire.MaxText {
+		return wire.Errorf(wire.ErrTooLarge, "the message is %d bytes; at most %d are allowed", len(text), wire.MaxText)
+	}
+	var id uuid.UUID
+	if replyTo != "" {
+		var err error
+		if id, err = uuid.Parse(replyTo); err != nil {
+			return wire.Errorf(wire.ErrBadCommand, "reply_to %q is not a message id", replyTo)
+		}
+	}
+	if to == "" {
+		return c.send(&wire.Send{Ref: ref, Text: text, ReplyTo: id})
+	}
+	return c.send(&wire.DM{Ref: ref, To: to, Text: text, ReplyTo: id})
+}
+
+// Typing tells the room (to empty) or the member called to that this
+// client is typing. Send it at most every few seconds while typing: it
+// counts against the host's rate limit.
+func (c *Client) Typing(to string) error { return c.send(&wire.Typing{To: to}) }
 
 // Recall withdraws the message with the given id.
 func (c *Client) Recall(ref, id string) error {

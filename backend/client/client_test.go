@@ -187,7 +187,8 @@ func TestRouting(t *testing.T) {
 			break
 		}
 	}
-	want := []string{"welcome", "message", "ack", "progress", "ack", "uploaded", "message"}
+	// The upload's first progress event (done 0) says it has started.
+	want := []string{"welcome", "message", "ack", "progress", "progress", "ack", "uploaded", "message"}
 	if len(kinds) != len(want) {
 		t.Fatalf("events %v, want %v", kinds, want)
 	}
@@ -331,5 +332,65 @@ func TestDialCancelled(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("a cancelled Dial waits on the host")
+	}
+}
+
+// TestUploadsQueueBehindTheHostLimit starts six uploads at once against a
+// host that takes wire.MaxUploads at a time and answers an upload's end only
+// once that many are open (or no more will come): the client never opens a
+// fifth, the rest wait their turn, and all six succeed.
+func TestUploadsQueueBehindTheHostLimit(t *testing.T) {
+	const n = 6
+	h := startFake(t, nil, func(c *hostConn) {
+		refs := map[uuid.UUID]string{} // open uploads
+		var ended []uuid.UUID          // ends not answered yet
+		begun := 0
+		for {
+			switch f := c.next().(type) {
+			case nil:
+				return
+			case *wire.UploadBegin:
+				if len(refs) >= wire.MaxUploads {
+					t.Errorf("upload %d begun with %d open; the host takes %d", begun+1, len(refs), wire.MaxUploads)
+					c.send(&wire.ErrorFrame{Ref: f.Ref, Code: wire.CodeRateLimited, Message: "too many"})
+					begun++ // refused, as the real host does
+					continue
+				}
+				begun++
+				id := uuid.New()
+				refs[id] = f.Ref
+				c.send(&wire.UploadReady{Ref: f.Ref, Upload: id})
+			case *wire.UploadEnd:
+				ended = append(ended, f.Upload)
+			}
+			if len(refs) == wire.MaxUploads || begun == n {
+				for _, id := range ended {
+					c.send(&wire.Ack{Ref: refs[id], ID: id})
+					delete(refs, id)
+				}
+				ended = nil
+			}
+		}
+	})
+	c := h.dial(t, client.Config{})
+	dir := t.TempDir()
+	errs := make(chan error, n)
+	for i := range n {
+		path := filepath.Join(dir, strings.Repeat("f", i+1))
+		os.WriteFile(path, []byte(path), 0o600)
+		go func() {
+			_, err := c.Upload(t.Context(), path, path, "")
+			errs <- err
+		}()
+	}
+	for range n {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Errorf("Upload: %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatal("uploads still running after 60s")
+		}
 	}
 }

@@ -5,23 +5,31 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/google/uuid"
+
 	"wetalk/backend/wire"
 )
 
 // Event kinds, as the command-line contract names them (the "type" of each
 // event's JSON).
 const (
-	EventWelcome  = "welcome"
-	EventMessage  = "message"
-	EventJoined   = "joined"
-	EventLeft     = "left"
-	EventLeader   = "leader"
-	EventRecalled = "recalled"
-	EventKicked   = "kicked"
-	EventAck      = "ack"
-	EventClosed   = "closed"
-	EventError    = "error"
-	EventBans     = "bans"
+	EventWelcome = "welcome"
+	EventMessage = "message"
+	EventJoined  = "joined"
+	EventLeft    = "left"
+	// EventPresence, EventReconnecting and EventReconnected are about
+	// dropped links: another member's (presence), or ours.
+	EventPresence     = "presence"
+	EventReconnecting = "reconnecting"
+	EventReconnected  = "reconnected"
+	EventLeader       = "leader"
+	EventRecalled     = "recalled"
+	EventKicked       = "kicked"
+	EventAck          = "ack"
+	EventClosed       = "closed"
+	EventError        = "error"
+	EventBans         = "bans"
+	EventTyping       = "typing"
 
 	EventFile       = "file"
 	EventImage      = "image"
@@ -47,7 +55,7 @@ type Event interface {
 func Kinds() []Event {
 	return []Event{
 		Welcome{}, Message{}, Joined{}, Left{}, Leader{}, Recalled{}, Kicked{}, Ack{}, Closed{}, ErrorEvent{}, Bans{},
-		File{}, Image{}, Progress{}, Uploaded{}, Downloaded{},
+		Typing{}, File{}, Image{}, Progress{}, Uploaded{}, Downloaded{},
 	}
 }
 
@@ -73,9 +81,11 @@ type Welcome struct {
 // Message is a chat message, live or (History) from before we joined;
 // To is set on a private message.
 type Message struct {
-	From    string    `json:"from"`
-	History bool      `json:"history"`
-	ID      string    `json:"id"`
+	From    string `json:"from"`
+	History bool   `json:"history"`
+	ID      string `json:"id"`
+	// ReplyTo is the id of the message this one answers, if any.
+	ReplyTo string    `json:"reply_to,omitempty"`
 	Seq     uint64    `json:"seq,omitempty"`
 	Text    string    `json:"text"`
 	Time    time.Time `json:"time"`
@@ -141,6 +151,14 @@ type Bans struct {
 	Names []string `json:"names,omitempty"`
 }
 
+// Typing: From is typing, to the room or (To set: to us) privately. It is
+// never part of the history; it lasts until From's next message or a few
+// seconds.
+type Typing struct {
+	From string `json:"from"`
+	To   string `json:"to,omitempty"`
+}
+
 // File: a member shared a file. SHA256 is hex.
 type File struct {
 	From    string    `json:"from"`
@@ -190,22 +208,53 @@ type Downloaded struct {
 	SHA256 string `json:"sha256"`
 }
 
-func (Welcome) Kind() string    { return EventWelcome }
-func (Message) Kind() string    { return EventMessage }
-func (Joined) Kind() string     { return EventJoined }
-func (Left) Kind() string       { return EventLeft }
-func (Leader) Kind() string     { return EventLeader }
-func (Recalled) Kind() string   { return EventRecalled }
-func (Kicked) Kind() string     { return EventKicked }
-func (Ack) Kind() string        { return EventAck }
-func (Closed) Kind() string     { return EventClosed }
-func (ErrorEvent) Kind() string { return EventError }
-func (Bans) Kind() string       { return EventBans }
-func (File) Kind() string       { return EventFile }
-func (Image) Kind() string      { return EventImage }
-func (Progress) Kind() string   { return EventProgress }
-func (Uploaded) Kind() string   { return EventUploaded }
-func (Downloaded) Kind() string { return EventDownloaded }
+// Presence: a member's link dropped (State "reconnecting": its seat,
+// name and role are kept for the host's grace period) or it came back
+// ("back").
+type Presence struct {
+	Name  string `json:"name"`
+	Seq   uint64 `json:"seq,omitempty"`
+	State string `json:"state"`
+}
+
+// Reconnecting: our connection was lost (Reason); attempt number Attempt to
+// resume the seat starts in InMs milliseconds. Commands given meanwhile
+// wait. The conversation so far stays valid.
+type Reconnecting struct {
+	Attempt int    `json:"attempt"`
+	InMs    int64  `json:"in_ms"`
+	Reason  string `json:"reason"`
+}
+
+// Reconnected: the seat was resumed; the Missed events that arrived
+// meanwhile follow, each exactly once, then live events. Uploads under way
+// carry on from where the host got to; downloads under way failed
+// (unreachable) and resume by offset when asked again.
+type Reconnected struct {
+	Attempt int    `json:"attempt"`
+	Missed  uint64 `json:"missed"`
+}
+
+func (Presence) Kind() string     { return EventPresence }
+func (Reconnecting) Kind() string { return EventReconnecting }
+func (Reconnected) Kind() string  { return EventReconnected }
+func (Welcome) Kind() string      { return EventWelcome }
+func (Message) Kind() string      { return EventMessage }
+func (Joined) Kind() string       { return EventJoined }
+func (Left) Kind() string         { return EventLeft }
+func (Leader) Kind() string       { return EventLeader }
+func (Recalled) Kind() string     { return EventRecalled }
+func (Kicked) Kind() string       { return EventKicked }
+func (Ack) Kind() string          { return EventAck }
+func (Closed) Kind() string       { return EventClosed }
+func (ErrorEvent) Kind() string   { return EventError }
+func (Bans) Kind() string         { return EventBans }
+func (File) Kind() string         { return EventFile }
+func (Image) Kind() string        { return EventImage }
+func (Progress) Kind() string     { return EventProgress }
+func (Uploaded) Kind() string     { return EventUploaded }
+func (Downloaded) Kind() string   { return EventDownloaded }
+func (Typing) Kind() string       { return EventTyping }
 
 // MarshalJSON encodes the welcome; no files or members are empty lists.
 func (e Welcome) MarshalJSON() ([]byte, error) {
@@ -227,11 +276,21 @@ func (e Recalled) MarshalJSON() ([]byte, error) { type f Recalled; return typed(
 func (e Kicked) MarshalJSON() ([]byte, error)   { type f Kicked; return typed(EventKicked, f(e)) }
 func (e Ack) MarshalJSON() ([]byte, error)      { type f Ack; return typed(EventAck, f(e)) }
 func (e Closed) MarshalJSON() ([]byte, error)   { type f Closed; return typed(EventClosed, f(e)) }
+func (e Presence) MarshalJSON() ([]byte, error) { type f Presence; return typed(EventPresence, f(e)) }
+func (e Reconnecting) MarshalJSON() ([]byte, error) {
+	type f Reconnecting
+	return typed(EventReconnecting, f(e))
+}
+func (e Reconnected) MarshalJSON() ([]byte, error) {
+	type f Reconnected
+	return typed(EventReconnected, f(e))
+}
 func (e ErrorEvent) MarshalJSON() ([]byte, error) {
 	type f ErrorEvent
 	return typed(EventError, f(e))
 }
 func (e Bans) MarshalJSON() ([]byte, error)     { type f Bans; return typed(EventBans, f(e)) }
+func (e Typing) MarshalJSON() ([]byte, error)   { type f Typing; return typed(EventTyping, f(e)) }
 func (e File) MarshalJSON() ([]byte, error)     { type f File; return typed(EventFile, f(e)) }
 func (e Image) MarshalJSON() ([]byte, error)    { type f Image; return typed(EventImage, f(e)) }
 func (e Progress) MarshalJSON() ([]byte, error) { type f Progress; return typed(EventProgress, f(e)) }
@@ -273,9 +332,17 @@ func eventOf(f wire.Frame) (ev Event, ok bool) {
 	case *wire.Image:
 		return Image{Seq: f.Seq, ID: f.ID.String(), From: f.From, Mime: f.Mime, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Time: f.Time, History: f.History}, true
 	case *wire.Message:
-		return Message{Seq: f.Seq, ID: f.ID.String(), From: f.From, To: f.To, Text: f.Text, Time: f.Time, History: f.History}, true
+		ev := Message{Seq: f.Seq, ID: f.ID.String(), From: f.From, To: f.To, Text: f.Text, Time: f.Time, History: f.History}
+		if f.ReplyTo != uuid.Nil {
+			ev.ReplyTo = f.ReplyTo.String()
+		}
+		return ev, true
+	case *wire.PeerTyping:
+		return Typing{From: f.From, To: f.To}, true
 	case *wire.Joined:
 		return Joined{Seq: f.Seq, Name: f.Name}, true
+	case *wire.Presence:
+		return Presence{Seq: f.Seq, Name: f.Name, State: f.State}, true
 	case *wire.Left:
 		return Left{Seq: f.Seq, Name: f.Name, Reason: f.Reason}, true
 	case *wire.Leader:

@@ -127,6 +127,30 @@ func (c *Client) closeEvents() {
 	close(c.events)
 }
 
+// lostRef marks the note lost sends; no command of the host's carries it.
+const lostRef = "\x00lost"
+
+// lost fails every transfer waiting on the host: the link they used is
+// gone (a resumed seat does not carry transfers over).
+func (x *transfers) lost() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	f := &wire.ErrorFrame{Ref: lostRef, Code: wire.CodeUnreachable, Message: "connection lost"}
+	told := make(map[*xfer]bool)
+	for _, t := range x.byRef {
+		told[t] = true
+	}
+	for _, t := range x.byID {
+		told[t] = true
+	}
+	for t := range told {
+		select {
+		case t.replies <- f:
+		default:
+		}
+	}
+}
+
 // register records a transfer waiting for the host's answer to the command
 // sent with the returned internal ref.
 func (c *Client) register(ref string, window int) (string, *xfer) {
@@ -268,11 +292,6 @@ func (c *Client) sendCtx(ctx context.Context, f wire.Frame) error {
 	if err != nil {
 		return wire.Errorf(wire.ErrTooLarge, "%v", err)
 	}
-	return c.queue(ctx, frame)
-}
-
-// queue queues an encoded frame unless ctx ends first.
-func (c *Client) queue(ctx context.Context, frame []byte) error {
 	select {
 	case c.out <- frame:
 		return nil
@@ -309,6 +328,10 @@ func replyError(f wire.Frame) error {
 // which Upload also returns, and every member receives a file event.
 // Cancelling ctx abandons the upload: nothing is announced and the host
 // keeps nothing. Refusals are *wire.Error (too_large, quota_exceeded, ...).
+//
+// The host takes wire.MaxUploads uploads at once; beyond that, Upload waits
+// (first come, first served) until one ends. Its first progress event
+// (done 0) says it has started; the upload's progress events carry ref.
 func (c *Client) Upload(ctx context.Context, ref, path, name string) (string, error) {
 	if name == "" {
 		name = filepath.Base(path)
@@ -323,6 +346,18 @@ func (c *Client) UploadImage(ctx context.Context, ref, path string) (string, err
 }
 
 func (c *Client) upload(ctx context.Context, ref, path, name string, image bool) (string, error) {
+	// Wait for a slot first (so that queued uploads hold no open file):
+	// the host takes wire.MaxUploads at once. The slot is given back when
+	// this upload has ended on the host's side too (its end, cancel or
+	// abort precedes the next begin on the connection).
+	select {
+	case c.uploads <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-c.done:
+		return "", c.lost()
+	}
+	defer func() { <-c.uploads }()
 	f, err := os.Open(path)
 	if err != nil {
 		return "", wire.Errorf(wire.ErrNoSuchFile, "cannot read %s: %v", path, unwrapPath(err))
@@ -367,69 +402,118 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 		c.send(&wire.Cancel{Transfer: id})
 		return "", err
 	}
-	// The file is hashed by a second reader on another core, off the
-	// path of the chunks. Should the file change on the way, the host's
-	// hash of what it got differs and it refuses the upload (bad_hash).
-	hctx, stopHash := context.WithCancel(ctx)
-	sumc := hashFile(hctx, path, size)
-	var sum hashed
-	defer func() {
-		if sum.sum == nil && sum.err == nil {
-			stopHash()
-			<-sumc // the hashing goroutine has ended
-		}
-		stopHash()
-	}()
+	h := sha256.New()
+	buf := make([]byte, wire.MaxChunk)
 	prog := progress{c: c, ev: Progress{Transfer: id.String(), Direction: DirectionUp, Total: size, Ref: ref}}
-	for off := int64(0); off < size; {
+	prog.start()
+	// carryOn is the answer to a reply that says the link was lost: once
+	// the seat is resumed, ask the host where the upload stands, check the
+	// file is unchanged and rebuild the hash up to there.
+	var off int64
+	carryOn := func(r wire.Frame) error {
+		if !linkLost(r) {
+			return replyError(r)
+		}
+		c.mu.Lock()
+		relinked := c.relinked
+		c.mu.Unlock()
 		select {
-		case r := <-x.replies:
-			return "", replyError(r)
+		case <-relinked:
+		case <-c.done:
+			return c.lost()
 		case <-ctx.Done():
-			return cancel(ctx.Err())
-		default:
+			return ctx.Err()
 		}
-		// The file is read straight into a pooled frame, which writeLoop
-		// sends as it is and gives back.
-		n := int(min(int64(wire.MaxChunk), size-off))
-		frame, data := wire.ChunkFrame(c.chunks.Get(), wire.TypeUploadChunk, id, uint64(off), n)
-		if _, err := io.ReadFull(f, data); err != nil {
-			return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed after %d bytes (was it changed or removed?): %v", path, off, unwrapPath(err)))
+		if err := c.send(&wire.UploadResume{Ref: iref, Upload: id}); err != nil {
+			return c.lost()
 		}
-		if err := c.queue(ctx, frame); err != nil {
+		var ready *wire.UploadReady
+		for ready == nil {
+			select {
+			case r := <-x.replies:
+				if linkLost(r) {
+					return replyError(r) // lost again before the answer: give up
+				}
+				var ok bool
+				if ready, ok = r.(*wire.UploadReady); !ok {
+					return replyError(r)
+				}
+			case <-c.done:
+				return c.lost()
+			}
+		}
+		now, err := f.Stat()
+		if err != nil || now.Size() != size || !now.ModTime().Equal(st.ModTime()) || int64(ready.Offset) > size {
+			return wire.Errorf(wire.ErrNoSuchFile, "%s changed while the connection was lost; share it again", path)
+		}
+		h.Reset()
+		if _, err := f.Seek(0, io.SeekStart); err == nil {
+			_, err = io.CopyN(h, f, int64(ready.Offset))
+		}
+		if err != nil {
+			return wire.Errorf(wire.ErrNoSuchFile, "cannot read %s again: %v", path, unwrapPath(err))
+		}
+		off = int64(ready.Offset)
+		return nil
+	}
+	for {
+		var r wire.Frame
+		for off < size {
+			select {
+			case r = <-x.replies:
+			case <-ctx.Done():
+				return cancel(ctx.Err())
+			default:
+			}
+			if r != nil {
+				break
+			}
+			n, err := io.ReadFull(f, buf[:min(int64(len(buf)), size-off)])
+			if err != nil {
+				return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed after %d bytes (was it changed or removed?): %v", path, off, unwrapPath(err)))
+			}
+			h.Write(buf[:n])
+			if err := c.sendCtx(ctx, &wire.UploadChunk{Upload: id, Offset: uint64(off), Data: buf[:n]}); err != nil {
+				if ctx.Err() != nil {
+					return cancel(err)
+				}
+				return "", err
+			}
+			off += int64(n)
+			prog.at(off)
+		}
+		if r == nil {
+			if err := c.sendCtx(ctx, &wire.UploadEnd{Upload: id, SHA256: h.Sum(nil)}); err != nil {
+				if ctx.Err() != nil {
+					return cancel(err)
+				}
+				return "", err
+			}
+			select {
+			case r = <-x.replies:
+			case <-c.done:
+				return "", c.lost()
+			case <-ctx.Done():
+				return cancel(ctx.Err())
+			}
+			if ack, ok := r.(*wire.Ack); ok {
+				return ack.ID.String(), nil
+			}
+		}
+		if err := carryOn(r); err != nil {
 			if ctx.Err() != nil {
 				return cancel(err)
 			}
 			return "", err
 		}
-		off += int64(n)
-		prog.at(off)
 	}
-	select {
-	case sum = <-sumc:
-	case <-ctx.Done():
-		return cancel(ctx.Err())
-	}
-	if sum.err != nil {
-		return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed: %v", path, unwrapPath(sum.err)))
-	}
-	if err := c.sendCtx(ctx, &wire.UploadEnd{Upload: id, SHA256: sum.sum}); err != nil {
-		if ctx.Err() != nil {
-			return cancel(err)
-		}
-		return "", err
-	}
-	select {
-	case r = <-x.replies:
-	case <-c.done:
-		return "", c.lost()
-	case <-ctx.Done():
-		return cancel(ctx.Err())
-	}
-	if ack, ok := r.(*wire.Ack); ok {
-		return ack.ID.String(), nil
-	}
-	return "", replyError(r)
+}
+
+// linkLost reports whether a transfer's reply is the client's own note that
+// the connection was lost (see transfers.lost).
+func linkLost(r wire.Frame) bool {
+	e, ok := r.(*wire.ErrorFrame)
+	return ok && e.Code == wire.CodeUnreachable && e.Ref == lostRef
 }
 
 // Download fetches a shared file or image into dir and returns the path it
@@ -510,8 +594,8 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 	c.bind(tid, x)
 	defer c.unregister(iref, tid)
 	win := window{size: Window}
-	if c.window > 0 {
-		win = window{size: c.window, fixed: true}
+	if c.cfg.Window > 0 {
+		win = window{size: min(c.cfg.Window, wire.MaxWindow), fixed: true}
 	}
 	x.allowed.Store(uint64(win.size))
 	sent := time.Now()
@@ -543,10 +627,8 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 	for part.Offset() < part.Size() {
 		select {
 		case ch := <-x.chunks:
-			err := part.Write(int64(ch.Offset), ch.Data)
 			got += int64(len(ch.Data))
-			c.chunks.Put(ch.Data)
-			if err != nil {
+			if err := part.Write(int64(ch.Offset), ch.Data); err != nil {
 				return cancel(err)
 			}
 			prog.at(part.Offset())
@@ -569,50 +651,16 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 	return nil
 }
 
-// hashed is the SHA-256 of a file, or why it could not be read.
-type hashed struct {
-	sum []byte
-	err error
-}
-
-// hashFile hashes the first size bytes of the file at path on a goroutine
-// of its own and sends the result on the channel it returns (buffered: the
-// goroutine never waits for a reader). Cancelling ctx stops it early.
-func hashFile(ctx context.Context, path string, size int64) <-chan hashed {
-	out := make(chan hashed, 1)
-	go func() {
-		f, err := os.Open(path)
-		if err != nil {
-			out <- hashed{err: err}
-			return
-		}
-		defer f.Close()
-		h := sha256.New()
-		buf := make([]byte, 1<<20)
-		for done := int64(0); done < size; {
-			if ctx.Err() != nil {
-				out <- hashed{err: ctx.Err()}
-				return
-			}
-			n, err := io.ReadFull(f, buf[:min(int64(len(buf)), size-done)])
-			h.Write(buf[:n])
-			done += int64(n)
-			if err != nil {
-				out <- hashed{err: err}
-				return
-			}
-		}
-		out <- hashed{sum: h.Sum(nil)}
-	}()
-	return out
-}
-
 // progress emits a transfer's progress events, one per percent.
 type progress struct {
 	c    *Client
 	ev   Progress
 	last int64 // percent last emitted; 0 before any
 }
+
+// start emits the transfer's first progress event (nothing done yet): it
+// has left the queue and the host has accepted it.
+func (p *progress) start() { p.c.emit(p.ev) }
 
 func (p *progress) at(done int64) {
 	pct := int64(100)

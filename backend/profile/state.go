@@ -34,6 +34,8 @@ type Recent struct {
 type Settings struct {
 	// DownloadDir is where downloads go; "" means the default.
 	DownloadDir string `json:"downloadDir,omitempty"`
+	// Muted turns off notifications of mentions and private messages.
+	Muted bool `json:"muted,omitempty"`
 }
 
 // RecentRooms returns the rooms joined before, newest first; none if the

@@ -12,6 +12,7 @@ import (
 type countSink struct{ bytes atomic.Int64 }
 
 func (s *countSink) Deliver(b []byte) bool { s.bytes.Add(int64(len(b))); return true }
+func (s *countSink) Update(b []byte)       { s.bytes.Add(int64(len(b))) }
 func (s *countSink) Close(bool)            {}
 
 // BenchmarkFanOut measures one message sent to a room of n members: the

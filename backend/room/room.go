@@ -28,6 +28,11 @@ type Sink interface {
 	// reports false when the member's queue is full: the room then
 	// disconnects that member and carries on with everyone else.
 	Deliver(frames []byte) bool
+	// Update queues a replaceable update (a typing notice) without
+	// blocking. Updates never stall a member: one that does not fit is
+	// dropped, and queued updates are the first thing dropped to make room
+	// for a frame Deliver brings.
+	Update(frame []byte)
 	// Close ends the member's connection: after writing what is queued if
 	// flush is true (a kick, the room closing), at once otherwise (a member
 	// too slow to keep up).
@@ -53,6 +58,9 @@ type Config struct {
 	// OnRecallFile, if set, is called (with the room locked) when a shared
 	// file or image is recalled, so that its bytes can be deleted.
 	OnRecallFile func(id uuid.UUID)
+	// OnMembers, if set, is called (with the room locked) with the number
+	// of members each time someone joins or leaves.
+	OnMembers func(n int)
 }
 
 // Room is one chat room. Its methods are safe for concurrent use.
@@ -71,6 +79,30 @@ type Room struct {
 	files   []*entry             // guarded by mu; shared files (not images) in order, for the welcome
 	bans    []ban                // guarded by mu
 	stalled []*Member            // guarded by mu; members whose Deliver failed
+	private privates             // guarded by mu; recent private messages, for replies
+}
+
+// privates remembers the last private messages (at most MaxHistory) by id
+// and who they were between, so that a reply to one can be checked and kept
+// private. Only the two members of a message can reply to it; its text is
+// not kept.
+type privates struct {
+	byID  map[uuid.UUID]privateMsg
+	order []uuid.UUID // oldest first
+}
+
+// privateMsg is one private message: between which two memberships.
+type privateMsg struct{ from, to *Member }
+
+// other returns the member of p that is not m, and whether m is one of them.
+func (p privateMsg) other(m *Member) (*Member, bool) {
+	switch m {
+	case p.from:
+		return p.to, true
+	case p.to:
+		return p.from, true
+	}
+	return nil, false
 }
 
 // Member is one person in the room, from Join until they leave.
@@ -139,6 +171,7 @@ func (r *Room) reset() {
 	r.byID = make(map[uuid.UUID]*entry)
 	r.files = nil
 	r.bans = nil
+	r.private = privates{byID: make(map[uuid.UUID]privateMsg)}
 }
 
 // JoinRequest is what a newcomer brings.
@@ -147,6 +180,7 @@ type JoinRequest struct {
 	ClientID uuid.UUID  // the client's identity across runs; zero: none
 	Addr     netip.Addr // where the connection comes from
 	Sink     Sink
+	Resume   []byte // the member's resume secret, given in the welcome; nil: none
 }
 
 // Join admits a member. The member's sink receives the Welcome (with the
@@ -194,6 +228,7 @@ func (r *Room) Join(req JoinRequest) (*Member, error) {
 	replay, err := wire.Append(nil, &wire.Welcome{
 		Room: r.cfg.Name, RoomID: r.id, Seq: joined.Seq, Name: name, MemberID: m.ID,
 		Leader: leader.name, Members: append(names, name), History: uint64(len(r.history)), Files: files,
+		Resume: req.Resume,
 	})
 	if err != nil {
 		// Within the default limits this cannot happen (TestLargestWelcomeFits);
@@ -204,6 +239,7 @@ func (r *Room) Join(req JoinRequest) (*Member, error) {
 	r.next()
 	r.members = append(r.members, m)
 	r.seat(m)
+	r.countChanged()
 	r.leader = leader
 	for _, e := range r.history {
 		if e.frame == nil {
@@ -241,9 +277,37 @@ func (r *Room) Leave(m *Member, reason string) {
 	r.reap()
 }
 
+// Hold tells everyone else that m's link dropped and its seat is held
+// (presence reconnecting): m keeps its name and role, and its sink keeps
+// receiving, until Back or Leave.
+func (r *Room) Hold(m *Member) { r.presence(m, wire.PresenceReconnecting) }
+
+// Back tells everyone else that m resumed its held seat (presence back).
+func (r *Room) Back(m *Member) { r.presence(m, wire.PresenceBack) }
+
+func (r *Room) presence(m *Member, state string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.gone {
+		return
+	}
+	r.broadcastExcept(m, &wire.Presence{Seq: r.next(), Name: m.name, State: state})
+	r.reap()
+}
+
 // Send posts text to the room from m. The sender gets the Ack before the
 // message itself.
 func (r *Room) Send(m *Member, ref, text string) error {
+	return r.SendReply(m, ref, text, uuid.Nil)
+}
+
+// SendReply posts text from m answering the message replyTo (none if
+// zero). A reply to a public message, file or image is public. A reply to
+// a private message stays private: it goes, as a private message, to that
+// message's other member only, and never into the history. A replyTo that
+// m cannot see (unknown, recalled, too old, or private between others) is
+// refused with ErrNoSuchMessage.
+func (r *Room) SendReply(m *Member, ref, text string, replyTo uuid.UUID) error {
 	if err := checkText(text); err != nil {
 		return err
 	}
@@ -252,7 +316,15 @@ func (r *Room) Send(m *Member, ref, text string) error {
 	if m.gone {
 		return wire.ErrClosed
 	}
-	msg := &wire.Message{Seq: r.next(), ID: uuid.New(), From: m.name, Text: text, Time: r.cfg.Now().UTC()}
+	if replyTo != uuid.Nil && r.byID[replyTo] == nil {
+		other, err := r.privateReply(m, replyTo)
+		if err != nil {
+			return err
+		}
+		r.sendPrivate(m, other, ref, text, replyTo)
+		return nil
+	}
+	msg := &wire.Message{Seq: r.next(), ID: uuid.New(), From: m.name, Text: text, Time: r.cfg.Now().UTC(), ReplyTo: replyTo}
 	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: msg.ID}))
 	r.broadcast(mustEncode(msg))
 	h := *msg
@@ -260,6 +332,20 @@ func (r *Room) Send(m *Member, ref, text string) error {
 	r.record(&entry{id: msg.ID, author: m.clientID, hist: &h})
 	r.reap()
 	return nil
+}
+
+// privateReply checks a reply by m to the private message id and returns
+// the member the reply goes to: the message's other member. Caller holds mu.
+func (r *Room) privateReply(m *Member, id uuid.UUID) (*Member, error) {
+	p, ok := r.private.byID[id]
+	other, party := p.other(m)
+	if !ok || !party {
+		return nil, wire.Errorf(wire.ErrNoSuchMessage, "no message %s to reply to in this room (recalled, too old, or never there)", id)
+	}
+	if other.gone {
+		return nil, wire.Errorf(wire.ErrNoSuchMember, "%s has left the room; a reply to a private message goes only to them", other.name)
+	}
+	return other, nil
 }
 
 // record adds an entry to the history, dropping the oldest past
@@ -322,6 +408,15 @@ func (r *Room) Share(m *Member, ref string, f Shared) error {
 
 // DM sends text from m to the member named to, and to no one else.
 func (r *Room) DM(m *Member, ref, to, text string) error {
+	return r.DMReply(m, ref, to, text, uuid.Nil)
+}
+
+// DMReply sends text from m to the member named to, and to no one else,
+// answering the message replyTo (none if zero): a public message, file or
+// image, or a private message between m and to. A reply to a private
+// message addressed to anyone else is refused with ErrBadCommand; a
+// replyTo m cannot see with ErrNoSuchMessage.
+func (r *Room) DMReply(m *Member, ref, to, text string, replyTo uuid.UUID) error {
 	if err := checkText(text); err != nil {
 		return err
 	}
@@ -332,16 +427,69 @@ func (r *Room) DM(m *Member, ref, to, text string) error {
 	}
 	target := r.named(to)
 	if target == nil {
-		return wire.Errorf(wire.ErrNoSuchMember, "no member is called %q", to)
+		return wire.Errorf(wire.ErrNoSuchMember, "no member is called %q (they may have left the room)", to)
 	}
-	msg := &wire.Message{Seq: r.next(), ID: uuid.New(), From: m.name, To: target.name, Text: text, Time: r.cfg.Now().UTC()}
+	if replyTo != uuid.Nil && r.byID[replyTo] == nil {
+		other, err := r.privateReply(m, replyTo)
+		if err != nil {
+			return err
+		}
+		if other != target {
+			return wire.Errorf(wire.ErrBadCommand, "a reply to a private message goes only to %s", other.name)
+		}
+	}
+	r.sendPrivate(m, target, ref, text, replyTo)
+	return nil
+}
+
+// sendPrivate delivers a private message from m to target (and back to m),
+// remembers whom it was between, and never records it in the history.
+// Caller holds mu.
+func (r *Room) sendPrivate(m, target *Member, ref, text string, replyTo uuid.UUID) {
+	msg := &wire.Message{Seq: r.next(), ID: uuid.New(), From: m.name, To: target.name, Text: text, Time: r.cfg.Now().UTC(), ReplyTo: replyTo}
 	frame := mustEncode(msg)
 	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: msg.ID}))
 	r.deliver(m, frame)
 	if target != m {
 		r.deliver(target, frame)
 	}
+	r.private.add(msg.ID, privateMsg{from: m, to: target}, r.cfg.MaxHistory)
 	r.reap()
+}
+
+// add remembers a private message, forgetting the oldest past max.
+func (p *privates) add(id uuid.UUID, pm privateMsg, max int) {
+	p.byID[id] = pm
+	p.order = append(p.order, id)
+	if len(p.order) > max {
+		delete(p.byID, p.order[0])
+		p.order = p.order[1:]
+	}
+}
+
+// Typing tells others that m is typing: everyone else in the room when to
+// is empty, only the member named to otherwise. It is a replaceable update:
+// never acknowledged, never in the history, the first thing dropped for a
+// member whose queue is full. A typing notice to a member who is not in the
+// room (any more) is dropped without an error, like any stale update.
+func (r *Room) Typing(m *Member, to string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.gone {
+		return wire.ErrClosed
+	}
+	if to == "" {
+		frame := mustEncode(&wire.PeerTyping{From: m.name})
+		for _, o := range r.members {
+			if o != m {
+				o.sink.Update(frame)
+			}
+		}
+		return nil
+	}
+	if target := r.named(to); target != nil && target != m {
+		target.sink.Update(mustEncode(&wire.PeerTyping{From: m.name, To: target.name}))
+	}
 	return nil
 }
 
@@ -513,6 +661,7 @@ func (r *Room) remove(m *Member, reason string) {
 		}
 	}
 	r.unseat(m)
+	r.countChanged()
 	m.sink.Close(reason != ReasonDisconnected)
 	r.cfg.Log.Info("member left", "name", m.name, "reason", reason, "members", len(r.members))
 	if len(r.members) == 0 {
@@ -522,6 +671,13 @@ func (r *Room) remove(m *Member, reason string) {
 	r.broadcast(mustEncode(&wire.Left{Seq: r.next(), Name: m.name, Reason: reason}))
 	if r.leader == m {
 		r.setLeader(r.members[0])
+	}
+}
+
+// countChanged tells OnMembers the number of members. Caller holds mu.
+func (r *Room) countChanged() {
+	if r.cfg.OnMembers != nil {
+		r.cfg.OnMembers(len(r.members))
 	}
 }
 

@@ -39,6 +39,16 @@ func (s *sink) Deliver(b []byte) bool {
 	return true
 }
 
+// Update records a replaceable update unless the sink is full.
+func (s *sink) Update(b []byte) {
+	s.mu.Lock()
+	full := s.full
+	s.mu.Unlock()
+	if !full {
+		s.Deliver(b)
+	}
+}
+
 func (s *sink) Close(flush bool) { s.closed, s.flush = true, flush }
 
 // take returns and forgets what was delivered so far.
@@ -172,7 +182,8 @@ func TestTextLimits(t *testing.T) {
 
 func TestLeaderRotationAndWipe(t *testing.T) {
 	wipes := 0
-	r := New(Config{OnWipe: func() { wipes++ }})
+	var counts []int
+	r := New(Config{OnWipe: func() { wipes++ }, OnMembers: func(n int) { counts = append(counts, n) }})
 	a, b, c := join(t, r, "A"), join(t, r, "B"), join(t, r, "C")
 	r.Send(a.m, "", "secret plans")
 	b.s.take()
@@ -193,6 +204,9 @@ func TestLeaderRotationAndWipe(t *testing.T) {
 	r.Leave(c.m, ReasonLeft)
 	if wipes != 1 {
 		t.Fatalf("wipes %d after the last member left", wipes)
+	}
+	if want := []int{1, 2, 3, 2, 1, 0}; !slices.Equal(counts, want) {
+		t.Fatalf("OnMembers saw %v; want %v", counts, want)
 	}
 	d := join(t, r, "A")
 	if d.w.History != 0 || d.w.Leader != "A" || d.w.Seq != 1 || len(d.s.take()) != 0 {

@@ -11,6 +11,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // MaxPasswordLen is the longest room password, in bytes.
@@ -61,23 +63,39 @@ func ReadPasswordFile(path string) ([]byte, error) {
 }
 
 // PasswordGate checks room passwords. It compares SHA-256 digests in
-// constant time and rate-limits wrong passwords per source: an IPv4 address,
-// or an IPv6 /64 (what one site is usually given, so a flood from one
-// network counts as one source). It tracks at most a bounded number of
-// sources. It is safe for concurrent use.
+// constant time and rate-limits wrong passwords per source (an IPv4 address,
+// or an IPv6 /64: what one site is usually given, so a flood from one
+// network counts as one source) and per client identity within a source.
+//
+// A source's record counts the wrong guesses of every identity in it and
+// blocks identities the gate does not know; an identity that once gave the
+// right password is "known" and blocked only by its own record, so one
+// guesser behind a NAT does not lock out the members who share its address
+// (the "device cookie" defence OWASP describes against lockout abuse). A
+// guesser that makes up a new identity per guess is still slowed by its
+// source's record. It tracks a bounded number of records and known
+// identities. It is safe for concurrent use.
 type PasswordGate struct {
 	sum      [sha256.Size]byte // read-only: digest of the room password
 	required bool              // read-only: false for an open room
 	now      func() time.Time  // read-only: the clock
 
-	mu      sync.Mutex
-	sources map[netip.Prefix]*list.Element // guarded by mu; values are *strikes
-	recent  *list.List                     // guarded by mu; most recently seen first
+	mu       sync.Mutex
+	sources  map[gateKey]*list.Element   // guarded by mu; values are *strikes
+	recent   *list.List                  // guarded by mu; most recently seen first
+	known    map[uuid.UUID]*list.Element // guarded by mu; identities that gave the right password; values are uuid.UUID
+	knownLRU *list.List                  // guarded by mu; most recently admitted first
 }
 
-// strikes is what the gate remembers about one source.
+// gateKey names a record: a whole source (id zero) or one identity in it.
+type gateKey struct {
+	src netip.Prefix
+	id  uuid.UUID
+}
+
+// strikes is what the gate remembers about one source or identity.
 type strikes struct {
-	source       netip.Prefix
+	source       gateKey
 	failures     int       // wrong passwords since first
 	first        time.Time // the first of them
 	blockedUntil time.Time // refused before this
@@ -94,52 +112,96 @@ func NewPasswordGate(password []byte, now func() time.Time) *PasswordGate {
 		sum:      sha256.Sum256(password),
 		required: len(password) > 0,
 		now:      now,
-		sources:  make(map[netip.Prefix]*list.Element),
+		sources:  make(map[gateKey]*list.Element),
 		recent:   list.New(),
+		known:    make(map[uuid.UUID]*list.Element),
+		knownLRU: list.New(),
 	}
 }
 
 // Required reports whether the room has a password.
 func (g *PasswordGate) Required() bool { return g.required }
 
-// Check returns nil if guess is the room password (or the room is open),
-// ErrBadPassword if it is not, and ErrRateLimited, without looking at the
-// guess, while addr's source is blocked. A right password clears the
-// source's record. Errors are wrapped.
+// Check is CheckClient for a client without an identity: only its
+// source's record counts.
 func (g *PasswordGate) Check(addr netip.Addr, guess []byte) error {
+	return g.CheckClient(addr, uuid.Nil, guess)
+}
+
+// CheckClient returns nil if guess is the room password (or the room is
+// open), ErrBadPassword if it is not, and ErrRateLimited, without looking
+// at the guess, while the client is blocked: by its own record (its
+// identity within addr's source), or, unless the identity is known (it gave
+// the right password before), by its source's. A right password clears the
+// identity's record and makes it known; a wrong one counts against both.
+// Errors are wrapped.
+func (g *PasswordGate) CheckClient(addr netip.Addr, id uuid.UUID, guess []byte) error {
 	if !g.required {
 		return nil
 	}
 	sum := sha256.Sum256(guess)
 	now := g.now()
-	src := sourceOf(addr)
+	src := Source(addr)
+	own, whole := gateKey{src, id}, gateKey{src: src}
 
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	s := g.lookup(src, now)
-	if s != nil && now.Before(s.blockedUntil) {
-		return fmt.Errorf("secure: %w: %v: try again in %v",
-			ErrRateLimited, src, s.blockedUntil.Sub(now).Round(time.Second))
+	_, known := g.known[id]
+	known = known && id != uuid.Nil
+	for _, k := range []gateKey{own, whole} {
+		if k == whole && known {
+			continue
+		}
+		if s := g.lookup(k, now); s != nil && now.Before(s.blockedUntil) {
+			return fmt.Errorf("secure: %w: %v: try again in %v",
+				ErrRateLimited, src, s.blockedUntil.Sub(now).Round(time.Second))
+		}
 	}
 	if subtle.ConstantTimeCompare(sum[:], g.sum[:]) == 1 {
-		if s != nil {
-			g.forget(src)
-		}
+		g.forget(own)
+		g.remember(id)
 		return nil
 	}
+	g.strike(own, now)
+	if own != whole && !known {
+		g.strike(whole, now)
+	}
+	return fmt.Errorf("secure: %w", ErrBadPassword)
+}
+
+// strike counts a wrong password against k's record, blocking it once it
+// has too many. Caller holds mu.
+func (g *PasswordGate) strike(k gateKey, now time.Time) {
+	s := g.lookup(k, now)
 	if s == nil {
-		s = g.track(src, now)
+		s = g.track(k, now)
 	}
 	s.failures++
 	if over := s.failures - gateMaxFailures; over >= 0 {
 		s.blockedUntil = now.Add(backoff(over))
 	}
-	return fmt.Errorf("secure: %w", ErrBadPassword)
+}
+
+// remember makes id known, forgetting the least recently admitted identity
+// if the gate knows too many. Caller holds mu.
+func (g *PasswordGate) remember(id uuid.UUID) {
+	if id == uuid.Nil {
+		return
+	}
+	if e, ok := g.known[id]; ok {
+		g.knownLRU.MoveToFront(e)
+		return
+	}
+	for len(g.known) >= gateMaxTracked {
+		old := g.knownLRU.Remove(g.knownLRU.Back()).(uuid.UUID)
+		delete(g.known, old)
+	}
+	g.known[id] = g.knownLRU.PushFront(id)
 }
 
 // lookup returns src's record, marking it recently seen, or nil if there is
 // none or it is stale (then it is forgotten).
-func (g *PasswordGate) lookup(src netip.Prefix, now time.Time) *strikes {
+func (g *PasswordGate) lookup(src gateKey, now time.Time) *strikes {
 	e, ok := g.sources[src]
 	if !ok {
 		return nil
@@ -155,7 +217,7 @@ func (g *PasswordGate) lookup(src netip.Prefix, now time.Time) *strikes {
 
 // track starts a record for src, forgetting the least recently seen source
 // if the gate is full.
-func (g *PasswordGate) track(src netip.Prefix, now time.Time) *strikes {
+func (g *PasswordGate) track(src gateKey, now time.Time) *strikes {
 	for len(g.sources) >= gateMaxTracked {
 		g.forget(g.recent.Back().Value.(*strikes).source)
 	}
@@ -164,7 +226,7 @@ func (g *PasswordGate) track(src netip.Prefix, now time.Time) *strikes {
 	return s
 }
 
-func (g *PasswordGate) forget(src netip.Prefix) {
+func (g *PasswordGate) forget(src gateKey) {
 	if e, ok := g.sources[src]; ok {
 		g.recent.Remove(e)
 		delete(g.sources, src)
@@ -190,9 +252,11 @@ func backoff(n int) time.Duration {
 	return min(gateBaseBackoff<<n, gateMaxBackoff)
 }
 
-// sourceOf is the unit the gate counts: an IPv4 address (IPv4-mapped IPv6
-// included) or an IPv6 /64. An invalid address is one source of its own.
-func sourceOf(a netip.Addr) netip.Prefix {
+// Source is the unit that per-address limits count (the password gate,
+// the host's caps on connections and members): an IPv4 address
+// (IPv4-mapped IPv6 included) or an IPv6 /64, what one site is usually
+// given. An invalid address is one source of its own.
+func Source(a netip.Addr) netip.Prefix {
 	a = a.Unmap().WithZone("")
 	switch {
 	case a.Is4():

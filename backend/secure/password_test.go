@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 func TestReadPasswordFile(t *testing.T) {
@@ -174,7 +176,7 @@ func TestPasswordGateBackoffCap(t *testing.T) {
 			t.Fatalf("failure %d: %v", i, err)
 		}
 		g.mu.Lock()
-		s := g.sources[sourceOf(a)].Value.(*strikes)
+		s := g.sources[gateKey{src: Source(a)}].Value.(*strikes)
 		block := s.blockedUntil.Sub(clk.now())
 		g.mu.Unlock()
 		if block < last || block > gateMaxBackoff || i == 0 && block != gateBaseBackoff {
@@ -345,4 +347,49 @@ func (g *PasswordGate) tracked() int {
 		panic("gate map and list disagree")
 	}
 	return len(g.sources)
+}
+
+// TestGateKnownIdentityNotLockedOut is row 10 of issue 10: one guesser
+// behind a NAT, making up a new identity per guess, is slowed as before,
+// while a member who got in before from the same address (same identity)
+// still gets in with the right password; a new identity from that
+// address waits like the guesser.
+func TestGateKnownIdentityNotLockedOut(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(1e9, 0)}
+	g := NewPasswordGate([]byte("pw"), clk.now)
+	nat := netip.MustParseAddr("192.0.2.7")
+	alice := uuid.New()
+	if err := g.CheckClient(nat, alice, []byte("pw")); err != nil {
+		t.Fatal(err)
+	}
+	// 40 guesses in 4 s, each with a fresh identity, are checked exactly as
+	// often as 40 from one identity-less client at a gate of its own
+	// (today's per-address rule).
+	guess := func(g *PasswordGate, clk *fakeClock, id func() uuid.UUID) (checked int) {
+		for range 40 {
+			if !errors.Is(g.CheckClient(nat, id(), []byte("guess")), ErrRateLimited) {
+				checked++
+			}
+			clk.advance(100 * time.Millisecond)
+		}
+		return checked
+	}
+	clk2 := &fakeClock{t: clk.t}
+	before := guess(NewPasswordGate([]byte("pw"), clk2.now), clk2, func() uuid.UUID { return uuid.Nil })
+	if got := guess(g, clk, uuid.New); got != before || got > gateMaxFailures+1 {
+		t.Fatalf("%d of 40 guesses with fresh identities were checked; %d without identities", got, before)
+	}
+	if err := g.CheckClient(nat, alice, []byte("pw")); err != nil {
+		t.Fatalf("known member locked out by another's guesses: %v", err)
+	}
+	if err := g.CheckClient(nat, uuid.New(), []byte("pw")); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("an unknown identity from the guessing address: %v", err)
+	}
+	// A known identity that guesses is blocked by its own record.
+	for range gateMaxFailures {
+		g.CheckClient(nat, alice, []byte("wrong"))
+	}
+	if err := g.CheckClient(nat, alice, []byte("pw")); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("a known identity guessing: %v", err)
+	}
 }

@@ -20,11 +20,18 @@ type peer struct {
 	chunks       wire.ChunkPool // Chunk frames' buffers: serve takes, writeLoop gives back
 
 	mu      sync.Mutex
-	queue   [][]byte // guarded by mu
-	queued  int      // guarded by mu; bytes in queue, Chunk frames aside
-	closing bool     // guarded by mu
-	flush   bool     // guarded by mu; write the queue before closing
+	queue   [][]byte      // guarded by mu
+	queued  int           // guarded by mu; bytes in queue, Chunk frames aside
+	updates []int         // guarded by mu; indices in queue of replaceable updates, ascending
+	closing bool          // guarded by mu
+	flush   bool          // guarded by mu; write the queue before closing
+	within  time.Duration // guarded by mu; if set, the flush's whole time limit
 }
+
+// closeFlushTimeout bounds the flush of the error frame that tells a peer
+// why it is being closed: a peer that broke the protocol may well not
+// read, and is not waited for longer.
+const closeFlushTimeout = 2 * time.Second
 
 func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration) *peer {
 	return &peer{
@@ -36,7 +43,8 @@ func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration
 
 // Deliver queues frames without blocking. A frame larger than the limit is
 // still taken when the queue is empty (a late joiner's history), so only a
-// member who stops reading ever fills it.
+// member who stops reading ever fills it. Queued updates are dropped first
+// to make room.
 func (p *peer) Deliver(frames []byte) bool { return p.deliver(frames, false) }
 
 // deliverChunk queues a download's Chunk frame. Chunk frames do not count
@@ -51,6 +59,9 @@ func (p *peer) deliver(frames []byte, chunk bool) bool {
 		return true
 	}
 	if !chunk && p.queued > 0 && p.queued+len(frames) > p.limit {
+		p.dropUpdates()
+	}
+	if !chunk && p.queued > 0 && p.queued+len(frames) > p.limit {
 		p.mu.Unlock()
 		return false
 	}
@@ -63,16 +74,68 @@ func (p *peer) deliver(frames []byte, chunk bool) bool {
 	return true
 }
 
+// Update queues a replaceable update unless it does not fit: an update
+// never makes a member count as stalled.
+func (p *peer) Update(frame []byte) {
+	p.mu.Lock()
+	if p.closing || p.queued+len(frame) > p.limit {
+		p.mu.Unlock()
+		return
+	}
+	p.updates = append(p.updates, len(p.queue))
+	p.queue = append(p.queue, frame)
+	p.queued += len(frame)
+	p.mu.Unlock()
+	p.signal()
+}
+
+// dropUpdates removes the queued updates. Caller holds mu.
+func (p *peer) dropUpdates() {
+	if len(p.updates) == 0 {
+		return
+	}
+	kept, next := p.queue[:0], 0
+	for i, b := range p.queue {
+		if next < len(p.updates) && p.updates[next] == i {
+			next++
+			p.queued -= len(b)
+			continue
+		}
+		kept = append(kept, b)
+	}
+	clear(p.queue[len(kept):])
+	p.queue, p.updates = kept, p.updates[:0]
+}
+
 // Close ends the connection, after writing what is queued if flush is set.
+// A flush already asked for is not cut short by a later Close(false): the
+// room disconnects a member whose read loop ended on a protocol error, and
+// the error frame must still go out (the flush is bounded in time).
 func (p *peer) Close(flush bool) {
 	p.mu.Lock()
 	if !p.closing {
 		p.closing, p.flush = true, flush
 	}
+	flush = p.flush
 	p.mu.Unlock()
 	if !flush {
 		p.raw.Close()
 	}
+	p.signal()
+}
+
+// closeWith queues a last frame (the error that says why) and closes the
+// connection once it is written, or after within at most.
+func (p *peer) closeWith(frame []byte, within time.Duration) {
+	p.mu.Lock()
+	if p.closing {
+		p.mu.Unlock()
+		return
+	}
+	p.queue = append(p.queue, frame)
+	p.queued += len(frame)
+	p.closing, p.flush, p.within = true, true, within
+	p.mu.Unlock()
 	p.signal()
 }
 
@@ -100,13 +163,18 @@ func (p *peer) writeLoop() error {
 	for range p.wake {
 		p.mu.Lock()
 		batch, p.queue = p.queue, batch[:0]
-		p.queued = 0
-		closing, flush := p.closing, p.flush
+		p.queued, p.updates = 0, p.updates[:0]
+		closing, flush, within := p.closing, p.flush, p.within
 		p.mu.Unlock()
 
 		if !closing || flush {
+			dl := &deadline
+			if within > 0 {
+				p.conn.SetWriteDeadline(time.Now().Add(within))
+				dl = nil // the whole flush has that long
+			}
 			var err error
-			if out, err = p.writeBatch(batch, out[:0], &deadline); err != nil {
+			if out, err = p.writeBatch(batch, out[:0], dl); err != nil {
 				p.abort()
 				return err
 			}
@@ -119,7 +187,9 @@ func (p *peer) writeLoop() error {
 		clear(batch)
 		if closing {
 			if flush {
-				p.conn.SetWriteDeadline(time.Now().Add(p.writeTimeout))
+				if within == 0 {
+					p.conn.SetWriteDeadline(time.Now().Add(p.writeTimeout))
+				}
 				p.conn.Close() // sends close_notify
 			}
 			p.raw.Close()
@@ -157,9 +227,10 @@ func (p *peer) writeBatch(batch [][]byte, buf []byte, deadline *time.Time) ([]by
 
 // write writes b to the connection. Moving the write deadline costs a timer
 // update, so it is moved only when less than 7/8 of WriteTimeout is left:
-// each write still gets at least that long.
+// each write still gets at least that long. A nil deadline leaves the
+// connection's as it is.
 func (p *peer) write(b []byte, deadline *time.Time) error {
-	if now := time.Now(); deadline.Sub(now) < p.writeTimeout-p.writeTimeout/8 {
+	if now := time.Now(); deadline != nil && deadline.Sub(now) < p.writeTimeout-p.writeTimeout/8 {
 		*deadline = now.Add(p.writeTimeout)
 		p.conn.SetWriteDeadline(*deadline)
 	}

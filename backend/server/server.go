@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -46,12 +47,37 @@ type Config struct {
 	QueueBytes int
 	// AdmitTimeout bounds the TLS handshake and hello; 0 means 10s.
 	AdmitTimeout time.Duration
+	// MaxPending caps the connections still being admitted (TLS handshake
+	// and hello), MaxPendingPerAddr those from one address (an IPv4
+	// address or IPv6 /64); a connection beyond either is closed at once.
+	// 0 means 512 and 64.
+	MaxPending        int
+	MaxPendingPerAddr int
+	// MaxMembersPerAddr caps the members admitted from one address; the
+	// host's own machine (loopback) is exempt. 0 means 32.
+	MaxMembersPerAddr int
+	// AddrRatePerSecond and AddrRateBurst shape the commands of all the
+	// members of one address together; 0 means three times a member's.
+	// NoRateLimit turns it off too.
+	AddrRatePerSecond float64
+	AddrRateBurst     float64
+	// PingTimeout is how long a member may send nothing at all (clients
+	// ping every 15s) before it is dropped; 0 means 45s.
+	PingTimeout time.Duration
+	// Grace is how long a member whose connection dropped (a read or write
+	// error, or PingTimeout of silence) keeps its seat, name and role, so
+	// that it can resume; 0 means DefaultGrace, below 0 none.
+	Grace time.Duration
 	// WriteTimeout bounds each write to a member; 0 means 15s.
 	WriteTimeout time.Duration
 	// Now tells the time; nil means time.Now.
 	Now func() time.Time
 	// OnWipe is called when the room forgets everything.
 	OnWipe func()
+	// OnMembers, if set, is called with the number of members each time
+	// someone joins or leaves, with the room locked: it must return quickly
+	// and not call the server.
+	OnMembers func(n int)
 	// FilesDir holds the room's temporary folder of shared files
 	// (<state-dir>/rooms); empty means a "wetalk-rooms" folder in the
 	// system's temporary folder. Stale room folders there are deleted at
@@ -63,7 +89,14 @@ type Config struct {
 	MaxUpload int64
 	MaxImage  int64
 	RoomQuota int64
+	// UploadIdle is how long an upload may go without a chunk before it
+	// is dropped, its reservation freed and its member told (stalled);
+	// 0 means 30s.
+	UploadIdle time.Duration
 }
+
+// DefaultGrace is Config.Grace's default.
+const DefaultGrace = 30 * time.Second
 
 // Server hosts one room.
 type Server struct {
@@ -73,12 +106,16 @@ type Server struct {
 	files *transfer.Store
 	gate  *secure.PasswordGate
 	log   *slog.Logger
+	def   *defences
+	addrs addrs
+	quit  chan struct{} // closed by Close
 
 	wg sync.WaitGroup // every connection goroutine
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // guarded by mu
 	conns     map[net.Conn]bool         // guarded by mu; every open raw connection: admitted?
+	seats     map[uuid.UUID]*seat       // guarded by mu; by member id, until the member has left
 	closed    bool                      // guarded by mu
 }
 
@@ -108,16 +145,44 @@ func New(cfg Config) (*Server, error) {
 	if cfg.AdmitTimeout == 0 {
 		cfg.AdmitTimeout = 10 * time.Second
 	}
+	if cfg.MaxPending == 0 {
+		cfg.MaxPending = 512
+	}
+	if cfg.MaxPendingPerAddr == 0 {
+		cfg.MaxPendingPerAddr = 64
+	}
+	if cfg.MaxMembersPerAddr == 0 {
+		cfg.MaxMembersPerAddr = 32
+	}
+	if cfg.AddrRatePerSecond == 0 {
+		cfg.AddrRatePerSecond = 3 * cfg.RatePerSecond
+	}
+	if cfg.AddrRateBurst == 0 {
+		cfg.AddrRateBurst = 3 * cfg.RateBurst
+	}
+	if cfg.UploadIdle == 0 {
+		cfg.UploadIdle = 30 * time.Second
+	}
+	if cfg.PingTimeout == 0 {
+		cfg.PingTimeout = wire.PingTimeout
+	}
 	if cfg.WriteTimeout == 0 {
 		cfg.WriteTimeout = 15 * time.Second
+	}
+	if cfg.Grace == 0 {
+		cfg.Grace = DefaultGrace
 	}
 	s := &Server{
 		cfg:       cfg,
 		tls:       secure.ServerConfig(cfg.Identity),
 		gate:      secure.NewPasswordGate(cfg.Password, cfg.Now),
 		log:       cfg.Log,
+		def:       newDefences(cfg.Log, cfg.Now),
+		addrs:     addrs{by: make(map[netip.Prefix]*addrState)},
+		quit:      make(chan struct{}),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[net.Conn]bool),
+		seats:     make(map[uuid.UUID]*seat),
 	}
 	if cfg.FilesDir == "" {
 		cfg.FilesDir = filepath.Join(os.TempDir(), "wetalk-rooms")
@@ -131,7 +196,7 @@ func New(cfg Config) (*Server, error) {
 	s.files = files
 	s.room = room.New(room.Config{
 		Name: cfg.RoomName, Now: cfg.Now, Log: cfg.Log,
-		MaxMembers: cfg.MaxMembers,
+		MaxMembers: cfg.MaxMembers, OnMembers: cfg.OnMembers,
 		OnWipe: func() {
 			files.Wipe()
 			if cfg.OnWipe != nil {
@@ -152,8 +217,14 @@ func (s *Server) Room() *room.Room { return s.room }
 // Files returns the store of the room's shared files.
 func (s *Server) Files() *transfer.Store { return s.files }
 
+// Defences returns how often the host used each of its defences since it
+// started.
+func (s *Server) Defences() map[Defence]uint64 { return s.def.snapshot() }
+
 // Serve accepts connections on ln until Close. It always returns an error;
-// ErrServerClosed after Close.
+// ErrServerClosed after Close, or the listener's error if it was closed by
+// someone else. Other accept errors (out of file descriptors, say) never
+// end it: it waits, longer each time, and tries again, like net/http.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
@@ -168,6 +239,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		delete(s.listeners, ln)
 		s.mu.Unlock()
 	}()
+	var delay time.Duration // before the next Accept, after failures
 	for {
 		raw, err := ln.Accept()
 		if err != nil {
@@ -177,21 +249,38 @@ func (s *Server) Serve(ln net.Listener) error {
 			if closed {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return err
 			}
-			return err
+			delay = min(max(2*delay, acceptBackoffMin), acceptBackoffMax)
+			s.def.note(DefenceAcceptRetry, netip.Addr{}, "accept failed; retrying", "err", err, "in", delay)
+			timer := time.NewTimer(delay)
+			select {
+			case <-timer.C:
+			case <-s.quit:
+				timer.Stop()
+			}
+			continue
+		}
+		delay = 0
+		addr := remoteAddr(raw)
+		st, ok := s.arrive(addr)
+		if !ok {
+			raw.Close()
+			s.def.note(DefencePendingCap, addr, "too many connections being admitted; closed a new one at once")
+			continue
 		}
 		if !s.track(raw) {
 			raw.Close()
+			s.depart(st, false)
 			return ErrServerClosed
 		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			defer s.untrack(raw)
-			s.handle(raw)
+			admitted := s.handle(raw, addr, st)
+			s.depart(st, admitted)
 		}()
 	}
 }
@@ -207,6 +296,7 @@ func (s *Server) Close(reason string) error {
 		return nil
 	}
 	s.closed = true
+	close(s.quit)
 	for ln := range s.listeners {
 		ln.Close()
 	}
@@ -242,17 +332,20 @@ func (s *Server) untrack(c net.Conn) {
 	c.Close()
 }
 
-// handle runs one connection: admission, then the member's loops.
-func (s *Server) handle(raw net.Conn) {
-	addr := remoteAddr(raw)
+// handle runs one connection: admission, then the member's loops. It
+// reports whether the connection was admitted as a member of st's address.
+func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted bool) {
 	conn := tls.Server(raw, s.tls)
 	raw.SetDeadline(time.Now().Add(s.cfg.AdmitTimeout))
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AdmitTimeout)
 	err := conn.HandshakeContext(ctx)
 	cancel()
 	if err != nil {
+		if isTimeout(err) {
+			s.def.note(DefenceAdmitTimeout, addr, "TLS handshake not finished in time", "timeout", s.cfg.AdmitTimeout)
+		}
 		s.log.Debug("handshake failed", "addr", raw.RemoteAddr(), "err", err)
-		return
+		return false
 	}
 	// A member mostly sends small commands, and the TLS connection holds a
 	// whole record already: a small buffer will do, and an idle member
@@ -260,34 +353,128 @@ func (s *Server) handle(raw net.Conn) {
 	r := wire.NewReaderSize(conn, 512)
 	hello, err := s.readHello(r, addr)
 	if err != nil {
-		s.refuse(conn, err)
-		return
+		s.refuse(conn, addr, err)
+		return false
 	}
 	raw.SetDeadline(time.Time{})
-
+	if err := s.admit(st); err != nil {
+		s.def.note(DefenceMemberCap, addr, "too many members from one address; refused a join", "max", s.cfg.MaxMembersPerAddr)
+		s.refuse(conn, addr, err)
+		return false
+	}
 	p := newPeer(raw, conn, s.cfg.QueueBytes, s.cfg.WriteTimeout)
-	m, err := s.room.Join(room.JoinRequest{Name: hello.Name, ClientID: hello.ClientID, Addr: addr, Sink: p})
+	if hello.ResumeMember != uuid.Nil {
+		s.resume(p, r, hello, addr, st)
+		return true
+	}
+	var secret []byte
+	if hello.ClientID != uuid.Nil {
+		secret = make([]byte, wire.ResumeSecretSize)
+		rand.Read(secret)
+	}
+	seat := newSeat(p, hello.ClientID, secret, s.cfg.QueueBytes, s.unseat)
+	m, err := s.room.Join(room.JoinRequest{Name: hello.Name, ClientID: hello.ClientID, Addr: addr, Sink: seat, Resume: secret})
 	if err != nil {
-		s.refuse(conn, err)
+		s.refuse(conn, addr, err)
+		return true
+	}
+	if seat.joined(m) && secret != nil {
+		s.mu.Lock()
+		s.seats[m.ID] = seat
+		s.mu.Unlock()
+	}
+	s.run(r, p, seat, m, addr, st)
+	return true
+}
+
+// resume gives a member whose link dropped its held seat back, over the
+// new connection p, or refuses: ErrResumeExpired when the seat is gone or
+// the host no longer has every frame the member missed (it then joins
+// afresh), ErrBadResume for anyone but the seat's member.
+func (s *Server) resume(p *peer, r *wire.Reader, hello *wire.Hello, addr netip.Addr, st *addrState) {
+	s.mu.Lock()
+	seat := s.seats[hello.ResumeMember]
+	s.mu.Unlock()
+	if seat == nil {
+		s.refuse(p.conn, addr, wire.ErrResumeExpired)
 		return
 	}
+	m, old, err := seat.resume(p, hello.ClientID, hello.ResumeSecret, hello.ResumeAfter)
+	if err != nil {
+		if errors.Is(err, wire.ErrBadResume) {
+			s.def.note(DefenceProtocol, addr, "resume refused: wrong secret or client identity")
+		}
+		s.refuse(p.conn, addr, err)
+		return
+	}
+	if old != nil {
+		old.Close(false) // half-open: the new connection proved the secret
+	} else {
+		s.room.Back(m)
+	}
+	s.log.Info("member resumed", "name", s.room.Name(m), "addr", addr, "missed", seat.missed(hello.ResumeAfter))
+	s.run(r, p, seat, m, addr, st)
+}
+
+// unseat forgets a seat once its member has left.
+func (s *Server) unseat(m *room.Member) {
 	s.mu.Lock()
-	s.conns[raw] = true
+	delete(s.seats, m.ID)
+	s.mu.Unlock()
+}
+
+// run serves an admitted member's connection until it ends. A connection
+// that dropped (rather than left, or broke a rule) holds the seat for the
+// grace period, and the others are told the member is reconnecting.
+func (s *Server) run(r *wire.Reader, p *peer, seat *seat, m *room.Member, addr netip.Addr, st *addrState) {
+	s.mu.Lock()
+	s.conns[p.raw] = true
 	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		p.writeLoop()
 	}()
-	reason := s.readLoop(r, p, m)
-	s.room.Leave(m, reason)
+	xs := newTransfers(s, m, p, addr)
+	xs.adopt(seat.unpark())
+	reason, dropped := s.readLoop(r, p, seat, xs, addr, st)
+	grace := s.cfg.Grace
+	if !dropped {
+		grace = 0
+	}
+	// The uploads in progress stay with a held seat, for the member to
+	// carry on with after it resumes.
+	ours, held := seat.release(p, grace, func() { s.room.Leave(m, room.ReasonDisconnected) }, xs.keepUploads())
+	xs.close()
+	switch {
+	case held:
+		p.Close(false)
+		s.room.Hold(m)
+		s.log.Info("member's link dropped; seat held", "name", s.room.Name(m), "grace", grace)
+	case ours:
+		s.room.Leave(m, reason)
+	default:
+		p.Close(false) // a resume took the seat over
+	}
 	<-done
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // readHello reads and checks the first frame: magic, version, password.
 func (s *Server) readHello(r *wire.Reader, addr netip.Addr) (*wire.Hello, error) {
-	t, body, err := r.ReadFrame()
+	t, body, err := r.ReadFrameMax(wire.MaxHello)
 	if err != nil {
+		if errors.Is(err, wire.ErrFrameTooLarge) {
+			s.def.note(DefenceProtocol, addr, "hello too large", "max", wire.MaxHello)
+			return nil, wire.Errorf(wire.ErrTooLarge, "a hello is at most %d bytes", wire.MaxHello)
+		}
+		if isTimeout(err) {
+			s.def.note(DefenceAdmitTimeout, addr, "hello not received in time", "timeout", s.cfg.AdmitTimeout)
+		}
 		return nil, fmt.Errorf("%w: reading hello: %v", wire.ErrProtocol, err)
 	}
 	if err := wire.CheckHello(t, body); err != nil {
@@ -298,9 +485,10 @@ func (s *Server) readHello(r *wire.Reader, addr netip.Addr) (*wire.Hello, error)
 		return nil, wire.Errorf(wire.ErrProtocol, "malformed hello: %v", err)
 	}
 	hello := f.(*wire.Hello)
-	switch err := s.gate.Check(addr, hello.Password); {
+	switch err := s.gate.CheckClient(addr, hello.ClientID, hello.Password); {
 	case err == nil:
 	case errors.Is(err, secure.ErrRateLimited):
+		s.def.note(DefencePassword, addr, "password guesses refused unchecked")
 		return nil, wire.Errorf(wire.ErrRateLimited, "too many wrong passwords from your address; wait a while before trying again")
 	case errors.Is(err, secure.ErrBadPassword):
 		if len(hello.Password) == 0 {
@@ -313,40 +501,58 @@ func (s *Server) readHello(r *wire.Reader, addr netip.Addr) (*wire.Hello, error)
 	return hello, nil
 }
 
-// refuse tells a connection why it was not admitted, then closes it.
-func (s *Server) refuse(conn *tls.Conn, err error) {
+// refuse tells a connection why it was not admitted, then closes it. The
+// write is bounded by closeFlushTimeout: a peer that does not read is not
+// waited for.
+func (s *Server) refuse(conn *tls.Conn, addr netip.Addr, err error) {
 	e := wire.AsError(err)
 	if e.Code == wire.CodeInternal {
 		s.log.Error("admission failed", "err", err)
 	} else {
-		s.log.Info("refused", "code", e.Code, "why", e.Message)
+		s.log.Debug("refused", "addr", addr, "code", e.Code, "why", e.Message)
 	}
 	frame, _ := wire.Encode(&wire.ErrorFrame{Code: e.Code, Message: e.Message})
-	conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	conn.SetWriteDeadline(time.Now().Add(closeFlushTimeout))
 	conn.Write(frame)
 	conn.Close()
 }
 
 // readLoop turns the member's frames into room calls until the member
 // leaves or the connection ends, and returns the reason to record.
-func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member) string {
+//
+// dropped is true when the connection failed (a read error or silence)
+// rather than the member leaving or breaking a rule.
+func (s *Server) readLoop(r *wire.Reader, p *peer, seat *seat, xs *transfers, addr netip.Addr, st *addrState) (reason string, dropped bool) {
+	m := xs.m
 	limit := newBucket(s.cfg.RatePerSecond, s.cfg.RateBurst, s.cfg.Now())
-	xs := newTransfers(s, m, p)
-	defer xs.close()
 	// chunk is reused for every UploadChunk: its Data aliases the frame
 	// body, which the upload copies before the next read.
 	var chunk wire.UploadChunk
+	pong, _ := wire.Encode(&wire.Pong{})
+	var deadline time.Time // of the connection's reads, as last set
 	for {
+		// Moving the deadline costs a timer update: only when less than
+		// 7/8 of PingTimeout is left.
+		if now := time.Now(); deadline.Sub(now) < s.cfg.PingTimeout-s.cfg.PingTimeout/8 {
+			deadline = now.Add(s.cfg.PingTimeout)
+			p.raw.SetReadDeadline(deadline)
+		}
 		t, body, err := r.ReadFrame()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				s.log.Debug("read failed", "err", err)
 			}
-			if errors.Is(err, wire.ErrFrameTooLarge) {
-				s.fail(p, "", wire.Errorf(wire.ErrTooLarge, "frame too large"))
-				p.Close(true)
+			switch {
+			case errors.Is(err, wire.ErrFrameTooLarge):
+				s.violation(p, addr, wire.Errorf(wire.ErrTooLarge, "a frame is at most %d bytes", wire.MaxFrame))
+				return room.ReasonDisconnected, false
+			case errors.Is(err, wire.ErrMalformed):
+				s.violation(p, addr, wire.Errorf(wire.ErrProtocol, "%v", err))
+				return room.ReasonDisconnected, false
+			case isTimeout(err):
+				s.def.note(DefenceSilent, addr, "member silent; dropped", "timeout", s.cfg.PingTimeout)
 			}
-			return room.ReasonDisconnected
+			return room.ReasonDisconnected, true
 		}
 		var f wire.Frame
 		if t == wire.TypeUploadChunk {
@@ -355,26 +561,45 @@ func (s *Server) readLoop(r *wire.Reader, p *peer, m *room.Member) string {
 			f, err = wire.Decode(t, body)
 		}
 		if err != nil {
-			s.fail(p, "", wire.Errorf(wire.ErrProtocol, "could not decode a %v frame: %v", t, err))
-			p.Close(true)
-			return room.ReasonDisconnected
+			s.violation(p, addr, wire.Errorf(wire.ErrProtocol, "could not decode a %v frame: %v", t, err))
+			return room.ReasonDisconnected, false
 		}
-		if _, ok := f.(*wire.Leave); ok {
-			return room.ReasonLeft
+		switch f.(type) {
+		case *wire.Leave:
+			return room.ReasonLeft, false
+		case *wire.Hello:
+			s.violation(p, addr, wire.Errorf(wire.ErrProtocol, "hello after admission"))
+			return room.ReasonDisconnected, false
+		case *wire.Ping:
+			// Answered unless the member floods: its silence is what
+			// counts, and a dropped pong costs it nothing.
+			if s.cfg.NoRateLimit || limit.take(s.cfg.Now()) {
+				p.Deliver(pong)
+			}
+			continue
 		}
 		if bulk, err := xs.bulk(f); bulk {
 			if err != nil {
 				p.Close(false)
-				return room.ReasonDisconnected
+				return room.ReasonDisconnected, false
 			}
 			continue
 		}
-		if !s.cfg.NoRateLimit && !limit.take(s.cfg.Now()) {
-			s.fail(p, wire.RefOf(f), wire.ErrRateLimited)
-			continue
+		if !s.cfg.NoRateLimit {
+			now := s.cfg.Now()
+			if !limit.take(now) {
+				s.def.note(DefenceRateLimit, addr, "member over its command rate", "name", s.room.Name(m))
+				s.fail(seat, wire.RefOf(f), wire.ErrRateLimited)
+				continue
+			}
+			if !st.spend(now) {
+				s.def.note(DefenceAddrBudget, addr, "members of one address over their shared command budget")
+				s.fail(seat, wire.RefOf(f), wire.Errorf(wire.ErrRateLimited, "too many commands from your address, slow down"))
+				continue
+			}
 		}
 		if err := s.command(m, xs, f); err != nil {
-			s.fail(p, wire.RefOf(f), err)
+			s.fail(seat, wire.RefOf(f), err)
 		}
 	}
 }
@@ -386,12 +611,16 @@ func (s *Server) command(m *room.Member, xs *transfers, f wire.Frame) error {
 		return xs.beginUpload(f)
 	case *wire.UploadEnd:
 		return xs.endUpload(f)
+	case *wire.UploadResume:
+		return xs.resumeUpload(f)
 	case *wire.Download:
 		return xs.startDownload(f)
 	case *wire.Send:
-		return s.room.Send(m, f.Ref, f.Text)
+		return s.room.SendReply(m, f.Ref, f.Text, f.ReplyTo)
 	case *wire.DM:
-		return s.room.DM(m, f.Ref, f.To, f.Text)
+		return s.room.DMReply(m, f.Ref, f.To, f.Text, f.ReplyTo)
+	case *wire.Typing:
+		return s.room.Typing(m, f.To)
 	case *wire.Recall:
 		return s.room.Recall(m, f.Ref, f.ID)
 	case *wire.Kick:
@@ -405,8 +634,18 @@ func (s *Server) command(m *room.Member, xs *transfers, f wire.Frame) error {
 	}
 }
 
+// violation tells the member which rule its last frame broke, then closes
+// its connection after flushing what is queued (within
+// closeFlushTimeout).
+func (s *Server) violation(p *peer, addr netip.Addr, err error) {
+	e := wire.AsError(err)
+	s.def.note(DefenceProtocol, addr, "frame breaks the protocol; closing", "code", e.Code, "why", e.Message)
+	frame, _ := wire.Encode(&wire.ErrorFrame{Code: e.Code, Message: e.Message})
+	p.closeWith(frame, closeFlushTimeout)
+}
+
 // fail sends an error frame to the member.
-func (s *Server) fail(p *peer, ref string, err error) {
+func (s *Server) fail(p room.Sink, ref string, err error) {
 	e := wire.AsError(err)
 	if e.Code == wire.CodeInternal {
 		s.log.Error("command failed", "err", err)
@@ -420,25 +659,4 @@ func remoteAddr(c net.Conn) netip.Addr {
 		return ap.Addr().Unmap()
 	}
 	return netip.Addr{}
-}
-
-// bucket is a token bucket computed from timestamps: no timer runs while a
-// member is idle.
-type bucket struct {
-	rate, burst, tokens float64
-	last                time.Time
-}
-
-func newBucket(rate, burst float64, now time.Time) *bucket {
-	return &bucket{rate: rate, burst: burst, tokens: burst, last: now}
-}
-
-func (b *bucket) take(now time.Time) bool {
-	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }

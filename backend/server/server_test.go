@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -33,6 +34,16 @@ type host struct {
 
 func startHost(t *testing.T, cfg server.Config) *host {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startHostOn(t, cfg, ln)
+}
+
+// startHostOn is startHost on a listener of the caller's.
+func startHostOn(t *testing.T, cfg server.Config, ln net.Listener) *host {
+	t.Helper()
 	dir := t.TempDir()
 	id, err := secure.LoadOrCreateIdentity(dir)
 	if err != nil {
@@ -41,10 +52,7 @@ func startHost(t *testing.T, cfg server.Config) *host {
 	cfg.Identity = id
 	srv, err := server.New(cfg)
 	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+		ln.Close()
 		t.Fatal(err)
 	}
 	h := &host{srv: srv, addr: ln.Addr().String(), fp: id.Fingerprint, dir: dir, done: make(chan error, 1)}
@@ -216,7 +224,7 @@ func TestDuplicateNames(t *testing.T) {
 }
 
 func TestLeaderRotation(t *testing.T) {
-	h := startHost(t, server.Config{})
+	h := startHost(t, server.Config{Grace: 300 * time.Millisecond})
 	a, b, c := h.join(t, "A"), h.join(t, "B"), h.join(t, "C")
 	a.c.Leave()
 	if ev := until[client.Left](c); ev.Name != "A" || ev.Reason != "left" {
@@ -225,7 +233,10 @@ func TestLeaderRotation(t *testing.T) {
 	if ev := until[client.Leader](c); ev.Name != "B" {
 		t.Fatalf("leader %+v", ev)
 	}
-	b.c.Close() // no goodbye: a dropped connection
+	b.c.Close() // no goodbye: a dropped connection, held for the grace period
+	if ev := until[client.Presence](c); ev.Name != "B" || ev.State != "reconnecting" {
+		t.Fatalf("presence %+v", ev)
+	}
 	if ev := until[client.Left](c); ev.Name != "B" || ev.Reason != "disconnected" {
 		t.Fatalf("left %+v", ev)
 	}
@@ -377,7 +388,7 @@ func TestVersionMismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, ok := f.(*wire.ErrorFrame)
-	if !ok || e.Code != wire.CodeVersionMismatch || !strings.Contains(e.Message, "version 1") {
+	if !ok || e.Code != wire.CodeVersionMismatch || !strings.Contains(e.Message, fmt.Sprintf("version %d", wire.Version)) {
 		t.Fatalf("got %#v", f)
 	}
 }

@@ -3,6 +3,9 @@ package server
 import (
 	"errors"
 	"io"
+	"net/netip"
+	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -13,7 +16,7 @@ import (
 
 // Per-connection bounds on transfers in progress.
 const (
-	maxUploads   = 4
+	maxUploads   = wire.MaxUploads
 	maxDownloads = 8
 )
 
@@ -24,13 +27,22 @@ type transfers struct {
 	s         *Server
 	m         *room.Member
 	p         *peer
+	addr      netip.Addr // the member's, for the host's log
 	uploads   map[uuid.UUID]*upload
 	downloads map[uuid.UUID]*download
 }
 
+// upload is a file being received. Its readLoop and its idle timer share
+// it: mu orders the timer's drop against the loop's writes.
 type upload struct {
-	u   *transfer.Upload
-	ref string
+	ref   string
+	timer *time.Timer // fires after UploadIdle without progress
+
+	mu      sync.Mutex
+	u       *transfer.Upload // guarded by mu
+	resumed bool             // guarded by mu; kept across a dropped link: stray chunks are ignored
+	last    time.Time        // guarded by mu; of the last chunk (or the begin)
+	dropped bool             // guarded by mu; by the idle timer: the member was told
 }
 
 // download is a file being sent; the client pulls it by granting credit,
@@ -52,9 +64,9 @@ func (x *transfers) maxCredit() uint64 {
 	return max(4, wire.MaxWindow/uint64(max(len(x.downloads), 1)))
 }
 
-func newTransfers(s *Server, m *room.Member, p *peer) *transfers {
+func newTransfers(s *Server, m *room.Member, p *peer, addr netip.Addr) *transfers {
 	return &transfers{
-		s: s, m: m, p: p,
+		s: s, m: m, p: p, addr: addr,
 		uploads:   make(map[uuid.UUID]*upload),
 		downloads: make(map[uuid.UUID]*download),
 	}
@@ -71,7 +83,23 @@ func (x *transfers) bulk(f wire.Frame) (bool, error) {
 		if up == nil {
 			return true, nil // cancelled or aborted: chunks still in flight
 		}
-		if err := up.u.Write(int64(f.Offset), f.Data); err != nil {
+		up.mu.Lock()
+		dropped := up.dropped
+		var err error
+		switch {
+		case dropped:
+		case up.resumed && int64(f.Offset) != up.u.Written():
+			// Sent before the link dropped, or after a gap it made: the
+			// member sends again from what upload_ready tells it.
+		default:
+			err = up.u.Write(int64(f.Offset), f.Data)
+			up.last = time.Now()
+		}
+		up.mu.Unlock()
+		switch {
+		case dropped:
+			x.forget(f.Upload)
+		case err != nil:
 			x.abortUpload(f.Upload, err)
 		}
 		return true, nil
@@ -85,7 +113,7 @@ func (x *transfers) bulk(f wire.Frame) (bool, error) {
 	case *wire.Cancel:
 		if up := x.uploads[f.Transfer]; up != nil {
 			up.u.Abort()
-			delete(x.uploads, f.Transfer)
+			x.forget(f.Transfer)
 		}
 		if d := x.downloads[f.Transfer]; d != nil {
 			d.rd.Close()
@@ -98,20 +126,121 @@ func (x *transfers) bulk(f wire.Frame) (bool, error) {
 
 // beginUpload checks the limits (before any byte moves) and accepts the
 // upload.
+//
+// One member may not reserve more than its fair share of the room's free
+// quota: with uploads of its own in progress, a new one must leave it
+// holding at most half of what is free (its own reservations counted as
+// free). A single upload that fits is always allowed, so a second member
+// finds at least half of the free space, a third a quarter, and uploads
+// that make no progress are dropped after UploadIdle anyway.
 func (x *transfers) beginUpload(f *wire.UploadBegin) error {
+	var reserved int64
+	for id, up := range x.uploads {
+		up.mu.Lock()
+		dropped := up.dropped
+		up.mu.Unlock()
+		if dropped {
+			x.forget(id)
+			continue
+		}
+		reserved += up.u.Size()
+	}
 	if len(x.uploads) >= maxUploads {
 		return wire.Errorf(wire.ErrRateLimited, "at most %d uploads at once", maxUploads)
 	}
 	if f.Size > 1<<62 {
 		return wire.Errorf(wire.ErrTooLarge, "%d bytes is too large", f.Size)
 	}
+	if free := x.s.files.Free(); reserved > 0 && reserved+int64(f.Size) > (free+reserved)/2 {
+		x.s.def.note(DefenceUploadShare, x.addr, "member over its share of the free quota", "reserved", reserved, "asked", f.Size)
+		return wire.Errorf(wire.ErrQuotaExceeded, "you are uploading %s already; one member may hold at most half of the room's free space (%s) at once: wait for your uploads to finish",
+			transfer.Size(reserved), transfer.Size(free+reserved))
+	}
 	u, err := x.s.files.Begin(f.Name, int64(f.Size), f.Image)
 	if err != nil {
 		return err
 	}
-	x.uploads[u.ID()] = &upload{u: u, ref: f.Ref}
-	x.deliver(&wire.UploadReady{Ref: f.Ref, Upload: u.ID()})
+	id := u.ID()
+	up := &upload{u: u, ref: f.Ref, last: time.Now()}
+	up.timer = time.AfterFunc(x.s.cfg.UploadIdle, func() { x.idle(id, up) })
+	x.uploads[id] = up
+	x.deliver(&wire.UploadReady{Ref: f.Ref, Upload: id})
 	return nil
+}
+
+// idle runs on the upload's timer: it drops the upload if no chunk came
+// for UploadIdle (freeing its reservation and telling the member), or
+// waits for the rest of that time.
+func (x *transfers) idle(id uuid.UUID, up *upload) {
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if up.dropped {
+		return
+	}
+	if wait := x.s.cfg.UploadIdle - time.Since(up.last); wait > 0 {
+		up.timer.Reset(wait)
+		return
+	}
+	up.dropped = true
+	up.u.Abort()
+	x.s.def.note(DefenceUploadIdle, x.addr, "upload made no progress; dropped", "idle", x.s.cfg.UploadIdle)
+	x.tellAbort(id, wire.Errorf(wire.ErrStalled, "the upload made no progress for %v; it was dropped and its space freed", x.s.cfg.UploadIdle))
+}
+
+// keepUploads hands over the uploads in progress, for the seat to keep
+// while its member reconnects; close then leaves them alone.
+func (x *transfers) keepUploads() map[uuid.UUID]*upload {
+	kept := x.uploads
+	x.uploads = make(map[uuid.UUID]*upload)
+	return kept
+}
+
+// adopt takes over the uploads a dropped connection of the same seat
+// began. Their idle timers still run: an upload the member does not carry
+// on with is dropped after UploadIdle.
+func (x *transfers) adopt(ups map[uuid.UUID]*upload) {
+	for id, up := range ups {
+		up.mu.Lock()
+		up.resumed = true
+		up.mu.Unlock()
+		x.uploads[id] = up
+	}
+}
+
+// resumeUpload answers an upload_resume: where to carry on from.
+func (x *transfers) resumeUpload(f *wire.UploadResume) error {
+	up := x.uploads[f.Upload]
+	if up == nil {
+		return wire.Errorf(wire.ErrNoSuchFile, "no upload %s in progress (dropped?)", f.Upload)
+	}
+	up.mu.Lock()
+	dropped, off := up.dropped, up.u.Written()
+	up.mu.Unlock()
+	if dropped {
+		x.forget(f.Upload)
+		return wire.Errorf(wire.ErrStalled, "the upload was dropped meanwhile")
+	}
+	x.deliver(&wire.UploadReady{Ref: f.Ref, Upload: f.Upload, Offset: uint64(off)})
+	return nil
+}
+
+// abortAll abandons uploads kept for a seat that ended.
+func abortAll(ups map[uuid.UUID]*upload) {
+	for _, up := range ups {
+		up.timer.Stop()
+		up.mu.Lock()
+		up.dropped = true
+		up.u.Abort()
+		up.mu.Unlock()
+	}
+}
+
+// forget removes an upload that ended, and stops its timer.
+func (x *transfers) forget(id uuid.UUID) {
+	if up := x.uploads[id]; up != nil {
+		up.timer.Stop()
+		delete(x.uploads, id)
+	}
 }
 
 // endUpload verifies the upload and announces it to the room.
@@ -120,7 +249,14 @@ func (x *transfers) endUpload(f *wire.UploadEnd) error {
 	if up == nil {
 		return nil // already aborted: the client was told
 	}
-	delete(x.uploads, f.Upload)
+	x.forget(f.Upload)
+	up.mu.Lock()
+	dropped := up.dropped
+	up.dropped = true // the timer must not drop it now
+	up.mu.Unlock()
+	if dropped {
+		return nil // the member was told
+	}
 	file, err := up.u.Finish(f.SHA256)
 	if err != nil {
 		x.tellAbort(f.Upload, err)
@@ -142,7 +278,7 @@ func (x *transfers) endUpload(f *wire.UploadEnd) error {
 func (x *transfers) abortUpload(id uuid.UUID, err error) {
 	if up := x.uploads[id]; up != nil {
 		up.u.Abort()
-		delete(x.uploads, id)
+		x.forget(id)
 	}
 	x.tellAbort(id, err)
 }
@@ -248,7 +384,7 @@ func (x *transfers) deliver(f wire.Frame) {
 func (x *transfers) close() {
 	for id, up := range x.uploads {
 		up.u.Abort()
-		delete(x.uploads, id)
+		x.forget(id)
 	}
 	for id, d := range x.downloads {
 		d.rd.Close()

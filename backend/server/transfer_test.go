@@ -550,6 +550,7 @@ func TestRecallStopsDownloads(t *testing.T) {
 	}
 	awaitEvent[client.File](t, aw)
 	bw := watch(b, true)
+	awaitEvent[client.File](t, bw) // B knows the file before asking for it
 	dir := t.TempDir()
 	got := make(chan error, 1)
 	go func() {

@@ -19,14 +19,16 @@ type Owner struct{ s *Session }
 func (o *Owner) Session() *Session { return o.s }
 
 // Close leaves the room (closing it if hosted), cancels a join in
-// progress, and refuses new rooms.
+// progress, stops browsing for rooms, and refuses new rooms.
 func (o *Owner) Close() error {
 	s := o.s
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
 	s.cancel()
-	return s.Leave()
+	err := s.Leave()
+	s.StopBrowsing()
+	return err
 }
 
 // Hosting reports whether the session hosts a room right now.

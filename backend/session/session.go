@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"wetalk/backend/client"
+	"wetalk/backend/lan"
 	"wetalk/backend/profile"
 	"wetalk/backend/room"
 	"wetalk/backend/secure"
@@ -75,6 +76,13 @@ type Config struct {
 	// MaxUpload and RoomQuota limit the files of a hosted room; 0 means
 	// the defaults (2 GiB a file, 10 GiB in all).
 	MaxUpload, RoomQuota int64
+	// NoLAN turns off announcing hosted rooms and browsing for rooms on the
+	// local network (`wetalk web` without --lan). A room hosted on a
+	// loopback HostBind is never announced.
+	NoLAN bool
+	// Watch browses for rooms until ctx ends, reporting like lan.Watch;
+	// nil means lan.Watch. Tests run it inside a network namespace.
+	Watch func(ctx context.Context, report func(rooms []lan.Room, err error))
 }
 
 // HostRequest is what the start screen's Host form asks for.
@@ -83,6 +91,9 @@ type HostRequest struct {
 	RoomName string `json:"roomName"`
 	Password string `json:"password"`
 	Port     int    `json:"port"`
+	// NoAnnounce keeps the room off the local network's room lists (the
+	// Host form's "Announce on this network" switch, off).
+	NoAnnounce bool `json:"noAnnounce"`
 }
 
 // JoinRequest is what the start screen's Join form asks for. Address is
@@ -144,6 +155,7 @@ type Session struct {
 	cl      *client.Client // guarded by mu; nil when not in a room
 	pumped  chan struct{}  // guarded by mu; closed when cl's pump has ended
 	srv     *server.Server // guarded by mu; non-nil while hosting
+	an      *lan.Announcer // guarded by mu; non-nil while hosting an announced room
 	served  chan error     // guarded by mu; Serve's result while hosting
 	inviteA string         // guarded by mu; the address an invite names
 	pin     string         // guarded by mu; the host's fingerprint
@@ -152,6 +164,8 @@ type Session struct {
 	// entering cancels the Host or Join under way (nil when none is);
 	// guarded by mu. Reserved before it dials, unlocked; see reserve.
 	entering context.CancelFunc
+
+	browse browsing // rooms heard on the local network
 }
 
 // New returns the Owner of a new Session that is in no room.
@@ -205,9 +219,16 @@ func (s *Session) Host(req HostRequest) (Room, error) {
 	if req.Password != "" {
 		password = []byte(req.Password)
 	}
+	// an is set before Serve starts, so before anyone joins.
+	var an *lan.Announcer
 	srv, err := server.New(server.Config{
 		RoomName: roomName, Identity: id, Password: password, Log: s.cfg.Log,
 		FilesDir: filepath.Join(s.cfg.Profile.Dir, "rooms"), MaxUpload: s.cfg.MaxUpload, RoomQuota: s.cfg.RoomQuota,
+		OnMembers: func(n int) {
+			if an != nil {
+				an.SetMembers(n)
+			}
+		},
 	})
 	if err != nil {
 		return Room{}, err
@@ -216,10 +237,21 @@ func (s *Session) Host(req HostRequest) (Room, error) {
 	if err != nil {
 		return Room{}, err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
+	bound := ln.Addr().(*net.TCPAddr).AddrPort()
+	port := int(bound.Port())
+	if !req.NoAnnounce && !s.cfg.NoLAN && !bound.Addr().IsLoopback() {
+		an, err = lan.Announce(lan.Announcement{
+			Room: roomName, Fingerprint: id.Fingerprint, Port: port, Password: password != nil,
+			Addrs: lan.ReachableAt(bound.Addr()),
+		})
+		if err != nil {
+			s.cfg.Log.Warn("room not announced on the network", "err", err)
+		}
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	stop := func() {
+		closeAnnouncer(an)
 		srv.Close("the host could not join")
 		<-served
 	}
@@ -231,7 +263,7 @@ func (s *Session) Host(req HostRequest) (Room, error) {
 	}
 	room, err := s.commit(ctx, cl, entry{
 		asked: req.Nickname, addr: self, pin: id.Fingerprint,
-		invite: net.JoinHostPort(s.inviteHost(), strconv.Itoa(port)), srv: srv, served: served,
+		invite: net.JoinHostPort(s.inviteHost(), strconv.Itoa(port)), srv: srv, served: served, an: an,
 	})
 	if err != nil {
 		stop()
@@ -429,6 +461,7 @@ type entry struct {
 	invite      string // the address an invite names
 	srv         *server.Server
 	served      chan error
+	an          *lan.Announcer // announces srv's room; nil when not announced
 }
 
 // commit makes cl the current room, unless the attempt was cancelled or
@@ -453,7 +486,7 @@ func (s *Session) commit(ctx context.Context, cl *client.Client, e entry) (Room,
 	s.gen++
 	xf.gen = s.gen
 	w := cl.Welcome()
-	s.cl, s.xf, s.srv, s.served = cl, xf, e.srv, e.served
+	s.cl, s.xf, s.srv, s.served, s.an = cl, xf, e.srv, e.served, e.an
 	s.pin, s.inviteA = e.pin, e.invite
 	s.pumped = make(chan struct{})
 	go s.pump(cl, xf, s.gen, s.pumped)
@@ -568,11 +601,12 @@ func (s *Session) forget(cl *client.Client) {
 		s.mu.Unlock()
 		return
 	}
-	srv, served, xf := s.srv, s.served, s.xf
-	s.cl, s.srv, s.served, s.xf = nil, nil, nil, nil
+	srv, served, xf, an := s.srv, s.served, s.xf, s.an
+	s.cl, s.srv, s.served, s.xf, s.an = nil, nil, nil, nil, nil
 	s.mu.Unlock()
 	cl.Close()
 	xf.close()
+	closeAnnouncer(an)
 	if srv != nil {
 		srv.Close(HostClosedReason)
 		<-served
@@ -584,13 +618,14 @@ func (s *Session) forget(cl *client.Client) {
 // (code "left") has been emitted when Leave returns.
 func (s *Session) Leave() error {
 	s.mu.Lock()
-	cl, srv, served, pumped, xf := s.cl, s.srv, s.served, s.pumped, s.xf
-	s.cl, s.srv, s.served, s.xf = nil, nil, nil, nil
+	cl, srv, served, pumped, xf, an := s.cl, s.srv, s.served, s.pumped, s.xf, s.an
+	s.cl, s.srv, s.served, s.xf, s.an = nil, nil, nil, nil, nil
 	s.mu.Unlock()
 	if cl == nil {
 		return nil
 	}
 	xf.close() // cancels uploads and downloads (the host drops their leftovers)
+	closeAnnouncer(an)
 	if srv != nil {
 		cl.Close()
 		srv.Close(HostClosedReason)
@@ -674,6 +709,9 @@ type Invite struct {
 	Fingerprint string   `json:"fingerprint"`
 	Hosting     bool     `json:"hosting"`
 	Addresses   []string `json:"addresses"` // HOST:PORT on this machine's LAN (hosting only)
+	// Links has the invite naming each of Addresses, in the same order, so
+	// that the user can pick the address the link uses.
+	Links []string `json:"links"`
 }
 
 // Invite returns the current room's invite link and fingerprint, and, when
@@ -684,11 +722,13 @@ func (s *Session) Invite() (Invite, error) {
 	if s.cl == nil {
 		return Invite{}, ErrNotInRoom
 	}
-	inv := Invite{Link: secure.FormatInvite(s.inviteA, s.pin), Fingerprint: s.pin, Hosting: s.srv != nil, Addresses: []string{}}
+	inv := Invite{Link: secure.FormatInvite(s.inviteA, s.pin), Fingerprint: s.pin, Hosting: s.srv != nil, Addresses: []string{}, Links: []string{}}
 	if s.srv != nil {
 		_, port, _ := net.SplitHostPort(s.inviteA)
 		for _, a := range LANAddresses() {
-			inv.Addresses = append(inv.Addresses, net.JoinHostPort(a, port))
+			addr := net.JoinHostPort(a, port)
+			inv.Addresses = append(inv.Addresses, addr)
+			inv.Links = append(inv.Links, secure.FormatInvite(addr, s.pin))
 		}
 	}
 	return inv, nil
@@ -697,30 +737,16 @@ func (s *Session) Invite() (Invite, error) {
 // LANAddresses lists this machine's addresses that others on the local
 // network may reach: up, not loopback, not link-local; IPv4 first.
 func LANAddresses() []string {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return nil
+	var out []string
+	for _, a := range lan.Addresses() {
+		out = append(out, a.String())
 	}
-	var v4, v6 []string
-	for _, iface := range ifaces {
-		if iface.Flags&net.FlagUp == 0 || iface.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, err := iface.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			ipn, ok := a.(*net.IPNet)
-			if !ok || ipn.IP.IsLoopback() || ipn.IP.IsLinkLocalUnicast() || ipn.IP.IsMulticast() {
-				continue
-			}
-			if ip4 := ipn.IP.To4(); ip4 != nil {
-				v4 = append(v4, ip4.String())
-			} else {
-				v6 = append(v6, ipn.IP.String())
-			}
-		}
+	return out
+}
+
+// closeAnnouncer stops announcing, if an announces anything.
+func closeAnnouncer(an *lan.Announcer) {
+	if an != nil {
+		an.Close()
 	}
-	return append(v4, v6...)
 }

@@ -24,6 +24,7 @@ type recorder struct {
 	closed    []Closed
 	transfers map[string]Transfer
 	history   []Transfer // every transfer state emitted, in order
+	heard     []Discovery
 }
 
 func newRecorder() *recorder {
@@ -39,6 +40,8 @@ func (r *recorder) Emit(name string, payload any) {
 		r.events = append(r.events, payload.(Batch).Events...)
 	case EventRoomClosed:
 		r.closed = append(r.closed, payload.(Closed))
+	case EventRooms:
+		r.heard = append(r.heard, payload.(Discovery))
 	case EventTransfers:
 		for _, t := range payload.(TransferBatch).Transfers {
 			r.transfers[t.ID] = t

@@ -27,6 +27,7 @@ const imageFetches = 3
 // Transfer states.
 const (
 	StateStaging   = "staging"   // the page is still handing the bytes over
+	StateWaiting   = "waiting"   // an upload queued behind the host's limit of uploads at once
 	StateActive    = "active"    // moving to or from the host
 	StateDone      = "done"      // uploaded, or downloaded and verified
 	StateFailed    = "failed"    // Error says why
@@ -166,17 +167,18 @@ func imageName(id, mime string) string {
 }
 
 // progress applies a client progress event to the transfer whose ref it
-// carries (each transfer's ref is its id). Events of transfers the user did
-// not start (image fetches, with no ref) are ignored; progress never goes
-// back.
+// carries (each transfer's ref is its id); an upload's first event (done 0)
+// says it has left the client's queue, so a waiting upload turns active.
+// Events of transfers the user did not start (image fetches, with no ref)
+// are ignored; progress never goes back.
 func (x *transfers) progress(ev client.Progress) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	t := x.byID[ev.Ref]
-	if t == nil || t.State != StateActive || t.Direction != ev.Direction || ev.Done < t.Done {
+	if t == nil || (t.State != StateActive && t.State != StateWaiting) || t.Direction != ev.Direction || ev.Done < t.Done {
 		return
 	}
-	t.File, t.Done = ev.Transfer, ev.Done
+	t.State, t.File, t.Done = StateActive, ev.Transfer, ev.Done
 	x.dirty[t.ID] = true
 }
 
@@ -241,7 +243,8 @@ func (x *transfers) run(t *xfer, do func(ctx context.Context) (file, path string
 	}()
 }
 
-// upload starts uploading the file at path. Called with mu held.
+// upload starts uploading the file at path: it waits (StateWaiting) while
+// the host's limit of uploads at once is taken. Called with mu held.
 func (x *transfers) uploadLocked(t *xfer, path string, remove bool) {
 	ref := t.ID // progress events carry it back
 	x.run(t, func(ctx context.Context) (string, string, error) {
@@ -257,6 +260,7 @@ func (x *transfers) uploadLocked(t *xfer, path string, remove bool) {
 		}
 		return id, "", err
 	})
+	t.State = StateWaiting // until the client's first progress event
 	x.emitLocked()
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -268,7 +269,7 @@ func TestShareFileFromPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if up.Name != "notes.txt" || up.State != StateActive || up.Size != int64(len(data)) {
+	if up.Name != "notes.txt" || up.State != StateWaiting || up.Size != int64(len(data)) {
 		t.Fatalf("ShareFile = %+v", up)
 	}
 	ra.wait(t, "upload done", func(r *recorder) bool { return r.transfers[up.ID].State == StateDone })
@@ -281,12 +282,13 @@ func TestShareFileFromPath(t *testing.T) {
 	}
 }
 
-// TestProgressMatchesUploads feeds client progress events to a room's
+// TestProgressMatchesTransfers feeds client progress events to a room's
 // transfers: each goes to the transfer whose ref it carries, so two uploads
 // of the same size started together each show their own progress (the
-// second one moving first included); events without a ref (image fetches)
-// go nowhere; progress never goes back.
-func TestProgressMatchesUploads(t *testing.T) {
+// second one moving first included); an upload's first event turns it from
+// waiting (queued behind the host's limit) to active; events without a ref
+// (image fetches) go nowhere; progress never goes back.
+func TestProgressMatchesTransfers(t *testing.T) {
 	rec := newRecorder()
 	x := &transfers{s: &Session{cfg: Config{Emitter: rec}}, byID: map[string]*xfer{}, dirty: map[string]bool{}}
 	add := func(tr Transfer) string {
@@ -297,16 +299,18 @@ func TestProgressMatchesUploads(t *testing.T) {
 		return t.ID
 	}
 	staging := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateStaging})
-	up1 := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateActive})
-	up2 := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateActive})
+	up1 := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateWaiting})
+	up2 := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateWaiting})
+	queued := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateWaiting})
 	other := add(Transfer{Direction: client.DirectionUp, Size: 50, State: StateActive})
 	down := add(Transfer{Direction: client.DirectionDown, File: "F", Size: 100, State: StateActive})
 	feed := func(ref, dir, id string, done, total int64) {
 		x.progress(client.Progress{Ref: ref, Direction: dir, Transfer: id, Done: done, Total: total})
 		x.flush()
 	}
-	feed(up2, client.DirectionUp, "B", 20, 100)    // the younger of two same-sized uploads moves first
-	feed(up1, client.DirectionUp, "A", 10, 100)    // then the older one
+	feed(up2, client.DirectionUp, "B", 0, 100)     // the younger of two same-sized uploads starts first
+	feed(up2, client.DirectionUp, "B", 20, 100)    // and moves
+	feed(up1, client.DirectionUp, "A", 0, 100)     // then the older one starts
 	feed(up1, client.DirectionUp, "A", 30, 100)    // and on
 	feed(other, client.DirectionUp, "C", 5, 50)    // another size
 	feed(down, client.DirectionDown, "F", 40, 100) // a download
@@ -314,12 +318,124 @@ func TestProgressMatchesUploads(t *testing.T) {
 	feed(staging, client.DirectionUp, "S", 1, 100) // a transfer still staging: not moving yet
 	feed(up1, client.DirectionUp, "A", 25, 100)    // late and behind: ignored
 	feed(up2, client.DirectionDown, "B", 50, 100)  // the wrong direction: ignored
-	want := map[string][2]any{
-		staging: {"", int64(0)}, up1: {"A", int64(30)}, up2: {"B", int64(20)}, other: {"C", int64(5)}, down: {"F", int64(40)},
+	feed("t99", client.DirectionUp, "Z", 5, 100)   // no such transfer
+	want := map[string]Transfer{
+		staging: {File: "", Done: 0, State: StateStaging},
+		up1:     {File: "A", Done: 30, State: StateActive},
+		up2:     {File: "B", Done: 20, State: StateActive},
+		queued:  {File: "", Done: 0, State: StateWaiting},
+		other:   {File: "C", Done: 5, State: StateActive},
+		down:    {File: "F", Done: 40, State: StateActive},
 	}
 	for id, w := range want {
-		if got := rec.transfers[id]; got.File != w[0] || got.Done != w[1] {
-			t.Errorf("%s: file %q done %d, want %v", id, got.File, got.Done, w)
+		got := x.byID[id]
+		if got.File != w.File || got.Done != w.Done || got.State != w.State {
+			t.Errorf("%s: file %q done %d %s, want %q %d %s", id, got.File, got.Done, got.State, w.File, w.Done, w.State)
 		}
+	}
+}
+
+// TestShareSixFilesAtOnce shares six files in one go, more than the host
+// takes at once (wire.MaxUploads): the ones beyond wait their turn, every
+// one of the six is shared, and the other member receives six files.
+func TestShareSixFilesAtOnce(t *testing.T) {
+	a, ra, _, rb := pair(t, Config{}, Config{})
+	dir := t.TempDir()
+	var ids []string
+	for i := range 6 {
+		path := filepath.Join(dir, fmt.Sprintf("part%d.bin", i))
+		// Big enough that the first uploads are still running when the
+		// last ones are asked for.
+		if err := os.WriteFile(path, bytes.Repeat([]byte{byte('a' + i)}, 3<<20), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		up, err := owner(a).ShareFile(path, "")
+		if err != nil {
+			t.Fatalf("ShareFile %d: %v", i, err)
+		}
+		ids = append(ids, up.ID)
+	}
+	ra.wait(t, "six uploads ended", func(r *recorder) bool {
+		for _, id := range ids {
+			if s := r.transfers[id].State; s != StateDone && s != StateFailed && s != StateCancelled {
+				return false
+			}
+		}
+		return true
+	})
+	ra.mu.Lock()
+	active := 0
+	most := 0
+	for _, id := range ids {
+		if tr := ra.transfers[id]; tr.State != StateDone {
+			t.Errorf("%s: %s %+v; want done", id, tr.State, tr.Error)
+		}
+	}
+	// Replaying the emitted states: never more than the host's limit
+	// active at once.
+	seen := map[string]string{}
+	for _, tr := range ra.history {
+		if seen[tr.ID] != StateActive && tr.State == StateActive {
+			active++
+		} else if seen[tr.ID] == StateActive && tr.State != StateActive {
+			active--
+		}
+		seen[tr.ID] = tr.State
+		most = max(most, active)
+	}
+	ra.mu.Unlock()
+	if most > wire.MaxUploads {
+		t.Errorf("%d uploads active at once; the host takes %d", most, wire.MaxUploads)
+	}
+	rb.wait(t, "six files", func(r *recorder) bool {
+		n := 0
+		for _, ev := range r.events {
+			if _, ok := ev.(client.File); ok {
+				n++
+			}
+		}
+		return n == 6
+	})
+}
+
+// TestSameSizedUploadsKeepTheirProgress runs two uploads of the same size at
+// once in a real room: every progress the UI is shown for each names that
+// upload's own file (no swapped bars), and never goes back.
+func TestSameSizedUploadsKeepTheirProgress(t *testing.T) {
+	a, ra, _, _ := pair(t, Config{}, Config{})
+	one, two := bytes.Repeat([]byte("1"), 3<<20), bytes.Repeat([]byte("2"), 3<<20)
+	var wg sync.WaitGroup
+	var up1, up2 Transfer
+	wg.Go(func() { up1 = stage(t, a, "one.bin", one, false) })
+	wg.Go(func() { up2 = stage(t, a, "two.bin", two, false) })
+	wg.Wait()
+	ra.wait(t, "both uploads done", func(r *recorder) bool {
+		return r.transfers[up1.ID].State == StateDone && r.transfers[up2.ID].State == StateDone
+	})
+	ra.mu.Lock()
+	defer ra.mu.Unlock()
+	final := map[string]string{up1.ID: ra.transfers[up1.ID].File, up2.ID: ra.transfers[up2.ID].File}
+	if final[up1.ID] == "" || final[up1.ID] == final[up2.ID] {
+		t.Fatalf("file ids %v", final)
+	}
+	done := map[string]int64{}
+	moving := 0
+	for _, tr := range ra.history {
+		if tr.State != StateActive {
+			continue
+		}
+		if tr.File != "" && tr.File != final[tr.ID] {
+			t.Errorf("%s shown with the other upload's file %s", tr.ID, tr.File)
+		}
+		if tr.Done < done[tr.ID] {
+			t.Errorf("%s went back from %d to %d", tr.ID, done[tr.ID], tr.Done)
+		}
+		if tr.File != "" {
+			moving++
+		}
+		done[tr.ID] = tr.Done
+	}
+	if moving == 0 {
+		t.Fatal("no progress was shown while uploading")
 	}
 }

@@ -133,6 +133,13 @@ func (s *Store) Dir() string {
 	return s.dir
 }
 
+// Free returns the bytes of the quota that no file or upload holds.
+func (s *Store) Free() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.Quota - s.used
+}
+
 // Limits returns the largest file, the largest image and the quota.
 func (s *Store) Limits() (maxFile, maxImage, quota int64) {
 	return s.cfg.MaxFile, s.cfg.MaxImage, s.cfg.Quota

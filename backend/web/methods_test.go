@@ -2,6 +2,9 @@ package web
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	gotoken "go/token"
 	"os"
 	"reflect"
 	"regexp"
@@ -91,4 +94,47 @@ func TestTheDoorListsEveryMethod(t *testing.T) {
 			t.Errorf("backend.ts calls %s, which the session does not have", name)
 		}
 	}
+}
+
+// TestAppKeepsOnlyWindowThings: the window's App (app.go), bound beside the
+// session, holds no method that only forwards to the session: each of its
+// bound methods uses the Wails runtime (a native dialog) for something only
+// a window can do.
+func TestAppKeepsOnlyWindowThings(t *testing.T) {
+	f, err := parser.ParseFile(gotoken.NewFileSet(), "../../app.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := 0
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || fn.Recv == nil || !fn.Name.IsExported() || !isApp(fn.Recv.List[0].Type) {
+			continue
+		}
+		bound++
+		usesRuntime := false
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "runtime" {
+					usesRuntime = true
+				}
+			}
+			return true
+		})
+		if !usesRuntime || len(fn.Body.List) < 2 {
+			t.Errorf("App.%s is bound but does nothing only a window can do: put it on session.Session", fn.Name.Name)
+		}
+	}
+	if bound == 0 {
+		t.Fatal("no bound App methods found in app.go")
+	}
+}
+
+// isApp reports whether a receiver type is App or *App.
+func isApp(e ast.Expr) bool {
+	if star, ok := e.(*ast.StarExpr); ok {
+		e = star.X
+	}
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == "App"
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -254,10 +255,20 @@ func (s *Server) readLoop(t *tab, conn *websocket.Conn, sess *session.Session, c
 	}
 }
 
-// answer runs one call and queues its reply.
+// answer runs one call and queues its reply. A method that panics (a bug)
+// is answered with an internal error and logged, and the other tabs carry
+// on.
 func (s *Server) answer(t *tab, recv reflect.Value, req request) {
 	rep := reply{ID: req.ID}
-	result, err := s.table.call(recv, req.Method, req.Args)
+	result, err := func() (result any, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				s.cfg.Log.Error("bridge call panicked", "method", req.Method, "panic", p)
+				err = fmt.Errorf("%s failed: internal error", req.Method)
+			}
+		}()
+		return s.table.call(recv, req.Method, req.Args)
+	}()
 	if errors.Is(err, errBadArgs) {
 		rep.Error = &session.Failure{Code: "bad_arguments", Message: err.Error()}
 	} else if err != nil {

@@ -371,3 +371,28 @@ func TestPagePolicyIsIndexHTMLs(t *testing.T) {
 		t.Fatalf("the header policy\n%s\nis not index.html's\n%s", pagePolicy, want)
 	}
 }
+
+// TestEventsBeforeTheirReply: the events a call causes reach the tab before
+// its reply, though calls run concurrently (Leave's room:closed, here).
+func TestEventsBeforeTheirReply(t *testing.T) {
+	ts := newBridge(t)
+	tab := openTab(t, ts)
+	if f := tab.call("Host", session.HostRequest{Nickname: "Ann", RoomName: "Tea"}); f.Error != nil {
+		t.Fatalf("Host: %+v", f.Error)
+	}
+	id := tab.send("Leave")
+	closed := false
+	for {
+		f := tab.read()
+		if f.Event == session.EventRoomClosed {
+			closed = true
+			continue
+		}
+		if f.Event == "" && f.ID == id {
+			break
+		}
+	}
+	if !closed {
+		t.Fatal("Leave answered before its room:closed event")
+	}
+}

@@ -16,6 +16,7 @@ const (
 	CodeBadImage        Code = "bad_image"
 	CodeBadName         Code = "bad_name"
 	CodeBadPassword     Code = "bad_password"
+	CodeBadResume       Code = "bad_resume"
 	CodeBanned          Code = "banned"
 	CodeClosed          Code = "closed"
 	CodeDiskFull        Code = "disk_full"
@@ -30,8 +31,10 @@ const (
 	CodeNotLeader       Code = "not_leader"
 	CodeProtocol        Code = "protocol"
 	CodeQuotaExceeded   Code = "quota_exceeded"
+	CodeResumeExpired   Code = "resume_expired"
 	CodeRateLimited     Code = "rate_limited"
 	CodeRoomFull        Code = "room_full"
+	CodeStalled         Code = "stalled"
 	CodeTooLarge        Code = "too_large"
 	CodeUnknownHost     Code = "unknown_host"
 	CodeUnreachable     Code = "unreachable"
@@ -67,6 +70,7 @@ var (
 	ErrBadImage        = &Error{CodeBadImage, "not a PNG, JPEG, GIF or WebP image"}
 	ErrBadName         = &Error{CodeBadName, "bad nickname"}
 	ErrBadPassword     = &Error{CodeBadPassword, "wrong room password"}
+	ErrBadResume       = &Error{CodeBadResume, "that seat is not yours to resume"}
 	ErrBanned          = &Error{CodeBanned, "you are banned from this room"}
 	ErrClosed          = &Error{CodeClosed, "the room is closed"}
 	ErrDiskFull        = &Error{CodeDiskFull, "the disk is full"}
@@ -80,7 +84,9 @@ var (
 	ErrProtocol        = &Error{CodeProtocol, "protocol violation"}
 	ErrQuotaExceeded   = &Error{CodeQuotaExceeded, "the room's file quota is used up"}
 	ErrRateLimited     = &Error{CodeRateLimited, "too many requests, slow down"}
+	ErrResumeExpired   = &Error{CodeResumeExpired, "the seat is no longer held; join again"}
 	ErrRoomFull        = &Error{CodeRoomFull, "the room is full"}
+	ErrStalled         = &Error{CodeStalled, "the transfer made no progress for too long"}
 	ErrTooLarge        = &Error{CodeTooLarge, "too large"}
 	ErrVersionMismatch = &Error{CodeVersionMismatch, "protocol version mismatch"}
 )

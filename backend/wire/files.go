@@ -22,6 +22,10 @@ const (
 	MaxMime = 64
 	// HashSize is the length of a file's SHA-256, in bytes.
 	HashSize = 32
+	// MaxUploads is the most uploads a member may have in progress at
+	// once; the host refuses another with rate_limited, and clients queue
+	// theirs so as never to ask.
+	MaxUploads = 4
 )
 
 // FileInfo describes one file shared with the room, as the welcome lists

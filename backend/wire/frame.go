@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // Version is the protocol version this build speaks. A peer with another
 // version is refused with CodeVersionMismatch.
-const Version = 1
+const Version = 2
 
 // Magic opens every Hello so that a stray connection (an HTTP client, an old
 // build of the Python prototype) is told apart from a WeTalk peer.
@@ -35,6 +36,10 @@ const (
 	MaxRef = 128
 	// MaxReason is the longest kick reason or close reason, in bytes.
 	MaxReason = 512
+	// MaxHello is the largest hello frame a host reads: its fields at their
+	// limits take about 1.2 KiB. A host reads the first frame with this
+	// limit, so a stranger cannot make it allocate more.
+	MaxHello = 2 << 10
 	// MaxErrorText is the longest message of an error or abort, in bytes.
 	MaxErrorText = MaxReason * 4
 	// MaxCode is the longest error code, in bytes.
@@ -43,6 +48,12 @@ const (
 	MaxPassword = 1024
 	// MaxListLen is the most names a list of names (members, bans) holds.
 	MaxListLen = 1 << 16
+	// PingInterval is how often a client sends its heartbeat (ping); the
+	// host answers each with a pong.
+	PingInterval = 15 * time.Second
+	// PingTimeout is how long either side waits without receiving any
+	// frame before it counts the connection as lost: three heartbeats.
+	PingTimeout = 3 * PingInterval
 	// headerLen is the length prefix plus the type byte.
 	headerLen = 5
 )
@@ -144,13 +155,18 @@ func NewReaderSize(r io.Reader, size int) *Reader {
 
 // ReadFrame reads the next frame and returns its type and body. The body is
 // valid only until the next call.
-func (r *Reader) ReadFrame() (Type, []byte, error) {
+func (r *Reader) ReadFrame() (Type, []byte, error) { return r.ReadFrameMax(MaxFrame) }
+
+// ReadFrameMax is ReadFrame with a caller-chosen limit (at most MaxFrame)
+// on the frame's length: a longer frame is ErrFrameTooLarge, reported from
+// its length prefix, before anything is allocated or read past it.
+func (r *Reader) ReadFrameMax(max int) (Type, []byte, error) {
 	hdr := r.hdr[:]
 	if _, err := io.ReadFull(r.r, hdr); err != nil {
 		return 0, nil, err
 	}
 	n := binary.BigEndian.Uint32(hdr)
-	if n > MaxFrame {
+	if n > uint32(min(max, MaxFrame)) {
 		return 0, nil, fmt.Errorf("%w: %d bytes", ErrFrameTooLarge, n)
 	}
 	if n == 0 {
@@ -198,4 +214,42 @@ func RefOf(f Frame) string {
 		return r.CommandRef()
 	}
 	return ""
+}
+
+// ResumeSecretSize is the length of a resume secret, in bytes.
+const ResumeSecretSize = 32
+
+// Presence states.
+const (
+	PresenceReconnecting = "reconnecting"
+	PresenceBack         = "back"
+)
+
+// Counted reports whether a host-to-client frame of type t is counted for
+// resuming: every frame the room sends a member is, from the first frame
+// after the welcome, so that a member who resumes gets exactly those it
+// missed. Frames of the connection itself are not (pong, resumed, and a
+// transfer's frames, which belong to a connection and end with it), nor
+// replaceable updates (peer_typing), which are never sent again.
+func Counted(t Type) bool {
+	switch t {
+	case TypePong, TypeResumed, TypePeerTyping, TypeUploadReady, TypeDownloadReady, TypeChunk, TypeAbort:
+		return false
+	}
+	return t >= 0x40
+}
+
+// Peek returns the type and whole length (prefix included) of the first
+// frame in b, a buffer of complete frames encoded by this package (the
+// host's own, not a peer's: it is not checked against MaxFrame). ok is
+// false when b does not start with a complete frame.
+func Peek(b []byte) (t Type, n int, ok bool) {
+	if len(b) < headerLen {
+		return 0, 0, false
+	}
+	l := binary.BigEndian.Uint32(b)
+	if l == 0 || uint64(len(b)-4) < uint64(l) {
+		return 0, 0, false
+	}
+	return Type(b[4]), 4 + int(l), true
 }

@@ -60,18 +60,24 @@ func uid(goName, what string) field       { return field{goName, "uuid.UUID", wh
 // Commands go from client to host (0x01–0x3f), events from host to client
 // (0x40–0x7f). TypeError keeps its number and layout in every version.
 var msgs = []msg{
-	{"Hello", 0x01, "hello", "Hello opens a connection: magic and version, then who is asking to join.", []field{
+	{"Hello", 0x01, "hello", "Hello opens a connection: magic and version, then who is asking to join. With ResumeMember set it asks for that member's held seat back instead, proving it with ResumeSecret (the welcome's Resume); ResumeAfter is how many counted frames (see Counted) the client received since its welcome.", []field{
 		{"Magic", "[4]byte", "magic", ""}, {"Version", "uint16", "version", ""},
 		name("Name", "name"), uid("ClientID", "client id"),
-		{"Password", "[]byte", "password", "MaxPassword"}}},
-	{"Send", 0x02, "send", "Send posts a chat message to the room.", []field{ref, text("Text", "text", "MaxText")}},
-	{"DM", 0x03, "dm", "DM sends a private message to one member.", []field{ref, name("To", "to"), text("Text", "text", "MaxText")}},
+		{"Password", "[]byte", "password", "MaxPassword"},
+		uid("ResumeMember", "resume member"), {"ResumeSecret", "[]byte", "resume secret", "ResumeSecretSize"}, num("ResumeAfter", "resume after")}},
+	{"Send", 0x02, "send", "Send posts a chat message to the room; ReplyTo, if not zero, is the id of the message it answers.", []field{
+		ref, text("Text", "text", "MaxText"), uid("ReplyTo", "reply to")}},
+	{"DM", 0x03, "dm", "DM sends a private message to one member; ReplyTo, if not zero, is the id of the message it answers.", []field{
+		ref, name("To", "to"), text("Text", "text", "MaxText"), uid("ReplyTo", "reply to")}},
 	{"Recall", 0x04, "recall", "Recall withdraws a message, image or file from the room.", []field{ref, id}},
 	{"Kick", 0x05, "kick", "Kick removes a member (leader only), optionally banning them.", []field{
 		ref, name("Name", "name"), text("Reason", "reason", "MaxReason"), boolean("Ban", "ban")}},
 	{"Unban", 0x06, "unban", "Unban lifts a ban (leader only).", []field{ref, name("Name", "name")}},
 	{"Handover", 0x07, "handover", "Handover makes another member the leader (leader only).", []field{ref, name("Name", "name")}},
 	{"Leave", 0x08, "leave", "Leave says goodbye; the host then closes the connection.", nil},
+	{"Typing", 0x09, "typing", "Typing says the member is typing: to the room (To empty) or privately to one member. It is a replaceable update: never acknowledged, never stored.", []field{
+		name("To", "to")}},
+	{"Ping", 0x0a, "ping", "Ping is the client's heartbeat, sent every PingInterval; the host answers Pong. A host that hears nothing from a member for PingTimeout drops it.", nil},
 
 	{"UploadBegin", 0x10, "upload_begin", "UploadBegin asks to share a file (or, with Image, an image) of Size bytes. The host checks its limits before any byte moves and answers UploadReady or an ErrorFrame carrying Ref.", []field{
 		ref, text("Name", "name", "MaxFileName"), size, boolean("Image", "image")}},
@@ -82,15 +88,17 @@ var msgs = []msg{
 	{"Cancel", 0x13, "cancel", "Cancel abandons an upload or a download in progress.", []field{transfer}},
 	{"Download", 0x14, "download", "Download asks for a shared file from Offset. Transfer is chosen by the client; Window is how many Chunk frames the host may send before it waits for Credit.", []field{
 		ref, transfer, uid("File", "file"), offset, num("Window", "window")}},
+	{"UploadResume", 0x16, "upload_resume", "UploadResume asks, after a resumed seat, to carry on with an upload the lost connection had begun; the host answers UploadReady with the Offset it has (send from there) or an ErrorFrame carrying Ref.", []field{
+		ref, uid("Upload", "upload")}},
 	{"Credit", 0x15, "credit", "Credit lets the host send Chunks more Chunk frames of a download.", []field{transfer, num("Chunks", "chunks")}},
 
-	{"Welcome", 0x40, "welcome", "Welcome admits a member: the name it got and the room as it is now. History follows as Message frames marked History.", []field{
+	{"Welcome", 0x40, "welcome", "Welcome admits a member: the name it got and the room as it is now. History follows as Message frames marked History. Resume is the member's resume secret (ResumeSecretSize random bytes).", []field{
 		text("Room", "room", "MaxRoomBytes"), uid("RoomID", "room id"), seq,
 		name("Name", "name"), uid("MemberID", "member id"), name("Leader", "leader"),
 		{"Members", "[]string", "members", "MaxNameBytes"}, num("History", "history count"),
-		{"Files", "[]FileInfo", "files", ""}}},
-	{"Message", 0x41, "message", "Message is a chat message, public (To empty) or private.", []field{
-		seq, id, name("From", "from"), name("To", "to"), text("Text", "text", "MaxText"), at, history}},
+		{"Files", "[]FileInfo", "files", ""}, {"Resume", "[]byte", "resume", "ResumeSecretSize"}}},
+	{"Message", 0x41, "message", "Message is a chat message, public (To empty) or private; ReplyTo, if not zero, is the id of the message it answers.", []field{
+		seq, id, name("From", "from"), name("To", "to"), text("Text", "text", "MaxText"), at, history, uid("ReplyTo", "reply to")}},
 	{"Joined", 0x42, "joined", "Joined tells the room a member came in.", []field{seq, name("Name", "name")}},
 	{"Left", 0x43, "left", "Left tells the room a member went: Reason is left, kicked or disconnected.", []field{
 		seq, name("Name", "name"), text("Reason", "reason", "MaxReason")}},
@@ -100,6 +108,13 @@ var msgs = []msg{
 		name("By", "by"), text("Reason", "reason", "MaxReason"), boolean("Banned", "banned")}},
 	{"Ack", 0x47, "ack", "Ack confirms a command; ID names what it created, if anything.", []field{ref, id}},
 	{"Closed", 0x48, "closed", "Closed is the last frame of a room its host closed.", []field{text("Reason", "reason", "MaxReason")}},
+	{"PeerTyping", 0x4a, "peer_typing", "PeerTyping says a member is typing, to the room (To empty) or privately to the receiver. It has no seq and is never part of the history.", []field{
+		name("From", "from"), name("To", "to")}},
+	{"Pong", 0x4b, "pong", "Pong answers a Ping. A client that hears nothing from the host for PingTimeout reports the connection lost.", nil},
+	{"Presence", 0x4c, "presence", "Presence tells the room a member's link dropped (State reconnecting) or came back (State back); the seat is kept meanwhile.", []field{
+		seq, name("Name", "name"), text("State", "state", "MaxCode")}},
+	{"Resumed", 0x4d, "resumed", "Resumed admits a member back into its seat; the Missed frames it had not received follow, then live frames.", []field{
+		num("Missed", "missed")}},
 	{"Bans", 0x49, "bans", "Bans lists the names banned from the room; sent to the leader when it changes.", []field{
 		{"Names", "[]string", "names", "MaxNameBytes"}}},
 

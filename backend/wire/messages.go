@@ -14,11 +14,11 @@ var _ = time.Time{}
 // host to client (0x40–0x7f). TypeError keeps its number and layout in
 // every version so that a version mismatch can always be reported.
 const (
-	// TypeHello is the type of Hello: magic, version, name, client id, password.
+	// TypeHello is the type of Hello: magic, version, name, client id, password, resume member, resume secret, resume after.
 	TypeHello Type = 0x01
-	// TypeSend is the type of Send: ref, text.
+	// TypeSend is the type of Send: ref, text, reply to.
 	TypeSend Type = 0x02
-	// TypeDM is the type of DM: ref, to, text.
+	// TypeDM is the type of DM: ref, to, text, reply to.
 	TypeDM Type = 0x03
 	// TypeRecall is the type of Recall: ref, id.
 	TypeRecall Type = 0x04
@@ -30,6 +30,10 @@ const (
 	TypeHandover Type = 0x07
 	// TypeLeave is the type of Leave: no body.
 	TypeLeave Type = 0x08
+	// TypeTyping is the type of Typing: to.
+	TypeTyping Type = 0x09
+	// TypePing is the type of Ping: no body.
+	TypePing Type = 0x0a
 
 	// TypeUploadBegin is the type of UploadBegin: ref, name, size, image.
 	TypeUploadBegin Type = 0x10
@@ -43,10 +47,12 @@ const (
 	TypeDownload Type = 0x14
 	// TypeCredit is the type of Credit: transfer, chunks.
 	TypeCredit Type = 0x15
+	// TypeUploadResume is the type of UploadResume: ref, upload.
+	TypeUploadResume Type = 0x16
 
-	// TypeWelcome is the type of Welcome: room, room id, seq, name, member id, leader, members, history count, files.
+	// TypeWelcome is the type of Welcome: room, room id, seq, name, member id, leader, members, history count, files, resume.
 	TypeWelcome Type = 0x40
-	// TypeMessage is the type of Message: seq, id, from, to, text, time, history.
+	// TypeMessage is the type of Message: seq, id, from, to, text, time, history, reply to.
 	TypeMessage Type = 0x41
 	// TypeJoined is the type of Joined: seq, name.
 	TypeJoined Type = 0x42
@@ -64,6 +70,14 @@ const (
 	TypeClosed Type = 0x48
 	// TypeBans is the type of Bans: names.
 	TypeBans Type = 0x49
+	// TypePeerTyping is the type of PeerTyping: from, to.
+	TypePeerTyping Type = 0x4a
+	// TypePong is the type of Pong: no body.
+	TypePong Type = 0x4b
+	// TypePresence is the type of Presence: seq, name, state.
+	TypePresence Type = 0x4c
+	// TypeResumed is the type of Resumed: missed.
+	TypeResumed Type = 0x4d
 
 	// TypeFile is the type of File: seq, id, from, name, size, sha256, time, history.
 	TypeFile Type = 0x50
@@ -92,12 +106,15 @@ var typeNames = map[Type]string{
 	TypeUnban:         "unban",
 	TypeHandover:      "handover",
 	TypeLeave:         "leave",
+	TypeTyping:        "typing",
+	TypePing:          "ping",
 	TypeUploadBegin:   "upload_begin",
 	TypeUploadChunk:   "upload_chunk",
 	TypeUploadEnd:     "upload_end",
 	TypeCancel:        "cancel",
 	TypeDownload:      "download",
 	TypeCredit:        "credit",
+	TypeUploadResume:  "upload_resume",
 	TypeWelcome:       "welcome",
 	TypeMessage:       "message",
 	TypeJoined:        "joined",
@@ -108,6 +125,10 @@ var typeNames = map[Type]string{
 	TypeAck:           "ack",
 	TypeClosed:        "closed",
 	TypeBans:          "bans",
+	TypePeerTyping:    "peer_typing",
+	TypePong:          "pong",
+	TypePresence:      "presence",
+	TypeResumed:       "resumed",
 	TypeFile:          "file",
 	TypeImage:         "image",
 	TypeUploadReady:   "upload_ready",
@@ -117,13 +138,16 @@ var typeNames = map[Type]string{
 	TypeError:         "error",
 }
 
-// Hello opens a connection: magic and version, then who is asking to join.
+// Hello opens a connection: magic and version, then who is asking to join. With ResumeMember set it asks for that member's held seat back instead, proving it with ResumeSecret (the welcome's Resume); ResumeAfter is how many counted frames (see Counted) the client received since its welcome.
 type Hello struct {
-	Magic    [4]byte
-	Version  uint16
-	Name     string
-	ClientID uuid.UUID
-	Password []byte
+	Magic        [4]byte
+	Version      uint16
+	Name         string
+	ClientID     uuid.UUID
+	Password     []byte
+	ResumeMember uuid.UUID
+	ResumeSecret []byte
+	ResumeAfter  uint64
 }
 
 // Type returns TypeHello.
@@ -135,6 +159,9 @@ func (m *Hello) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Name)
 	b = appendID(b, m.ClientID)
 	b = appendBytes(b, m.Password)
+	b = appendID(b, m.ResumeMember)
+	b = appendBytes(b, m.ResumeSecret)
+	b = appendUvarint(b, m.ResumeAfter)
 	return b
 }
 
@@ -144,13 +171,17 @@ func (m *Hello) decodeBody(d *decoder) error {
 	m.Name = d.str("name", MaxNameBytes)
 	m.ClientID = d.id("client id")
 	m.Password = clone(d.bytes("password", MaxPassword))
+	m.ResumeMember = d.id("resume member")
+	m.ResumeSecret = clone(d.bytes("resume secret", ResumeSecretSize))
+	m.ResumeAfter = d.uvarint("resume after")
 	return d.err
 }
 
-// Send posts a chat message to the room.
+// Send posts a chat message to the room; ReplyTo, if not zero, is the id of the message it answers.
 type Send struct {
-	Ref  string
-	Text string
+	Ref     string
+	Text    string
+	ReplyTo uuid.UUID
 }
 
 // Type returns TypeSend.
@@ -162,20 +193,23 @@ func (m *Send) CommandRef() string { return m.Ref }
 func (m *Send) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
 	b = appendStr(b, m.Text)
+	b = appendID(b, m.ReplyTo)
 	return b
 }
 
 func (m *Send) decodeBody(d *decoder) error {
 	m.Ref = d.str("ref", MaxRef)
 	m.Text = d.str("text", MaxText)
+	m.ReplyTo = d.id("reply to")
 	return d.err
 }
 
-// DM sends a private message to one member.
+// DM sends a private message to one member; ReplyTo, if not zero, is the id of the message it answers.
 type DM struct {
-	Ref  string
-	To   string
-	Text string
+	Ref     string
+	To      string
+	Text    string
+	ReplyTo uuid.UUID
 }
 
 // Type returns TypeDM.
@@ -188,6 +222,7 @@ func (m *DM) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Ref)
 	b = appendStr(b, m.To)
 	b = appendStr(b, m.Text)
+	b = appendID(b, m.ReplyTo)
 	return b
 }
 
@@ -195,6 +230,7 @@ func (m *DM) decodeBody(d *decoder) error {
 	m.Ref = d.str("ref", MaxRef)
 	m.To = d.str("to", MaxNameBytes)
 	m.Text = d.str("text", MaxText)
+	m.ReplyTo = d.id("reply to")
 	return d.err
 }
 
@@ -312,6 +348,39 @@ func (m *Leave) appendBody(b []byte) []byte {
 }
 
 func (m *Leave) decodeBody(d *decoder) error {
+	return d.err
+}
+
+// Typing says the member is typing: to the room (To empty) or privately to one member. It is a replaceable update: never acknowledged, never stored.
+type Typing struct {
+	To string
+}
+
+// Type returns TypeTyping.
+func (*Typing) Type() Type { return TypeTyping }
+
+func (m *Typing) appendBody(b []byte) []byte {
+	b = appendStr(b, m.To)
+	return b
+}
+
+func (m *Typing) decodeBody(d *decoder) error {
+	m.To = d.str("to", MaxNameBytes)
+	return d.err
+}
+
+// Ping is the client's heartbeat, sent every PingInterval; the host answers Pong. A host that hears nothing from a member for PingTimeout drops it.
+type Ping struct {
+}
+
+// Type returns TypePing.
+func (*Ping) Type() Type { return TypePing }
+
+func (m *Ping) appendBody(b []byte) []byte {
+	return b
+}
+
+func (m *Ping) decodeBody(d *decoder) error {
 	return d.err
 }
 
@@ -441,6 +510,30 @@ func (m *Download) decodeBody(d *decoder) error {
 	return d.err
 }
 
+// UploadResume asks, after a resumed seat, to carry on with an upload the lost connection had begun; the host answers UploadReady with the Offset it has (send from there) or an ErrorFrame carrying Ref.
+type UploadResume struct {
+	Ref    string
+	Upload uuid.UUID
+}
+
+// Type returns TypeUploadResume.
+func (*UploadResume) Type() Type { return TypeUploadResume }
+
+// CommandRef returns the reference the client attached.
+func (m *UploadResume) CommandRef() string { return m.Ref }
+
+func (m *UploadResume) appendBody(b []byte) []byte {
+	b = appendStr(b, m.Ref)
+	b = appendID(b, m.Upload)
+	return b
+}
+
+func (m *UploadResume) decodeBody(d *decoder) error {
+	m.Ref = d.str("ref", MaxRef)
+	m.Upload = d.id("upload")
+	return d.err
+}
+
 // Credit lets the host send Chunks more Chunk frames of a download.
 type Credit struct {
 	Transfer uuid.UUID
@@ -462,7 +555,7 @@ func (m *Credit) decodeBody(d *decoder) error {
 	return d.err
 }
 
-// Welcome admits a member: the name it got and the room as it is now. History follows as Message frames marked History.
+// Welcome admits a member: the name it got and the room as it is now. History follows as Message frames marked History. Resume is the member's resume secret (ResumeSecretSize random bytes).
 type Welcome struct {
 	Room     string
 	RoomID   uuid.UUID
@@ -473,6 +566,7 @@ type Welcome struct {
 	Members  []string
 	History  uint64
 	Files    []FileInfo
+	Resume   []byte
 }
 
 // Type returns TypeWelcome.
@@ -488,6 +582,7 @@ func (m *Welcome) appendBody(b []byte) []byte {
 	b = appendStrs(b, m.Members)
 	b = appendUvarint(b, m.History)
 	b = appendFiles(b, m.Files)
+	b = appendBytes(b, m.Resume)
 	return b
 }
 
@@ -501,10 +596,11 @@ func (m *Welcome) decodeBody(d *decoder) error {
 	m.Members = d.strs("members", MaxListLen, MaxNameBytes)
 	m.History = d.uvarint("history count")
 	m.Files = d.files("files")
+	m.Resume = clone(d.bytes("resume", ResumeSecretSize))
 	return d.err
 }
 
-// Message is a chat message, public (To empty) or private.
+// Message is a chat message, public (To empty) or private; ReplyTo, if not zero, is the id of the message it answers.
 type Message struct {
 	Seq     uint64
 	ID      uuid.UUID
@@ -513,6 +609,7 @@ type Message struct {
 	Text    string
 	Time    time.Time
 	History bool
+	ReplyTo uuid.UUID
 }
 
 // Type returns TypeMessage.
@@ -526,6 +623,7 @@ func (m *Message) appendBody(b []byte) []byte {
 	b = appendStr(b, m.Text)
 	b = appendTime(b, m.Time)
 	b = appendBool(b, m.History)
+	b = appendID(b, m.ReplyTo)
 	return b
 }
 
@@ -537,6 +635,7 @@ func (m *Message) decodeBody(d *decoder) error {
 	m.Text = d.str("text", MaxText)
 	m.Time = d.time("time")
 	m.History = d.boolean("history")
+	m.ReplyTo = d.id("reply to")
 	return d.err
 }
 
@@ -693,6 +792,84 @@ func (m *Closed) appendBody(b []byte) []byte {
 
 func (m *Closed) decodeBody(d *decoder) error {
 	m.Reason = d.str("reason", MaxReason)
+	return d.err
+}
+
+// PeerTyping says a member is typing, to the room (To empty) or privately to the receiver. It has no seq and is never part of the history.
+type PeerTyping struct {
+	From string
+	To   string
+}
+
+// Type returns TypePeerTyping.
+func (*PeerTyping) Type() Type { return TypePeerTyping }
+
+func (m *PeerTyping) appendBody(b []byte) []byte {
+	b = appendStr(b, m.From)
+	b = appendStr(b, m.To)
+	return b
+}
+
+func (m *PeerTyping) decodeBody(d *decoder) error {
+	m.From = d.str("from", MaxNameBytes)
+	m.To = d.str("to", MaxNameBytes)
+	return d.err
+}
+
+// Pong answers a Ping. A client that hears nothing from the host for PingTimeout reports the connection lost.
+type Pong struct {
+}
+
+// Type returns TypePong.
+func (*Pong) Type() Type { return TypePong }
+
+func (m *Pong) appendBody(b []byte) []byte {
+	return b
+}
+
+func (m *Pong) decodeBody(d *decoder) error {
+	return d.err
+}
+
+// Presence tells the room a member's link dropped (State reconnecting) or came back (State back); the seat is kept meanwhile.
+type Presence struct {
+	Seq   uint64
+	Name  string
+	State string
+}
+
+// Type returns TypePresence.
+func (*Presence) Type() Type { return TypePresence }
+
+func (m *Presence) appendBody(b []byte) []byte {
+	b = appendUvarint(b, m.Seq)
+	b = appendStr(b, m.Name)
+	b = appendStr(b, m.State)
+	return b
+}
+
+func (m *Presence) decodeBody(d *decoder) error {
+	m.Seq = d.uvarint("seq")
+	m.Name = d.str("name", MaxNameBytes)
+	m.State = d.str("state", MaxCode)
+	return d.err
+}
+
+// Resumed admits a member back into its seat; the Missed frames it had not received follow, then live frames.
+type Resumed struct {
+	Missed uint64
+}
+
+// Type returns TypeResumed.
+func (*Resumed) Type() Type { return TypeResumed }
+
+func (m *Resumed) appendBody(b []byte) []byte {
+	b = appendUvarint(b, m.Missed)
+	return b
+}
+
+func (m *Resumed) decodeBody(d *decoder) error {
+	m.Missed = d.uvarint("missed")
 	return d.err
 }
 
@@ -955,6 +1132,10 @@ func newMessage(t Type) Frame {
 		return new(Handover)
 	case TypeLeave:
 		return new(Leave)
+	case TypeTyping:
+		return new(Typing)
+	case TypePing:
+		return new(Ping)
 	case TypeUploadBegin:
 		return new(UploadBegin)
 	case TypeUploadChunk:
@@ -965,6 +1146,8 @@ func newMessage(t Type) Frame {
 		return new(Cancel)
 	case TypeDownload:
 		return new(Download)
+	case TypeUploadResume:
+		return new(UploadResume)
 	case TypeCredit:
 		return new(Credit)
 	case TypeWelcome:
@@ -985,6 +1168,14 @@ func newMessage(t Type) Frame {
 		return new(Ack)
 	case TypeClosed:
 		return new(Closed)
+	case TypePeerTyping:
+		return new(PeerTyping)
+	case TypePong:
+		return new(Pong)
+	case TypePresence:
+		return new(Presence)
+	case TypeResumed:
+		return new(Resumed)
 	case TypeBans:
 		return new(Bans)
 	case TypeFile:

@@ -20,6 +20,7 @@ type MessageView struct {
 	Text     []byte
 	Time     int64 // Unix nanoseconds; 0 when the frame has no time
 	History  bool
+	ReplyTo  uuid.UUID
 }
 
 // Decode fills v from the body of a TypeMessage frame. It accepts and
@@ -33,6 +34,7 @@ func (v *MessageView) Decode(body []byte) error {
 	v.Text = d.utf8("text", MaxText)
 	v.Time = d.varint("time")
 	v.History = d.boolean("history")
+	v.ReplyTo = d.id("reply to")
 	if d.err != nil {
 		return fmt.Errorf("%v: %w", TypeMessage, d.err)
 	}

@@ -28,14 +28,14 @@ func checkView(t *testing.T, body []byte) {
 		ns = m.Time.UnixNano()
 	}
 	if v.Seq != m.Seq || v.ID != m.ID || string(v.From) != m.From || string(v.To) != m.To ||
-		string(v.Text) != m.Text || v.Time != ns || v.History != m.History {
+		string(v.Text) != m.Text || v.Time != ns || v.History != m.History || v.ReplyTo != m.ReplyTo {
 		t.Fatalf("view %+v, message %+v", v, m)
 	}
 }
 
 func TestMessageView(t *testing.T) {
 	for _, m := range []*Message{
-		{Seq: 7, ID: uuid.New(), From: "River", Text: "你好 👋", Time: time.Unix(1, 2), History: true},
+		{Seq: 7, ID: uuid.New(), From: "River", Text: "你好 👋", Time: time.Unix(1, 2), History: true, ReplyTo: uuid.New()},
 		{Seq: 1 << 60, From: "a", To: "b", Text: string(bytes.Repeat([]byte("x"), MaxText))},
 		{},
 	} {
@@ -50,7 +50,7 @@ func TestMessageView(t *testing.T) {
 		checkView(t, append(frame[headerLen:], 0)) // trailing byte
 	}
 	bad, _ := Encode(&Message{Text: "ok"})
-	bad[len(bad)-3] = 0xff // "k" becomes invalid UTF-8
+	bad[len(bad)-3-16] = 0xff // "k" becomes invalid UTF-8 (time, history and reply_to follow)
 	checkView(t, bad[headerLen:])
 }
 

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"reflect"
@@ -17,17 +18,25 @@ func sampleFrames() []Frame {
 	at := time.Date(2026, 11, 26, 8, 0, 0, 123, time.UTC)
 	sum := bytes.Repeat([]byte{0xab}, 32)
 	return []Frame{
-		&Hello{Magic: Magic, Version: Version, Name: "River", ClientID: id, Password: []byte("pw")},
+		&Hello{Magic: Magic, Version: Version, Name: "River", ClientID: id, Password: []byte("pw"),
+			ResumeMember: id, ResumeSecret: sum, ResumeAfter: 1000},
 		&Send{Ref: "r1", Text: "你好, world 👋"},
 		&DM{Ref: "r2", To: "河", Text: "psst"},
+		&Send{Ref: "r9", Text: "me too", ReplyTo: id},
+		&DM{Ref: "r10", To: "河", Text: "and privately", ReplyTo: id},
+		&Typing{},
+		&Typing{To: "河"},
 		&Recall{Ref: "r3", ID: id},
 		&Kick{Ref: "r4", Name: "Troll", Reason: "spam", Ban: true},
 		&Unban{Ref: "r5", Name: "Troll"},
 		&Handover{Ref: "r6", Name: "River#2"},
 		&Leave{},
 		&Welcome{Room: "LAN party", RoomID: id, Seq: 42, Name: "River#2", MemberID: id, Leader: "River", Members: []string{"River", "River#2"}, History: 3,
-			Files: []FileInfo{{ID: id, From: "River", Name: "report.pdf", Size: 1 << 40, SHA256: sum, Time: at}}},
+			Files: []FileInfo{{ID: id, From: "River", Name: "report.pdf", Size: 1 << 40, SHA256: sum, Time: at}}, Resume: sum},
 		&Message{Seq: 7, ID: id, From: "River", To: "", Text: "hi", Time: at, History: true},
+		&Message{Seq: 8, ID: id, From: "Sea", To: "River", Text: "re", Time: at, ReplyTo: id},
+		&PeerTyping{From: "Sea"},
+		&PeerTyping{From: "Sea", To: "River"},
 		&Joined{Seq: 1, Name: "Sea"},
 		&Left{Seq: 2, Name: "Sea", Reason: "kicked"},
 		&Leader{Seq: 3, Name: "Sea"},
@@ -36,6 +45,9 @@ func sampleFrames() []Frame {
 		&Ack{Ref: "r7", ID: id},
 		&Closed{Reason: "host closed the room"},
 		&Bans{Names: []string{"Troll"}},
+		&UploadResume{Ref: "r9", Upload: id},
+		&Presence{Seq: 5, Name: "Sea", State: PresenceReconnecting},
+		&Resumed{Missed: 12},
 		&ErrorFrame{Ref: "r8", Code: CodeNotLeader, Message: "only the leader"},
 		&UploadBegin{Ref: "u1", Name: "../../etc/passwd", Size: 200 << 20, Image: false},
 		&UploadChunk{Upload: id, Offset: 63 << 10, Data: []byte{0, 1, 2, 0xff}},
@@ -214,5 +226,38 @@ func TestChunkLimit(t *testing.T) {
 func TestRefOf(t *testing.T) {
 	if RefOf(&Send{Ref: "s"}) != "s" || RefOf(&UploadBegin{Ref: "u"}) != "u" || RefOf(&Leave{}) != "" || RefOf(&Message{}) != "" {
 		t.Fatal("RefOf does not find command references")
+	}
+}
+
+func TestReadFrameMax(t *testing.T) {
+	// A hello with every field at its limit fits MaxHello.
+	full := NewHello()
+	full.Name = strings.Repeat("é", MaxName*2)
+	full.Password = bytes.Repeat([]byte{'p'}, 1024)
+	b, _ := Encode(full)
+	if len(b)-4 > MaxHello {
+		t.Fatalf("a full hello is %d bytes, over MaxHello %d", len(b)-4, MaxHello)
+	}
+	for _, tc := range []struct {
+		n  int // frame length: type byte plus body
+		ok bool
+	}{{MaxHello - 1, true}, {MaxHello, true}, {MaxHello + 1, false}, {MaxFrame, false}} {
+		frame := make([]byte, 4+tc.n)
+		binary.BigEndian.PutUint32(frame, uint32(tc.n))
+		frame[4] = byte(TypeHello)
+		// Only the header is there: an over-long frame must be refused
+		// from its prefix, without waiting for the body.
+		src := io.MultiReader(bytes.NewReader(frame[:headerLen]), bytes.NewReader(frame[headerLen:]))
+		r := NewReader(src)
+		_, body, err := r.ReadFrameMax(MaxHello)
+		if tc.ok && (err != nil || len(body) != tc.n-1) {
+			t.Errorf("%d bytes: body %d, err %v", tc.n, len(body), err)
+		}
+		if !tc.ok && !errors.Is(err, ErrFrameTooLarge) {
+			t.Errorf("%d bytes: err %v, want ErrFrameTooLarge", tc.n, err)
+		}
+		if !tc.ok && cap(r.buf) != 0 {
+			t.Errorf("%d bytes: allocated %d before refusing", tc.n, cap(r.buf))
+		}
 	}
 }

@@ -185,7 +185,7 @@ describe('files and images through wetalk web', () => {
     // An image over 20 MB is refused before any byte moves.
     await a.locator('input[data-role="image"]').setInputFiles({
       name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(20 * 1024 * 1024 + 1),
-    });
+    }, { timeout: 180_000 }); // 20 MB through the DevTools protocol: slow on a busy machine
     await a.getByRole('alert').filter({ hasText: 'Images may be at most 20 MB.' }).waitFor();
     await screenshot(a, 'files-refused');
     assert.deepEqual(problems, []);

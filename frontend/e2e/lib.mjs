@@ -81,7 +81,7 @@ export async function launch(cleanup) {
 export async function tab(browser, url, problems, name) {
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 720 } });
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(60_000); // generous: CI may run on a busy machine
   page.on('dialog', async (d) => {
     problems.push(`${name}: a ${d.type()} dialog opened: ${d.message()}`);
     await d.dismiss();
@@ -160,4 +160,54 @@ export async function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * bot runs `wetalk chat --json` as a member called name, joined with the
+ * invite link. It keeps every event line; send writes a command, next waits
+ * for the first kept event (from `from` on) that pred accepts. Stopped by
+ * cleanup.
+ */
+export function bot(cleanup, invite, name, stateDir) {
+  const child = spawn(binary(), ['chat', '--json', '--name', name, '--invite', invite, '--state-dir', stateDir], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  cleanup.push(async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  });
+  const events = [];
+  const waiters = new Set();
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    events.push(JSON.parse(line));
+    for (const w of waiters) w();
+  });
+  return {
+    events,
+    send(cmd) {
+      child.stdin.write(JSON.stringify(cmd) + '\n');
+    },
+    /** next resolves with the first event at index from or later that pred accepts. */
+    next(pred, from = 0, what = 'an event') {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${name}: no ${what} within 60 s`));
+        }, 60_000);
+        const check = () => {
+          for (let i = from; i < events.length; i++) {
+            if (pred(events[i])) {
+              clearTimeout(timer);
+              waiters.delete(check);
+              resolve({ event: events[i], index: i });
+              return;
+            }
+          }
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
 }

@@ -45,6 +45,10 @@ describe('wetalk web', () => {
     await a.reload();
     await a.getByRole('button', { name: 'Host', exact: true }).waitFor();
     assert.ok(!a.url().includes('token'));
+    // wetalk web without --lan neither announces nor browses: the Join card
+    // says so quietly, and the Host form's switch is there.
+    await a.getByText('No rooms found on this network').waitFor();
+    assert.equal(await a.getByRole('checkbox', { name: 'Announce on this network' }).isChecked(), true);
     await screenshot(a, 'start-screen');
     await hostRoom(a, { nickname: 'Ann', room: 'Tea room' });
     assert.equal(await a.title(), 'WeTalk — Tea room');

@@ -14,7 +14,10 @@ vi.mock('./lib/backend', async (importOriginal) => {
     version: async () => 'test',
     onEvent: () => () => {},
     recentRooms: async () => [],
+    browseRooms: async () => ({ rooms: [], state: 'ready' }),
+    stopBrowsing: async () => {},
     downloadDir: async () => '/home/ann/Downloads',
+    muted: async () => false,
     setTitle: () => {},
     host: backend.host,
     join: backend.join,
@@ -56,7 +59,19 @@ describe('App start screen', { timeout: 60_000 }, () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Host' }));
     expect(await screen.findByRole('textbox', { name: 'Message' })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Send' })).toBeInTheDocument();
-    expect(backend.host).toHaveBeenCalledWith(expect.objectContaining({ nickname: 'Ann', port: 7777 }));
+    expect(backend.host).toHaveBeenCalledWith(expect.objectContaining({ nickname: 'Ann', port: 7777, noAnnounce: false }));
+  });
+
+  it('hosts without announcing when the switch is off', async () => {
+    backend.host.mockResolvedValue(room);
+    render(App);
+    await fireEvent.input(screen.getByLabelText('Nickname'), { target: { value: 'Ann' } });
+    const sw = screen.getByRole('checkbox', { name: 'Announce on this network' });
+    expect(sw).toBeChecked();
+    await fireEvent.click(sw);
+    await fireEvent.click(screen.getByRole('button', { name: 'Host' }));
+    await screen.findByRole('textbox', { name: 'Message' });
+    expect(backend.host).toHaveBeenCalledWith(expect.objectContaining({ noAnnounce: true }));
   });
 
   it('shows a wrong password clearly', async () => {

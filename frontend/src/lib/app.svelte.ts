@@ -3,6 +3,7 @@
 
 import * as backend from './backend';
 import { RoomState } from './room.svelte';
+import { Attention, askPermission } from './attention.svelte';
 import type { Batch, Closed, Room, RoomEvent, TransferBatch } from './types';
 
 /** Ended says why the last room ended, for the start screen. */
@@ -12,6 +13,8 @@ export type Ended = { code: 'closed' } | { code: 'kicked'; by: string; reason: s
 export class AppState {
   room = $state<RoomState | null>(null);
   ended = $state<Ended | null>(null);
+  /** attention is the room's unread count and notifications. */
+  attention = $state<Attention | null>(null);
 
   /** early holds batches for a room whose Host/Join has not returned yet. */
   private early = new Map<number, RoomEvent[]>();
@@ -46,8 +49,7 @@ export class AppState {
     if (c.gen > this.lastGen) this.lastGen = c.gen; // a room that never showed
     this.early.delete(c.gen);
     if (!this.room || c.gen !== this.room.gen) return;
-    this.room = null;
-    backend.setTitle('WeTalk');
+    this.drop();
     if (c.code === 'closed') this.ended = { code: 'closed' };
     else if (c.code === 'kicked') this.ended = { code: 'kicked', by: c.by ?? '', reason: c.reason ?? '' };
     else if (c.code === 'lost') this.ended = { code: 'lost', reason: c.reason ?? '' };
@@ -56,8 +58,7 @@ export class AppState {
   /** onBridgeClosed: the page lost `wetalk web`, and with it the room. */
   onBridgeClosed(): void {
     if (!this.room) return;
-    this.room = null;
-    backend.setTitle('WeTalk');
+    this.drop();
     this.ended = { code: 'lost', reason: 'wetalk web stopped' };
   }
 
@@ -69,14 +70,25 @@ export class AppState {
     this.early.clear();
     if (early) room.apply(early);
     this.ended = null;
+    this.attention?.dispose();
+    this.attention = new Attention(room);
+    askPermission();
     this.room = room;
     backend.setTitle('WeTalk — ' + r.room);
   }
 
-  /** leave leaves the room at once. */
-  async leave(): Promise<void> {
+  /** drop forgets the room on screen. */
+  private drop(): void {
+    this.attention?.dispose();
+    this.attention = null;
+    this.room?.dispose();
     this.room = null;
     backend.setTitle('WeTalk');
+  }
+
+  /** leave leaves the room at once. */
+  async leave(): Promise<void> {
+    this.drop();
     await backend.leave();
   }
 }

@@ -6,7 +6,7 @@
 import * as App from '../../wailsjs/go/main/App';
 import * as Session from '../../wailsjs/go/session/Session';
 import { BrowserOpenURL, ClipboardSetText, EventsOn, WindowSetTitle } from '../../wailsjs/runtime/runtime';
-import type { Failure, HostRequest, Invite, JoinRequest, Recent, Room, Transfer } from './types';
+import type { Discovery, Failure, HostRequest, Invite, JoinRequest, Recent, Room, Transfer } from './types';
 
 declare global {
   interface Window {
@@ -200,11 +200,24 @@ export const leave = () => call<void>('Leave');
 export const send = (text: string) => inOrder(() => call<string>('Send', text));
 export const dm = (to: string, text: string) => inOrder(() => call<string>('DM', to, text));
 export const recall = (id: string) => inOrder(() => call<string>('Recall', id));
+/** reply sends text answering the message replyTo ('' for none), to the room (to '') or privately. */
+export const reply = (to: string, text: string, replyTo: string) =>
+  inOrder(() => call<string>('Reply', to, text, replyTo));
+/** typing says I am typing, to the room (to '') or privately to one member. */
+export const typing = (to: string) => call<boolean>('Typing', to);
+/** muted says whether notifications are off; setMuted remembers the choice across runs. */
+export const muted = () => call<boolean>('Muted');
+export const setMuted = (m: boolean) => call<boolean>('SetMuted', m);
 export const kick = (name: string, reason: string, ban: boolean) => inOrder(() => call<string>('Kick', name, reason, ban));
 export const unban = (name: string) => inOrder(() => call<string>('Unban', name));
 export const handover = (name: string) => inOrder(() => call<string>('Handover', name));
 export const invite = () => call<Invite>('Invite');
 export const recentRooms = () => call<Recent[] | null>('RecentRooms');
+/** browseRooms starts listening for rooms on the local network and resolves
+ * with those heard so far; changes follow as lan:rooms events until
+ * stopBrowsing. */
+export const browseRooms = () => call<Discovery>('BrowseRooms');
+export const stopBrowsing = () => call<void>('StopBrowsing');
 
 export const cancelTransfer = (id: string) => call<void>('CancelTransfer', id);
 export const download = (fileID: string) => call<Transfer>('Download', fileID);

@@ -4,7 +4,8 @@
 
 import type { Failure, Room, RoomEvent } from './types';
 import type { Key } from './i18n.svelte';
-import { isBubble, type Item, type MessageItem } from './timeline';
+import { isBubble, type BubbleItem, type Item, type MessageItem, type Quote } from './timeline';
+import { firstLine, matches, step, typingFor } from './conversation';
 import { applyFileEvents, filesOf, type SharedFile } from './transfers';
 import { TransfersState } from './transfers.svelte';
 
@@ -17,6 +18,11 @@ export class RoomState {
   me = $state('');
   leader = $state('');
   members = $state.raw<string[]>([]);
+  /** reconnecting: our link dropped and the seat is being resumed; the
+   * conversation stays as it is meanwhile. */
+  reconnecting = $state(false);
+  /** away: members whose link dropped, their seats held. */
+  away = $state.raw<string[]>([]);
   items = $state.raw<Item[]>([]);
   bans = $state.raw<string[]>([]);
   /** files are the files shared with the room (the files panel). */
@@ -25,6 +31,25 @@ export class RoomState {
   readonly transfers = new TransfersState();
   /** problem is the last refusal of a command, shown until dismissed. */
   problem = $state<Failure | null>(null);
+
+  /** privateTo is the member the composer writes to privately, or ''. */
+  privateTo = $state('');
+  /** replyTo is the message the composer answers, if any. */
+  replyTo = $state.raw<BubbleItem | null>(null);
+  /** typing lists who is typing now, in the order they started. */
+  typing = $state.raw<string[]>([]);
+  /** recalled maps the ids of messages withdrawn since I joined to their senders (quotes of them say so). */
+  recalled = $state.raw<ReadonlyMap<string, string>>(new Map());
+  /** jump asks the message list to bring a message into view; n makes each request new. */
+  jump = $state.raw<{ id: string; n: number } | null>(null);
+  /** search is the search field's state: open, query, and the current match. */
+  search = $state({ open: false, query: '', at: 0 });
+  /** incoming is told of each live message from someone else (unread, notifications). */
+  incoming: ((m: MessageItem) => void) | null = null;
+
+  private typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** privateRefs maps the refs of my private messages to their receivers, for errors. */
+  private privateRefs = new Map<string, string>();
 
   private keys = 0;
   private historyLeft = 0;
@@ -86,8 +111,13 @@ export class RoomState {
             mine: ev.from === this.me,
             to: ev.to || undefined,
             history: ev.history,
+            replyTo: ev.reply_to || undefined,
           };
           items.push(m);
+          if (!ev.history) {
+            this.stopTyping(m.from);
+            if (!m.mine) this.incoming?.(m);
+          }
           if (ev.history) {
             this.historySeen = true;
             if (--this.historyLeft <= 0) placeDivider();
@@ -113,12 +143,17 @@ export class RoomState {
           }
           break;
         }
+        case 'typing':
+          if (ev.from !== this.me) this.startTyping(ev.from);
+          break;
         case 'joined':
           if (!members.includes(ev.name)) members = [...members, ev.name];
           if (ev.name !== this.me) notice('n_joined', { name: ev.name });
           break;
         case 'left': {
           members = members.filter((m) => m !== ev.name);
+          this.away = this.away.filter((n) => n !== ev.name);
+          this.stopTyping(ev.name);
           const words: Key = ev.reason === 'kicked' ? 'n_kicked' : ev.reason === 'disconnected' ? 'n_disconnected' : 'n_left';
           notice(words, { name: ev.name });
           break;
@@ -129,8 +164,10 @@ export class RoomState {
           break;
         case 'recalled': {
           const i = items.findIndex((it) => isBubble(it) && it.id === ev.id);
+          if (this.replyTo?.id === ev.id) this.replyTo = null;
           if (i >= 0) {
             const m = items[i] as MessageItem;
+            this.recalled = new Map([...this.recalled, [m.id, m.from]]);
             const self = ev.by === m.from;
             items[i] = { kind: 'notice', key: m.key, words: self ? 'n_recalled' : 'n_removed', params: { name: m.from } };
           }
@@ -139,13 +176,87 @@ export class RoomState {
         case 'bans':
           this.bans = ev.names ?? [];
           break;
-        case 'error':
-          this.problem = { code: ev.code, message: ev.message };
+        case 'presence':
+          this.away = ev.state === 'reconnecting' ? [...this.away.filter((n) => n !== ev.name), ev.name] : this.away.filter((n) => n !== ev.name);
           break;
+        case 'reconnecting':
+          this.reconnecting = true;
+          break;
+        case 'reconnected':
+          this.reconnecting = false;
+          break;
+        case 'error': {
+          const to = this.privateRefs.get(ev.ref);
+          if (to !== undefined && ev.code === 'no_such_member') {
+            this.problem = { code: 'private_gone', message: to };
+          } else {
+            this.problem = { code: ev.code, message: ev.message };
+          }
+          break;
+        }
       }
     }
     this.members = members;
     this.items = items;
     this.files = applyFileEvents(this.files, events);
+  }
+
+  /** startTyping shows name as typing until a message of theirs, or typingFor without a new notice. */
+  private startTyping(name: string): void {
+    clearTimeout(this.typingTimers.get(name));
+    this.typingTimers.set(name, setTimeout(() => this.stopTyping(name), typingFor));
+    if (!this.typing.includes(name)) this.typing = [...this.typing, name];
+  }
+
+  private stopTyping(name: string): void {
+    clearTimeout(this.typingTimers.get(name));
+    this.typingTimers.delete(name);
+    if (this.typing.includes(name)) this.typing = this.typing.filter((n) => n !== name);
+  }
+
+  /** sentPrivately remembers that the command ref went privately to name. */
+  sentPrivately(ref: string, name: string): void {
+    this.privateRefs.set(ref, name);
+    if (this.privateRefs.size > 200) this.privateRefs.delete(this.privateRefs.keys().next().value as string);
+  }
+
+  /** find returns the message, file or image with id, if it is still shown. */
+  find(id: string): BubbleItem | undefined {
+    return this.items.find((it): it is BubbleItem => isBubble(it) && it.id === id);
+  }
+
+  /** quoteOf is what a reply to id shows of it, or null if it is not known here. */
+  quoteOf(id: string, imageWords: string): Quote | null {
+    const from = this.recalled.get(id);
+    if (from !== undefined) return { id, from, text: '', recalled: true };
+    const it = this.find(id);
+    if (!it) return null;
+    const text = it.kind === 'message' ? firstLine(it.text) : it.kind === 'file' ? it.name : imageWords;
+    return { id, from: it.from, text, recalled: false };
+  }
+
+  /** show asks the list to scroll to the message id. */
+  show(id: string): void {
+    this.jump = { id, n: (this.jump?.n ?? 0) + 1 };
+  }
+
+  /** matches are the ids of the messages the search finds, in order. */
+  get matches(): string[] {
+    if (!this.search.open) return [];
+    const texts = this.items.filter((it): it is MessageItem => it.kind === 'message');
+    return matches(texts, this.search.query);
+  }
+
+  /** stepSearch moves to the next (1) or previous (-1) match and shows it. */
+  stepSearch(delta: number): void {
+    const ids = this.matches;
+    this.search.at = step(this.search.at, delta, ids.length);
+    if (this.search.at >= 0) this.show(ids[this.search.at]);
+  }
+
+  /** dispose stops the typing timers. */
+  dispose(): void {
+    for (const t of this.typingTimers.values()) clearTimeout(t);
+    this.typingTimers.clear();
   }
 }

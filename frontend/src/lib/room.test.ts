@@ -54,4 +54,25 @@ describe('RoomState', () => {
     expect(kinds(r)).toBe('n:n_recalled n:n_removed');
     expect(JSON.stringify(r.items)).not.toContain('oops');
   });
+
+  it('keeps the conversation while reconnecting and marks members whose link dropped', () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([
+      { type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], room: 'Tea', files: [] },
+      { type: 'message', id: 'a', from: 'Bo', text: 'before', time: '', history: false },
+      { type: 'presence', name: 'Bo', state: 'reconnecting' },
+    ]);
+    expect(r.away).toEqual(['Bo']);
+    expect(r.members).toEqual(['Bo', 'Ann#2']);
+    r.apply([{ type: 'reconnecting', attempt: 1, in_ms: 100, reason: 'connection lost' }]);
+    expect(r.reconnecting).toBe(true);
+    r.apply([
+      { type: 'reconnected', attempt: 1, missed: 1 },
+      { type: 'presence', name: 'Bo', state: 'back' },
+      { type: 'message', id: 'b', from: 'Bo', text: 'after', time: '', history: false },
+    ]);
+    expect(r.reconnecting).toBe(false);
+    expect(r.away).toEqual([]);
+    expect(kinds(r)).toBe('m:before m:after');
+  });
 });

@@ -14,6 +14,8 @@ export interface MessageItem {
   /** to is set on a private message. */
   to?: string;
   history: boolean;
+  /** replyTo is the id of the message this one answers. */
+  replyTo?: string;
 }
 
 export interface NoticeItem {
@@ -55,6 +57,15 @@ export interface ImageItem {
   mine: boolean;
   history: boolean;
   to?: undefined;
+}
+
+/** Quote is what a reply shows of the message it answers. */
+export interface Quote {
+  id: string;
+  from: string;
+  text: string;
+  /** recalled: the original was withdrawn since. */
+  recalled: boolean;
 }
 
 /** BubbleItem is anything someone said or shared. */

@@ -50,6 +50,6 @@ export class TransfersState {
 
   /** clearFinished drops finished transfers from the list. */
   clearFinished(): void {
-    this.list = this.list.filter((t) => t.state === 'active' || t.state === 'staging');
+    this.list = this.list.filter((t) => t.state === 'active' || t.state === 'staging' || t.state === 'waiting');
   }
 }

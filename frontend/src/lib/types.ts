@@ -22,6 +22,8 @@ export interface MessageEvent {
   from: string;
   history: boolean;
   id: string;
+  /** reply_to is the id of the message this one answers. */
+  reply_to?: string;
   seq?: number;
   text: string;
   time: string;
@@ -54,6 +56,29 @@ export interface RecalledEvent {
   seq?: number;
 }
 
+/** PresenceEvent: a member's link dropped (its seat is held) or came back. */
+export interface PresenceEvent {
+  type: 'presence';
+  name: string;
+  seq?: number;
+  state: 'reconnecting' | 'back';
+}
+
+/** ReconnectingEvent: our own link dropped; an attempt to resume follows. */
+export interface ReconnectingEvent {
+  type: 'reconnecting';
+  attempt: number;
+  in_ms: number;
+  reason: string;
+}
+
+/** ReconnectedEvent: the seat was resumed; the missed events follow. */
+export interface ReconnectedEvent {
+  type: 'reconnected';
+  attempt: number;
+  missed: number;
+}
+
 export interface KickedEvent {
   type: 'kicked';
   banned?: boolean;
@@ -82,6 +107,13 @@ export interface ErrorEvent {
 export interface BansEvent {
   type: 'bans';
   names?: string[];
+}
+
+/** TypingEvent: from is typing, to the room or (to set) privately to me. */
+export interface TypingEvent {
+  type: 'typing';
+  from: string;
+  to?: string;
 }
 
 export interface FileEvent {
@@ -137,12 +169,16 @@ export type RoomEvent =
   | JoinedEvent
   | LeftEvent
   | LeaderEvent
+  | PresenceEvent
+  | ReconnectingEvent
+  | ReconnectedEvent
   | RecalledEvent
   | KickedEvent
   | AckEvent
   | ClosedEvent
   | ErrorEvent
   | BansEvent
+  | TypingEvent
   | FileEvent
   | ImageEvent
   | ProgressEvent
@@ -182,7 +218,8 @@ export interface Transfer {
   image?: boolean;
   size: number;
   done: number;
-  state: 'staging' | 'active' | 'done' | 'failed' | 'cancelled';
+  /** waiting: an upload queued behind the host's limit of uploads at once. */
+  state: 'staging' | 'waiting' | 'active' | 'done' | 'failed' | 'cancelled';
   path?: string;
   error?: Failure;
 }
@@ -212,6 +249,8 @@ export interface HostRequest {
   roomName: string;
   password: string;
   port: number;
+  /** noAnnounce keeps the room off the local network's room lists. */
+  noAnnounce?: boolean;
 }
 
 export interface JoinRequest {
@@ -225,6 +264,26 @@ export interface Invite {
   fingerprint: string;
   hosting: boolean;
   addresses: string[] | null;
+  /** links has the invite naming each of addresses, in the same order. */
+  links?: string[] | null;
+}
+
+/** HeardRoom is a room announced on the local network (lan.Room). Only
+ * invite is to be trusted: it pins the announced key. */
+export interface HeardRoom {
+  name: string;
+  addr: string;
+  fingerprint: string;
+  password: boolean;
+  members: number;
+  invite: string;
+}
+
+/** Discovery is the payload of lan:rooms and what browseRooms returns
+ * (session.Discovery). */
+export interface Discovery {
+  rooms: HeardRoom[] | null;
+  state: 'searching' | 'ready' | 'unavailable';
 }
 
 export interface Recent {

@@ -36,6 +36,14 @@ describe('TransferCard', { timeout: 60_000 }, () => {
     expect(screen.queryByRole('button', { name: 'Cancel a.bin' })).toBeNull();
   });
 
+  it('shows an upload queued behind the host\'s limit as waiting, and cancels it', async () => {
+    const oncancel = vi.fn();
+    render(TransferCard, { transfer: view({ state: 'waiting', direction: 'up', done: 0, speed: 0, eta: null }), oncancel });
+    expect(screen.getByText('Waiting')).toBeInTheDocument();
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel a.bin' }));
+    expect(oncancel).toHaveBeenCalledWith('t1');
+  });
+
   it('tells where a download was saved', () => {
     render(TransferCard, { transfer: view({ state: 'done', path: '/d/a.bin' }), oncancel: () => {} });
     expect(screen.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');

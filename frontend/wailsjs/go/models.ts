@@ -44,6 +44,33 @@ export namespace client {
 
 }
 
+export namespace lan {
+	
+	export class Room {
+	    name: string;
+	    addr: string;
+	    fingerprint: string;
+	    password: boolean;
+	    members: number;
+	    invite: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Room(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.addr = source["addr"];
+	        this.fingerprint = source["fingerprint"];
+	        this.password = source["password"];
+	        this.members = source["members"];
+	        this.invite = source["invite"];
+	    }
+	}
+
+}
+
 export namespace profile {
 	
 	export class Recent {
@@ -90,6 +117,38 @@ export namespace profile {
 
 export namespace session {
 	
+	export class Discovery {
+	    rooms: lan.Room[];
+	    state: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Discovery(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.rooms = this.convertValues(source["rooms"], lan.Room);
+	        this.state = source["state"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class Failure {
 	    code: string;
 	    message: string;
@@ -115,6 +174,7 @@ export namespace session {
 	    roomName: string;
 	    password: string;
 	    port: number;
+	    noAnnounce: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new HostRequest(source);
@@ -126,6 +186,7 @@ export namespace session {
 	        this.roomName = source["roomName"];
 	        this.password = source["password"];
 	        this.port = source["port"];
+	        this.noAnnounce = source["noAnnounce"];
 	    }
 	}
 	export class Invite {
@@ -133,6 +194,7 @@ export namespace session {
 	    fingerprint: string;
 	    hosting: boolean;
 	    addresses: string[];
+	    links: string[];
 	
 	    static createFrom(source: any = {}) {
 	        return new Invite(source);
@@ -144,6 +206,7 @@ export namespace session {
 	        this.fingerprint = source["fingerprint"];
 	        this.hosting = source["hosting"];
 	        this.addresses = source["addresses"];
+	        this.links = source["links"];
 	    }
 	}
 	export class JoinRequest {

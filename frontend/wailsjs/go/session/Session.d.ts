@@ -3,6 +3,8 @@
 import {session} from '../models';
 import {profile} from '../models';
 
+export function BrowseRooms():Promise<session.Discovery>;
+
 export function CancelJoin():Promise<void>;
 
 export function CancelTransfer(arg1:string):Promise<void>;
@@ -27,19 +29,29 @@ export function Kick(arg1:string,arg2:string,arg3:boolean):Promise<string>;
 
 export function Leave():Promise<void>;
 
+export function Muted():Promise<boolean>;
+
 export function Recall(arg1:string):Promise<string>;
 
 export function RecentRooms():Promise<Array<profile.Recent>>;
+
+export function Reply(arg1:string,arg2:string,arg3:string):Promise<string>;
 
 export function Send(arg1:string):Promise<string>;
 
 export function SetDownloadDir(arg1:string):Promise<string>;
 
+export function SetMuted(arg1:boolean):Promise<boolean>;
+
 export function StageBegin(arg1:string,arg2:number,arg3:boolean):Promise<session.Transfer>;
 
 export function StageWrite(arg1:string,arg2:number,arg3:Array<number>):Promise<number>;
 
+export function StopBrowsing():Promise<void>;
+
 export function TrustHost(arg1:session.JoinRequest,arg2:string):Promise<session.Room>;
+
+export function Typing(arg1:string):Promise<boolean>;
 
 export function Unban(arg1:string):Promise<string>;
 

@@ -1,0 +1,681 @@
+//go:build linux
+
+package server_test
+
+// The hostile-peer suite: one bounded scenario per attack of issue 10. Each
+// scenario that measures the host's memory or needs a lowered open-file
+// limit runs the host in a child process (this test binary, re-executed
+// with WETALK_TEST_HOST set), so that the figures are the host's alone.
+// Every scenario ends by checking that the host is alive and that a
+// legitimate member joins and is heard.
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"wetalk/backend/client"
+	"wetalk/backend/netlab"
+	"wetalk/backend/secure"
+	"wetalk/backend/server"
+	"wetalk/backend/wire"
+)
+
+// childEnv carries a childConfig to a re-executed test binary.
+const childEnv = "WETALK_TEST_HOST"
+
+// childConfig is what a child host is started with.
+type childConfig struct {
+	NoFile       uint64        // soft open-file limit; 0 leaves it
+	AdmitTimeout time.Duration // server.Config.AdmitTimeout
+	Password     string
+	Dir          string
+}
+
+func TestMain(m *testing.M) {
+	if cfg := os.Getenv(childEnv); cfg != "" {
+		os.Exit(childHost(cfg))
+	}
+	os.Exit(m.Run())
+}
+
+// childHost hosts a room until its stdin closes, printing "addr
+// fingerprint" when it listens and its defence counters (JSON) when it
+// stops.
+func childHost(conf string) int {
+	var cfg childConfig
+	if err := json.Unmarshal([]byte(conf), &cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if cfg.NoFile > 0 {
+		lim := syscall.Rlimit{Cur: cfg.NoFile}
+		var old syscall.Rlimit
+		syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old)
+		lim.Max = old.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+	}
+	id, err := secure.LoadOrCreateIdentity(cfg.Dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	var pw []byte
+	if cfg.Password != "" {
+		pw = []byte(cfg.Password)
+	}
+	srv, err := server.New(server.Config{
+		Identity: id, AdmitTimeout: cfg.AdmitTimeout, Password: pw, FilesDir: cfg.Dir, NoRateLimit: true,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Printf("%s %s\n", ln.Addr(), id.Fingerprint)
+	io.Copy(io.Discard, os.Stdin)
+	srv.Close("test over")
+	if err := <-served; !errors.Is(err, server.ErrServerClosed) {
+		fmt.Fprintln(os.Stderr, "Serve:", err)
+		return 1
+	}
+	json.NewEncoder(os.Stdout).Encode(srv.Defences())
+	return 0
+}
+
+// child is a host running in a child process.
+type child struct {
+	cmd      *exec.Cmd
+	stdin    io.WriteCloser
+	out      *bufio.Reader
+	addr, fp string
+	stopped  bool
+}
+
+func spawnHost(t *testing.T, cfg childConfig) *child {
+	t.Helper()
+	cfg.Dir = t.TempDir()
+	b, _ := json.Marshal(cfg)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+string(b))
+	cmd.Stderr = os.Stderr
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}
+	t.Cleanup(func() {
+		if !c.stopped {
+			stdin.Close()
+			cmd.Wait()
+		}
+	})
+	line, err := c.out.ReadString('\n')
+	if err != nil {
+		t.Fatalf("child host did not start: %v", err)
+	}
+	f := strings.Fields(line)
+	c.addr, c.fp = f[0], f[1]
+	return c
+}
+
+// alive fails the test if the child host has exited.
+func (c *child) alive(t *testing.T) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("the host process is gone: %v", err)
+	}
+}
+
+// stop closes the room and returns the host's defence counters.
+func (c *child) stop(t *testing.T) map[server.Defence]uint64 {
+	t.Helper()
+	c.stdin.Close()
+	var counts map[server.Defence]uint64
+	if err := json.NewDecoder(c.out).Decode(&counts); err != nil {
+		t.Errorf("host's counters: %v", err)
+	}
+	if err := c.cmd.Wait(); err != nil {
+		t.Errorf("host exited: %v", err)
+	}
+	c.stopped = true
+	return counts
+}
+
+// status returns a field of /proc/<pid>/status in KiB (VmRSS, VmHWM).
+func (c *child) status(t *testing.T, field string) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb
+		}
+	}
+	t.Fatalf("no %s in status", field)
+	return 0
+}
+
+// legit joins the room at addr as a legitimate member would, from
+// 127.0.0.1, and checks that a message it sends comes back. It logs how
+// long the join took (a figure, not an assertion) and returns the member.
+func legit(t *testing.T, addr, fp, name string, password []byte) *client.Client {
+	t.Helper()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, client.Config{Addr: addr, Pin: fp, Name: name, Password: password, Timeout: 60 * time.Second})
+	if err != nil {
+		t.Fatalf("legitimate member %s not admitted: %v", name, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	t.Logf("%s joined in %v", name, time.Since(start).Round(time.Millisecond))
+	if err := c.Send("legit", "hello from "+name); err != nil {
+		t.Fatal(err)
+	}
+	guard := time.After(60 * time.Second)
+	for {
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				t.Fatalf("%s's connection ended: %v", name, c.Err())
+			}
+			if m, ok := ev.(client.Message); ok && !m.History && m.Text == "hello from "+name {
+				return c
+			}
+		case <-guard:
+			t.Fatalf("%s's message was not delivered", name)
+		}
+	}
+}
+
+// dialFrom opens a TCP connection to addr from the local address from.
+func dialFrom(from, addr string) (net.Conn, error) {
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 30 * time.Second}
+	return d.Dial("tcp", addr)
+}
+
+// closeAll closes connections.
+func closeAll(cs []net.Conn) {
+	for _, c := range cs {
+		c.Close()
+	}
+}
+
+// TestHostileJunkConnections is row 1: plain TCP connections that never
+// start TLS, with the host's open-file limit at 256. From one other
+// address (127.0.0.2), thousands of them do not keep a member from
+// 127.0.0.1 out; from 300 addresses at once (more than the host has file
+// descriptors) the host keeps running and admits again once they are gone.
+func TestHostileJunkConnections(t *testing.T) {
+	h := spawnHost(t, childConfig{NoFile: 256, AdmitTimeout: 3 * time.Second})
+
+	// One address, 2,000 connections held open.
+	var junk []net.Conn
+	for range 2000 {
+		c, err := dialFrom("127.0.0.2", h.addr)
+		if err != nil {
+			t.Fatalf("junk connection: %v", err)
+		}
+		junk = append(junk, c)
+	}
+	h.alive(t)
+	legit(t, h.addr, h.fp, "Alice", nil).Close()
+	closeAll(junk)
+
+	// 300 addresses (127.0.1.1 ... 127.0.2.44), four connections each:
+	// more than the host can hold, so accept runs out of descriptors.
+	junk = junk[:0]
+	for i := range 300 {
+		from := fmt.Sprintf("127.0.%d.%d", 1+(i+1)/256, (i+1)%256)
+		for range 4 {
+			c, err := dialFrom(from, h.addr)
+			if err != nil {
+				t.Fatalf("junk connection from %s: %v", from, err)
+			}
+			junk = append(junk, c)
+		}
+	}
+	h.alive(t)
+	closeAll(junk)
+	legit(t, h.addr, h.fp, "Bob", nil).Close()
+	counts := h.stop(t)
+	if counts[server.DefencePendingCap] == 0 {
+		t.Errorf("no connection was closed for the pending cap: %v", counts)
+	}
+	t.Logf("defences: %v", counts)
+}
+
+// TestHostileHugeHello is row 2: 600 connections finish TLS and announce
+// a 1 MiB hello, sent slowly. The host refuses each from its length prefix
+// (too_large) and its memory hardly grows.
+func TestHostileHugeHello(t *testing.T) {
+	h := spawnHost(t, childConfig{NoFile: 256, AdmitTimeout: 5 * time.Second})
+	base := h.status(t, "VmRSS")
+	conf, _ := secure.ClientConfig(secure.ClientOptions{Addr: h.addr, Pin: h.fp})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[wire.Code]int{}
+	sem := make(chan struct{}, 32)
+	for i := range 600 {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			raw, err := dialFrom(fmt.Sprintf("127.0.3.%d", 1+i%20), h.addr)
+			if err != nil {
+				return
+			}
+			defer raw.Close()
+			raw.SetDeadline(time.Now().Add(30 * time.Second))
+			conn := tls.Client(raw, conf)
+			if conn.Handshake() != nil {
+				return
+			}
+			var hdr [5]byte
+			binary.BigEndian.PutUint32(hdr[:], 1<<20)
+			hdr[4] = byte(wire.TypeHello)
+			conn.Write(hdr[:])
+			conn.Write([]byte("WTLK\x01")) // and nothing more, slowly
+			f, err := wire.NewReader(conn).ReadMessage()
+			if e, ok := f.(*wire.ErrorFrame); ok && err == nil {
+				mu.Lock()
+				codes[e.Code]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	h.alive(t)
+	grew := h.status(t, "VmHWM") - base
+	t.Logf("host RSS %d KiB before, peak growth %d KiB; answers %v", base, grew, codes)
+	if grew > 64<<10 {
+		t.Errorf("host memory grew by %d KiB, more than 64 MiB", grew)
+	}
+	if codes[wire.CodeTooLarge] == 0 {
+		t.Errorf("no connection was told too_large: %v", codes)
+	}
+	legit(t, h.addr, h.fp, "Alice", nil)
+}
+
+// TestHostileMalformedAfterAdmission is row 6: every malformed frame after
+// admission is answered with an error frame (the code says why), then the
+// connection is closed; the room carries on.
+func TestHostileMalformedAfterAdmission(t *testing.T) {
+	h := startHost(t, server.Config{})
+	bob := h.join(t, "Bob")
+	for _, tc := range []struct {
+		name  string
+		frame []byte
+		code  wire.Code
+	}{
+		{"unknown type", []byte{0, 0, 0, 1, 0x3c}, wire.CodeProtocol},
+		{"empty frame", []byte{0, 0, 0, 0, byte(wire.TypeSend)}, wire.CodeProtocol},
+		{"truncated send", []byte{0, 0, 0, 3, byte(wire.TypeSend), 5, 'a'}, wire.CodeProtocol},
+		{"trailing bytes", []byte{0, 0, 0, 2, byte(wire.TypeLeave), 0}, wire.CodeProtocol},
+		{"bad utf-8", []byte{0, 0, 0, 5, byte(wire.TypeSend), 0, 2, 0xff, 0xfe}, wire.CodeProtocol},
+		{"over 1 MiB", []byte{0, 0x10, 0, 1, byte(wire.TypeSend)}, wire.CodeTooLarge},
+		{"second hello", must(wire.Encode(wire.NewHello())), wire.CodeProtocol},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, r := rawConn(t, h, "Raw")
+			conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+			conn.Write(tc.frame)
+			var got *wire.ErrorFrame
+			for got == nil {
+				f, err := r.ReadMessage()
+				if err != nil {
+					t.Fatalf("connection ended without an error frame: %v", err)
+				}
+				got, _ = f.(*wire.ErrorFrame)
+			}
+			if got.Code != tc.code {
+				t.Fatalf("code %q (%s), want %q", got.Code, got.Message, tc.code)
+			}
+			conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+			for {
+				if _, err := r.ReadMessage(); err != nil {
+					if isTimeout(err) {
+						t.Fatal("the connection stayed open after the error")
+					}
+					break
+				}
+			}
+			until[client.Left](bob)
+		})
+	}
+	bob.c.Send("b", "still here")
+	if got := bob.texts(1); got[0] != "still here" {
+		t.Fatalf("Bob got %q", got)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// rawConn joins with a bare TLS connection, reads the welcome and returns
+// the connection and its reader.
+func rawConn(t *testing.T, h *host, name string) (*tls.Conn, *wire.Reader) {
+	t.Helper()
+	conf, _ := secure.ClientConfig(secure.ClientOptions{Addr: h.addr, Pin: h.fp})
+	conn, err := tls.Dial("tcp", h.addr, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	hello := wire.NewHello()
+	hello.Name = name
+	conn.Write(must(wire.Encode(hello)))
+	r := wire.NewReader(conn)
+	if f, err := r.ReadMessage(); err != nil || f.Type() != wire.TypeWelcome {
+		t.Fatalf("not admitted: %v %v", f, err)
+	}
+	return conn, r
+}
+
+// TestHostileSilentMember is row 12 from the host's side: a member that
+// sends nothing, not even a ping (a pulled cable), is dropped after
+// PingTimeout, while a member whose client pings stays.
+func TestHostileSilentMember(t *testing.T) {
+	h := startHost(t, server.Config{PingTimeout: 500 * time.Millisecond})
+	bob, err := client.Dial(context.Background(), client.Config{
+		Addr: h.addr, Pin: h.fp, Name: "Bob", PingInterval: 50 * time.Millisecond, PingTimeout: 30 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close()
+	b := &member{t, bob}
+	until[client.Welcome](b)
+	conn, r := rawConn(t, h, "Mute")
+	conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+	for {
+		if _, err := r.ReadMessage(); err != nil {
+			if isTimeout(err) {
+				t.Fatal("the silent member was not dropped")
+			}
+			break
+		}
+	}
+	if left := until[client.Left](b); left.Name != "Mute" || left.Reason != "disconnected" {
+		t.Fatalf("left %+v", left)
+	}
+	// Bob, connected all along (many timeouts' worth), is still heard.
+	bob.Send("b", "still here")
+	if got := b.texts(1); got[0] != "still here" {
+		t.Fatalf("Bob got %q", got)
+	}
+	if n := h.srv.Defences()[server.DefenceSilent]; n != 1 {
+		t.Fatalf("silent defence counted %d times", n)
+	}
+}
+
+// labHost starts a host on node 0 of a lab of n nodes (skipping the test
+// where namespaces cannot be made).
+func labHost(t *testing.T, n int, cfg server.Config) (*netlab.Lab, *host) {
+	t.Helper()
+	lab := netlab.New(t, n)
+	var ln net.Listener
+	if err := lab.Node(0).Do(func() (err error) {
+		ln, err = net.Listen("tcp", net.JoinHostPort(lab.Node(0).Addr.String(), "0"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return lab, startHostOn(t, cfg, ln)
+}
+
+// dialIn joins h from inside node n.
+func dialIn(t *testing.T, n *netlab.Node, h *host, cfg client.Config) (*client.Client, error) {
+	t.Helper()
+	cfg.Addr, cfg.Pin = h.addr, h.fp
+	var c *client.Client
+	err := n.Do(func() (err error) {
+		c, err = client.Dial(context.Background(), cfg)
+		return err
+	})
+	if c != nil {
+		t.Cleanup(func() { c.Close() })
+	}
+	return c, err
+}
+
+// heard sends a message from m and waits for it to come back.
+func heard(t *testing.T, c *client.Client, text string) {
+	t.Helper()
+	m := &member{t, c}
+	if err := c.Send("h", text); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if msg := until[client.Message](m); msg.Text == text {
+			return
+		}
+	}
+}
+
+// TestHostileJunkFromAnotherAddress is row 1 across a real network: 2,000
+// plain TCP connections from one machine, held open, and a member from
+// another machine still joins and is heard.
+func TestHostileJunkFromAnotherAddress(t *testing.T) {
+	lab, h := labHost(t, 3, server.Config{})
+	var junk []net.Conn
+	defer func() { closeAll(junk) }()
+	if err := lab.Node(1).Do(func() error {
+		for range 2000 {
+			c, err := net.DialTimeout("tcp", h.addr, 30*time.Second)
+			if err != nil {
+				return err
+			}
+			junk = append(junk, c)
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("junk connections: %v", err)
+	}
+	start := time.Now()
+	c, err := dialIn(t, lab.Node(2), h, client.Config{Name: "Alice"})
+	if err != nil {
+		t.Fatalf("legitimate member not admitted: %v", err)
+	}
+	t.Logf("Alice joined in %v beside 2,000 junk connections", time.Since(start).Round(time.Millisecond))
+	heard(t, c, "made it")
+	if n := h.srv.Defences()[server.DefencePendingCap]; n < 2000-64 {
+		t.Errorf("pending cap used %d times", n)
+	}
+}
+
+// TestHostileMembersPerAddress is row 11: one machine may have at most
+// MaxMembersPerAddr members (room_full beyond), and its members share one
+// command budget; a member from another machine is unaffected.
+func TestHostileMembersPerAddress(t *testing.T) {
+	lab, h := labHost(t, 3, server.Config{MaxMembersPerAddr: 8, AddrRatePerSecond: 1, AddrRateBurst: 20})
+	var crowd []*client.Client
+	for i := range 8 {
+		c, err := dialIn(t, lab.Node(1), h, client.Config{Name: fmt.Sprintf("m%d", i)})
+		if err != nil {
+			t.Fatalf("member %d: %v", i, err)
+		}
+		crowd = append(crowd, c)
+	}
+	if _, err := dialIn(t, lab.Node(1), h, client.Config{Name: "one-too-many"}); !errors.Is(err, wire.ErrRoomFull) {
+		t.Fatalf("ninth member from one address: %v, want room_full", err)
+	}
+	alice, err := dialIn(t, lab.Node(2), h, client.Config{Name: "Alice"})
+	if err != nil {
+		t.Fatalf("member from another address: %v", err)
+	}
+
+	// 5 members × 20 commands: each within its own burst (60), together
+	// five times the address's (20).
+	start := time.Now()
+	for _, c := range crowd[:5] {
+		for i := range 20 {
+			c.Send(fmt.Sprint(i), "spam")
+		}
+	}
+	acked, limited := 0, 0
+	for _, c := range crowd[:5] {
+		m := &member{t, c}
+		for got := 0; got < 20; {
+			switch ev := m.next().(type) {
+			case client.Ack:
+				acked++
+				got++
+			case client.ErrorEvent:
+				if ev.Code != wire.CodeRateLimited {
+					t.Fatalf("error %+v", ev)
+				}
+				limited++
+				got++
+			}
+		}
+	}
+	budget := 20 + int(time.Since(start).Seconds()) + 1
+	t.Logf("%d acked, %d rate_limited (address budget %d)", acked, limited, budget)
+	if acked > budget || limited == 0 {
+		t.Fatalf("%d of 100 commands acked; the address's budget allows %d", acked, budget)
+	}
+	heard(t, alice, "unaffected")
+	counts := h.srv.Defences()
+	if counts[server.DefenceMemberCap] != 1 || counts[server.DefenceAddrBudget] == 0 {
+		t.Fatalf("defences %v", counts)
+	}
+}
+
+// TestHostileMembersFromLoopback: the host's own machine is exempt from the
+// member cap, as it is from address bans.
+func TestHostileMembersFromLoopback(t *testing.T) {
+	h := startHost(t, server.Config{MaxMembersPerAddr: 2})
+	for i := range 4 {
+		h.join(t, fmt.Sprint("m", i))
+	}
+}
+
+// TestHostilePasswordGuesser is row 10: a guesser behind the same address
+// as a member, with a fresh identity per guess, is refused unchecked after
+// a few guesses; the member, who got in before, still gets in.
+func TestHostilePasswordGuesser(t *testing.T) {
+	h := startHost(t, server.Config{Password: []byte("s3cret")})
+	alice := uuid.New()
+	dial := func(id uuid.UUID, pw string) (*client.Client, error) {
+		return client.Dial(context.Background(), client.Config{Addr: h.addr, Pin: h.fp, Name: "A", ClientID: id, Password: []byte(pw)})
+	}
+	c, err := dial(alice, "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Leave()
+	c.Close()
+	limited := 0
+	for range 20 {
+		_, err := dial(uuid.New(), "guess")
+		switch {
+		case errors.Is(err, wire.ErrRateLimited):
+			limited++
+		case !errors.Is(err, wire.ErrBadPassword):
+			t.Fatalf("guess: %v", err)
+		}
+	}
+	if limited < 14 {
+		t.Fatalf("only %d of 20 guesses were refused unchecked", limited)
+	}
+	c, err = dial(alice, "s3cret")
+	if err != nil {
+		t.Fatalf("the member was locked out by another's guesses: %v", err)
+	}
+	heard(t, c, "still welcome")
+	if h.srv.Defences()[server.DefencePassword] == 0 {
+		t.Fatal("password backoff not counted")
+	}
+}
+
+// TestHostileQuotaHog is row 5: a member that announces uploads and sends
+// nothing cannot hold the room's quota. Its second big upload is refused
+// (its fair share of what is free), the first is dropped after UploadIdle
+// with stalled, and then another member may use the space.
+func TestHostileQuotaHog(t *testing.T) {
+	h, _ := filesHost(t, server.Config{RoomQuota: 10 << 20, UploadIdle: 300 * time.Millisecond})
+	write, r := rawMember(t, h, "Hog")
+	next := func() wire.Frame {
+		t.Helper()
+		for {
+			f, err := r.ReadMessage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch f.(type) {
+			case *wire.UploadReady, *wire.ErrorFrame, *wire.Abort:
+				return f
+			}
+		}
+	}
+	write(&wire.UploadBegin{Ref: "1", Name: "a.bin", Size: 4 << 20})
+	ready, ok := next().(*wire.UploadReady)
+	if !ok {
+		t.Fatal("first upload refused")
+	}
+	write(&wire.UploadBegin{Ref: "2", Name: "b.bin", Size: 4 << 20})
+	if e, ok := next().(*wire.ErrorFrame); !ok || e.Code != wire.CodeQuotaExceeded || e.Ref != "2" {
+		t.Fatalf("second upload of the hog: %+v", e)
+	}
+	// Meanwhile, another member's 5 MiB fits.
+	alice := h.join(t, "Alice")
+	aw := watch(alice, false)
+	small, _ := randomFile(t, 5<<20, 1)
+	if _, err := alice.c.Upload(context.Background(), "", small, "small.bin"); err != nil {
+		t.Fatalf("another member's upload beside the hog's: %v", err)
+	}
+	// The hog's upload is dropped: stalled.
+	if a, ok := next().(*wire.Abort); !ok || a.Transfer != ready.Upload || a.Code != wire.CodeStalled {
+		t.Fatalf("the idle upload was not dropped with stalled: %+v", a)
+	}
+	// Its 4 MiB are free again: 5 + 4 ≤ 10.
+	big, _ := randomFile(t, 4<<20+1, 2)
+	if _, err := alice.c.Upload(context.Background(), "", big, "big.bin"); err != nil {
+		t.Fatalf("upload into the freed space: %v", err)
+	}
+	awaitEvent[client.File](t, aw)
+	if n := h.srv.Defences(); n[server.DefenceUploadIdle] != 1 || n[server.DefenceUploadShare] != 1 {
+		t.Fatalf("defences %v", n)
+	}
+}

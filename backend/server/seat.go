@@ -1,0 +1,242 @@
+package server
+
+import (
+	"crypto/subtle"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"wetalk/backend/room"
+	"wetalk/backend/wire"
+)
+
+// seat is a member's place in the room as the room sees it (its
+// room.Sink): it outlives the member's connection by the grace period, so
+// that a member whose link dropped can resume. It numbers the counted
+// frames it delivers (wire.Counted, from the first after the welcome) and
+// keeps the most recent in an outbox, bounded in frames and bytes, to send
+// again to a member that resumes after them.
+type seat struct {
+	clientID uuid.UUID            // set at join
+	secret   []byte               // set at join; the welcome's Resume
+	maxBytes int                  // most bytes the outbox keeps
+	onEnd    func(m *room.Member) // called once when the seat ends (Close)
+
+	mu      sync.Mutex
+	m       *room.Member          // guarded by mu; set once joined
+	peer    *peer                 // guarded by mu; nil while the seat is held
+	sent    uint64                // guarded by mu; counted frames delivered so far
+	box     []boxed               // guarded by mu; recent deliveries, oldest first
+	boxed   int                   // guarded by mu; bytes in box
+	welcome bool                  // guarded by mu; the welcome went out (it is not counted)
+	ended   bool                  // guarded by mu
+	grace   *time.Timer           // guarded by mu; while held
+	holds   uint64                // guarded by mu; how often the seat was held
+	uploads map[uuid.UUID]*upload // guarded by mu; kept while held
+}
+
+// boxed is one delivery kept in the outbox: frames numbered from first.
+type boxed struct {
+	first  uint64 // number of its first counted frame
+	n      uint64 // counted frames in it
+	frames []byte
+}
+
+// maxBoxed is the most deliveries an outbox keeps.
+const maxBoxed = 8192
+
+func newSeat(p *peer, clientID uuid.UUID, secret []byte, maxBytes int, onEnd func(m *room.Member)) *seat {
+	return &seat{peer: p, clientID: clientID, secret: secret, maxBytes: maxBytes, onEnd: onEnd}
+}
+
+// Deliver numbers and keeps frames, and queues them on the connection if
+// there is one. It reports false (the room then disconnects the member)
+// when the connection's queue is full, or while held, when the outbox
+// would have to drop frames the member has not received.
+func (s *seat) Deliver(frames []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return true
+	}
+	first, kept := s.sent+1, frames
+	if t, n, ok := wire.Peek(frames); ok && t == wire.TypeWelcome && !s.welcome {
+		s.welcome, kept = true, frames[n:] // not counted, never sent again
+	}
+	for b := kept; len(b) > 0; {
+		t, n, ok := wire.Peek(b)
+		if !ok {
+			break
+		}
+		if wire.Counted(t) {
+			s.sent++
+		}
+		b = b[n:]
+	}
+	if s.sent >= first {
+		s.box = append(s.box, boxed{first: first, n: s.sent - first + 1, frames: kept})
+		s.boxed += len(kept)
+		for len(s.box) > 1 && (s.boxed > s.maxBytes || len(s.box) > maxBoxed) {
+			if s.peer == nil {
+				return false // held: the member would miss frames
+			}
+			s.boxed -= len(s.box[0].frames)
+			s.box[0] = boxed{}
+			s.box = s.box[1:]
+		}
+	}
+	if s.peer == nil {
+		return true
+	}
+	return s.peer.Deliver(frames)
+}
+
+// Update passes a replaceable update (typing) to the connection, if there
+// is one; it is not counted, kept or sent again.
+func (s *seat) Update(frame []byte) {
+	s.mu.Lock()
+	p := s.peer
+	s.mu.Unlock()
+	if p != nil {
+		p.Update(frame)
+	}
+}
+
+// Close ends the seat: the member left or was removed. No resume is
+// possible after it.
+func (s *seat) Close(flush bool) {
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return
+	}
+	s.ended = true
+	p, m := s.peer, s.m
+	if s.grace != nil {
+		s.grace.Stop()
+	}
+	s.box, s.boxed = nil, 0
+	ups := s.uploads
+	s.uploads = nil
+	s.mu.Unlock()
+	abortAll(ups)
+	if p != nil {
+		p.Close(flush)
+	}
+	if m != nil {
+		s.onEnd(m)
+	}
+}
+
+// release detaches p, the seat's connection that just ended. With grace
+// above 0 the seat is held that long, keeping ups (p's uploads in
+// progress; abandoned otherwise), and expire is called unless the
+// member resumed or left by then; held says so. ours is false when the
+// seat is not p's any more (a resume took it over): then nothing is to be
+// done for p's end.
+func (s *seat) release(p *peer, grace time.Duration, expire func(), ups map[uuid.UUID]*upload) (ours, held bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.peer != p {
+		abortAll(ups)
+		return false, false
+	}
+	if s.ended || grace <= 0 || s.secret == nil {
+		abortAll(ups)
+		return true, false
+	}
+	s.uploads = ups
+	s.peer = nil
+	s.holds++
+	hold := s.holds
+	s.grace = time.AfterFunc(grace, func() {
+		s.mu.Lock()
+		still := !s.ended && s.peer == nil && s.holds == hold
+		s.mu.Unlock()
+		if still {
+			expire()
+		}
+	})
+	return true, true
+}
+
+// joined records the member the seat is for; false if the seat already
+// ended (the room removed the member at once).
+func (s *seat) joined(m *room.Member) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m = m
+	return !s.ended
+}
+
+// resume checks the proof and gives the seat to p: it queues on p a
+// Resumed frame and every counted frame after the first after, then live
+// frames follow. A connection that still held the seat (half-open) is
+// closed. Errors: ErrBadResume for another client or a wrong secret,
+// ErrResumeExpired when the seat ended or the outbox no longer has every
+// frame after after.
+func (s *seat) resume(p *peer, clientID uuid.UUID, secret []byte, after uint64) (*room.Member, *peer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	okID := subtle.ConstantTimeCompare(s.clientID[:], clientID[:]) == 1
+	okSecret := subtle.ConstantTimeCompare(s.secret, secret) == 1
+	if !okID || !okSecret {
+		return nil, nil, wire.Errorf(wire.ErrBadResume, "the resume secret or client identity does not match that seat")
+	}
+	if s.ended || s.m == nil {
+		return nil, nil, wire.ErrResumeExpired
+	}
+	if after > s.sent {
+		return nil, nil, wire.Errorf(wire.ErrBadResume, "frame %d was never sent (only %d were)", after, s.sent)
+	}
+	var replay [][]byte
+	if after < s.sent {
+		if len(s.box) == 0 || s.box[0].first > after+1 {
+			return nil, nil, wire.Errorf(wire.ErrResumeExpired, "the frames after %d are no longer kept", after)
+		}
+		for _, b := range s.box {
+			if b.first+b.n-1 <= after {
+				continue
+			}
+			frames := b.frames
+			// Skip the frames of this delivery the member has.
+			for skip := after + 1 - min(after+1, b.first); skip > 0; {
+				t, n, _ := wire.Peek(frames)
+				if wire.Counted(t) {
+					skip--
+				}
+				frames = frames[n:]
+			}
+			replay = append(replay, frames)
+		}
+	}
+	old := s.peer
+	s.peer = p
+	if s.grace != nil {
+		s.grace.Stop()
+		s.grace = nil
+	}
+	resumed, _ := wire.Encode(&wire.Resumed{Missed: s.sent - after})
+	p.Deliver(resumed)
+	for _, b := range replay {
+		p.Deliver(b)
+	}
+	return s.m, old, nil
+}
+
+// missed is how many counted frames a member that had after is sent again.
+func (s *seat) missed(after uint64) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sent - min(after, s.sent)
+}
+
+// unpark returns the uploads kept for the seat, if any.
+func (s *seat) unpark() map[uuid.UUID]*upload {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ups := s.uploads
+	s.uploads = nil
+	return ups
+}
