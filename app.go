@@ -72,11 +72,12 @@ func (a *App) beforeClose(ctx context.Context) (prevent bool) {
 	if !a.owner.Hosting() || a.parent.Err() != nil {
 		return false
 	}
-	const closeRoom, cancel = "Close the room", "Cancel"
+	// The same words as the room's own Close room button (i18n.svelte.ts).
+	const closeRoom, cancel = "Close room", "Cancel"
 	answer, err := runtime.MessageDialog(ctx, runtime.MessageDialogOptions{
 		Type:          runtime.QuestionDialog,
 		Title:         "Close the room?",
-		Message:       "You are hosting this room. Closing WeTalk closes the room for everyone in it.",
+		Message:       "You are hosting this room. Everyone will be disconnected and the history deleted.",
 		Buttons:       []string{closeRoom, cancel},
 		DefaultButton: cancel,
 		CancelButton:  cancel,

@@ -32,11 +32,13 @@ func openWindow(ctx context.Context, dist fs.FS) error {
 	}
 	app := NewApp(ctx, prof)
 	err = wails.Run(&options.App{
-		Title:            "WeTalk",
-		Width:            1100,
-		Height:           720,
+		Title:  "WeTalk",
+		Width:  1100,
+		Height: 720,
+		// Below 1000 px the side panels become drawers; at the minimum the
+		// message box keeps well over 300 px (issue 11).
 		MinWidth:         720,
-		MinHeight:        480,
+		MinHeight:        520,
 		BackgroundColour: &options.RGBA{R: 244, G: 246, B: 251, A: 255},
 		AssetServer:      &assetserver.Options{Assets: dist, Handler: web.MediaHandler(app.owner.ImageFile)},
 		OnStartup:        app.startup,

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"wetalk/backend/lan"
@@ -27,16 +29,22 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	passwordFile := fs.String("password-file", "", "file holding the room password (empty file is an error)")
 	maxUpload := fs.String("max-upload", "2GiB", "largest file a member may share")
 	roomQuota := fs.String("room-quota", "10GiB", "most bytes of shared files the room keeps at once")
+	historyBytes := fs.String("history-bytes", "32MiB", "most bytes of messages kept for late joiners, oldest dropped first")
 	stateDir := fs.String("state-dir", "", "folder for the host key and the room's files (default: the user's config folder)")
 	roomName := fs.String("name-of-room", "WeTalk room", "the room's name as members see it")
 	noRateLimit := fs.Bool("no-rate-limit", false, "turn off the per-member command rate limit (benchmarks only)")
 	grace := fs.Duration("grace", server.DefaultGrace, "how long a member whose connection dropped keeps its seat to resume it (0: none)")
 	noAnnounce := fs.Bool("no-announce", false, "do not announce the room on the local network (mDNS)")
 	verbose := fs.Bool("v", false, "log more")
+	clockFile := fs.String("test-clock-file", "", "tests only: a file holding a duration (such as -48h) added to the host's clock at each reading (use with --no-rate-limit)")
 	if ok, status := parse(fs, args); !ok {
 		return status
 	}
 	log := logger(env, *verbose)
+	var now func() time.Time
+	if *clockFile != "" {
+		now = fileClock(*clockFile)
+	}
 	if *grace < 0 {
 		fmt.Fprintf(env.Stderr, "wetalk serve: --grace: %v is negative\n", *grace)
 		return ExitUsage
@@ -52,6 +60,11 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	maxUploadBytes, err := parseSize(*maxUpload)
 	if err != nil || maxUploadBytes == 0 {
 		fmt.Fprintf(env.Stderr, "wetalk serve: --max-upload: %v\n", sizeError(err, *maxUpload))
+		return ExitUsage
+	}
+	historyBytesN, err := parseSize(*historyBytes)
+	if err != nil || historyBytesN == 0 || historyBytesN > 1<<40 {
+		fmt.Fprintf(env.Stderr, "wetalk serve: --history-bytes: %v\n", sizeError(err, *historyBytes))
 		return ExitUsage
 	}
 	roomQuotaBytes, err := parseSize(*roomQuota)
@@ -93,6 +106,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	srv, err := server.New(server.Config{
 		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit, Grace: *grace,
 		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
+		Now: now, MaxHistoryBytes: int(historyBytesN),
 		OnMembers: func(n int) {
 			if an != nil {
 				an.SetMembers(n)
@@ -133,6 +147,23 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		}
 		fmt.Fprintln(env.Stderr, "wetalk serve:", err)
 		return ExitFail
+	}
+}
+
+// fileClock is a clock for tests that need messages stamped on other days
+// (date separators): the time now plus the duration written in path, read
+// at each reading; a missing or unreadable file adds nothing.
+func fileClock(path string) func() time.Time {
+	return func() time.Time {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return time.Now()
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(string(b)))
+		if err != nil {
+			return time.Now()
+		}
+		return time.Now().Add(d)
 	}
 }
 

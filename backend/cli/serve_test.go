@@ -30,3 +30,17 @@ func TestServeRefusesBadRoomName(t *testing.T) {
 		}
 	}
 }
+
+// TestServeHistoryBytes: --history-bytes takes a size and refuses anything
+// else before listening.
+func TestServeHistoryBytes(t *testing.T) {
+	for _, v := range []string{"0", "lots", "-1MiB"} {
+		var out, errOut bytes.Buffer
+		code := Main(context.Background(), []string{"serve", "--listen", "127.0.0.1:0", "--state-dir", t.TempDir(), "--history-bytes", v}, Env{
+			Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Window: func() error { return nil },
+		})
+		if code != ExitUsage || !strings.Contains(errOut.String(), "--history-bytes") || out.Len() != 0 {
+			t.Errorf("--history-bytes %s: status %d, stderr %q, stdout %q", v, code, errOut.String(), out.String())
+		}
+	}
+}

@@ -231,7 +231,7 @@ func connect(ctx context.Context, cfg Config, tlsConf *tls.Config, hello *wire.H
 		if parent.Err() != nil {
 			return nil, nil, nil, nil, cancelled()
 		}
-		return nil, nil, nil, nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("cannot reach %s: %v", cfg.Addr, err)}
+		return nil, nil, nil, nil, unreachable(fmt.Sprintf("cannot reach %s", cfg.Addr), err)
 	}
 	conn := tls.Client(raw, tlsConf)
 	if dl, ok := ctx.Deadline(); ok {
@@ -249,7 +249,7 @@ func connect(ctx context.Context, cfg Config, tlsConf *tls.Config, hello *wire.H
 		if parent.Err() != nil {
 			return nil, nil, nil, nil, cancelled()
 		}
-		return nil, nil, nil, nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("TLS handshake with %s failed: %v", cfg.Addr, err)}
+		return nil, nil, nil, nil, unreachable(fmt.Sprintf("TLS handshake with %s failed", cfg.Addr), err)
 	}
 	frame, err := wire.Encode(hello)
 	if err == nil {
@@ -265,7 +265,7 @@ func connect(ctx context.Context, cfg Config, tlsConf *tls.Config, hello *wire.H
 		if parent.Err() != nil {
 			return nil, nil, nil, nil, cancelled()
 		}
-		return nil, nil, nil, nil, &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("the host at %s did not answer the hello: %v", cfg.Addr, err)}
+		return nil, nil, nil, nil, unreachable(fmt.Sprintf("the host at %s did not answer the hello", cfg.Addr), err)
 	}
 	if f, ok := first.(*wire.ErrorFrame); ok {
 		raw.Close()
@@ -641,4 +641,12 @@ func (c *Client) Close() error {
 	c.shutdown()
 	c.loops.Wait()
 	return nil
+}
+
+// unreachable is a failure to reach the host: wire.ErrUnreachable's code
+// with what was tried, wrapping the cause too, so that callers can tell a
+// refused connection (syscall.ECONNREFUSED) from a timeout
+// (os.ErrDeadlineExceeded, context.DeadlineExceeded) with errors.Is.
+func unreachable(what string, cause error) error {
+	return fmt.Errorf("%w: %w", &wire.Error{Code: wire.CodeUnreachable, Message: what}, cause)
 }

@@ -55,7 +55,7 @@ type Event interface {
 func Kinds() []Event {
 	return []Event{
 		Welcome{}, Message{}, Joined{}, Left{}, Leader{}, Recalled{}, Kicked{}, Ack{}, Closed{}, ErrorEvent{}, Bans{},
-		Typing{}, File{}, Image{}, Progress{}, Uploaded{}, Downloaded{},
+		Typing{}, File{}, Image{}, Progress{}, Uploaded{}, Downloaded{}, Presence{}, Reconnecting{}, Reconnected{},
 	}
 }
 

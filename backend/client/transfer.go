@@ -245,7 +245,9 @@ func (c *Client) route(f wire.Frame) (evs []Event, handled bool) {
 	case *wire.Image:
 		c.knowLocked(f.ID, FileInfo{ID: f.ID.String(), From: f.From, Name: imageName(f.ID, f.Mime), Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), mime: f.Mime})
 	case *wire.Recalled:
-		if c.xf.gone == nil {
+		if c.xf.gone == nil || len(c.xf.gone) >= maxKnownFiles {
+			// A host recalling more than a room can hold: forget the
+			// old recalls (a download of one is then refused by the host).
 			c.xf.gone = make(map[uuid.UUID]bool)
 		}
 		c.xf.gone[f.ID] = true
@@ -254,9 +256,20 @@ func (c *Client) route(f wire.Frame) (evs []Event, handled bool) {
 	return nil, false
 }
 
+// maxKnownFiles bounds the shared files and recalls a client remembers, so
+// that a malicious host announcing files without end cannot grow its
+// memory: a room holds at most 1,000 files, and this is four times that.
+const maxKnownFiles = 4096
+
 func (c *Client) knowLocked(id uuid.UUID, fi FileInfo) {
 	if c.xf.files == nil {
 		c.xf.files = make(map[uuid.UUID]FileInfo)
+	}
+	if _, ok := c.xf.files[id]; !ok && len(c.xf.files) >= maxKnownFiles {
+		for old := range c.xf.files { // any one: a host past the limit is not a room
+			delete(c.xf.files, old)
+			break
+		}
 	}
 	c.xf.files[id] = fi
 }

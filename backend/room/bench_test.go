@@ -14,6 +14,11 @@ type countSink struct{ bytes atomic.Int64 }
 func (s *countSink) Deliver(b []byte) bool { s.bytes.Add(int64(len(b))); return true }
 func (s *countSink) Update(b []byte)       { s.bytes.Add(int64(len(b))) }
 func (s *countSink) Close(bool)            {}
+func (s *countSink) DeliverHistory(h History) {
+	for i := range h.Len() {
+		s.bytes.Add(int64(len(h.Frame(i))))
+	}
+}
 
 // BenchmarkFanOut measures one message sent to a room of n members: the
 // encoding (once) and the n deliveries, under the room's lock.

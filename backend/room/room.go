@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,11 @@ type Sink interface {
 	// reports false when the member's queue is full: the room then
 	// disconnects that member and carries on with everyone else.
 	Deliver(frames []byte) bool
+	// DeliverHistory queues a late joiner's history, after what was
+	// delivered before it and before what is delivered after it. The
+	// sink sends its frames as the member reads them; they count against
+	// nothing but the time the member takes.
+	DeliverHistory(h History)
 	// Update queues a replaceable update (a typing notice) without
 	// blocking. Updates never stall a member: one that does not fit is
 	// dropped, and queued updates are the first thing dropped to make room
@@ -38,6 +44,19 @@ type Sink interface {
 	// too slow to keep up).
 	Close(flush bool)
 }
+
+// History is the room's history as a joiner received it: the encoded
+// history frames, in order. It shares the room's immutable frames (nothing
+// is copied per joiner) and does not change when the room's history does.
+type History struct {
+	entries []*entry // never modified
+}
+
+// Len is the number of frames.
+func (h History) Len() int { return len(h.entries) }
+
+// Frame returns frame i, encoded. It must not be modified.
+func (h History) Frame(i int) []byte { return h.entries[i].frame }
 
 // Config holds what a Room depends on.
 type Config struct {
@@ -50,8 +69,10 @@ type Config struct {
 	// MaxMembers caps the members at once; 0 means DefaultMaxMembers.
 	MaxMembers int
 	// MaxHistory caps the messages kept for late joiners, oldest dropped
-	// first; 0 means 10000.
-	MaxHistory int
+	// first; 0 means 10000. MaxHistoryBytes caps the bytes of their
+	// frames the same way; 0 means DefaultMaxHistoryBytes.
+	MaxHistory      int
+	MaxHistoryBytes int
 	// OnWipe, if set, is called (with the room locked) each time the room
 	// forgets everything: its last member left or it was closed.
 	OnWipe func()
@@ -67,19 +88,21 @@ type Config struct {
 type Room struct {
 	cfg Config
 
-	mu      sync.Mutex
-	closed  bool                 // guarded by mu
-	id      uuid.UUID            // guarded by mu; new after each wipe
-	seq     uint64               // guarded by mu; last event's sequence number
-	members []*Member            // guarded by mu; in join order
-	byName  map[string]*Member   // guarded by mu; keyed by nameKeys
-	leader  *Member              // guarded by mu; nil only when empty
-	history []*entry             // guarded by mu; public messages in order
-	byID    map[uuid.UUID]*entry // guarded by mu; history by message id, and every shared file and image
-	files   []*entry             // guarded by mu; shared files (not images) in order, for the welcome
-	bans    []ban                // guarded by mu
-	stalled []*Member            // guarded by mu; members whose Deliver failed
-	private privates             // guarded by mu; recent private messages, for replies
+	mu        sync.Mutex
+	closed    bool                 // guarded by mu
+	id        uuid.UUID            // guarded by mu; new after each wipe
+	seq       uint64               // guarded by mu; last event's sequence number
+	members   []*Member            // guarded by mu; in join order
+	byName    map[string]*Member   // guarded by mu; keyed by nameKeys
+	leader    *Member              // guarded by mu; nil only when empty
+	history   []*entry             // guarded by mu; public messages in order; copy-on-write: a History may share its array, so elements are never changed in place
+	histBytes int                  // guarded by mu; bytes of the history's frames
+	histDead  int                  // guarded by mu; entries dropped from the front of history's array since it was last copied
+	byID      map[uuid.UUID]*entry // guarded by mu; history by message id, and every shared file and image
+	files     []*entry             // guarded by mu; shared files (not images) in order, for the welcome
+	bans      []ban                // guarded by mu
+	stalled   []*Member            // guarded by mu; members whose Deliver failed
+	private   privates             // guarded by mu; recent private messages, for replies
 }
 
 // privates remembers the last private messages (at most MaxHistory) by id
@@ -123,7 +146,7 @@ type entry struct {
 	hist   wire.Frame     // the event as history replays it (History set)
 	file   *wire.FileInfo // set for a shared file (not an image)
 	shared bool           // a file or an image: its bytes are in the host's store
-	frame  []byte         // hist encoded; made on first replay
+	frame  []byte         // hist encoded when recorded; never modified, shared by every History that holds the entry
 }
 
 // ban bars a client identity and, unless it is a loopback address that the
@@ -141,6 +164,11 @@ type ban struct {
 // (TestLargestWelcomeFits).
 const DefaultMaxMembers = 5000
 
+// DefaultMaxHistoryBytes is the most bytes of history frames a room keeps
+// unless configured otherwise: 32 MiB, about 4,000 messages of 8 KiB or
+// the default 10,000 of up to 3 KiB.
+const DefaultMaxHistoryBytes = 32 << 20
+
 // New returns an empty room.
 func New(cfg Config) *Room {
 	if cfg.Now == nil {
@@ -155,6 +183,9 @@ func New(cfg Config) *Room {
 	if cfg.MaxHistory == 0 {
 		cfg.MaxHistory = 10000
 	}
+	if cfg.MaxHistoryBytes == 0 {
+		cfg.MaxHistoryBytes = DefaultMaxHistoryBytes
+	}
 	r := &Room{cfg: cfg}
 	r.reset()
 	return r
@@ -168,6 +199,7 @@ func (r *Room) reset() {
 	r.byName = make(map[string]*Member)
 	r.leader = nil
 	r.history = nil
+	r.histBytes, r.histDead = 0, 0
 	r.byID = make(map[uuid.UUID]*entry)
 	r.files = nil
 	r.bans = nil
@@ -241,16 +273,15 @@ func (r *Room) Join(req JoinRequest) (*Member, error) {
 	r.seat(m)
 	r.countChanged()
 	r.leader = leader
-	for _, e := range r.history {
-		if e.frame == nil {
-			e.frame = mustAppend(nil, e.hist)
-		}
-		replay = append(replay, e.frame...)
-	}
+	// The history goes by reference: the sink streams it as the member
+	// reads, and the room's lock is held for no longer with a long history
+	// than with none.
+	ok := m.sink.Deliver(replay)
+	m.sink.DeliverHistory(History{entries: r.history[:len(r.history):len(r.history)]})
 	if r.leader == m && len(r.bans) > 0 {
-		replay = r.appendBans(replay)
+		ok = m.sink.Deliver(r.appendBans(nil)) && ok
 	}
-	if !m.sink.Deliver(replay) {
+	if !ok {
 		r.stalled = append(r.stalled, m)
 	}
 	r.broadcastExcept(m, joined)
@@ -326,10 +357,11 @@ func (r *Room) SendReply(m *Member, ref, text string, replyTo uuid.UUID) error {
 	}
 	msg := &wire.Message{Seq: r.next(), ID: uuid.New(), From: m.name, Text: text, Time: r.cfg.Now().UTC(), ReplyTo: replyTo}
 	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: msg.ID}))
-	r.broadcast(mustEncode(msg))
+	frame := mustEncode(msg)
+	r.broadcast(frame)
 	h := *msg
 	h.History = true
-	r.record(&entry{id: msg.ID, author: m.clientID, hist: &h})
+	r.record(&entry{id: msg.ID, author: m.clientID, hist: &h}, len(frame))
 	r.reap()
 	return nil
 }
@@ -351,15 +383,28 @@ func (r *Room) privateReply(m *Member, id uuid.UUID) (*Member, error) {
 // record adds an entry to the history, dropping the oldest past
 // MaxHistory. A shared file or image that leaves the history stays
 // recallable (and a file stays in the welcome's list). Caller holds mu.
-func (r *Room) record(e *entry) {
+//
+// The entry's frame is encoded here, once, into a buffer of size bytes:
+// the live event's size, which the history event (History set) shares.
+func (r *Room) record(e *entry, size int) {
+	e.frame = mustAppend(make([]byte, 0, size), e.hist)
 	r.history = append(r.history, e)
+	r.histBytes += len(e.frame)
 	r.byID[e.id] = e
-	if len(r.history) > r.cfg.MaxHistory {
-		if old := r.history[0]; !old.shared {
+	for len(r.history) > r.cfg.MaxHistory || (r.histBytes > r.cfg.MaxHistoryBytes && len(r.history) > 1) {
+		old := r.history[0]
+		if !old.shared {
 			delete(r.byID, old.id)
 		}
-		r.history[0] = nil
+		r.histBytes -= len(old.frame)
+		// Histories given to joiners may share the array: the dropped
+		// entry stays in it until the array is copied, once as many
+		// have been dropped as are left.
 		r.history = r.history[1:]
+		if r.histDead++; r.histDead > len(r.history) {
+			r.history = slices.Clone(r.history)
+			r.histDead = 0
+		}
 	}
 }
 
@@ -400,8 +445,9 @@ func (r *Room) Share(m *Member, ref string, f Shared) error {
 		r.files = append(r.files, e)
 	}
 	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: f.ID}))
-	r.broadcast(mustEncode(live))
-	r.record(e)
+	frame := mustEncode(live)
+	r.broadcast(frame)
+	r.record(e, len(frame))
 	r.reap()
 	return nil
 }
@@ -509,11 +555,11 @@ func (r *Room) Recall(m *Member, ref string, id uuid.UUID) error {
 		return wire.Errorf(wire.ErrNotLeader, "only the leader can remove other members' messages")
 	}
 	delete(r.byID, id)
-	for i, h := range r.history {
-		if h == e {
-			r.history = append(r.history[:i], r.history[i+1:]...)
-			break
-		}
+	if i := slices.Index(r.history, e); i >= 0 {
+		// A new array: Histories given to joiners keep the old one.
+		r.history = slices.Concat(r.history[:i], r.history[i+1:])
+		r.histBytes -= len(e.frame)
+		r.histDead = 0
 	}
 	if e.shared {
 		for i, f := range r.files {

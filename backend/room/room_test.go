@@ -51,6 +51,12 @@ func (s *sink) Update(b []byte) {
 
 func (s *sink) Close(flush bool) { s.closed, s.flush = true, flush }
 
+func (s *sink) DeliverHistory(h History) {
+	for i := range h.Len() {
+		s.Deliver(h.Frame(i))
+	}
+}
+
 // take returns and forgets what was delivered so far.
 func (s *sink) take() []wire.Frame {
 	s.mu.Lock()

@@ -16,9 +16,10 @@ import (
 // that thousands of members cost little.
 type lastFrame struct{ first []byte }
 
-func (s *lastFrame) Deliver(b []byte) bool { s.first = b; return true }
-func (s *lastFrame) Close(bool)            {}
-func (s *lastFrame) Update([]byte)         {}
+func (s *lastFrame) Deliver(b []byte) bool  { s.first = b; return true }
+func (s *lastFrame) Close(bool)             {}
+func (s *lastFrame) Update([]byte)          {}
+func (s *lastFrame) DeliverHistory(History) {}
 
 // longest returns a name of n characters of 4 bytes each, the i-th of its
 // kind: the longest in bytes that a name of n characters can be.

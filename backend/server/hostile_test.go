@@ -21,6 +21,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +46,7 @@ type childConfig struct {
 	NoFile       uint64        // soft open-file limit; 0 leaves it
 	AdmitTimeout time.Duration // server.Config.AdmitTimeout
 	Password     string
+	HistoryBytes int // server.Config.MaxHistoryBytes
 	Dir          string
 }
 
@@ -85,6 +87,7 @@ func childHost(conf string) int {
 	}
 	srv, err := server.New(server.Config{
 		Identity: id, AdmitTimeout: cfg.AdmitTimeout, Password: pw, FilesDir: cfg.Dir, NoRateLimit: true,
+		MaxHistoryBytes: cfg.HistoryBytes,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -98,7 +101,15 @@ func childHost(conf string) int {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Printf("%s %s\n", ln.Addr(), id.Fingerprint)
-	io.Copy(io.Discard, os.Stdin)
+	// Each line on stdin asks for the Go heap and stacks in use, after a
+	// GC; the end of stdin stops the host.
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Println(ms.HeapInuse + ms.StackInuse)
+	}
 	srv.Close("test over")
 	if err := <-served; !errors.Is(err, server.ErrServerClosed) {
 		fmt.Fprintln(os.Stderr, "Serve:", err)
@@ -151,6 +162,22 @@ func (c *child) alive(t *testing.T) {
 	if err := c.cmd.Process.Signal(syscall.Signal(0)); err != nil {
 		t.Fatalf("the host process is gone: %v", err)
 	}
+}
+
+// heap returns the child host's Go heap and stacks in use, in KiB, after a
+// GC: unlike RSS, the same with and without the race detector.
+func (c *child) heap(t *testing.T) int64 {
+	t.Helper()
+	fmt.Fprintln(c.stdin, "heap")
+	line, err := c.out.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(line), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n >> 10
 }
 
 // stop closes the room and returns the host's defence counters.
@@ -234,8 +261,9 @@ func closeAll(cs []net.Conn) {
 // TestHostileJunkConnections is row 1: plain TCP connections that never
 // start TLS, with the host's open-file limit at 256. From one other
 // address (127.0.0.2), thousands of them do not keep a member from
-// 127.0.0.1 out; from 300 addresses at once (more than the host has file
-// descriptors) the host keeps running and admits again once they are gone.
+// 127.0.0.1 out; from the member's own address, or from 300 addresses at
+// once (more than the host has file descriptors), the host keeps running
+// and admits again once they are gone.
 func TestHostileJunkConnections(t *testing.T) {
 	h := spawnHost(t, childConfig{NoFile: 256, AdmitTimeout: 3 * time.Second})
 
@@ -251,6 +279,20 @@ func TestHostileJunkConnections(t *testing.T) {
 	h.alive(t)
 	legit(t, h.addr, h.fp, "Alice", nil).Close()
 	closeAll(junk)
+
+	// Junk from the member's own address (127.0.0.1): the host stays up
+	// and admits again once the junk is gone.
+	junk = junk[:0]
+	for range 500 {
+		c, err := dialFrom("127.0.0.1", h.addr)
+		if err != nil {
+			t.Fatalf("junk connection: %v", err)
+		}
+		junk = append(junk, c)
+	}
+	h.alive(t)
+	closeAll(junk)
+	legit(t, h.addr, h.fp, "Carol", nil).Close()
 
 	// 300 addresses (127.0.1.1 ... 127.0.2.44), four connections each:
 	// more than the host can hold, so accept runs out of descriptors.
@@ -362,21 +404,28 @@ func TestHostileMalformedAfterAdmission(t *testing.T) {
 			if got.Code != tc.code {
 				t.Fatalf("code %q (%s), want %q", got.Code, got.Message, tc.code)
 			}
-			conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-			for {
-				if _, err := r.ReadMessage(); err != nil {
-					if isTimeout(err) {
-						t.Fatal("the connection stayed open after the error")
-					}
-					break
-				}
-			}
+			closedByHost(t, conn, r, "the connection stayed open after the error")
 			until[client.Left](bob)
 		})
 	}
 	bob.c.Send("b", "still here")
 	if got := bob.texts(1); got[0] != "still here" {
 		t.Fatalf("Bob got %q", got)
+	}
+}
+
+// closedByHost reads until the host closes conn, failing with complaint
+// if it does not within a generous guard.
+func closedByHost(t *testing.T, conn net.Conn, r *wire.Reader, complaint string) {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+	for {
+		if _, err := r.ReadMessage(); err != nil {
+			if isTimeout(err) {
+				t.Fatal(complaint)
+			}
+			return
+		}
 	}
 }
 
@@ -427,15 +476,7 @@ func TestHostileSilentMember(t *testing.T) {
 	b := &member{t, bob}
 	until[client.Welcome](b)
 	conn, r := rawConn(t, h, "Mute")
-	conn.SetReadDeadline(time.Now().Add(60 * time.Second))
-	for {
-		if _, err := r.ReadMessage(); err != nil {
-			if isTimeout(err) {
-				t.Fatal("the silent member was not dropped")
-			}
-			break
-		}
-	}
+	closedByHost(t, conn, r, "the silent member was not dropped")
 	if left := until[client.Left](b); left.Name != "Mute" || left.Reason != "disconnected" {
 		t.Fatalf("left %+v", left)
 	}
@@ -678,4 +719,64 @@ func TestHostileQuotaHog(t *testing.T) {
 	if n := h.srv.Defences(); n[server.DefenceUploadIdle] != 1 || n[server.DefenceUploadShare] != 1 {
 		t.Fatalf("defences %v", n)
 	}
+}
+
+// TestHostileHistoryBomb is row 3: a member fills the history with 3,000
+// messages of 8 KB, then 40 connections join and never read. The history
+// is held once and streamed by reference, so each such joiner costs the
+// host little memory, and the room goes on.
+func TestHostileHistoryBomb(t *testing.T) {
+	h := spawnHost(t, childConfig{})
+	obs := legit(t, h.addr, h.fp, "Obs", nil)
+	bomber := legit(t, h.addr, h.fp, "Bomber", nil)
+	go func() { // the bomber reads its echoes, as a client does
+		for range bomber.Events() {
+		}
+	}()
+	text := strings.Repeat("h", 8000)
+	o := &member{t, obs}
+	for i := range 3000 / 100 { // in rounds, so that Obs keeps up
+		for j := range 100 {
+			if err := bomber.Send(fmt.Sprint(i, j), text); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for got := 0; got < 100; {
+			if m := until[client.Message](o); m.From == "Bomber" {
+				got++
+			}
+		}
+	}
+	base, baseHeap := h.status(t, "VmRSS"), h.heap(t)
+
+	conf, _ := secure.ClientConfig(secure.ClientOptions{Addr: h.addr, Pin: h.fp})
+	for i := range 40 {
+		conn, err := tls.Dial("tcp", h.addr, conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		hello := wire.NewHello()
+		hello.Name = fmt.Sprint("sink", i)
+		conn.Write(must(wire.Encode(hello)))
+		// and never read
+	}
+	for joined := 0; joined < 40; {
+		if j := until[client.Joined](o); strings.HasPrefix(j.Name, "sink") {
+			joined++
+		}
+	}
+	grew, grewHeap := h.status(t, "VmRSS")-base, h.heap(t)-baseHeap
+	t.Logf("host RSS %d MiB, Go heap %d MiB with the history; 40 joiners that do not read: RSS %d KiB more (%d KiB each), heap %d KiB more (%d KiB each)",
+		base>>10, baseHeap>>10, grew, grew/40, grewHeap, grewHeap/40)
+	// The heap, not RSS, is asserted: the race detector triples RSS.
+	if grewHeap > 40<<10 {
+		t.Errorf("40 non-reading joiners cost the host %d KiB of heap, more than 1 MiB each", grewHeap)
+	}
+	late := legit(t, h.addr, h.fp, "Late", nil)
+	if n := late.Welcome().HistoryCount; n < 3000 {
+		t.Errorf("the late joiner was told of %d history messages", n)
+	}
+	heard(t, obs, "the room goes on")
+	h.alive(t)
 }

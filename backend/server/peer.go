@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"wetalk/backend/room"
 	"wetalk/backend/wire"
 )
 
@@ -17,6 +18,7 @@ type peer struct {
 	limit        int            // most bytes queued before the member counts as stalled
 	writeTimeout time.Duration  // for each write to the socket
 	wake         chan struct{}  // capacity 1: "the queue changed"
+	released     chan struct{}  // closed by Server.run once this connection let go of its seat
 	chunks       wire.ChunkPool // Chunk frames' buffers: serve takes, writeLoop gives back
 
 	mu      sync.Mutex
@@ -26,7 +28,18 @@ type peer struct {
 	closing bool          // guarded by mu
 	flush   bool          // guarded by mu; write the queue before closing
 	within  time.Duration // guarded by mu; if set, the flush's whole time limit
+
+	// A late joiner's history, streamed as the member reads: histHead
+	// frames of the queue go before it, the rest after.
+	hist     room.History // guarded by mu
+	histNext int          // guarded by mu; the next frame of hist to write
+	histHead int          // guarded by mu
 }
+
+// histBurst is about how many bytes of history writeLoop takes per round:
+// what one non-reading joiner can hold of the host's memory beyond its
+// queue is this and the gathering buffer, whatever the history's length.
+const histBurst = 64 << 10
 
 // closeFlushTimeout bounds the flush of the error frame that tells a peer
 // why it is being closed: a peer that broke the protocol may well not
@@ -36,8 +49,9 @@ const closeFlushTimeout = 2 * time.Second
 func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration) *peer {
 	return &peer{
 		raw: raw, conn: conn, limit: limit, writeTimeout: writeTimeout,
-		wake:   make(chan struct{}, 1),
-		chunks: wire.NewChunkPool(wire.MaxWindow),
+		wake:     make(chan struct{}, 1),
+		released: make(chan struct{}),
+		chunks:   wire.NewChunkPool(wire.MaxWindow),
 	}
 }
 
@@ -74,6 +88,19 @@ func (p *peer) deliver(frames []byte, chunk bool) bool {
 	return true
 }
 
+// DeliverHistory queues h after what is queued; writeLoop streams it
+// without copying, a burst at a time, and writes what is queued later
+// after it.
+func (p *peer) DeliverHistory(h room.History) {
+	if h.Len() == 0 {
+		return
+	}
+	p.mu.Lock()
+	p.hist, p.histNext, p.histHead = h, 0, len(p.queue)
+	p.mu.Unlock()
+	p.signal()
+}
+
 // Update queues a replaceable update unless it does not fit: an update
 // never makes a member count as stalled.
 func (p *peer) Update(frame []byte) {
@@ -94,11 +121,14 @@ func (p *peer) dropUpdates() {
 	if len(p.updates) == 0 {
 		return
 	}
-	kept, next := p.queue[:0], 0
+	kept, next, head := p.queue[:0], 0, p.histHead
 	for i, b := range p.queue {
 		if next < len(p.updates) && p.updates[next] == i {
 			next++
 			p.queued -= len(b)
+			if i < head { // it was to go before a streamed history
+				p.histHead--
+			}
 			continue
 		}
 		kept = append(kept, b)
@@ -162,9 +192,17 @@ func (p *peer) writeLoop() error {
 	var deadline time.Time // of the connection's writes, as last set
 	for range p.wake {
 		p.mu.Lock()
-		batch, p.queue = p.queue, batch[:0]
-		p.queued, p.updates = 0, p.updates[:0]
 		closing, flush, within := p.closing, p.flush, p.within
+		more := false
+		if p.histNext < p.hist.Len() && !closing {
+			batch, more = p.takeHistory(batch[:0])
+		} else {
+			// Closing drops what is left of a history: the last frames
+			// (kicked, closed, an error) are what matter.
+			p.hist = room.History{}
+			batch, p.queue = p.queue, batch[:0]
+			p.queued, p.updates = 0, p.updates[:0]
+		}
 		p.mu.Unlock()
 
 		if !closing || flush {
@@ -185,6 +223,9 @@ func (p *peer) writeLoop() error {
 			}
 		}
 		clear(batch)
+		if more {
+			p.signal()
+		}
 		if closing {
 			if flush {
 				if within == 0 {
@@ -197,6 +238,39 @@ func (p *peer) writeLoop() error {
 		}
 	}
 	return nil
+}
+
+// takeHistory appends to batch the frames queued before the history and
+// the next burst of the history, and reports whether anything is left to
+// write (more of the history, or frames queued behind it: their wake-up
+// may have been taken by the history's). Caller holds mu.
+func (p *peer) takeHistory(batch [][]byte) ([][]byte, bool) {
+	for _, f := range p.queue[:p.histHead] {
+		batch = append(batch, f)
+		p.queued -= len(f)
+	}
+	n := copy(p.queue, p.queue[p.histHead:])
+	clear(p.queue[n:])
+	p.queue = p.queue[:n]
+	// Updates queued behind the history move with their frames.
+	kept := p.updates[:0]
+	for _, i := range p.updates {
+		if i >= p.histHead {
+			kept = append(kept, i-p.histHead)
+		}
+	}
+	p.updates = kept
+	p.histHead = 0
+	for size := 0; size < histBurst && p.histNext < p.hist.Len(); p.histNext++ {
+		f := p.hist.Frame(p.histNext)
+		batch = append(batch, f)
+		size += len(f)
+	}
+	if p.histNext < p.hist.Len() {
+		return batch, true
+	}
+	p.hist, p.histNext = room.History{}, 0
+	return batch, len(p.queue) > 0
 }
 
 // writeBatch writes the frames of batch, gathered in buf up to writeChunk

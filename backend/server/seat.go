@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/subtle"
+	"maps"
 	"sync"
 	"time"
 
@@ -92,6 +93,22 @@ func (s *seat) Deliver(frames []byte) bool {
 	return s.peer.Deliver(frames)
 }
 
+// DeliverHistory numbers a late joiner's history frames and passes the
+// history to the connection, which streams it. They are not kept in the
+// outbox (that would be a copy of the history per joiner): a member whose
+// link drops before it has them all cannot resume, and joins again.
+func (s *seat) DeliverHistory(h room.History) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return
+	}
+	s.sent += uint64(h.Len()) // message, file and image frames: all counted
+	if s.peer != nil {
+		s.peer.DeliverHistory(h)
+	}
+}
+
 // Update passes a replaceable update (typing) to the connection, if there
 // is one; it is not counted, kept or sent again.
 func (s *seat) Update(frame []byte) {
@@ -134,12 +151,21 @@ func (s *seat) Close(flush bool) {
 // progress; abandoned otherwise), and expire is called unless the
 // member resumed or left by then; held says so. ours is false when the
 // seat is not p's any more (a resume took it over): then nothing is to be
-// done for p's end.
+// done for p's end, and ups are kept for the connection that resumed.
 func (s *seat) release(p *peer, grace time.Duration, expire func(), ups map[uuid.UUID]*upload) (ours, held bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.peer != p {
-		abortAll(ups)
+		// A resume took the seat over while p was still reading: its
+		// uploads go to the new connection (Server.resume waits for this).
+		if s.ended {
+			abortAll(ups)
+		} else if len(ups) > 0 {
+			if s.uploads == nil {
+				s.uploads = make(map[uuid.UUID]*upload, len(ups))
+			}
+			maps.Copy(s.uploads, ups)
+		}
 		return false, false
 	}
 	if s.ended || grace <= 0 || s.secret == nil {

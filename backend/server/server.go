@@ -36,6 +36,9 @@ type Config struct {
 	Log *slog.Logger
 	// MaxMembers caps the room; 0 means 5000.
 	MaxMembers int
+	// MaxHistoryBytes caps the bytes of history kept for late joiners,
+	// oldest dropped first; 0 means room.DefaultMaxHistoryBytes.
+	MaxHistoryBytes int
 	// RatePerSecond and RateBurst shape each member's commands (a token
 	// bucket); 0 means 20 per second with bursts of 60. NoRateLimit turns
 	// the limit off, for benchmarks only.
@@ -196,7 +199,7 @@ func New(cfg Config) (*Server, error) {
 	s.files = files
 	s.room = room.New(room.Config{
 		Name: cfg.RoomName, Now: cfg.Now, Log: cfg.Log,
-		MaxMembers: cfg.MaxMembers, OnMembers: cfg.OnMembers,
+		MaxMembers: cfg.MaxMembers, MaxHistoryBytes: cfg.MaxHistoryBytes, OnMembers: cfg.OnMembers,
 		OnWipe: func() {
 			files.Wipe()
 			if cfg.OnWipe != nil {
@@ -408,13 +411,25 @@ func (s *Server) resume(p *peer, r *wire.Reader, hello *wire.Hello, addr netip.A
 		return
 	}
 	if old != nil {
-		old.Close(false) // half-open: the new connection proved the secret
+		// Half-open: the new connection proved the secret. The old one's
+		// uploads in progress pass to the seat once its read loop has
+		// ended; wait for that (bounded), so that an upload_resume finds them.
+		old.Close(false)
+		select {
+		case <-old.released:
+		case <-time.After(releaseWait):
+			s.log.Warn("resumed before the old connection let go of its seat", "name", s.room.Name(m))
+		}
 	} else {
 		s.room.Back(m)
 	}
 	s.log.Info("member resumed", "name", s.room.Name(m), "addr", addr, "missed", seat.missed(hello.ResumeAfter))
 	s.run(r, p, seat, m, addr, st)
 }
+
+// releaseWait bounds how long a resume waits for the connection it took
+// the seat from to end (its socket is closed, so this is only a guard).
+const releaseWait = 10 * time.Second
 
 // unseat forgets a seat once its member has left.
 func (s *Server) unseat(m *room.Member) {
@@ -445,6 +460,7 @@ func (s *Server) run(r *wire.Reader, p *peer, seat *seat, m *room.Member, addr n
 	// The uploads in progress stay with a held seat, for the member to
 	// carry on with after it resumes.
 	ours, held := seat.release(p, grace, func() { s.room.Leave(m, room.ReasonDisconnected) }, xs.keepUploads())
+	close(p.released)
 	xs.close()
 	switch {
 	case held:

@@ -249,6 +249,14 @@ func (x *transfers) endUpload(f *wire.UploadEnd) error {
 	if up == nil {
 		return nil // already aborted: the client was told
 	}
+	up.mu.Lock()
+	if up.resumed && !up.dropped && up.u.Written() < up.u.Size() {
+		// Sent before the member learned its link had dropped: chunks
+		// before it were ignored as strays, and it asks upload_resume next.
+		up.mu.Unlock()
+		return nil
+	}
+	up.mu.Unlock()
 	x.forget(f.Upload)
 	up.mu.Lock()
 	dropped := up.dropped

@@ -1,8 +1,11 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
+	"syscall"
 
 	"wetalk/backend/room"
 	"wetalk/backend/secure"
@@ -21,6 +24,20 @@ var (
 	ErrJoining = errors.New("already joining a room: wait for it or cancel it")
 	// ErrJoinCancelled: CancelJoin (or Close) ended a Host or Join.
 	ErrJoinCancelled = errors.New("joining was cancelled")
+	// ErrBadAddress: what was typed to join is neither HOST[:PORT] nor an
+	// invite link.
+	ErrBadAddress = errors.New("neither HOST:PORT nor an invite link")
+	// ErrWrongFingerprint: the host's key is not the one the invite names.
+	ErrWrongFingerprint = errors.New("the host's key is not the one in the invite")
+)
+
+// The join failures a UI tells apart (Failure.Code), beyond the wire codes.
+const (
+	CodeBadAddress       = "bad_address"
+	CodeBadInvite        = "bad_invite"
+	CodeWrongFingerprint = "wrong_fingerprint"
+	CodeRefused          = "refused"
+	CodeTimedOut         = "timed_out"
 )
 
 // PortInUseError says the port asked for is taken, and suggests a free one.
@@ -52,6 +69,9 @@ type Failure struct {
 	Addr string `json:"addr,omitempty"`
 }
 
+// errUnreachable matches any wire error with the unreachable code.
+var errUnreachable = &wire.Error{Code: wire.CodeUnreachable}
+
 // Describe turns any error from this package's methods into a Failure.
 func Describe(err error) Failure {
 	var (
@@ -66,10 +86,19 @@ func Describe(err error) Failure {
 		return Failure{Code: "port_in_use", Message: port.Error(), Suggest: port.Suggest}
 	case errors.As(err, &unknown):
 		return Failure{Code: string(wire.CodeUnknownHost), Message: err.Error(), Fingerprint: unknown.Fingerprint, Addr: unknown.Addr}
+	case errors.Is(err, ErrWrongFingerprint):
+		return Failure{Code: CodeWrongFingerprint, Message: err.Error()}
 	case errors.Is(err, secure.ErrHostKeyMismatch):
 		return Failure{Code: string(wire.CodeHostKeyMismatch), Message: err.Error()}
+	case errors.Is(err, ErrBadAddress):
+		return Failure{Code: CodeBadAddress, Message: err.Error()}
 	case errors.Is(err, secure.ErrBadInvite), errors.Is(err, secure.ErrBadFingerprint):
-		return Failure{Code: "bad_invite", Message: err.Error()}
+		return Failure{Code: CodeBadInvite, Message: err.Error()}
+	case errors.Is(err, errUnreachable) && errors.Is(err, syscall.ECONNREFUSED):
+		return Failure{Code: CodeRefused, Message: err.Error()}
+	case errors.Is(err, errUnreachable) &&
+		(errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)):
+		return Failure{Code: CodeTimedOut, Message: err.Error()}
 	case errors.Is(err, ErrJoinCancelled):
 		return Failure{Code: "cancelled", Message: err.Error()}
 	case errors.Is(err, ErrJoining):

@@ -370,6 +370,9 @@ func (s *Session) join(req JoinRequest, trusted string) (Room, error) {
 	}
 	cl, err := s.dial(ctx, cfg)
 	if err != nil {
+		if trusted == "" && cfg.Pin != "" && errors.Is(err, secure.ErrHostKeyMismatch) {
+			return Room{}, fmt.Errorf("%w: %w", ErrWrongFingerprint, err)
+		}
 		return Room{}, err
 	}
 	pin := cfg.Pin
@@ -389,14 +392,14 @@ func (s *Session) join(req JoinRequest, trusted string) (Room, error) {
 // withPort checks a HOST[:PORT] address and adds the default port.
 func withPort(address string) (string, error) {
 	if address == "" {
-		return "", errors.New("no address given")
+		return "", fmt.Errorf("%w: no address given", ErrBadAddress)
 	}
 	if _, _, err := net.SplitHostPort(address); err == nil {
 		return address, nil
 	}
 	host := strings.TrimSuffix(strings.TrimPrefix(address, "["), "]")
 	if strings.ContainsAny(host, " /#?") {
-		return "", fmt.Errorf("%q is neither HOST:PORT nor an invite link", address)
+		return "", fmt.Errorf("%w: %q", ErrBadAddress, address)
 	}
 	return net.JoinHostPort(host, strconv.Itoa(DefaultPort)), nil
 }

@@ -251,8 +251,8 @@ func TestJoinRefusals(t *testing.T) {
 
 	// Nobody listens there any more.
 	_, err = b.Join(JoinRequest{Nickname: "Bo", Address: addr})
-	if f := Describe(err); f.Code != "unreachable" {
-		t.Fatalf("unreachable: %v (%+v)", err, f)
+	if f := Describe(err); f.Code != CodeRefused || !errors.Is(err, errUnreachable) {
+		t.Fatalf("refused: %v (%+v)", err, f)
 	}
 	_, err = b.Join(JoinRequest{Nickname: "Bo", Address: "wetalk://nonsense"})
 	if f := Describe(err); f.Code != "bad_invite" {
@@ -392,6 +392,41 @@ func TestCommandsOutsideARoom(t *testing.T) {
 	owner(s).Close()
 	if _, err := s.Host(HostRequest{Nickname: "x"}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Host after Close: %v", err)
+	}
+}
+
+func TestJoinFailuresEachHaveACode(t *testing.T) {
+	a, _ := newSession(t)
+	host(t, a, "")
+	inv, _ := a.Invite()
+	addr, fp, _ := secure.ParseInvite(inv.Link)
+	b, _ := newSession(t)
+	b.cfg.DialTimeout = 2 * time.Second
+
+	silent, _ := silentHost(t) // accepts the connection, then says nothing
+	other := []rune(fp)
+	if other[0] == 'a' {
+		other[0] = 'b'
+	} else {
+		other[0] = 'a'
+	}
+
+	cases := []struct {
+		name, address, code string
+		is                  error
+	}{
+		{"not an address", "hello world", CodeBadAddress, ErrBadAddress},
+		{"truncated invite", secure.FormatInvite(addr, fp)[:len(inv.Link)-6], CodeBadInvite, nil},
+		{"invite without key", "wetalk://" + addr + "/", CodeBadInvite, nil},
+		{"another key in the invite", secure.FormatInvite(addr, string(other)), CodeWrongFingerprint, ErrWrongFingerprint},
+		{"silent host", secure.FormatInvite(silent, fp), CodeTimedOut, nil},
+	}
+	for _, c := range cases {
+		_, err := b.Join(JoinRequest{Nickname: "Bo", Address: c.address})
+		f := Describe(err)
+		if err == nil || f.Code != c.code || (c.is != nil && !errors.Is(err, c.is)) {
+			t.Errorf("%s (%q): %v → %+v, want code %s", c.name, c.address, err, f, c.code)
+		}
 	}
 }
 

@@ -82,7 +82,7 @@ describe('files and images through wetalk web', () => {
     const panel = b.getByRole('complementary', { name: 'Shared files' });
     const row = panel.locator('li[data-file]').filter({ hasText: name });
     await row.waitFor();
-    assert.match(await row.textContent(), /3 MB · Ann/);
+    assert.match(await row.textContent(), /3.1 MB · Ann/); // 3,146,505 bytes in SI units
     await b.locator('[data-kind="file"][data-side="left"]', { hasText: name }).waitFor();
     await screenshot(b, 'files-panel');
 
@@ -180,13 +180,16 @@ describe('files and images through wetalk web', () => {
     });
     const card = a.locator('[data-direction="up"][data-state="failed"]', { hasText: 'holiday.png' });
     await card.waitFor();
-    assert.equal((await card.getByRole('alert').textContent()).trim(), 'That is not a PNG, JPEG, GIF or WebP image.');
+    // The sentence, with Go's own text folded behind Details.
+    const alert = card.getByRole('alert');
+    assert.equal((await alert.locator('span').first().textContent()).trim(), 'That is not a PNG, JPEG, GIF or WebP image.');
+    assert.equal(await alert.locator('details code').isVisible(), false);
     assert.equal(await a.locator('[data-kind="image"]').count(), 0, 'nothing was announced');
     // An image over 20 MB is refused before any byte moves.
     await a.locator('input[data-role="image"]').setInputFiles({
       name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(20 * 1024 * 1024 + 1),
     }, { timeout: 180_000 }); // 20 MB through the DevTools protocol: slow on a busy machine
-    await a.getByRole('alert').filter({ hasText: 'Images may be at most 20 MB.' }).waitFor();
+    await a.getByRole('alert').filter({ hasText: 'Images may be at most 20 MiB (21 MB).' }).waitFor();
     await screenshot(a, 'files-refused');
     assert.deepEqual(problems, []);
   });

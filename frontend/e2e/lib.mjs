@@ -76,10 +76,10 @@ export async function launch(cleanup) {
 /**
  * tab opens url in a fresh browser context (its own person) and fails the
  * test if the page ever opens a JavaScript dialog (alert, confirm, ...) or
- * throws.
+ * throws. viewport is the page's size (1100×720 unless given).
  */
-export async function tab(browser, url, problems, name) {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1100, height: 720 } });
+export async function tab(browser, url, problems, name, viewport = { width: 1100, height: 720 }) {
+  const context = await browser.newContext({ locale: 'en-US', viewport });
   const page = await context.newPage();
   page.setDefaultTimeout(60_000); // generous: CI may run on a busy machine
   page.on('dialog', async (d) => {
@@ -126,6 +126,15 @@ export async function say(page, text) {
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
   await box.press('Enter');
+}
+
+/** closeRoom closes the room the page hosts, answering its question. */
+export async function closeRoom(page) {
+  await page.getByRole('button', { name: 'Close room', exact: true }).click();
+  const ask = page.getByRole('alertdialog', { name: 'Close the room?' });
+  await ask.getByText('Everyone will be disconnected and the history deleted.').waitFor();
+  await ask.getByRole('button', { name: 'Close room', exact: true }).click();
+  await page.getByRole('button', { name: 'Host', exact: true }).waitFor();
 }
 
 /** bubble is the message line with text, on side 'left' or 'right'. */

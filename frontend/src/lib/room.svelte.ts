@@ -2,12 +2,27 @@
 // backend's event batches. It never asks for the whole history again:
 // each batch is appended (or, for a recall, replaces one item).
 
+import { toFailure } from './backend';
 import type { Failure, Room, RoomEvent } from './types';
 import type { Key } from './i18n.svelte';
 import { isBubble, type BubbleItem, type Item, type MessageItem, type Quote } from './timeline';
 import { firstLine, matches, step, typingFor } from './conversation';
 import { applyFileEvents, filesOf, type SharedFile } from './transfers';
 import { TransfersState } from './transfers.svelte';
+
+/** ackTimeout is how long a sent message may wait for the host's ack
+ * before the room says the connection is lost (until the host answers). */
+export const ackTimeout = 8000;
+
+/** Link is my connection as the header's banner shows it ('connecting' is
+ * for a reconnect signal from the backend, once there is one). */
+export type Link = 'ok' | 'connecting' | 'lost';
+
+/** lastIndex is the index of the last item pred accepts, or -1. */
+function lastIndex(items: readonly Item[], pred: (it: Item) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (pred(items[i])) return i;
+  return -1;
+}
 
 /** RoomState is one room as this app sees it. */
 export class RoomState {
@@ -31,6 +46,15 @@ export class RoomState {
   readonly transfers = new TransfersState();
   /** problem is the last refusal of a command, shown until dismissed. */
   problem = $state<Failure | null>(null);
+  /** link: 'lost' while a message waits for its ack too long. */
+  link = $state<Link>('ok');
+
+  /** refs maps the ref of each of my sends to its bubble's key. */
+  private refs = new Map<string, string>();
+  /** acks holds acks that came before their Send call returned (ref → id). */
+  private acks = new Map<string, string>();
+  /** sending keeps my messages in the order they were written. */
+  private sending: Promise<unknown> = Promise.resolve();
 
   /** privateTo is the member the composer writes to privately, or ''. */
   privateTo = $state('');
@@ -76,6 +100,76 @@ export class RoomState {
     return 'n' + ++this.keys;
   }
 
+  /**
+   * say shows text as my pending bubble at once and sends it with send
+   * (which resolves with the command's ref); the bubble turns sent on the
+   * host's ack, failed if send is refused.
+   */
+  say(text: string, send: (text: string) => Promise<string>): void {
+    const key = this.key();
+    const item: MessageItem = {
+      kind: 'message', key, id: '', from: this.me, text, time: new Date().toISOString(), mine: true,
+      history: false, delivery: 'pending',
+    };
+    this.items = [...this.items, item];
+    setTimeout(() => {
+      if (this.mineByKey(key)?.delivery === 'pending') this.link = 'lost';
+    }, ackTimeout);
+    this.sending = this.sending.then(async () => {
+      try {
+        const ref = await send(text);
+        const id = this.acks.get(ref);
+        this.acks.delete(ref);
+        if (id === undefined) this.refs.set(ref, key);
+        else this.settle(this.items.slice(), key, id, true);
+      } catch (e) {
+        this.update(this.items.slice(), key, { delivery: 'failed' });
+        this.problem = toFailure(e);
+      }
+    });
+  }
+
+  /** retry sends a failed message of mine again, as a new bubble. */
+  retry(key: string, send: (text: string) => Promise<string>): void {
+    const m = this.mineByKey(key);
+    if (m?.delivery !== 'failed') return;
+    this.items = this.items.filter((it) => it.key !== key);
+    this.say(m.text, send);
+  }
+
+  /** mineByKey is the message with key, if it is one and still shown. */
+  private mineByKey(key: string): MessageItem | undefined {
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const it = this.items[i];
+      if (it.key === key) return it.kind === 'message' ? it : undefined;
+    }
+    return undefined;
+  }
+
+  /** update changes my bubble key in items and stores items. */
+  private update(items: Item[], key: string, change: Partial<MessageItem>): void {
+    const i = lastIndex(items, (it) => it.key === key);
+    if (i >= 0) items[i] = { ...(items[i] as MessageItem), ...change };
+    this.items = items;
+  }
+
+  /** settle marks my bubble key sent as message id; if the echo of id is
+   * already in the list (store), the pending bubble gives way to it. */
+  private settle(items: Item[], key: string, id: string, store: boolean): void {
+    if (this.link === 'lost') this.link = 'ok'; // the host answers again
+    const echoed = items.some((it) => it.kind === 'message' && it.id === id && it.key !== key);
+    if (echoed) {
+      const i = lastIndex(items, (it) => it.key === key);
+      if (i >= 0) items.splice(i, 1);
+      if (store) this.items = items;
+    } else if (store) {
+      this.update(items, key, { id, delivery: 'sent' });
+    } else {
+      const i = lastIndex(items, (it) => it.key === key);
+      if (i >= 0) items[i] = { ...(items[i] as MessageItem), id, delivery: 'sent' };
+    }
+  }
+
   /** apply takes one batch of events in the room's order. */
   apply(events: readonly RoomEvent[]): void {
     const items = this.items.slice();
@@ -100,7 +194,27 @@ export class RoomState {
           this.historyLeft = ev.history_count ?? 0;
           if (this.historyLeft === 0) placeDivider();
           break;
+        case 'ack': {
+          const key = this.refs.get(ev.ref ?? '');
+          if (key === undefined) {
+            if (this.acks.size >= 256) this.acks.clear(); // acks of other commands
+            this.acks.set(ev.ref ?? '', ev.id ?? '');
+          } else {
+            this.refs.delete(ev.ref ?? '');
+            this.settle(items, key, ev.id ?? '', false);
+          }
+          break;
+        }
         case 'message': {
+          if (ev.from === this.me && !ev.history && ev.id) {
+            // The echo of a message I sent from here: it was acked, so the
+            // bubble already stands for it.
+            const i = lastIndex(items, (it) => it.kind === 'message' && it.id === ev.id && !!it.delivery);
+            if (i >= 0) {
+              items[i] = { ...(items[i] as MessageItem), time: ev.time ?? '', delivery: 'sent' };
+              break;
+            }
+          }
           const m: MessageItem = {
             kind: 'message',
             key: ev.id,
@@ -186,6 +300,12 @@ export class RoomState {
           this.reconnecting = false;
           break;
         case 'error': {
+          const key = this.refs.get(ev.ref ?? '');
+          if (key !== undefined) {
+            this.refs.delete(ev.ref ?? '');
+            const i = lastIndex(items, (it) => it.key === key);
+            if (i >= 0) items[i] = { ...(items[i] as MessageItem), delivery: 'failed' };
+          }
           const to = this.privateRefs.get(ev.ref);
           if (to !== undefined && ev.code === 'no_such_member') {
             this.problem = { code: 'private_gone', message: to };

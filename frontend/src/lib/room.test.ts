@@ -55,6 +55,53 @@ describe('RoomState', () => {
     expect(JSON.stringify(r.items)).not.toContain('oops');
   });
 
+  it('shows my message pending at once, sent on its ack, and lets its echo stand in place', async () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0, room: 'Tea', files: [] }]);
+    let release: (ref: string) => void = () => {};
+    r.say('hi all', () => new Promise((resolve) => (release = resolve)));
+    const mine = () => r.items.filter((i) => i.kind === 'message') as MessageItem[];
+    expect(mine().map((m) => [m.text, m.delivery])).toEqual([['hi all', 'pending']]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    release('r1');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    r.apply([{ type: 'ack', ref: 'r1', id: 'm1' }]);
+    expect(mine().map((m) => [m.id, m.delivery])).toEqual([['m1', 'sent']]);
+    r.apply([{ type: 'message', id: 'm1', from: 'Ann#2', text: 'hi all', time: '2024-05-01T09:01:00Z', history: false }]);
+    expect(mine().map((m) => [m.id, m.delivery, m.time])).toEqual([['m1', 'sent', '2024-05-01T09:01:00Z']]);
+  });
+
+  it('settles a message whose ack and echo came before Send returned', async () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0, room: 'Tea', files: [] }]);
+    let release: (ref: string) => void = () => {};
+    r.say('quick', () => new Promise((resolve) => (release = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    r.apply([
+      { type: 'ack', ref: 'r9', id: 'm9' },
+      { type: 'message', id: 'm9', from: 'Ann#2', text: 'quick', time: '2024-05-01T09:01:00Z', history: false },
+    ]);
+    release('r9');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const mine = r.items.filter((i) => i.kind === 'message') as MessageItem[];
+    expect(mine.map((m) => [m.id, m.text])).toEqual([['m9', 'quick']]);
+  });
+
+  it('marks a refused message failed, and Retry sends it again', async () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0, room: 'Tea', files: [] }]);
+    r.say('nope', () => Promise.reject(new Error('not in a room')));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const failed = r.items.at(-1) as MessageItem;
+    expect(failed.delivery).toBe('failed');
+    expect(r.problem?.message).toContain('not in a room');
+    const sent: string[] = [];
+    r.retry(failed.key, async (text) => (sent.push(text), 'r2'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(sent).toEqual(['nope']);
+    expect(r.items.filter((i) => i.kind === 'message').map((m) => (m as MessageItem).delivery)).toEqual(['pending']);
+  });
+
   it('keeps the conversation while reconnecting and marks members whose link dropped', () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
     r.apply([

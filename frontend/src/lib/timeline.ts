@@ -2,6 +2,7 @@
 // consecutive messages are grouped into runs. Pure functions, no Svelte.
 
 import type { Key } from './i18n.svelte';
+import { dayFormat, dayKey } from './people';
 
 export interface MessageItem {
   kind: 'message';
@@ -14,9 +15,15 @@ export interface MessageItem {
   /** to is set on a private message. */
   to?: string;
   history: boolean;
+  /** delivery is set on a message I sent from here: pending until the
+   * host's ack, failed if it was refused (then it can be sent again). */
+  delivery?: Delivery;
   /** replyTo is the id of the message this one answers. */
   replyTo?: string;
 }
+
+/** Delivery is how far one of my messages got. */
+export type Delivery = 'pending' | 'sent' | 'failed';
 
 export interface NoticeItem {
   kind: 'notice';
@@ -85,6 +92,9 @@ export interface Row {
   first: boolean;
   /** last: the last message of a run (gets the bubble's tail and more space). */
   last: boolean;
+  /** day is set on the first message of a calendar day (dayKey): a date
+   * separator stands above it. */
+  day?: string;
 }
 
 /** groupWindow is how far apart two messages of a run may be. */
@@ -100,11 +110,25 @@ function sameRun(a: Item | undefined, b: Item | undefined): boolean {
 }
 
 /** groupRows marks runs of consecutive messages from one sender (within
- * five minutes, not broken by a notice, the divider, or a private message). */
-export function groupRows(items: readonly Item[]): Row[] {
+ * five minutes, not broken by a notice, the divider, a private message or
+ * a new day) and the first message of each day, in timeZone (the
+ * viewer's by default). */
+export function groupRows(items: readonly Item[], timeZone?: string): Row[] {
+  const days: Array<string | undefined> = [];
+  const format = dayFormat(timeZone);
+  let last = '';
+  let lastTime = '';
+  for (const item of items) {
+    // Runs share their time string often: skip formatting it again.
+    const k = !isBubble(item) ? '' : item.time === lastTime ? last : dayKey(item.time, timeZone, format);
+    if (isBubble(item)) lastTime = item.time;
+    days.push(k !== '' && k !== last ? k : undefined);
+    if (k !== '') last = k;
+  }
   return items.map((item, i) => ({
     item,
-    first: !sameRun(items[i - 1], item),
-    last: !sameRun(item, items[i + 1]),
+    first: !sameRun(items[i - 1], item) || days[i] !== undefined,
+    last: !sameRun(item, items[i + 1]) || days[i + 1] !== undefined,
+    day: days[i],
   }));
 }

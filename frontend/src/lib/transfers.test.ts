@@ -7,19 +7,25 @@ import type { Transfer } from './types';
 describe('sizes, speeds and times', () => {
   it.each([
     [0, '0 B'],
-    [1023, '1023 B'],
-    [1024, '1 KB'],
-    [1536, '1.5 KB'],
-    [3 * 1024 * 1024 + 777, '3 MB'],
-    [10.26 * 1024 * 1024, '10.3 MB'],
-    [250 * 1024 * 1024, '250 MB'],
-    [2 * 1024 ** 3, '2 GB'],
+    [999, '999 B'],
+    [1000, '1 kB'],
+    [1024, '1 kB'],
+    [1500, '1.5 kB'],
+    [999_499, '999 kB'],
+    [999_500, '1 MB'],
+    [999_999, '1 MB'],
+    [3_000_777, '3 MB'],
+    [10_260_000, '10.3 MB'],
+    [50_000_000, '50 MB'],
+    [250_000_000, '250 MB'],
+    [2 * 1024 ** 3, '2.1 GB'],
+    [2e9, '2 GB'],
     [-1, ''],
     [Number.NaN, ''],
   ])('formatSize(%d) = %s', (n, s) => expect(formatSize(n)).toBe(s));
 
   it('formats speeds, and nothing when unknown', () => {
-    expect(formatSpeed(2.5 * 1024 * 1024)).toBe('2.5 MB/s');
+    expect(formatSpeed(2.5e6)).toBe('2.5 MB/s');
     expect(formatSpeed(0)).toBe('');
     expect(formatSpeed(Number.POSITIVE_INFINITY)).toBe('');
   });

@@ -4,18 +4,20 @@
 
 import type { FileInfo, RoomEvent } from './types';
 
-const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+/** units are SI: each 1000 times the one before, as their names say
+ * (50,000,000 bytes are 50 MB, as a file manager shows them). */
+const units = ['B', 'kB', 'MB', 'GB', 'TB'];
 
-/** formatSize renders a byte count: "512 B", "1.5 MB", "12 GB". */
+/** formatSize renders a byte count in SI units: "512 B", "1.5 MB", "12 GB". */
 export function formatSize(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '';
   let v = bytes;
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
+  while (v >= 999.5 && u < units.length - 1) {
+    v /= 1000;
     u++;
   }
-  const digits = u === 0 || v >= 100 ? 0 : v >= 10 ? 1 : 1;
+  const digits = u === 0 || v >= 100 ? 0 : 1;
   const s = v.toFixed(digits);
   return `${u > 0 && s.endsWith('.0') ? s.slice(0, -2) : s} ${units[u]}`;
 }

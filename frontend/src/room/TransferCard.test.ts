@@ -27,6 +27,15 @@ describe('TransferCard', { timeout: 60_000 }, () => {
     expect(oncancel).toHaveBeenCalledWith('t1');
   });
 
+  it('says Preparing… only until the first bytes move', () => {
+    const { unmount } = render(TransferCard, { transfer: view({ state: 'staging', done: 0 }), oncancel: () => {} });
+    expect(screen.getByText('Preparing…')).toBeInTheDocument();
+    unmount();
+    render(TransferCard, { transfer: view({ state: 'staging', done: 2 << 20, size: 4 << 20 }), oncancel: () => {} });
+    expect(screen.queryByText('Preparing…')).toBeNull();
+    expect(screen.getByText('50%')).toBeInTheDocument();
+  });
+
   it('says why a transfer failed, in words about files', () => {
     render(TransferCard, {
       transfer: view({ state: 'failed', direction: 'up', error: { code: 'too_large', message: 'x' } }),
