@@ -417,14 +417,23 @@ func TestStalledReaderDropped(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	stop := make(chan struct{})
-	go func() { // C keeps reading throughout
+	cGot := make(chan struct{}) // one per chat message C received
+	go func() {                 // C keeps reading throughout
 		defer wg.Done()
 		for {
 			select {
 			case <-stop:
 				return
-			case _, ok := <-c.c.Events():
+			case ev, ok := <-c.c.Events():
 				if !ok {
+					return
+				}
+				if _, msg := ev.(client.Message); !msg {
+					continue
+				}
+				select {
+				case cGot <- struct{}{}:
+				case <-stop:
 					return
 				}
 			}
@@ -449,6 +458,13 @@ func TestStalledReaderDropped(t *testing.T) {
 				t.Fatalf("left %+v", ev)
 			}
 			break
+		}
+		// A sends the next message once C, who reads, has this one: only
+		// S, who never reads, can fall behind, however busy the machine.
+		select {
+		case <-cGot:
+		case <-time.After(60 * time.Second):
+			t.Fatal("C, who reads, stopped receiving messages")
 		}
 		if sent > 20000 {
 			t.Fatal("stalled member never dropped")

@@ -30,6 +30,9 @@ func tsType(t reflect.Type) string {
 	return "?" + t.String()
 }
 
+// literalUnion matches a field type that is a union of string literals.
+var literalUnion = regexp.MustCompile(`: '[^']*'(\s*\|\s*'[^']*')+$`)
+
 // goFields lists an event's JSON fields as TypeScript would declare them:
 // "name: type" or "name?: type" for omitempty.
 func goFields(ev client.Event) []string {
@@ -70,6 +73,10 @@ func TestEventTypesMatchTheUI(t *testing.T) {
 			}
 			if k, ok := strings.CutPrefix(l, "type: '"); ok {
 				kind = strings.TrimSuffix(k, "'")
+			} else {
+				// A union of string literals ('reconnecting' | 'back') is
+				// what Go carries as a string.
+				l = literalUnion.ReplaceAllString(l, ": string")
 			}
 			lines = append(lines, l)
 		}
