@@ -61,6 +61,10 @@ type Config struct {
 	// jitter), emitting Reconnecting and Reconnected events; 0 means
 	// DefaultReconnect, below 0 no reconnecting.
 	Reconnect time.Duration
+	// Window fixes a download's window, in chunks (at most
+	// wire.MaxWindow); 0 sizes it from the path's measured round trip and
+	// rate. Benchmarks set it to compare.
+	Window int
 }
 
 // DefaultReconnect is Config.Reconnect's default: the host's grace period

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,12 +20,45 @@ import (
 	"wetalk/backend/wire"
 )
 
-// Transfer tuning. Window chunks of a download may be in flight (about
-// 1 MiB); credit goes back to the host every creditBatch chunks.
+// Transfer tuning. A download starts with Window chunks in flight (about
+// 1 MiB) and grows its window to twice the path's bandwidth-delay product
+// (wire.MaxWindow at most); credit goes back to the host every creditBatch
+// chunks.
 const (
 	Window      = 16
 	creditBatch = 4
 )
+
+// window sizes a download's window from the round trip of its Download
+// command and the rate its chunks arrive at: twice the bandwidth-delay
+// product, between Window and wire.MaxWindow chunks. A window that fits
+// the path keeps a 50 ms link from being capped at one window per round
+// trip; on a short path it stays small, which keeps the host's queue short.
+type window struct {
+	fixed bool          // Config.Window: never resized
+	size  int           // chunks the host may have in flight
+	rtt   time.Duration // of the Download command
+	start time.Time     // when the first chunk could come
+	got   int64         // bytes since start
+}
+
+// grant returns the credit to give back for n chunks written: n, plus
+// what the window grows by.
+func (w *window) grant(n int, got int64, now time.Time) uint64 {
+	w.got += got
+	if w.fixed || w.size >= wire.MaxWindow {
+		return uint64(n)
+	}
+	elapsed := now.Sub(w.start)
+	if elapsed <= 0 {
+		return uint64(n)
+	}
+	bdp := float64(w.got) / elapsed.Seconds() * w.rtt.Seconds()
+	want := min(max(int(2*bdp/wire.MaxChunk)+1, Window), wire.MaxWindow)
+	grow := max(want-w.size, 0)
+	w.size += grow
+	return uint64(n + grow)
+}
 
 // Directions of a progress event.
 const (
@@ -51,6 +85,10 @@ type xfer struct {
 	ref     string          // the caller's ref, echoed on events
 	replies chan wire.Frame // UploadReady, DownloadReady, Ack, ErrorFrame, Abort
 	chunks  chan *wire.Chunk
+	// A download's chunks: allowed is how many the host may send in all
+	// (the window plus the credit given back), received how many came.
+	allowed  atomic.Uint64
+	received uint64 // guarded by transfers.mu
 }
 
 // FileInfo describes a shared file, as the welcome lists them.
@@ -187,9 +225,16 @@ func (c *Client) route(f wire.Frame) (evs []Event, handled bool) {
 		return nil, true
 	case *wire.Chunk:
 		if x := c.xf.byID[f.Transfer]; x != nil && x.chunks != nil {
-			select {
-			case x.chunks <- f:
-			default:
+			x.received++
+			over := x.received > x.allowed.Load()
+			if !over {
+				select {
+				case x.chunks <- f:
+				default:
+					over = true
+				}
+			}
+			if over {
 				// More than the credit given: the transfer fails.
 				reply(x, &wire.Abort{Transfer: f.Transfer, Code: wire.CodeProtocol, Message: "the host sent more chunks than the window allows"})
 			}
@@ -558,10 +603,16 @@ func (c *Client) Download(ctx context.Context, ref, fileID, dir string) (string,
 // granting credit as chunks are written.
 func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, prog *progress) error {
 	tid := uuid.New()
-	iref, x := c.register("", Window)
+	iref, x := c.register("", wire.MaxWindow)
 	c.bind(tid, x)
 	defer c.unregister(iref, tid)
-	if err := c.sendCtx(ctx, &wire.Download{Ref: iref, Transfer: tid, File: id, Offset: uint64(part.Offset()), Window: Window}); err != nil {
+	win := window{size: Window}
+	if c.cfg.Window > 0 {
+		win = window{size: min(c.cfg.Window, wire.MaxWindow), fixed: true}
+	}
+	x.allowed.Store(uint64(win.size))
+	sent := time.Now()
+	if err := c.sendCtx(ctx, &wire.Download{Ref: iref, Transfer: tid, File: id, Offset: uint64(part.Offset()), Window: uint64(win.size)}); err != nil {
 		return err
 	}
 	cancel := func(err error) error {
@@ -583,17 +634,22 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 	if int64(ready.Size) != part.Size() || !bytes.Equal(ready.SHA256, part.Sum()) || int64(ready.Offset) != part.Offset() {
 		return cancel(wire.Errorf(wire.ErrProtocol, "the host describes the file differently from its announcement"))
 	}
-	unacked := 0
+	win.start = time.Now()
+	win.rtt = win.start.Sub(sent)
+	unacked, got := 0, int64(0)
 	for part.Offset() < part.Size() {
 		select {
 		case ch := <-x.chunks:
+			got += int64(len(ch.Data))
 			if err := part.Write(int64(ch.Offset), ch.Data); err != nil {
 				return cancel(err)
 			}
 			prog.at(part.Offset())
 			if unacked++; unacked == creditBatch && part.Offset() < part.Size() {
-				unacked = 0
-				if err := c.sendCtx(ctx, &wire.Credit{Transfer: tid, Chunks: creditBatch}); err != nil {
+				credit := win.grant(unacked, got, time.Now())
+				unacked, got = 0, 0
+				x.allowed.Add(credit) // before the host can use it
+				if err := c.sendCtx(ctx, &wire.Credit{Transfer: tid, Chunks: credit}); err != nil {
 					return cancel(err)
 				}
 			}

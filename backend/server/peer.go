@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"wetalk/backend/room"
+	"wetalk/backend/wire"
 )
 
 // peer is a member's connection as the room sees it: a room.Sink whose
@@ -14,14 +15,15 @@ import (
 type peer struct {
 	raw          net.Conn // the TCP connection; closing it unblocks everything
 	conn         *tls.Conn
-	limit        int           // most bytes queued before the member counts as stalled
-	writeTimeout time.Duration // for each write to the socket
-	wake         chan struct{} // capacity 1: "the queue changed"
-	released     chan struct{} // closed by Server.run once this connection let go of its seat
+	limit        int            // most bytes queued before the member counts as stalled
+	writeTimeout time.Duration  // for each write to the socket
+	wake         chan struct{}  // capacity 1: "the queue changed"
+	released     chan struct{}  // closed by Server.run once this connection let go of its seat
+	chunks       wire.ChunkPool // Chunk frames' buffers: serve takes, writeLoop gives back
 
 	mu      sync.Mutex
 	queue   [][]byte      // guarded by mu
-	queued  int           // guarded by mu; bytes in queue
+	queued  int           // guarded by mu; bytes in queue, Chunk frames aside
 	updates []int         // guarded by mu; indices in queue of replaceable updates, ascending
 	closing bool          // guarded by mu
 	flush   bool          // guarded by mu; write the queue before closing
@@ -45,28 +47,42 @@ const histBurst = 64 << 10
 const closeFlushTimeout = 2 * time.Second
 
 func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration) *peer {
-	return &peer{raw: raw, conn: conn, limit: limit, writeTimeout: writeTimeout, wake: make(chan struct{}, 1), released: make(chan struct{})}
+	return &peer{
+		raw: raw, conn: conn, limit: limit, writeTimeout: writeTimeout,
+		wake:     make(chan struct{}, 1),
+		released: make(chan struct{}),
+		chunks:   wire.NewChunkPool(wire.MaxWindow),
+	}
 }
 
 // Deliver queues frames without blocking. A frame larger than the limit is
 // still taken when the queue is empty (a late joiner's history), so only a
 // member who stops reading ever fills it. Queued updates are dropped first
 // to make room.
-func (p *peer) Deliver(frames []byte) bool {
+func (p *peer) Deliver(frames []byte) bool { return p.deliver(frames, false) }
+
+// deliverChunk queues a download's Chunk frame. Chunk frames do not count
+// against the limit: the downloads' credit bounds them (transfers.maxCredit),
+// and a window that fills a long path must not make the member look stalled.
+func (p *peer) deliverChunk(frame []byte) bool { return p.deliver(frame, true) }
+
+func (p *peer) deliver(frames []byte, chunk bool) bool {
 	p.mu.Lock()
 	if p.closing {
 		p.mu.Unlock()
 		return true
 	}
-	if p.queued > 0 && p.queued+len(frames) > p.limit {
+	if !chunk && p.queued > 0 && p.queued+len(frames) > p.limit {
 		p.dropUpdates()
 	}
-	if p.queued > 0 && p.queued+len(frames) > p.limit {
+	if !chunk && p.queued > 0 && p.queued+len(frames) > p.limit {
 		p.mu.Unlock()
 		return false
 	}
 	p.queue = append(p.queue, frames)
-	p.queued += len(frames)
+	if !chunk {
+		p.queued += len(frames)
+	}
 	p.mu.Unlock()
 	p.signal()
 	return true
@@ -199,6 +215,11 @@ func (p *peer) writeLoop() error {
 			if out, err = p.writeBatch(batch, out[:0], dl); err != nil {
 				p.abort()
 				return err
+			}
+		}
+		for _, b := range batch {
+			if wire.IsChunkFrame(b, wire.TypeChunk) {
+				p.chunks.Put(b)
 			}
 		}
 		clear(batch)

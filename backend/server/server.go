@@ -541,6 +541,9 @@ func (s *Server) refuse(conn *tls.Conn, addr netip.Addr, err error) {
 func (s *Server) readLoop(r *wire.Reader, p *peer, seat *seat, xs *transfers, addr netip.Addr, st *addrState) (reason string, dropped bool) {
 	m := xs.m
 	limit := newBucket(s.cfg.RatePerSecond, s.cfg.RateBurst, s.cfg.Now())
+	// chunk is reused for every UploadChunk: its Data aliases the frame
+	// body, which the upload copies before the next read.
+	var chunk wire.UploadChunk
 	pong, _ := wire.Encode(&wire.Pong{})
 	var deadline time.Time // of the connection's reads, as last set
 	for {
@@ -567,7 +570,12 @@ func (s *Server) readLoop(r *wire.Reader, p *peer, seat *seat, xs *transfers, ad
 			}
 			return room.ReasonDisconnected, true
 		}
-		f, err := wire.Decode(t, body)
+		var f wire.Frame
+		if t == wire.TypeUploadChunk {
+			f, err = &chunk, chunk.DecodeView(body)
+		} else {
+			f, err = wire.Decode(t, body)
+		}
 		if err != nil {
 			s.violation(p, addr, wire.Errorf(wire.ErrProtocol, "could not decode a %v frame: %v", t, err))
 			return room.ReasonDisconnected, false

@@ -18,8 +18,6 @@ import (
 const (
 	maxUploads   = wire.MaxUploads
 	maxDownloads = 8
-	// chunkFrame is the most bytes one Chunk frame takes in a send queue.
-	chunkFrame = 64 << 10
 )
 
 // transfers are one member's uploads and downloads in progress. They
@@ -30,7 +28,6 @@ type transfers struct {
 	m         *room.Member
 	p         *peer
 	addr      netip.Addr // the member's, for the host's log
-	maxCredit uint64
 	uploads   map[uuid.UUID]*upload
 	downloads map[uuid.UUID]*download
 }
@@ -56,15 +53,20 @@ type download struct {
 	off    int64
 	size   int64
 	credit uint64
-	buf    []byte // one chunk; reused
+}
+
+// maxCredit is the most Chunk frames one download may have in flight: a
+// connection's downloads share wire.MaxWindow (at least 4 each), so the
+// chunk frames a member can have queued stay near MaxWindow × 64 KiB
+// however many it runs. (Chunk frames do not count against the send
+// queue's limit: credit bounds them.)
+func (x *transfers) maxCredit() uint64 {
+	return max(4, wire.MaxWindow/uint64(max(len(x.downloads), 1)))
 }
 
 func newTransfers(s *Server, m *room.Member, p *peer, addr netip.Addr) *transfers {
-	// Keep downloads to a quarter of the send queue, so chat still fits.
-	credit := uint64(s.cfg.QueueBytes / 4 / chunkFrame)
-	credit = min(max(credit, 4), wire.MaxWindow)
 	return &transfers{
-		s: s, m: m, p: p, addr: addr, maxCredit: credit,
+		s: s, m: m, p: p, addr: addr,
 		uploads:   make(map[uuid.UUID]*upload),
 		downloads: make(map[uuid.UUID]*download),
 	}
@@ -106,7 +108,7 @@ func (x *transfers) bulk(f wire.Frame) (bool, error) {
 		if d == nil {
 			return true, nil // finished, cancelled or recalled
 		}
-		d.credit = min(d.credit+f.Chunks, x.maxCredit)
+		d.credit = min(d.credit+f.Chunks, x.maxCredit())
 		return true, x.serve(d)
 	case *wire.Cancel:
 		if up := x.uploads[f.Transfer]; up != nil {
@@ -319,7 +321,7 @@ func (x *transfers) startDownload(f *wire.Download) error {
 		rd.Close()
 		return wire.Errorf(wire.ErrBadCommand, "offset %d is past the end of the file (%d bytes)", f.Offset, file.Size)
 	}
-	d := &download{id: id, rd: rd, off: int64(f.Offset), size: file.Size, credit: min(f.Window, x.maxCredit)}
+	d := &download{id: id, rd: rd, off: int64(f.Offset), size: file.Size, credit: min(f.Window, x.maxCredit())}
 	x.downloads[id] = d
 	x.deliver(&wire.DownloadReady{
 		Ref: f.Ref, Transfer: id, File: file.ID, Name: file.Name, Mime: file.Mime,
@@ -334,21 +336,20 @@ func (x *transfers) startDownload(f *wire.Download) error {
 func (x *transfers) serve(d *download) error {
 	for d.credit > 0 && d.off < d.size {
 		n := int(min(int64(wire.MaxChunk), d.size-d.off))
-		if d.buf == nil {
-			d.buf = make([]byte, wire.MaxChunk)
-		}
+		// The frame is laid out in a buffer of the peer's and the file
+		// read straight into it: no copy, no allocation per chunk.
+		frame, data := wire.ChunkFrame(x.p.chunks.Get(), wire.TypeChunk, d.id, uint64(d.off), n)
 		var stalled bool
 		err := d.rd.Read(func(ra io.ReaderAt) error {
-			if _, err := ra.ReadAt(d.buf[:n], d.off); err != nil {
+			if _, err := ra.ReadAt(data, d.off); err != nil {
 				return err
 			}
-			frame, err := wire.Append(make([]byte, 0, n+64), &wire.Chunk{Transfer: d.id, Offset: uint64(d.off), Data: d.buf[:n]})
-			if err != nil {
-				return err
-			}
-			stalled = !x.p.Deliver(frame)
+			stalled = !x.p.deliverChunk(frame)
 			return nil
 		})
+		if err != nil || stalled {
+			x.p.chunks.Put(frame)
+		}
 		if stalled {
 			// Like the room with a member that cannot keep up: drop the
 			// connection; the read loop then ends.

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,8 +21,8 @@ type Part struct {
 	path string
 	size int64
 	sum  []byte
-	f    *os.File  // nil once finished or closed
-	h    hash.Hash // SHA-256 of the bytes so far
+	f    *os.File // nil once finished or closed
+	sp   *spool   // writes f in batches and hashes the bytes
 	done int64
 }
 
@@ -39,13 +38,14 @@ func OpenPart(dir, name string, size int64, sum []byte) (*Part, error) {
 		return nil, wire.Errorf(wire.ErrBadCommand, "%s is not a folder", dir)
 	}
 	name = SafeName(name)
-	p := &Part{dir: dir, name: name, size: size, sum: sum, h: sha256.New()}
+	p := &Part{dir: dir, name: name, size: size, sum: sum}
 	p.path = filepath.Join(dir, fmt.Sprintf("%s.%s.part", name, hex.EncodeToString(sum[:4])))
 	f, err := os.OpenFile(p.path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
-	n, err := io.Copy(p.h, io.LimitReader(f, size))
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(f, size))
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("transfer: reading %s: %w", p.path, err)
@@ -59,7 +59,7 @@ func OpenPart(dir, name string, size int64, sum []byte) (*Part, error) {
 		f.Close()
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
-	p.f, p.done = f, n
+	p.f, p.done, p.sp = f, n, newSpool(f, h)
 	return p, nil
 }
 
@@ -80,10 +80,9 @@ func (p *Part) Write(off int64, b []byte) error {
 	if off != p.done || int64(len(b)) > p.size-p.done {
 		return wire.Errorf(wire.ErrProtocol, "the host sent %d bytes at offset %d; expected offset %d of %d", len(b), off, p.done, p.size)
 	}
-	if _, err := p.f.Write(b); err != nil {
+	if err := p.sp.write(b); err != nil {
 		return fmt.Errorf("transfer: writing %s: %w", p.path, err)
 	}
-	p.h.Write(b)
 	p.done += int64(len(b))
 	return nil
 }
@@ -99,7 +98,10 @@ func (p *Part) Finish() (string, error) {
 	if p.done != p.size {
 		return "", wire.Errorf(wire.ErrProtocol, "the download ended after %d of %d bytes", p.done, p.size)
 	}
-	err := p.f.Sync()
+	got, err := p.sp.close()
+	if err == nil {
+		err = p.f.Sync()
+	}
 	if cerr := p.f.Close(); err == nil {
 		err = cerr
 	}
@@ -107,25 +109,32 @@ func (p *Part) Finish() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("transfer: %w", err)
 	}
-	if !bytes.Equal(p.h.Sum(nil), p.sum) {
+	if !bytes.Equal(got, p.sum) {
 		os.Remove(p.path)
 		return "", wire.Errorf(wire.ErrBadHash, "the downloaded bytes do not match the file's SHA-256; the partial download was deleted")
 	}
 	return place(p.path, p.dir, p.name)
 }
 
-// Close stops writing and keeps the part file for a later attempt.
+// Close stops writing and keeps the part file (with every byte written)
+// for a later attempt.
 func (p *Part) Close() error {
 	if p.f == nil {
 		return nil
 	}
-	err := p.f.Close()
+	_, err := p.sp.close()
+	if cerr := p.f.Close(); err == nil {
+		err = cerr
+	}
 	p.f = nil
 	return err
 }
 
 // Discard stops writing and deletes the part file.
 func (p *Part) Discard() {
+	if p.f != nil {
+		p.sp.abort()
+	}
 	p.Close()
 	os.Remove(p.path)
 }

@@ -5,13 +5,13 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/google/uuid"
@@ -195,7 +195,7 @@ func (s *Store) Begin(name string, size int64, image bool) (*Upload, error) {
 	if err != nil {
 		return nil, storageError(err)
 	}
-	u := &Upload{s: s, id: id, gen: s.gen, name: SafeName(name), size: size, image: image, f: f, path: path, h: sha256.New()}
+	u := &Upload{s: s, id: id, gen: s.gen, name: SafeName(name), size: size, image: image, f: f, path: path, sp: newSpool(f, sha256.New())}
 	s.used += size
 	s.uploads[id] = u
 	return u, nil
@@ -211,9 +211,10 @@ type Upload struct {
 	name    string
 	size    int64
 	image   bool
-	path    string    // the temporary file
-	f       *os.File  // nil once finished or aborted
-	h       hash.Hash // SHA-256 of the bytes so far
+	path    string      // the temporary file
+	f       *os.File    // nil once finished or aborted
+	sp      *spool      // writes f in batches and hashes the bytes
+	wiped   atomic.Bool // set by the store's Wipe
 	written int64
 	head    []byte // first bytes of an image, for sniffing
 	mime    string
@@ -250,10 +251,12 @@ func (u *Upload) Write(off int64, p []byte) error {
 			u.mime = mime
 		}
 	}
-	if _, err := u.f.Write(p); err != nil {
+	if u.wiped.Load() {
+		return storageError(os.ErrClosed)
+	}
+	if err := u.sp.write(p); err != nil {
 		return storageError(err)
 	}
-	u.h.Write(p)
 	u.written += int64(len(p))
 	return nil
 }
@@ -275,7 +278,17 @@ func (u *Upload) finish(sum []byte) (File, error) {
 	if u.written != u.size {
 		return File{}, wire.Errorf(wire.ErrBadCommand, "the upload ended after %d of %d bytes", u.written, u.size)
 	}
-	got := u.h.Sum(nil)
+	got, err := u.sp.close()
+	if err != nil {
+		s := u.s
+		s.mu.Lock()
+		wiped := s.gen != u.gen
+		s.mu.Unlock()
+		if wiped {
+			return File{}, wire.Errorf(wire.ErrClosed, "the room was wiped during the upload")
+		}
+		return File{}, storageError(err)
+	}
 	if !bytes.Equal(got, sum) {
 		return File{}, wire.Errorf(wire.ErrBadHash, "the bytes received do not match the SHA-256 given: the file changed or was damaged on the way")
 	}
@@ -288,7 +301,7 @@ func (u *Upload) finish(sum []byte) (File, error) {
 	if s.uploads[u.id] != u || s.gen != u.gen {
 		return File{}, wire.Errorf(wire.ErrClosed, "the room was wiped during the upload")
 	}
-	err := u.f.Close()
+	err = u.f.Close()
 	u.f = nil
 	if err != nil {
 		return File{}, storageError(err)
@@ -306,6 +319,7 @@ func (u *Upload) finish(sum []byte) (File, error) {
 // Abort abandons the upload: the temporary file is deleted and its quota
 // released. It is safe to call more than once, and after Finish.
 func (u *Upload) Abort() {
+	u.sp.abort()
 	s := u.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -352,8 +366,9 @@ func (s *Store) Wipe() {
 	s.gen++
 	for id, u := range s.uploads {
 		if u.f != nil {
-			// Only the uploader's goroutine writes u.f; closing it makes
-			// its next write fail, and finish sees the new gen.
+			// Only the uploader's spool writes u.f; closing it makes its
+			// next write fail, and finish sees the new gen.
+			u.wiped.Store(true)
 			u.f.Close()
 		}
 		delete(s.uploads, id)

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
 
@@ -51,4 +52,90 @@ func (d *decoder) utf8(what string, max int) []byte {
 		return nil
 	}
 	return v
+}
+
+// DecodeView fills m from the body of a TypeUploadChunk frame without
+// copying: m.Data aliases the body and is valid only as long as the body
+// is. It accepts and refuses exactly the bodies that Decode does.
+func (m *UploadChunk) DecodeView(body []byte) error {
+	return decodeChunkView(TypeUploadChunk, body, &m.Upload, &m.Offset, &m.Data)
+}
+
+// DecodeView fills m from the body of a TypeChunk frame like
+// UploadChunk.DecodeView: m.Data aliases the body.
+func (m *Chunk) DecodeView(body []byte) error {
+	return decodeChunkView(TypeChunk, body, &m.Transfer, &m.Offset, &m.Data)
+}
+
+func decodeChunkView(t Type, body []byte, id *uuid.UUID, off *uint64, data *[]byte) error {
+	d := decoder{b: body}
+	*id = d.id("id")
+	*off = d.uvarint("offset")
+	*data = d.bytes("data", MaxChunk)
+	if d.err != nil {
+		return fmt.Errorf("%v: %w", t, d.err)
+	}
+	if len(d.b) != 0 {
+		return fmt.Errorf("%v: %w: %d trailing bytes", t, ErrMalformed, len(d.b))
+	}
+	return nil
+}
+
+// ChunkFrameSize is the most bytes one chunk frame (UploadChunk or
+// Chunk) takes: a buffer of this size holds any of them.
+const ChunkFrameSize = headerLen + 16 + binary.MaxVarintLen64 + binary.MaxVarintLen32 + MaxChunk
+
+// ChunkFrame lays out in buf (of at least ChunkFrameSize bytes) a frame of
+// type t (TypeUploadChunk or TypeChunk) for n bytes at off of transfer id,
+// and returns the frame and the part of it the n bytes go into: the caller
+// reads them straight into data, and the frame is ready to send, with no
+// copy and no allocation.
+func ChunkFrame(buf []byte, t Type, id uuid.UUID, off uint64, n int) (frame, data []byte) {
+	if (t != TypeUploadChunk && t != TypeChunk) || n < 0 || n > MaxChunk || len(buf) < ChunkFrameSize {
+		panic("wire: ChunkFrame misused")
+	}
+	b := append(buf[:0], 0, 0, 0, 0, byte(t))
+	b = appendID(b, id)
+	b = appendUvarint(b, off)
+	b = appendUvarint(b, uint64(n))
+	start := len(b)
+	b = b[:start+n]
+	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
+	return b, b[start:]
+}
+
+// ChunkPool keeps free buffers of ChunkFrameSize bytes for chunk frames
+// and chunk data, so that a transfer allocates none per chunk. Make one with
+// NewChunkPool; it is safe for concurrent use.
+type ChunkPool struct{ free chan []byte }
+
+// NewChunkPool returns a pool that keeps at most n free buffers.
+func NewChunkPool(n int) ChunkPool { return ChunkPool{free: make(chan []byte, n)} }
+
+// Get returns a buffer of ChunkFrameSize bytes, from the pool if it has one.
+func (p ChunkPool) Get() []byte {
+	select {
+	case b := <-p.free:
+		return b[:cap(b)]
+	default:
+		return make([]byte, ChunkFrameSize)
+	}
+}
+
+// Put gives back a buffer from Get (or a frame built in one) if the pool
+// has room; buffers of another size are left to the garbage collector.
+func (p ChunkPool) Put(b []byte) {
+	if cap(b) != ChunkFrameSize {
+		return
+	}
+	select {
+	case p.free <- b[:0]:
+	default:
+	}
+}
+
+// IsChunkFrame reports whether frame is a complete frame of type t built
+// in a ChunkPool buffer.
+func IsChunkFrame(frame []byte, t Type) bool {
+	return len(frame) >= headerLen && Type(frame[4]) == t && cap(frame) == ChunkFrameSize
 }

@@ -2,6 +2,8 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"testing"
 	"time"
 
@@ -67,5 +69,68 @@ func BenchmarkDecodeMessageView(b *testing.B) {
 		if err := v.Decode(frame[headerLen:]); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestChunkViews: a chunk frame laid out by ChunkFrame decodes, by Decode
+// and by DecodeView, to the same chunk, and DecodeView refuses what Decode
+// refuses.
+func TestChunkViews(t *testing.T) {
+	id := uuid.New()
+	for _, tc := range []struct {
+		t Type
+		n int
+	}{{TypeUploadChunk, 0}, {TypeUploadChunk, 1}, {TypeChunk, MaxChunk}, {TypeChunk, 1000}} {
+		frame, data := ChunkFrame(make([]byte, ChunkFrameSize), tc.t, id, 1<<40, tc.n)
+		for i := range data {
+			data[i] = byte(i)
+		}
+		f, n, err := DecodeFrame(frame)
+		if err != nil || n != len(frame) {
+			t.Fatalf("%v of %d bytes: %v (%d of %d bytes used)", tc.t, tc.n, err, n, len(frame))
+		}
+		var gotID uuid.UUID
+		var gotOff uint64
+		var gotData []byte
+		switch f := f.(type) {
+		case *UploadChunk:
+			var v UploadChunk
+			if err := v.DecodeView(frame[headerLen:]); err != nil {
+				t.Fatal(err)
+			}
+			if v.Upload != f.Upload || v.Offset != f.Offset || !bytes.Equal(v.Data, f.Data) {
+				t.Fatalf("view %+v, decoded %+v", v, f)
+			}
+			gotID, gotOff, gotData = f.Upload, f.Offset, f.Data
+		case *Chunk:
+			var v Chunk
+			if err := v.DecodeView(frame[headerLen:]); err != nil {
+				t.Fatal(err)
+			}
+			if v.Transfer != f.Transfer || v.Offset != f.Offset || !bytes.Equal(v.Data, f.Data) {
+				t.Fatalf("view %+v, decoded %+v", v, f)
+			}
+			gotID, gotOff, gotData = f.Transfer, f.Offset, f.Data
+		}
+		if gotID != id || gotOff != 1<<40 || !bytes.Equal(gotData, data) {
+			t.Fatalf("%v: got %v %d %d bytes", tc.t, gotID, gotOff, len(gotData))
+		}
+		// Too long, cut short, trailing bytes: both decoders refuse.
+		body := frame[headerLen:]
+		for _, bad := range [][]byte{body[:len(body)-1], append(append([]byte{}, body...), 0)} {
+			var v Chunk
+			_, derr := Decode(TypeChunk, bad)
+			if verr := v.DecodeView(bad); (verr == nil) != (derr == nil) || verr == nil {
+				t.Fatalf("bad body: view %v, decode %v", verr, derr)
+			}
+		}
+	}
+	over := append([]byte{}, make([]byte, 16)...)
+	over = binary.AppendUvarint(over, 0)
+	over = binary.AppendUvarint(over, MaxChunk+1)
+	over = append(over, make([]byte, MaxChunk+1)...)
+	var v UploadChunk
+	if err := v.DecodeView(over); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("MaxChunk+1 bytes: %v", err)
 	}
 }

@@ -1,0 +1,115 @@
+package transfer
+
+import (
+	"errors"
+	"hash"
+	"io"
+	"sync/atomic"
+)
+
+// spoolBatch is how many bytes a spool gathers before it writes: one
+// write system call per MiB instead of one per chunk.
+const spoolBatch = 1 << 20
+
+var errSpoolAborted = errors.New("transfer: aborted")
+
+// spool writes a stream of chunks to a file in batches of spoolBatch bytes
+// and hashes them, on a goroutine of its own (writeLoop), so that the
+// caller's loop (a connection's read loop) only copies each chunk once.
+// Two batches take turns: one fills while the other is written. Write and
+// close belong to one goroutine, the owner.
+type spool struct {
+	w    io.Writer
+	h    hash.Hash     // owned by writeLoop until done is closed
+	buf  []byte        // the batch being filled; owned by the owner
+	full chan []byte   // batches to write; closed by close
+	free chan []byte   // batches written, for reuse
+	done chan struct{} // closed when writeLoop has ended
+	err  atomic.Pointer[error]
+	shut bool // owner's: close was called
+}
+
+// newSpool starts a spool writing to w and hashing into h.
+func newSpool(w io.Writer, h hash.Hash) *spool {
+	s := &spool{
+		w: w, h: h,
+		buf:  make([]byte, 0, spoolBatch),
+		full: make(chan []byte, 1),
+		free: make(chan []byte, 1),
+		done: make(chan struct{}),
+	}
+	s.free <- make([]byte, 0, spoolBatch)
+	go s.writeLoop()
+	return s
+}
+
+// writeLoop writes and hashes each full batch, until the first error,
+// and hands the batch back.
+func (s *spool) writeLoop() {
+	defer close(s.done)
+	for b := range s.full {
+		if s.err.Load() == nil {
+			if _, err := s.w.Write(b); err != nil {
+				s.err.Store(&err)
+			} else {
+				s.h.Write(b)
+			}
+		}
+		s.free <- b[:0]
+	}
+}
+
+// failed returns the first write error, if any.
+func (s *spool) failed() error {
+	if p := s.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// write copies p into the batch, handing full batches to writeLoop. It
+// returns an earlier write's error, if any.
+func (s *spool) write(p []byte) error {
+	for len(p) > 0 {
+		n := copy(s.buf[len(s.buf):cap(s.buf)], p)
+		s.buf, p = s.buf[:len(s.buf)+n], p[n:]
+		if len(s.buf) == cap(s.buf) {
+			s.flush()
+		}
+	}
+	return s.failed()
+}
+
+func (s *spool) flush() {
+	if len(s.buf) == 0 {
+		return
+	}
+	s.full <- s.buf
+	s.buf = <-s.free
+}
+
+// close writes what is left, waits for writeLoop and returns the hash of
+// everything written, or the first error. It may be called more than
+// once; later calls return the first error only.
+func (s *spool) close() ([]byte, error) {
+	if s.shut {
+		return nil, s.failed()
+	}
+	s.shut = true
+	s.flush()
+	close(s.full)
+	<-s.done
+	if err := s.failed(); err != nil {
+		return nil, err
+	}
+	return s.h.Sum(nil), nil
+}
+
+// abort stops the spool without writing what is left.
+func (s *spool) abort() {
+	if !s.shut {
+		err := errSpoolAborted
+		s.err.CompareAndSwap(nil, &err)
+	}
+	s.close()
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""bench-files: WeTalk file transfers against a bare TLS 1.3 stream.
+
+Usage: bench-files.py BIN SIZE_MIB TLS_MBPS TLS_CPU_S_PER_GIB
+
+Starts `BIN serve` in its own process and two `BIN chat --json` members,
+A and B, then measures on a file of SIZE_MIB MiB of random bytes:
+  upload      A shares the file, until A's `uploaded` event
+  download    B fetches it, until B's `downloaded` event
+  end to end  A shares it again and B fetches it as soon as its `file`
+              event arrives (at once when the host announces uploads as they
+              start), from A's command until B's `downloaded` event
+Each as MB/s and as a ratio to the TLS stream measured just before in the
+same run, with the CPU-seconds per GiB of each process (from /proc), and
+the host's peak resident memory over its resident memory before the
+transfers. Prints a table for people, then one JSON line.
+"""
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def status_kib(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise KeyError(key)
+
+
+class Member:
+    """A `chat --json` process whose events are read into a queue."""
+
+    def __init__(self, bin, invite, name, state):
+        self.p = subprocess.Popen(
+            [bin, "chat", "--json", "--invite", invite, "--name", name, "--state-dir", state],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.events = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait(lambda e: e["type"] == "welcome")
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.events.put((time.monotonic(), json.loads(line)))
+        self.events.put((time.monotonic(), {"type": "eof"}))
+
+    def send(self, cmd):
+        self.p.stdin.write(json.dumps(cmd) + "\n")
+        self.p.stdin.flush()
+
+    def wait(self, match, timeout=1800):
+        """Returns (time, event) of the first event matching; fails on an
+        error event or the end of the process."""
+        deadline = time.monotonic() + timeout
+        while True:
+            t, e = self.events.get(timeout=max(deadline - time.monotonic(), 0.1))
+            if e["type"] in ("error", "eof"):
+                sys.exit(f"bench-files: {e}")
+            if match(e):
+                return t, e
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=60)
+
+
+def main():
+    bin, size_mib, tls_mbps, tls_cpu = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+    size = size_mib << 20
+    gib = size / (1 << 30)
+    work = tempfile.mkdtemp(prefix="wetalk-bench-files-")
+    src = os.path.join(work, "random.bin")
+    with open(src, "wb") as f:
+        for _ in range(size_mib):
+            f.write(os.urandom(1 << 20))
+    down = os.path.join(work, "down")
+    os.mkdir(down)
+
+    host = subprocess.Popen(
+        [bin, "serve", "--listen", "127.0.0.1:0", "--no-rate-limit",
+         "--max-upload", f"{size_mib + 1}MiB", "--room-quota", f"{3 * size_mib + 3}MiB",
+         "--state-dir", os.path.join(work, "host")],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    invite = json.loads(host.stdout.readline())["invite"]
+    a = Member(bin, invite, "alice", os.path.join(work, "a"))
+    b = Member(bin, invite, "bob", os.path.join(work, "b"))
+    rss0 = status_kib(host.pid, "VmRSS")
+    try:
+        with open(f"/proc/{host.pid}/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM, the peak
+    except OSError:
+        pass
+    procs = {"host": host.pid, "A": a.p.pid, "B": b.p.pid}
+    rows = []
+
+    def phase(name, run):
+        c0 = {k: cpu(p) for k, p in procs.items()}
+        secs = run()
+        c1 = {k: cpu(p) for k, p in procs.items()}
+        mbps = size / 1e6 / secs
+        rows.append({"path": name, "mb_s": round(mbps, 1), "ratio": round(mbps / tls_mbps, 3),
+                     "cpu_s_per_gib": {k: round((c1[k] - c0[k]) / gib, 2) for k in procs}})
+
+    state = {}
+
+    def upload():
+        t0 = time.monotonic()
+        a.send({"cmd": "upload", "path": src, "name": "up.bin", "ref": "up"})
+        t1, e = a.wait(lambda e: e["type"] == "uploaded" and e.get("ref") == "up")
+        state["file"] = e["file"]
+        b.wait(lambda e: e["type"] == "file" and e["id"] == state["file"] and e.get("state", "complete") == "complete")
+        return t1 - t0
+
+    def download():
+        t0 = time.monotonic()
+        b.send({"cmd": "download", "file": state["file"], "dir": down, "ref": "down"})
+        t1, e = b.wait(lambda e: e["type"] == "downloaded" and e["file"] == state["file"])
+        os.remove(e["path"])
+        return t1 - t0
+
+    def end_to_end():
+        t0 = time.monotonic()
+        a.send({"cmd": "upload", "path": src, "name": "e2e.bin", "ref": "e2e"})
+        _, e = b.wait(lambda e: e["type"] == "file" and e["name"] == "e2e.bin")
+        b.send({"cmd": "download", "file": e["id"], "dir": down, "ref": "e2e-down"})
+        t1, d = b.wait(lambda d: d["type"] == "downloaded" and d["file"] == e["id"])
+        state["e2e_cut_through"] = e.get("state") == "uploading"
+        os.remove(d["path"])
+        a.wait(lambda u: u["type"] == "uploaded" and u.get("ref") == "e2e")
+        return t1 - t0
+
+    phase("upload A -> host", upload)
+    phase("download host -> B", download)
+    phase("end to end A -> B", end_to_end)
+    peak = status_kib(host.pid, "VmHWM")
+    a.close()
+    b.close()
+    host.terminate()
+    host.wait(timeout=60)
+    subprocess.run(["rm", "-rf", work])
+
+    print(f"{'path':<22} {'MB/s':>8} {'vs TLS':>7}   CPU-s/GiB")
+    print(f"{'TLS 1.3 stream':<22} {tls_mbps:>8.1f} {'1.00':>7}   {tls_cpu:.2f} (both ends)")
+    for r in rows:
+        c = r["cpu_s_per_gib"]
+        print(f"{r['path']:<22} {r['mb_s']:>8.1f} {r['ratio']:>7.2f}   "
+              f"host {c['host']:.2f}  A {c['A']:.2f}  B {c['B']:.2f}")
+    growth = (peak - rss0) / 1024
+    print(f"host RSS {rss0 / 1024:.0f} MiB before, peak {peak / 1024:.0f} MiB, growth {growth:.0f} MiB;"
+          f" end to end {'cut-through' if state.get('e2e_cut_through') else 'store and forward'}")
+    print(json.dumps({"size_mib": size_mib, "tls_mb_s": tls_mbps, "tls_cpu_s_per_gib": tls_cpu,
+                      "paths": rows, "host_rss_mib": round(rss0 / 1024, 1),
+                      "host_peak_rss_mib": round(peak / 1024, 1), "host_rss_growth_mib": round(growth, 1),
+                      "cut_through": bool(state.get("e2e_cut_through"))}))
+
+
+if __name__ == "__main__":
+    main()
