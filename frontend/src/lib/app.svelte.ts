@@ -42,7 +42,7 @@ export class AppState {
 
   /** onTransfers takes my transfers' progress (only the room's own). */
   onTransfers(b: TransferBatch): void {
-    if (this.room && b.gen === this.room.gen) this.room.transfers.apply(b.transfers ?? []);
+    if (this.room && b.gen === this.room.gen) this.room.applyTransfers(b.transfers ?? []);
   }
 
   onClosed(c: Closed): void {

@@ -3,9 +3,9 @@
 // each batch is appended (or, for a recall, replaces one item).
 
 import { toFailure } from './backend';
-import type { Failure, Room, RoomEvent } from './types';
+import type { Failure, Room, RoomEvent, Transfer } from './types';
 import type { Key } from './i18n.svelte';
-import { isBubble, type BubbleItem, type Item, type MessageItem, type Quote } from './timeline';
+import { isBubble, type BubbleItem, type Item, type MessageItem, type Quote, type UploadItem } from './timeline';
 import { firstLine, matches, step, typingFor } from './conversation';
 import { applyFileEvents, filesOf, type SharedFile } from './transfers';
 import { TransfersState } from './transfers.svelte';
@@ -249,8 +249,11 @@ export class RoomState {
             mine: ev.from === this.me,
             history: ev.history,
           };
-          if (ev.type === 'file') items.push({ kind: 'file', name: ev.name, ...base });
-          else items.push({ kind: 'image', mime: ev.mime, ...base });
+          const item: Item = ev.type === 'file' ? { kind: 'file', name: ev.name, ...base } : { kind: 'image', mime: ev.mime, ...base };
+          // My upload's bubble, shown since it started, becomes this one.
+          const up = base.mine && !ev.history ? this.uploadOf(items, ev.id) : -1;
+          if (up >= 0) items[up] = item;
+          else items.push(item);
           if (ev.history) {
             this.historySeen = true;
             if (--this.historyLeft <= 0) placeDivider();
@@ -321,6 +324,51 @@ export class RoomState {
     this.files = applyFileEvents(this.files, events);
   }
 
+  /** applyTransfers takes my transfers that changed: each upload has a
+   * bubble of its own in the conversation from the moment it starts, until
+   * the host's file or image event for it (matched by the file id the
+   * upload was given) takes its place. */
+  applyTransfers(changed: readonly Transfer[]): void {
+    this.transfers.apply(changed);
+    let items: Item[] | null = null;
+    for (const t of changed) {
+      if (t.direction !== 'up') continue;
+      const cur: Item[] = items ?? this.items;
+      const key = 'up:' + t.id;
+      const i = lastIndex(cur, (it) => it.key === key);
+      const shown = !!t.file && cur.some((it) => (it.kind === 'file' || it.kind === 'image') && it.id === t.file);
+      if (shown) {
+        // The host's event came first: this upload's bubble gives way to it.
+        if (i >= 0) (items ??= cur.slice()).splice(i, 1);
+      } else if (i < 0) {
+        const up: UploadItem = {
+          kind: 'upload', key, id: '', transfer: t.id, from: this.me, name: t.name, size: t.size, image: !!t.image,
+          time: new Date().toISOString(), mine: true, history: false, state: t.state,
+        };
+        (items ??= cur.slice()).push(up);
+      } else if ((cur[i] as UploadItem).state !== t.state) {
+        (items ??= cur.slice())[i] = { ...(cur[i] as UploadItem), state: t.state };
+      }
+    }
+    if (items) this.items = items;
+  }
+
+  /** uploadOf is the index of my upload's bubble whose transfer gave the
+   * file id, or -1. */
+  private uploadOf(items: readonly Item[], file: string): number {
+    const t = this.transfers.list.find((x) => x.direction === 'up' && x.file === file);
+    return t ? lastIndex(items, (it) => it.key === 'up:' + t.id) : -1;
+  }
+
+  /** dismissUpload takes away the bubble of an upload that was cancelled
+   * or failed. */
+  dismissUpload(key: string): void {
+    const i = lastIndex(this.items, (it) => it.key === key);
+    const it = this.items[i];
+    if (it?.kind !== 'upload' || (it.state !== 'cancelled' && it.state !== 'failed')) return;
+    this.items = this.items.filter((x) => x.key !== key);
+  }
+
   /** startTyping shows name as typing until a message of theirs, or typingFor without a new notice. */
   private startTyping(name: string): void {
     clearTimeout(this.typingTimers.get(name));
@@ -351,7 +399,7 @@ export class RoomState {
     if (from !== undefined) return { id, from, text: '', recalled: true };
     const it = this.find(id);
     if (!it) return null;
-    const text = it.kind === 'message' ? firstLine(it.text) : it.kind === 'file' ? it.name : imageWords;
+    const text = it.kind === 'message' ? firstLine(it.text) : it.kind === 'file' || (it.kind === 'upload' && !it.image) ? it.name : imageWords;
     return { id, from: it.from, text, recalled: false };
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RoomState } from './room.svelte';
-import type { MessageItem } from './timeline';
+import type { MessageItem, UploadItem } from './timeline';
+import type { Transfer } from './types';
 
 const base = { gen: 1, room: 'Tea', me: 'Ann#2', asked: 'Ann', leader: 'Bo', members: ['Bo', 'Ann#2'], hosting: false, addr: '' };
 
@@ -121,5 +122,77 @@ describe('RoomState', () => {
     expect(r.reconnecting).toBe(false);
     expect(r.away).toEqual([]);
     expect(kinds(r)).toBe('m:before m:after');
+  });
+});
+
+describe('RoomState uploads in the conversation', () => {
+  const welcome = { type: 'welcome' as const, name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], room: 'Tea', files: [] };
+  const up = (state: Transfer['state'], done: number, file?: string): Transfer => ({
+    id: 't1', name: 'report.pdf', direction: 'up', size: 1000, done, state, file,
+  });
+  const fileEv = (id: string, from = 'Ann#2', history = false) => ({
+    type: 'file' as const, id, from, name: 'report.pdf', size: 1000, time: '2024-05-01T09:00:00Z', history,
+  });
+  const shown = (r: RoomState) => r.items.map((i) => (i.kind === 'upload' ? `up:${i.state}` : i.kind === 'file' ? 'file:' + i.id : i.kind));
+
+  it('shows my upload at once, then turns it into the file bubble when the host shares it', () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([welcome, { type: 'message', id: '1', from: 'Bo', text: 'hi', time: '', history: false }]);
+    r.applyTransfers([up('staging', 0)]);
+    expect(shown(r)).toEqual(['message', 'up:staging']);
+    const u = r.items[1] as UploadItem;
+    expect(u).toMatchObject({ transfer: 't1', name: 'report.pdf', size: 1000, mine: true, from: 'Ann#2' });
+    r.applyTransfers([up('active', 400)]);
+    r.applyTransfers([up('active', 800)]);
+    expect(shown(r)).toEqual(['message', 'up:active']);
+    expect(r.transfers.byID('t1')?.done).toBe(800);
+    // Someone else's message arrives meanwhile; the upload keeps its place.
+    r.apply([{ type: 'message', id: '2', from: 'Bo', text: 'ok', time: '', history: false }]);
+    r.applyTransfers([up('done', 1000, 'f9')]);
+    r.apply([fileEv('f9')]);
+    expect(shown(r)).toEqual(['message', 'file:f9', 'message']);
+  });
+
+  it('has no duplicate when the file event comes before the transfer says done', () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([welcome]);
+    r.applyTransfers([up('active', 10)]);
+    r.apply([fileEv('f9')]);
+    expect(shown(r)).toEqual(['up:active', 'file:f9']);
+    r.applyTransfers([up('done', 1000, 'f9')]);
+    expect(shown(r)).toEqual(['file:f9']);
+    // A late batch of the same transfer brings no bubble back.
+    r.applyTransfers([up('done', 1000, 'f9')]);
+    expect(shown(r)).toEqual(['file:f9']);
+  });
+
+  it('leaves others\' files and my history alone', () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([welcome]);
+    r.applyTransfers([up('active', 10, 'f9')]);
+    r.apply([fileEv('f9', 'Bo'), fileEv('f9', 'Ann#2', true)]);
+    expect(shown(r)).toEqual(['up:active', 'file:f9', 'file:f9']);
+  });
+
+  it('shows a cancelled or failed upload until dismissed; a moving one cannot be dismissed', () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([welcome]);
+    r.applyTransfers([up('active', 10), { ...up('staging', 0), id: 't2' }]);
+    r.dismissUpload('up:t1');
+    expect(shown(r)).toEqual(['up:active', 'up:staging']);
+    r.applyTransfers([up('cancelled', 10), { ...up('failed', 0), id: 't2', error: { code: 'too_large', message: '' } }]);
+    expect(shown(r)).toEqual(['up:cancelled', 'up:failed']);
+    r.dismissUpload('up:t1');
+    expect(shown(r)).toEqual(['up:failed']);
+    r.dismissUpload('up:t2');
+    expect(shown(r)).toEqual([]);
+  });
+
+  it('ignores downloads', () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([welcome]);
+    r.applyTransfers([{ ...up('active', 10, 'f1'), direction: 'down' }]);
+    expect(r.items).toEqual([]);
+    expect(r.transfers.list).toHaveLength(1);
   });
 });

@@ -66,6 +66,29 @@ export interface ImageItem {
   to?: undefined;
 }
 
+/** UploadItem is my file or image on its way to the room: shown at once,
+ * with its transfer's progress, until the host's file or image event for
+ * it takes its place (or, cancelled or failed, until dismissed). */
+export interface UploadItem {
+  kind: 'upload';
+  key: string;
+  /** id stays '' (nothing to recall or quote yet). */
+  id: '';
+  /** transfer is the session's id of the upload (Cancel takes it). */
+  transfer: string;
+  from: string;
+  name: string;
+  size: number;
+  image: boolean;
+  time: string;
+  mine: true;
+  history: false;
+  to?: undefined;
+  /** state is the upload's state when last changed (the bubble shows the
+   * live progress from the transfers list while it is there). */
+  state: 'staging' | 'waiting' | 'active' | 'done' | 'failed' | 'cancelled';
+}
+
 /** Quote is what a reply shows of the message it answers. */
 export interface Quote {
   id: string;
@@ -76,13 +99,13 @@ export interface Quote {
 }
 
 /** BubbleItem is anything someone said or shared. */
-export type BubbleItem = MessageItem | FileItem | ImageItem;
+export type BubbleItem = MessageItem | FileItem | ImageItem | UploadItem;
 
-export type Item = MessageItem | FileItem | ImageItem | NoticeItem | DividerItem;
+export type Item = BubbleItem | NoticeItem | DividerItem;
 
 /** isBubble says whether an item is said or shared by someone. */
 export function isBubble(it: Item | undefined): it is BubbleItem {
-  return it !== undefined && (it.kind === 'message' || it.kind === 'file' || it.kind === 'image');
+  return it !== undefined && (it.kind === 'message' || it.kind === 'file' || it.kind === 'image' || it.kind === 'upload');
 }
 
 /** Row is an item as the list draws it. */

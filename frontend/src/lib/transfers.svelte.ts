@@ -39,6 +39,11 @@ export class TransfersState {
     this.list = list;
   }
 
+  /** byID is the transfer with id, while it is listed. */
+  byID(id: string): TransferView | undefined {
+    return this.list.find((t) => t.id === id);
+  }
+
   /** download is the latest download of a file, if any. */
   download(fileID: string): TransferView | undefined {
     for (let i = this.list.length - 1; i >= 0; i--) {
