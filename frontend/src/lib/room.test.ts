@@ -131,7 +131,7 @@ describe('RoomState uploads in the conversation', () => {
     id: 't1', name: 'report.pdf', direction: 'up', size: 1000, done, state, file,
   });
   const fileEv = (id: string, from = 'Ann#2', history = false) => ({
-    type: 'file' as const, id, from, name: 'report.pdf', size: 1000, time: '2024-05-01T09:00:00Z', history,
+    type: 'file' as const, id, from, name: 'report.pdf', size: 1000, sha256: '', time: '2024-05-01T09:00:00Z', history,
   });
   const shown = (r: RoomState) => r.items.map((i) => (i.kind === 'upload' ? `up:${i.state}` : i.kind === 'file' ? 'file:' + i.id : i.kind));
 
