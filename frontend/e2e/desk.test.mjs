@@ -210,6 +210,44 @@ describe('the room on a real desk', () => {
     await p.context().close();
   });
 
+  it('shows my upload as a bubble at once, with its progress and Cancel, until the room has the file', async () => {
+    const p = await member('Uma');
+    const dir = tempDir(cleanup, 'wetalk-desk-up-');
+    const sent = join(dir, 'big-report.bin');
+    const dropped = join(dir, 'never-sent.bin');
+    writeFileSync(sent, Buffer.alloc(4 << 20, 7));
+    writeFileSync(dropped, Buffer.alloc(4 << 20, 9));
+    const upload = (name) => p.locator('[data-kind="upload"]', { hasText: name });
+    const file = (name) => p.locator('[data-kind="file"]', { hasText: name });
+
+    // With the host frozen the upload cannot finish: what shows meanwhile
+    // shows before it finishes.
+    host.child.kill('SIGSTOP');
+    try {
+      await p.locator('input[data-role="attach"]').setInputFiles(sent);
+      await upload('big-report.bin').getByRole('progressbar').waitFor();
+      await upload('big-report.bin').getByRole('button', { name: 'Cancel big-report.bin' }).waitFor();
+      assert.equal(await file('big-report.bin').count(), 0, 'not shared yet');
+      assert.equal(await upload('big-report.bin').getAttribute('data-side'), 'right', 'my side of the conversation');
+      await screenshot(p, 'desk-upload-bubble');
+
+      // Another one, cancelled: its bubble says so until dismissed.
+      await p.locator('input[data-role="attach"]').setInputFiles(dropped);
+      await upload('never-sent.bin').getByRole('button', { name: 'Cancel never-sent.bin' }).click();
+      await upload('never-sent.bin').getByText('Cancelled').waitFor();
+      await upload('never-sent.bin').getByRole('button', { name: 'Dismiss' }).click();
+      await upload('never-sent.bin').waitFor({ state: 'detached' });
+    } finally {
+      host.child.kill('SIGCONT');
+    }
+    // Shared: the upload's bubble became the file's, with no second bubble.
+    await file('big-report.bin').waitFor({ timeout: 60_000 });
+    await upload('big-report.bin').waitFor({ state: 'detached' });
+    assert.equal(await p.locator('[data-id]', { hasText: 'big-report.bin' }).count(), 1);
+    assert.equal(await file('never-sent.bin').count(), 0);
+    await p.context().close();
+  });
+
   describe('a room with 5,000 messages', () => {
     let big;
     let filler;
