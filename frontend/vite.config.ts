@@ -5,7 +5,9 @@ import { svelteTesting } from '@testing-library/svelte/vite';
 
 // The built files land in dist/, which main.go embeds (//go:embed all:frontend/dist).
 export default defineConfig({
-  plugins: [svelte(), svelteTesting()],
+  // Under Vitest the components' styles are injected into the page, so
+  // tests can read sizes the CSS sets (getComputedStyle).
+  plugins: [svelte(process.env.VITEST ? { compilerOptions: { css: 'injected' } } : {}), svelteTesting()],
   // Relative asset URLs: the same build is served by the Wails asset server
   // and by `wetalk web` on loopback.
   base: './',

@@ -22,6 +22,22 @@ describe('KickDialog', { timeout: 60_000 }, () => {
     expect(onclose).toHaveBeenCalled();
   });
 
+  it('picks a member by a click on the name, with a box of at least 20 px', async () => {
+    const room = new RoomState({ gen: 1, room: 'Tea', me: 'Ann', asked: 'Ann', leader: 'Ann', members: ['Ann', 'Bo', 'Cy'], hosting: true, addr: '' });
+    const onkick = vi.fn();
+    render(KickDialog, { room, onkick, onclose: () => {} });
+    const bo = screen.getByRole('radio', { name: 'Bo' }) as HTMLInputElement;
+    await fireEvent.click(screen.getByText('Bo'));
+    expect(bo.checked).toBe(true);
+    for (const r of screen.getAllByRole('radio')) {
+      const st = getComputedStyle(r);
+      expect(parseFloat(st.width) * (st.width.endsWith('rem') ? 16 : 1)).toBeGreaterThanOrEqual(20);
+      expect(parseFloat(st.height) * (st.height.endsWith('rem') ? 16 : 1)).toBeGreaterThanOrEqual(20);
+    }
+    await fireEvent.click(screen.getByRole('button', { name: 'Kick' }));
+    expect(onkick).toHaveBeenCalledWith('Bo', '', false);
+  });
+
   it('closes on Escape', async () => {
     const room = new RoomState({ gen: 1, room: 'Tea', me: 'Ann', asked: 'Ann', leader: 'Ann', members: ['Ann'], hosting: true, addr: '' });
     const onclose = vi.fn();
