@@ -74,4 +74,20 @@ describe('FilesPanel', () => {
     expect(ondownload).toHaveBeenCalledWith('f1');
     expect(await screen.findByText('/home/bo/Downloads')).toBeInTheDocument();
   });
+
+  it('keeps the download folder at the foot of the panel, with files or without', async () => {
+    const room = new RoomState({ gen: 1, room: 'T', me: 'Bo', asked: 'Bo', leader: 'Ann', members: ['Ann', 'Bo'], hosting: false, addr: '' });
+    render(FilesPanel, { room, ondownload: () => {}, oncancel: () => {} });
+    const panel = screen.getByRole('complementary', { name: 'Shared files' });
+    const foot = () => {
+      const dir = screen.getByRole('group', { name: 'Save downloads to' });
+      expect(panel.lastElementChild).toBe(dir);
+      expect(getComputedStyle(dir).marginTop).toBe('auto');
+    };
+    foot();
+    room.files = [{ id: 'f1', from: 'Ann', name: 'plan.pdf', size: 2048, time: '' }];
+    room.applyTransfers([{ id: 't1', name: 'plan.pdf', file: 'f1', direction: 'down', size: 2048, done: 10, state: 'active' }]);
+    await screen.findByRole('progressbar');
+    foot();
+  });
 });
