@@ -4,10 +4,10 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { svelteTesting } from '@testing-library/svelte/vite';
 
 // The built files land in dist/, which main.go embeds (//go:embed all:frontend/dist).
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   // Under Vitest the components' styles are injected into the page, so
   // tests can read sizes the CSS sets (getComputedStyle).
-  plugins: [svelte(process.env.VITEST ? { compilerOptions: { css: 'injected' } } : {}), svelteTesting()],
+  plugins: [svelte(mode === 'test' ? { compilerOptions: { css: 'injected' } } : {}), svelteTesting()],
   // Relative asset URLs: the same build is served by the Wails asset server
   // and by `wetalk web` on loopback.
   base: './',
@@ -31,4 +31,4 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
-});
+}));

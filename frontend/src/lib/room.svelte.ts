@@ -36,6 +36,9 @@ export class RoomState {
   /** reconnecting: our link dropped and the seat is being resumed; the
    * conversation stays as it is meanwhile. */
   reconnecting = $state(false);
+  /** attempting: while reconnecting, an attempt to resume the seat is under
+   * way (the wait the reconnecting event named has passed). */
+  attempting = $state(false);
   /** away: members whose link dropped, their seats held. */
   away = $state.raw<string[]>([]);
   items = $state.raw<Item[]>([]);
@@ -71,6 +74,7 @@ export class RoomState {
   /** incoming is told of each live message from someone else (unread, notifications). */
   incoming: ((m: MessageItem) => void) | null = null;
 
+  private attemptTimer: ReturnType<typeof setTimeout> | undefined;
   private typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** privateRefs maps the refs of my private messages to their receivers, for errors. */
   private privateRefs = new Map<string, string>();
@@ -90,6 +94,14 @@ export class RoomState {
     this.leader = r.leader;
     this.members = r.members ?? [];
     this.files = filesOf(r.files);
+  }
+
+  /** banner is what the banner under the toolbar says: 'connecting' while
+   * an attempt to resume is under way, 'lost' while the link is down (or a
+   * message waits too long for its ack), '' when all is well. */
+  get banner(): '' | 'connecting' | 'lost' {
+    if (this.reconnecting) return this.attempting ? 'connecting' : 'lost';
+    return this.link === 'ok' ? '' : this.link;
   }
 
   get isLeader(): boolean {
@@ -297,10 +309,16 @@ export class RoomState {
           this.away = ev.state === 'reconnecting' ? [...this.away.filter((n) => n !== ev.name), ev.name] : this.away.filter((n) => n !== ev.name);
           break;
         case 'reconnecting':
+          // The attempt starts in_ms from now: until then the link is lost.
           this.reconnecting = true;
+          this.attempting = (ev.in_ms ?? 0) <= 0;
+          clearTimeout(this.attemptTimer);
+          if (!this.attempting) this.attemptTimer = setTimeout(() => (this.attempting = this.reconnecting), ev.in_ms);
           break;
         case 'reconnected':
+          clearTimeout(this.attemptTimer);
           this.reconnecting = false;
+          this.attempting = false;
           break;
         case 'error': {
           const key = this.refs.get(ev.ref ?? '');
@@ -424,6 +442,7 @@ export class RoomState {
 
   /** dispose stops the typing timers. */
   dispose(): void {
+    clearTimeout(this.attemptTimer);
     for (const t of this.typingTimers.values()) clearTimeout(t);
     this.typingTimers.clear();
   }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RoomState } from './room.svelte';
 import type { MessageItem, UploadItem } from './timeline';
 import type { Transfer } from './types';
@@ -122,6 +122,44 @@ describe('RoomState', () => {
     expect(r.reconnecting).toBe(false);
     expect(r.away).toEqual([]);
     expect(kinds(r)).toBe('m:before m:after');
+  });
+});
+
+describe('RoomState banner', () => {
+  it('says lost while waiting to reconnect, Connecting… while an attempt is under way, nothing once back', () => {
+    vi.useFakeTimers();
+    try {
+      const r = new RoomState({ ...base, asked: 'Ann#2' });
+      expect(r.banner).toBe('');
+      r.apply([{ type: 'reconnecting', attempt: 1, in_ms: 500, reason: 'connection lost' }]);
+      expect(r.banner).toBe('lost');
+      vi.advanceTimersByTime(499);
+      expect(r.banner).toBe('lost');
+      vi.advanceTimersByTime(1);
+      expect(r.banner).toBe('connecting');
+      // That attempt failed: the next waits longer, lost meanwhile.
+      r.apply([{ type: 'reconnecting', attempt: 2, in_ms: 1000, reason: 'refused' }]);
+      expect(r.banner).toBe('lost');
+      vi.advanceTimersByTime(1000);
+      expect(r.banner).toBe('connecting');
+      r.apply([{ type: 'reconnected', attempt: 2, missed: 0 }]);
+      expect(r.banner).toBe('');
+      // An attempt at once is under way at once; a timer left over does nothing once back.
+      r.apply([{ type: 'reconnecting', attempt: 1, in_ms: 0, reason: 'x' }]);
+      expect(r.banner).toBe('connecting');
+      r.apply([{ type: 'reconnecting', attempt: 2, in_ms: 300, reason: 'x' }, { type: 'reconnected', attempt: 2, missed: 0 }]);
+      vi.advanceTimersByTime(1000);
+      expect(r.banner).toBe('');
+      r.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('says lost while a message waits too long for its ack', () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.link = 'lost';
+    expect(r.banner).toBe('lost');
   });
 });
 

@@ -85,7 +85,7 @@ describe('FilesPanel', () => {
       expect(getComputedStyle(dir).marginTop).toBe('auto');
     };
     foot();
-    room.files = [{ id: 'f1', from: 'Ann', name: 'plan.pdf', size: 2048, time: '' }];
+    room.files = [{ id: 'f1', from: 'Ann', name: 'plan.pdf', size: 2048, sha256: 'x', time: '' }];
     room.applyTransfers([{ id: 't1', name: 'plan.pdf', file: 'f1', direction: 'down', size: 2048, done: 10, state: 'active' }]);
     await screen.findByRole('progressbar');
     foot();
