@@ -71,8 +71,9 @@ describe('files and images through wetalk web', () => {
       },
       { name, b64: data.toString('base64') },
     );
-    // A's upload runs to the end in the transfers list.
-    const up = a.getByRole('progressbar', { name: new RegExp('^' + name) });
+    // A's upload runs to the end in the transfers list (its bubble in the
+    // conversation has a bar too, until the file bubble takes its place).
+    const up = a.getByRole('region', { name: 'Transfers' }).getByRole('progressbar', { name: new RegExp('^' + name) });
     await up.waitFor();
     await a.locator('[data-direction="up"][data-state="done"]', { hasText: name }).waitFor();
     assert.equal(await up.getAttribute('aria-valuenow'), '100');
