@@ -150,6 +150,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			Joiners: s.Joiners, JoinersRead: !s.Idle}
 		fillStart := time.Now()
 		if err := r.fill(ctx, tlsConf); err != nil {
+			r.teardown()
 			return nil, err
 		}
 		storm.FillS = time.Since(fillStart).Seconds()
@@ -316,6 +317,7 @@ type run struct {
 	// Storm: when the joins started and ended (UnixNano), MaxInt64 until
 	// then.
 	stormStart, stormEnd atomic.Int64
+	filler               *member // Storm: the member that filled the history
 }
 
 // member is one connection of the run and what its readLoop recorded.
@@ -622,7 +624,11 @@ func (r *run) heartbeat(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-tick.C:
-			for _, m := range r.members[min(r.cfg.Senders, len(r.members)):] {
+			idle := r.members[min(r.cfg.Senders, len(r.members)):]
+			if r.filler != nil {
+				idle = append(idle[:len(idle):len(idle)], r.filler)
+			}
+			for _, m := range idle {
 				m.conn.SetWriteDeadline(time.Now().Add(wire.PingInterval))
 				m.conn.Write(ping)
 			}
@@ -645,7 +651,7 @@ func (r *run) idle(ctx context.Context) time.Time {
 // teardown closes every member's connection and waits for the loops.
 func (r *run) teardown() {
 	r.closing.Store(true)
-	for _, m := range r.members {
+	for _, m := range append(r.members[:len(r.members):len(r.members)], r.filler) {
 		if m != nil {
 			m.raw.Close()
 		}

@@ -59,6 +59,9 @@ type StormResult struct {
 	// its last history message, while the idle ones are connected.
 	JoinS        float64 `json:"join_s,omitempty"`
 	JoinHistoryS float64 `json:"join_history_s,omitempty"`
+	// JoinerHistory is the history's length in messages as the welcome
+	// announced it to a (the last) joiner: the bound in effect shows here.
+	JoinerHistory uint64 `json:"joiner_history"`
 	// Failed counts joiners that could not join or missed history.
 	Failed int `json:"failed"`
 	// HostRSSGrowthMiB is the growth of the host's resident memory from
@@ -80,20 +83,41 @@ func (s *Storm) check() error {
 	return nil
 }
 
+// fillWindow is how many batches of history messages the filler has in
+// flight at most.
+const fillWindow = 4
+
 // fill sends the history messages from a connection of its own and waits
-// until the host has relayed them all (so they are in its history).
+// until the host has relayed them all (so they are in its history). The
+// filler stays in the room until teardown, reading and discarding, since
+// a room that empties forgets its history.
 func (r *run) fill(ctx context.Context, conf *tls.Config) error {
 	s := r.cfg.Storm
 	m, err := dial(ctx, r.cfg.Addr, conf, "filler", r.cfg.Password)
 	if err != nil {
 		return fmt.Errorf("bench: filling the history: %w", err)
 	}
-	defer m.raw.Close()
+	r.filler = m
 	text := strings.Repeat("h", s.HistorySize)
+	// At most fillWindow messages are in flight, so that the filler's
+	// queue on the host stays short (the host drops members too slow to
+	// read it).
+	credits := make(chan struct{}, fillWindow)
+	for range fillWindow {
+		credits <- struct{}{}
+	}
+	stop := make(chan struct{})
+	defer close(stop)
 	sent := make(chan error, 1)
 	go func() {
 		var buf []byte
 		for q := 0; q < s.History; {
+			select {
+			case <-credits:
+			case <-stop:
+				sent <- nil
+				return
+			}
 			buf = buf[:0]
 			for n := 0; n < maxBatch && q < s.History; n++ {
 				buf, _ = wire.Append(buf, &wire.Send{Text: text})
@@ -116,10 +140,23 @@ func (r *run) fill(ctx context.Context, conf *tls.Config) error {
 			return fmt.Errorf("bench: filling the history: the host sent an error")
 		}
 		if t == wire.TypeMessage && msg.Decode(body) == nil && !msg.History {
-			got++
+			if got++; got%maxBatch == 0 {
+				credits <- struct{}{}
+			}
 		}
 	}
-	return <-sent
+	if err := <-sent; err != nil {
+		return fmt.Errorf("bench: filling the history: %w", err)
+	}
+	m.raw.SetDeadline(time.Time{})
+	r.readers.Go(func() {
+		for {
+			if _, _, err := m.r.ReadFrame(); err != nil {
+				return
+			}
+		}
+	})
+	return nil
 }
 
 // storm waits After, then lets the joiners join at once, and records what
@@ -159,8 +196,11 @@ func (r *run) storm(ctx context.Context, conf *tls.Config, res *StormResult) {
 				out[i] = joined{time.Since(start), err}
 				return
 			}
-			d, _, err := joinAndRead(ctx, r.cfg.Addr, conf, name, r.cfg.Password)
+			d, _, n, err := joinAndRead(ctx, r.cfg.Addr, conf, name, r.cfg.Password)
 			out[i] = joined{d, err}
+			mu.Lock()
+			res.JoinerHistory = n
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
@@ -174,7 +214,8 @@ func (r *run) storm(ctx context.Context, conf *tls.Config, res *StormResult) {
 		ds = append(ds, j.d)
 	}
 	if s.Idle {
-		d, welcome, err := joinAndRead(ctx, r.cfg.Addr, conf, "legit", r.cfg.Password)
+		d, welcome, n, err := joinAndRead(ctx, r.cfg.Addr, conf, "legit", r.cfg.Password)
+		res.JoinerHistory = n
 		if err != nil {
 			res.Failed++
 			r.cfg.Log.Warn("legitimate joiner failed", "err", err)
@@ -214,12 +255,13 @@ func (r *run) rss() int64 {
 }
 
 // joinAndRead joins the room and reads its whole history, returning the
-// time to the last history message and to the welcome.
-func joinAndRead(ctx context.Context, addr string, conf *tls.Config, name string, password []byte) (all, welcome time.Duration, err error) {
+// time to the last history message and to the welcome, and the history's
+// length.
+func joinAndRead(ctx context.Context, addr string, conf *tls.Config, name string, password []byte) (all, welcome time.Duration, n uint64, err error) {
 	start := time.Now()
 	m, err := dial(ctx, addr, conf, name, password)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	defer m.raw.Close()
 	welcome = time.Since(start)
@@ -230,13 +272,13 @@ func joinAndRead(ctx context.Context, addr string, conf *tls.Config, name string
 	for got := uint64(0); got < m.history; {
 		t, body, err := m.r.ReadFrame()
 		if err != nil {
-			return 0, welcome, fmt.Errorf("history %d of %d: %w", got, m.history, err)
+			return 0, welcome, m.history, fmt.Errorf("history %d of %d: %w", got, m.history, err)
 		}
 		if t == wire.TypeMessage && msg.Decode(body) == nil && msg.History {
 			got++
 		}
 	}
-	return time.Since(start), welcome, nil
+	return time.Since(start), welcome, m.history, nil
 }
 
 // stormPhase files a chat latency around the storm: a message sent
