@@ -144,18 +144,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.pending.Store(int64(cfg.Clients))
 	r.stormStart.Store(math.MaxInt64)
 	r.stormEnd.Store(math.MaxInt64)
-	var storm *StormResult
-	if s := cfg.Storm; s != nil {
-		storm = &StormResult{History: s.History, HistorySize: s.HistorySize, HostHistoryBytes: s.HostHistoryBytes,
-			Joiners: s.Joiners, JoinersRead: !s.Idle}
-		fillStart := time.Now()
-		if err := r.fill(ctx, tlsConf); err != nil {
-			r.teardown()
-			return nil, err
-		}
-		storm.FillS = time.Since(fillStart).Seconds()
-		cfg.Log.Info("history filled", "messages", s.History, "seconds", storm.FillS)
-	}
 	if cfg.Mode == ModeWindow {
 		r.counts = make([][]atomic.Int32, cfg.Senders)
 		r.credits = make([]chan struct{}, cfg.Senders)
@@ -174,6 +162,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res := r.result()
 	res.ConnectS = time.Since(connectStart).Seconds()
 	cfg.Log.Info("members connected", "n", cfg.Clients, "seconds", res.ConnectS)
+	// The members see the history filled live (their readers skip it), so
+	// that they do not each read it as history while the baseline is
+	// measured.
+	var storm *StormResult
+	if s := cfg.Storm; s != nil {
+		storm = &StormResult{History: s.History, HistorySize: s.HistorySize, HostHistoryBytes: s.HostHistoryBytes,
+			Joiners: s.Joiners, JoinersRead: !s.Idle}
+		fillStart := time.Now()
+		if err := r.fill(ctx, tlsConf); err != nil {
+			r.teardown()
+			return nil, err
+		}
+		storm.FillS = time.Since(fillStart).Seconds()
+		cfg.Log.Info("history filled", "messages", s.History, "seconds", storm.FillS)
+	}
 
 	cpu0, hostCPU0 := r.cpu()
 	writes0 := r.hostWrites()
