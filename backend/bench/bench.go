@@ -144,6 +144,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.pending.Store(int64(cfg.Clients))
 	r.stormStart.Store(math.MaxInt64)
 	r.stormEnd.Store(math.MaxInt64)
+	var storm *StormResult
+	if s := cfg.Storm; s != nil {
+		storm = &StormResult{History: s.History, HistorySize: s.HistorySize, HostHistoryBytes: s.HostHistoryBytes,
+			Joiners: s.Joiners, JoinersRead: !s.Idle}
+		fillStart := time.Now()
+		if err := r.fill(ctx, tlsConf); err != nil {
+			r.teardown()
+			return nil, err
+		}
+		storm.FillS = time.Since(fillStart).Seconds()
+		cfg.Log.Info("history filled", "messages", s.History, "seconds", storm.FillS)
+	}
 	if cfg.Mode == ModeWindow {
 		r.counts = make([][]atomic.Int32, cfg.Senders)
 		r.credits = make([]chan struct{}, cfg.Senders)
@@ -162,21 +174,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res := r.result()
 	res.ConnectS = time.Since(connectStart).Seconds()
 	cfg.Log.Info("members connected", "n", cfg.Clients, "seconds", res.ConnectS)
-	// The members see the history filled live (their readers skip it), so
-	// that they do not each read it as history while the baseline is
-	// measured.
-	var storm *StormResult
-	if s := cfg.Storm; s != nil {
-		storm = &StormResult{History: s.History, HistorySize: s.HistorySize, HostHistoryBytes: s.HostHistoryBytes,
-			Joiners: s.Joiners, JoinersRead: !s.Idle}
-		fillStart := time.Now()
-		if err := r.fill(ctx, tlsConf); err != nil {
-			r.teardown()
-			return nil, err
-		}
-		storm.FillS = time.Since(fillStart).Seconds()
-		cfg.Log.Info("history filled", "messages", s.History, "seconds", storm.FillS)
-	}
 
 	cpu0, hostCPU0 := r.cpu()
 	writes0 := r.hostWrites()
@@ -362,6 +359,15 @@ func (r *run) connect(ctx context.Context, conf *tls.Config) error {
 				if err != nil {
 					cancel(fmt.Errorf("bench: member %d: %w", i, err))
 					return
+				}
+				if r.cfg.Storm != nil {
+					// Read the history now, so that the baseline does
+					// not measure the members' own history download.
+					if err := readHistory(ctx, m); err != nil {
+						m.raw.Close()
+						cancel(fmt.Errorf("bench: member %d: %w", i, err))
+						return
+					}
 				}
 				m.next = make([]int, r.cfg.Senders)
 				r.members[i] = m

@@ -265,20 +265,29 @@ func joinAndRead(ctx context.Context, addr string, conf *tls.Config, name string
 	}
 	defer m.raw.Close()
 	welcome = time.Since(start)
+	if err := readHistory(ctx, m); err != nil {
+		return 0, welcome, m.history, err
+	}
+	return time.Since(start), welcome, m.history, nil
+}
+
+// readHistory reads the history the member's welcome announced.
+func readHistory(ctx context.Context, m *member) error {
 	if dl, ok := ctx.Deadline(); ok {
 		m.raw.SetDeadline(dl)
+		defer m.raw.SetDeadline(time.Time{})
 	}
 	var msg wire.MessageView
 	for got := uint64(0); got < m.history; {
 		t, body, err := m.r.ReadFrame()
 		if err != nil {
-			return 0, welcome, m.history, fmt.Errorf("history %d of %d: %w", got, m.history, err)
+			return fmt.Errorf("history %d of %d: %w", got, m.history, err)
 		}
 		if t == wire.TypeMessage && msg.Decode(body) == nil && msg.History {
 			got++
 		}
 	}
-	return time.Since(start), welcome, m.history, nil
+	return nil
 }
 
 // stormPhase files a chat latency around the storm: a message sent
