@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -55,6 +56,9 @@ type Config struct {
 	// Measured, if set, is called at the end of the measured phase, while
 	// the members are still connected (to take a heap profile, say).
 	Measured func()
+	// Storm, if set, fills the room's history before the members connect
+	// and lets joiners join at once while they chat (rate mode).
+	Storm *Storm
 }
 
 // Result is one run's measurement, in the JSON shape of the command-line
@@ -103,11 +107,14 @@ type Result struct {
 	// ProcessHeapKiBPerMember is the growth of this process's Go heap and
 	// stacks over the same span, per member (Spawn: host and members).
 	ProcessHeapKiBPerMember *float64 `json:"process_heap_kib_per_member,omitempty"`
+	// Storm is what a join storm (Config.Storm) measured.
+	Storm *StormResult `json:"storm,omitempty"`
 }
 
 // OK reports whether every message arrived exactly once in time.
 func (r *Result) OK() bool {
-	return r.Lost == 0 && r.Duplicated == 0 && !r.TimedOut && r.Disconnected == 0
+	return r.Lost == 0 && r.Duplicated == 0 && !r.TimedOut && r.Disconnected == 0 &&
+		(r.Storm == nil || r.Storm.Failed == 0)
 }
 
 // Run carries out one run. It returns an error when the run could not be
@@ -135,6 +142,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		broken:   make(chan struct{}),
 	}
 	r.pending.Store(int64(cfg.Clients))
+	r.stormStart.Store(math.MaxInt64)
+	r.stormEnd.Store(math.MaxInt64)
+	var storm *StormResult
+	if s := cfg.Storm; s != nil {
+		storm = &StormResult{History: s.History, HistorySize: s.HistorySize, HostHistoryBytes: s.HostHistoryBytes,
+			Joiners: s.Joiners, JoinersRead: !s.Idle}
+		fillStart := time.Now()
+		if err := r.fill(ctx, tlsConf); err != nil {
+			r.teardown()
+			return nil, err
+		}
+		storm.FillS = time.Since(fillStart).Seconds()
+		cfg.Log.Info("history filled", "messages", s.History, "seconds", storm.FillS)
+	}
 	if cfg.Mode == ModeWindow {
 		r.counts = make([][]atomic.Int32, cfg.Senders)
 		r.credits = make([]chan struct{}, cfg.Senders)
@@ -160,12 +181,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	stopBeat := make(chan struct{})
 	beating := make(chan struct{})
 	go func() { defer close(beating); r.heartbeat(stopBeat) }()
+	stormed := make(chan struct{})
+	if storm != nil {
+		go func() { defer close(stormed); r.storm(ctx, tlsConf, storm) }()
+	} else {
+		close(stormed)
+	}
 	var end time.Time
 	if cfg.Mode == ModeIdle {
 		end = r.idle(ctx)
 	} else {
 		end = r.exchange(ctx, start)
 	}
+	<-stormed
 	cpu1, hostCPU1 := r.cpu()
 	writes1 := r.hostWrites()
 	after := r.memory()
@@ -178,6 +206,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	<-beating
 	r.teardown()
 	r.measure(res)
+	if storm != nil {
+		r.measureStorm(storm)
+		storm.ChatEndedFirst = end.UnixNano() < r.stormEnd.Load()
+		res.Storm = storm
+	}
 	res.TimedOut = timedOut
 	wall := end.Sub(start)
 	res.Seconds = wall.Seconds()
@@ -226,6 +259,14 @@ func (cfg *Config) check() error {
 	case cfg.Size > wire.MaxText:
 		return fmt.Errorf("bench: a message is at most %d bytes", wire.MaxText)
 	}
+	if cfg.Storm != nil {
+		if err := cfg.Storm.check(); err != nil {
+			return err
+		}
+		if cfg.Mode != ModeRate {
+			return errors.New("bench: a join storm runs with a chat at a rate (--rate)")
+		}
+	}
 	switch cfg.Mode {
 	case ModeWindow:
 		if cfg.Window < 1 {
@@ -272,6 +313,11 @@ type run struct {
 	// messages in flight have distinct slots.
 	counts  [][]atomic.Int32
 	credits []chan struct{}
+
+	// Storm: when the joins started and ended (UnixNano), MaxInt64 until
+	// then.
+	stormStart, stormEnd atomic.Int64
+	filler               *member // Storm: the member that filled the history
 }
 
 // member is one connection of the run and what its readLoop recorded.
@@ -288,6 +334,9 @@ type member struct {
 	errors     int64
 	lostConn   error
 	hist       histogram
+	history    uint64    // history messages the welcome announced
+	before     histogram // Storm: latencies of messages sent before the joins
+	during     histogram // and while they were under way
 }
 
 func (r *run) breakRun() { r.brokeOnce.Do(func() { close(r.broken) }) }
@@ -311,6 +360,15 @@ func (r *run) connect(ctx context.Context, conf *tls.Config) error {
 					cancel(fmt.Errorf("bench: member %d: %w", i, err))
 					return
 				}
+				if r.cfg.Storm != nil {
+					// Read the history now, so that the baseline does
+					// not measure the members' own history download.
+					if err := readHistory(ctx, m); err != nil {
+						m.raw.Close()
+						cancel(fmt.Errorf("bench: member %d: %w", i, err))
+						return
+					}
+				}
 				m.next = make([]int, r.cfg.Senders)
 				r.members[i] = m
 				r.readers.Go(func() { r.readLoop(m) })
@@ -324,11 +382,12 @@ func (r *run) connect(ctx context.Context, conf *tls.Config) error {
 	return nil
 }
 
-// dial connects one member and waits for its welcome.
-func dial(ctx context.Context, addr string, conf *tls.Config, name string, password []byte) (*member, error) {
+// hello connects, completes the TLS handshake and sends a hello; the
+// connection has ctx's deadline.
+func hello(ctx context.Context, addr string, conf *tls.Config, name string, password []byte) (net.Conn, *tls.Conn, error) {
 	raw, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		raw.SetDeadline(dl)
@@ -336,25 +395,37 @@ func dial(ctx context.Context, addr string, conf *tls.Config, name string, passw
 	conn := tls.Client(raw, conf)
 	if err := conn.HandshakeContext(ctx); err != nil {
 		raw.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	hello := wire.NewHello()
-	hello.Name, hello.Password = name, password
-	frame, err := wire.Encode(hello)
+	h := wire.NewHello()
+	h.Name, h.Password = name, password
+	frame, err := wire.Encode(h)
 	if err == nil {
 		_, err = conn.Write(frame)
 	}
-	rd := wire.NewReader(conn)
-	var f wire.Frame
-	if err == nil {
-		f, err = rd.ReadMessage()
+	if err != nil {
+		raw.Close()
+		return nil, nil, err
 	}
+	return raw, conn, nil
+}
+
+// dial connects one member and waits for its welcome.
+func dial(ctx context.Context, addr string, conf *tls.Config, name string, password []byte) (*member, error) {
+	raw, conn, err := hello(ctx, addr, conf, name, password)
+	if err != nil {
+		return nil, err
+	}
+	rd := wire.NewReader(conn)
+	f, err := rd.ReadMessage()
 	if err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("no welcome: %w", err)
 	}
+	var history uint64
 	switch f := f.(type) {
 	case *wire.Welcome:
+		history = f.History
 	case *wire.ErrorFrame:
 		raw.Close()
 		return nil, &wire.Error{Code: f.Code, Message: f.Message}
@@ -363,7 +434,7 @@ func dial(ctx context.Context, addr string, conf *tls.Config, name string, passw
 		return nil, fmt.Errorf("the host answered the hello with %v", f.Type())
 	}
 	raw.SetDeadline(time.Time{})
-	return &member{raw: raw, conn: conn, r: rd}, nil
+	return &member{raw: raw, conn: conn, r: rd, history: history}, nil
 }
 
 // readLoop records every message the member receives until its connection
@@ -412,6 +483,9 @@ func (r *run) readLoop(m *member) {
 		m.next[st.sender] = st.seq + 1
 		m.unique++
 		m.hist.record(time.Duration(now - st.sent))
+		if r.cfg.Storm != nil {
+			r.stormPhase(m, st.sent, time.Duration(now-st.sent))
+		}
 		if r.counts != nil {
 			if c := &r.counts[st.sender][st.seq%r.cfg.Window]; c.Add(1) == n {
 				c.Store(0) // before the credit lets the sender reuse the slot
@@ -559,7 +633,11 @@ func (r *run) heartbeat(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-tick.C:
-			for _, m := range r.members[min(r.cfg.Senders, len(r.members)):] {
+			idle := r.members[min(r.cfg.Senders, len(r.members)):]
+			if r.filler != nil {
+				idle = append(idle[:len(idle):len(idle)], r.filler)
+			}
+			for _, m := range idle {
 				m.conn.SetWriteDeadline(time.Now().Add(wire.PingInterval))
 				m.conn.Write(ping)
 			}
@@ -582,7 +660,7 @@ func (r *run) idle(ctx context.Context) time.Time {
 // teardown closes every member's connection and waits for the loops.
 func (r *run) teardown() {
 	r.closing.Store(true)
-	for _, m := range r.members {
+	for _, m := range append(r.members[:len(r.members):len(r.members)], r.filler) {
 		if m != nil {
 			m.raw.Close()
 		}
@@ -621,7 +699,6 @@ func (r *run) measure(res *Result) {
 		h.merge(&m.hist)
 	}
 	res.Lost = res.Expected - res.Delivered
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	res.P50Ms, res.P90Ms, res.P99Ms, res.MaxMs = ms(h.quantile(0.5)), ms(h.quantile(0.9)), ms(h.quantile(0.99)), ms(h.max)
 }
 

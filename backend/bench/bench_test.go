@@ -9,7 +9,7 @@ import (
 
 func spawnHost(t testing.TB) *Host {
 	t.Helper()
-	h, err := Spawn(nil)
+	h, err := Spawn(nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,13 +21,14 @@ type Host struct {
 	dir    string
 }
 
-// Spawn starts a Host. Close stops it.
-func Spawn(log *slog.Logger) (*Host, error) {
+// Spawn starts a Host keeping at most historyBytes of history (0: the
+// host's default, room.DefaultMaxHistoryBytes). Close stops it.
+func Spawn(log *slog.Logger, historyBytes int) (*Host, error) {
 	dir, err := os.MkdirTemp("", "wetalk-bench-")
 	if err != nil {
 		return nil, err
 	}
-	h, err := spawn(dir, log)
+	h, err := spawn(dir, log, historyBytes)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -35,7 +36,7 @@ func Spawn(log *slog.Logger) (*Host, error) {
 	return h, nil
 }
 
-func spawn(dir string, log *slog.Logger) (*Host, error) {
+func spawn(dir string, log *slog.Logger, historyBytes int) (*Host, error) {
 	prof, err := profile.Open(dir)
 	if err != nil {
 		return nil, err
@@ -44,7 +45,7 @@ func spawn(dir string, log *slog.Logger) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := server.New(server.Config{RoomName: "bench", Identity: id, Log: log, NoRateLimit: true})
+	srv, err := server.New(server.Config{RoomName: "bench", Identity: id, Log: log, NoRateLimit: true, MaxHistoryBytes: historyBytes})
 	if err != nil {
 		return nil, err
 	}

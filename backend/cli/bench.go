@@ -15,6 +15,7 @@ import (
 
 	"wetalk/backend/bench"
 	"wetalk/backend/rlimit"
+	"wetalk/backend/room"
 	"wetalk/backend/secure"
 )
 
@@ -26,6 +27,12 @@ var benchScenarios = map[string]map[string]string{
 	"latency":    {"clients": "200", "senders": "5", "messages": "2000", "rate": "200"},
 	"idle":       {"clients": "1000", "idle": "10s"},
 	"connect":    {"clients": "2000", "idle": "1s"},
+	// Issue 14 item 6: 20 joiners read 10,000 × 8 KB of history while 20
+	// members chat; issue 10 row 3: 40 joiners that never read 3,000 × 8 KB.
+	"joinstorm": {"clients": "20", "senders": "20", "messages": "600", "rate": "10",
+		"history": "10000", "history-size": "8192", "joiners": "20", "timeout": "300s"},
+	"joinstorm-idle": {"clients": "20", "senders": "20", "messages": "300", "rate": "10",
+		"history": "3000", "history-size": "8192", "joiners": "40", "joiners-idle": "true", "timeout": "300s"},
 }
 
 // runBench measures a room: see shared/spec/cli.md and docs/performance.md.
@@ -50,6 +57,12 @@ func runBench(ctx context.Context, args []string, env Env) int {
 	runs := fs.Int("runs", 1, "repeat the run this many times (one JSON line each)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole command to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at the end of each run's measured phase")
+	history := fs.Int("history", 0, "join storm: fill the history with this many messages first")
+	historySize := fs.Int("history-size", 8192, "join storm: bytes per history message")
+	joiners := fs.Int("joiners", 0, "join storm: members joining at once while the others chat (needs --rate)")
+	joinersIdle := fs.Bool("joiners-idle", false, "join storm: the joiners never read; one more joiner measures the time to join")
+	stormAfter := fs.Duration("storm-after", 5*time.Second, "join storm: chat this long (the baseline) before the joins")
+	historyBytes := fs.Int("history-bytes", 0, "with --spawn: the host's history bound in bytes (0: enough for --history, at least the default)")
 	verbose := fs.Bool("v", false, "log more")
 	if ok, status := parse(fs, args); !ok {
 		return status
@@ -82,6 +95,19 @@ func runBench(ctx context.Context, args []string, env Env) int {
 				fmt.Fprintln(env.Stderr, "wetalk bench: --memprofile:", err)
 			}
 		}
+	}
+	if *joiners > 0 {
+		cfg.Storm = &bench.Storm{History: *history, HistorySize: *historySize, Joiners: *joiners,
+			Idle: *joinersIdle, After: *stormAfter}
+		if *spawn {
+			if *historyBytes == 0 {
+				*historyBytes = max(*history*(*historySize+256)+1<<20, room.DefaultMaxHistoryBytes)
+			}
+			cfg.Storm.HostHistoryBytes = *historyBytes
+		}
+	} else if *history > 0 {
+		fmt.Fprintln(env.Stderr, "wetalk bench: --history needs --joiners")
+		return ExitUsage
 	}
 	modes := 0
 	for _, m := range []struct {
@@ -117,9 +143,9 @@ func runBench(ctx context.Context, args []string, env Env) int {
 		}
 	}
 	// Each member is a socket here, and with --spawn one more on the host.
-	need := uint64(cfg.Clients) + 64
+	need := uint64(cfg.Clients+*joiners) + 64
 	if *spawn {
-		need += uint64(cfg.Clients)
+		need += uint64(cfg.Clients + *joiners)
 	}
 	if got, err := rlimit.RaiseOpenFiles(need); err != nil || got < need {
 		fmt.Fprintf(env.Stderr, "wetalk bench: warning: open-file limit %d, %d needed (%v); raise it with ulimit -n\n", got, need, err)
@@ -140,7 +166,7 @@ func runBench(ctx context.Context, args []string, env Env) int {
 
 	status := ExitOK
 	for range max(*runs, 1) {
-		res, err := benchOnce(ctx, cfg, *spawn, env)
+		res, err := benchOnce(ctx, cfg, *spawn, *historyBytes)
 		if err != nil {
 			fmt.Fprintln(env.Stderr, "wetalk bench:", err)
 			return ExitFail
@@ -155,9 +181,9 @@ func runBench(ctx context.Context, args []string, env Env) int {
 }
 
 // benchOnce makes one run, against a fresh room of its own with spawn.
-func benchOnce(ctx context.Context, cfg bench.Config, spawn bool, env Env) (*bench.Result, error) {
+func benchOnce(ctx context.Context, cfg bench.Config, spawn bool, historyBytes int) (*bench.Result, error) {
 	if spawn {
-		host, err := bench.Spawn(cfg.Log)
+		host, err := bench.Spawn(cfg.Log, historyBytes)
 		if err != nil {
 			return nil, err
 		}

@@ -128,3 +128,38 @@ func TestBenchTimeout(t *testing.T) {
 		t.Errorf("timed-out run reported as %s", lines[0])
 	}
 }
+
+// TestBenchJoinStorm runs the joinstorm scenario, shrunk, through the
+// command line: the storm's figures are in the JSON line.
+func TestBenchJoinStorm(t *testing.T) {
+	for _, scenario := range []string{"joinstorm", "joinstorm-idle"} {
+		code, lines := benchMain(t, "--spawn", "--scenario", scenario, "--clients", "3", "--senders", "3",
+			"--messages", "30", "--rate", "30", "--history", "40", "--history-size", "500", "--joiners", "2",
+			"--storm-after", "100ms", "--timeout", "60s")
+		if code != ExitOK || len(lines) != 1 {
+			t.Fatalf("%s: exit status %d, lines %q", scenario, code, lines)
+		}
+		var res struct {
+			Delivered, Expected int64
+			Storm               *struct {
+				History, Joiners, Failed int
+				JoinersRead              bool    `json:"joiners_read"`
+				JoinerHistory            uint64  `json:"joiner_history"`
+				HostHistoryBytes         int     `json:"host_history_bytes"`
+				BaselineP99Ms            float64 `json:"baseline_p99_ms"`
+			}
+		}
+		if err := json.Unmarshal([]byte(lines[0]), &res); err != nil {
+			t.Fatal(err)
+		}
+		s := res.Storm
+		if s == nil || s.History != 40 || s.Joiners != 2 || s.Failed != 0 || s.JoinerHistory < 40 ||
+			s.JoinersRead != (scenario == "joinstorm") || s.HostHistoryBytes <= 0 || s.BaselineP99Ms <= 0 ||
+			res.Delivered != res.Expected {
+			t.Errorf("%s: %s", scenario, lines[0])
+		}
+	}
+	if code, _ := benchMain(t, "--spawn", "--clients", "2", "--rate", "1", "--history", "5"); code != ExitUsage {
+		t.Errorf("--history without --joiners: exit status %d, want %d", code, ExitUsage)
+	}
+}
