@@ -34,6 +34,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	roomName := fs.String("name-of-room", "WeTalk room", "the room's name as members see it")
 	noRateLimit := fs.Bool("no-rate-limit", false, "turn off the per-member command rate limit (benchmarks only)")
 	grace := fs.Duration("grace", server.DefaultGrace, "how long a member whose connection dropped keeps its seat to resume it (0: none)")
+	maxMembers := fs.Int("max-members", room.DefaultMaxMembers, "most members in the room at once (beyond: room_full)")
 	noAnnounce := fs.Bool("no-announce", false, "do not announce the room on the local network (mDNS)")
 	verbose := fs.Bool("v", false, "log more")
 	clockFile := fs.String("test-clock-file", "", "tests only: a file holding a duration (such as -48h) added to the host's clock at each reading (use with --no-rate-limit)")
@@ -51,6 +52,10 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	}
 	if *grace == 0 {
 		*grace = -1 // server.Config: below 0 is none
+	}
+	if *maxMembers < 1 || *maxMembers > room.DefaultMaxMembers {
+		fmt.Fprintf(env.Stderr, "wetalk serve: --max-members: %d is not between 1 and %d\n", *maxMembers, room.DefaultMaxMembers)
+		return ExitUsage
 	}
 	name, err := room.CleanRoomName(*roomName)
 	if err != nil {
@@ -106,7 +111,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	srv, err := server.New(server.Config{
 		RoomName: name, Identity: id, Password: password, Log: log, NoRateLimit: *noRateLimit, Grace: *grace,
 		FilesDir: filepath.Join(prof.Dir, "rooms"), MaxUpload: maxUploadBytes, RoomQuota: roomQuotaBytes,
-		Now: now, MaxHistoryBytes: int(historyBytesN),
+		Now: now, MaxHistoryBytes: int(historyBytesN), MaxMembers: *maxMembers,
 		OnMembers: func(n int) {
 			if an != nil {
 				an.SetMembers(n)

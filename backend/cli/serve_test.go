@@ -44,3 +44,17 @@ func TestServeHistoryBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestServeMaxMembers: --max-members takes a count from 1 to the room's
+// largest and refuses anything else before listening.
+func TestServeMaxMembers(t *testing.T) {
+	for _, v := range []string{"0", "-3", "5001", "many"} {
+		var out, errOut bytes.Buffer
+		code := Main(context.Background(), []string{"serve", "--listen", "127.0.0.1:0", "--state-dir", t.TempDir(), "--max-members", v}, Env{
+			Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Window: func() error { return nil },
+		})
+		if code != ExitUsage || !strings.Contains(errOut.String(), "max-members") || out.Len() != 0 {
+			t.Errorf("--max-members %s: exit %d, stderr %q, stdout %q", v, code, errOut.String(), out.String())
+		}
+	}
+}

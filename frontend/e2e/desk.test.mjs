@@ -143,6 +143,11 @@ describe('the room on a real desk', () => {
     const pwDir = tempDir(cleanup, 'wetalk-desk-pw-');
     const locked = await start(cleanup, ['serve', '--listen', '127.0.0.1:0', '--state-dir', pwDir,
       '--password-file', passwordFile(pwDir, 'sesame')]);
+    // A room of one, taken by a bot: the next joiner is told the room is full.
+    const fullDir = tempDir(cleanup, 'wetalk-desk-full-');
+    const full = await start(cleanup, ['serve', '--listen', '127.0.0.1:0', '--state-dir', fullDir, '--max-members', '1']);
+    const sitter = bot(cleanup, full.info.invite, 'Sitter', tempDir(cleanup, 'wetalk-desk-sitter-'));
+    await sitter.next((e) => e.type === 'welcome', 0, 'welcome');
     const cases = [
       ['hello world', 'That is not an address (host:port) or an invite link'],
       [host.info.invite.slice(0, -6), 'This invite link is incomplete or damaged.'],
@@ -150,6 +155,7 @@ describe('the room on a real desk', () => {
       [`127.0.0.1:${await freePort()}`, 'The computer at that address refused the connection'],
       [`wetalk://127.0.0.1:${silent.address().port}/#${fp}`, 'The host did not answer in time.'],
       [locked.info.invite, 'Wrong room password.'],
+      [full.info.invite, 'The room is full.'],
     ];
     for (const [address, sentence] of cases) {
       await fillJoin(p, { nickname: 'Joiner', address, password: address === locked.info.invite ? 'nope' : '' });
