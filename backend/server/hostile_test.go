@@ -442,22 +442,16 @@ func must(b []byte, err error) []byte {
 }
 
 // rawConn joins with a bare TLS connection, reads the welcome and returns
-// the connection and its reader.
+// the connection (without helloFrom's deadline) and its reader.
 func rawConn(t *testing.T, h *host, name string) (*tls.Conn, *wire.Reader) {
 	t.Helper()
-	conf, _ := secure.ClientConfig(secure.ClientOptions{Addr: h.addr, Pin: h.fp})
-	conn, err := tls.Dial("tcp", h.addr, conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
 	hello := wire.NewHello()
 	hello.Name = name
-	conn.Write(must(wire.Encode(hello)))
-	r := wire.NewReader(conn)
-	if f, err := r.ReadMessage(); err != nil || f.Type() != wire.TypeWelcome {
-		t.Fatalf("not admitted: %v %v", f, err)
+	f, conn, r := helloFrom(t, h, hello)
+	if f.Type() != wire.TypeWelcome {
+		t.Fatalf("not admitted: %v", f)
 	}
+	conn.SetDeadline(time.Time{})
 	return conn, r
 }
 
