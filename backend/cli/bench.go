@@ -27,6 +27,9 @@ var benchScenarios = map[string]map[string]string{
 	"latency":    {"clients": "200", "senders": "5", "messages": "2000", "rate": "200"},
 	"idle":       {"clients": "1000", "idle": "10s"},
 	"connect":    {"clients": "2000", "idle": "1s"},
+	// Issue 14 item 5: a full room (room.DefaultMaxMembers), its connect
+	// time, the host's memory per member and broadcast throughput.
+	"big": {"clients": "5000", "senders": "5", "messages": "200", "window": "20", "timeout": "300s"},
 	// Issue 14 item 6: 20 joiners read 10,000 × 8 KB of history while 20
 	// members chat; issue 10 row 3: 40 joiners that never read 3,000 × 8 KB.
 	"joinstorm": {"clients": "20", "senders": "20", "messages": "600", "rate": "10",

@@ -28,6 +28,10 @@ type peer struct {
 	closing bool          // guarded by mu
 	flush   bool          // guarded by mu; write the queue before closing
 	within  time.Duration // guarded by mu; if set, the flush's whole time limit
+	// A wake-up for presence frames, held back up to presenceDelay so that
+	// a burst of joins costs a member one write, not one per join.
+	lazy      *time.Timer // guarded by mu; made on first use, signals on firing
+	lazyArmed bool        // guarded by mu; lazy will fire: no need to signal
 
 	// A late joiner's history, streamed as the member reads: histHead
 	// frames of the queue go before it, the rest after.
@@ -66,6 +70,20 @@ func (p *peer) Deliver(frames []byte) bool { return p.deliver(frames, false) }
 // and a window that fills a long path must not make the member look stalled.
 func (p *peer) deliverChunk(frame []byte) bool { return p.deliver(frame, true) }
 
+// presenceDelay is how long a member's presence frames (joined, left,
+// presence) may wait to be written with whatever comes next: in a room of
+// thousands, a storm of joins would otherwise cost every member one write
+// (a TLS record and a system call) per join. Any other frame is written at
+// once and takes the waiting ones along; the order never changes.
+const presenceDelay = 50 * time.Millisecond
+
+// lazyFrame reports whether frames is one presence frame, which may wait
+// up to presenceDelay.
+func lazyFrame(frames []byte) bool {
+	t, n, ok := wire.Peek(frames)
+	return ok && n == len(frames) && (t == wire.TypeJoined || t == wire.TypeLeft || t == wire.TypePresence)
+}
+
 func (p *peer) deliver(frames []byte, chunk bool) bool {
 	p.mu.Lock()
 	if p.closing {
@@ -82,6 +100,18 @@ func (p *peer) deliver(frames []byte, chunk bool) bool {
 	p.queue = append(p.queue, frames)
 	if !chunk {
 		p.queued += len(frames)
+	}
+	if !chunk && lazyFrame(frames) {
+		if !p.lazyArmed {
+			p.lazyArmed = true
+			if p.lazy == nil {
+				p.lazy = time.AfterFunc(presenceDelay, p.signal)
+			} else {
+				p.lazy.Reset(presenceDelay)
+			}
+		}
+		p.mu.Unlock()
+		return true
 	}
 	p.mu.Unlock()
 	p.signal()
@@ -182,6 +212,7 @@ func (p *peer) signal() {
 // returns when the peer is closed or a write fails, and closes the
 // connection either way.
 func (p *peer) writeLoop() error {
+	defer p.stopLazy()
 	var out []byte
 	var batch [][]byte
 	var deadline time.Time // of the connection's writes, as last set
@@ -197,6 +228,7 @@ func (p *peer) writeLoop() error {
 			p.hist = room.History{}
 			batch, p.queue = p.queue, batch[:0]
 			p.queued, p.updates = 0, p.updates[:0]
+			p.lazyArmed = false // what waited goes now; the timer's wake-up finds less
 		}
 		p.mu.Unlock()
 
@@ -233,6 +265,16 @@ func (p *peer) writeLoop() error {
 		}
 	}
 	return nil
+}
+
+// stopLazy stops the presence timer once nothing is written any more.
+func (p *peer) stopLazy() {
+	p.mu.Lock()
+	if p.lazy != nil {
+		p.lazy.Stop()
+	}
+	p.lazyArmed = true // nothing arms it again
+	p.mu.Unlock()
 }
 
 // takeHistory appends to batch the frames queued before the history and

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/google/uuid"
 
@@ -29,7 +30,8 @@ type seat struct {
 	peer    *peer                 // guarded by mu; nil while the seat is held
 	sent    uint64                // guarded by mu; counted frames delivered so far
 	box     []boxed               // guarded by mu; recent deliveries, oldest first
-	boxed   int                   // guarded by mu; bytes in box
+	boxed   int                   // guarded by mu; bytes of frames in box
+	own     int                   // guarded by mu; bytes the box itself holds: its entries and runs
 	welcome bool                  // guarded by mu; the welcome went out (it is not counted)
 	ended   bool                  // guarded by mu
 	grace   *time.Timer           // guarded by mu; while held
@@ -37,15 +39,32 @@ type seat struct {
 	uploads map[uuid.UUID]*upload // guarded by mu; kept while held
 }
 
-// boxed is one delivery kept in the outbox: frames numbered from first.
+// boxed is one delivery kept in the outbox, or a run of small ones: frames
+// numbered from first.
 type boxed struct {
 	first  uint64 // number of its first counted frame
 	n      uint64 // counted frames in it
-	frames []byte
+	frames []byte // shared with the room (a delivery), or the seat's own (a run)
+	run    bool
+	cut    bool // a run whose oldest frames were dropped: it takes no more
 }
 
-// maxBoxed is the most deliveries an outbox keeps.
-const maxBoxed = 8192
+// Outbox bounds. A delivery is kept by reference (the room encodes each
+// broadcast once for everyone), which costs an entry per delivery and
+// member: in a room of thousands, the join notices alone would make that
+// grow with the square of the members. So deliveries of at most
+// smallDelivery bytes (joined, left, presence, short messages) are copied
+// into runs of the seat's own of up to runBytes, one entry per run, and a
+// connected seat's outbox keeps at most liveOutbox bytes of its own (the
+// frames that can be in flight when a link drops are far fewer). A held
+// seat keeps everything up to maxBoxed entries and the seat's maxBytes.
+const (
+	maxBoxed      = 8192
+	smallDelivery = 256
+	runBytes      = 4 << 10
+	liveOutbox    = 128 << 10
+	entryBytes    = int(unsafe.Sizeof(boxed{}))
+)
 
 func newSeat(p *peer, clientID uuid.UUID, secret []byte, maxBytes int, onEnd func(m *room.Member)) *seat {
 	return &seat{peer: p, clientID: clientID, secret: secret, maxBytes: maxBytes, onEnd: onEnd}
@@ -75,22 +94,75 @@ func (s *seat) Deliver(frames []byte) bool {
 		}
 		b = b[n:]
 	}
-	if s.sent >= first {
-		s.box = append(s.box, boxed{first: first, n: s.sent - first + 1, frames: kept})
-		s.boxed += len(kept)
-		for len(s.box) > 1 && (s.boxed > s.maxBytes || len(s.box) > maxBoxed) {
+	if n := s.sent - first + 1; s.sent >= first {
+		s.keep(first, n, kept)
+		for s.boxed > s.maxBytes || len(s.box) > maxBoxed || (s.peer != nil && s.own > liveOutbox) {
 			if s.peer == nil {
 				return false // held: the member would miss frames
 			}
-			s.boxed -= len(s.box[0].frames)
-			s.box[0] = boxed{}
-			s.box = s.box[1:]
+			if !s.dropOldest(n) {
+				break
+			}
 		}
 	}
 	if s.peer == nil {
 		return true
 	}
 	return s.peer.Deliver(frames)
+}
+
+// keep adds a delivery of n counted frames, the first numbered first, to
+// the outbox: a small one is appended to the last run (or starts one).
+// Caller holds mu.
+func (s *seat) keep(first, n uint64, frames []byte) {
+	s.boxed += len(frames)
+	if len(frames) > smallDelivery {
+		s.box = append(s.box, boxed{first: first, n: n, frames: frames})
+		s.own += entryBytes
+		return
+	}
+	if last := len(s.box) - 1; last >= 0 && s.box[last].run && !s.box[last].cut && len(s.box[last].frames)+len(frames) <= runBytes {
+		b := &s.box[last]
+		s.own -= cap(b.frames)
+		b.frames = append(b.frames, frames...)
+		s.own += cap(b.frames)
+		b.n += n
+		return
+	}
+	run := append(make([]byte, 0, 2*smallDelivery), frames...)
+	s.box = append(s.box, boxed{first: first, n: n, frames: run, run: true})
+	s.own += entryBytes + cap(run)
+}
+
+// dropOldest drops the oldest frame of a run, or the oldest delivery, but
+// never any of the newest delivery's newest counted frames; false if
+// nothing else is left. Caller holds mu.
+func (s *seat) dropOldest(newest uint64) bool {
+	if len(s.box) == 0 || s.sent-s.box[0].first+1 <= newest {
+		return false
+	}
+	b := &s.box[0]
+	if b.run {
+		t, n, ok := wire.Peek(b.frames)
+		if ok && n < len(b.frames) {
+			b.frames, b.cut = b.frames[n:], true
+			s.boxed -= n
+			s.own -= n // the view's capacity; the run's memory goes with its last frame
+			if wire.Counted(t) {
+				b.first++
+				b.n--
+			}
+			return true
+		}
+		s.own -= cap(b.frames)
+	} else if len(s.box) == 1 {
+		return false
+	}
+	s.boxed -= len(b.frames)
+	s.own -= entryBytes
+	s.box[0] = boxed{}
+	s.box = s.box[1:]
+	return true
 }
 
 // DeliverHistory numbers a late joiner's history frames and passes the
@@ -133,7 +205,7 @@ func (s *seat) Close(flush bool) {
 	if s.grace != nil {
 		s.grace.Stop()
 	}
-	s.box, s.boxed = nil, 0
+	s.box, s.boxed, s.own = nil, 0, 0
 	ups := s.uploads
 	s.uploads = nil
 	s.mu.Unlock()

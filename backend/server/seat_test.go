@@ -81,3 +81,96 @@ func TestSeatOutboxBound(t *testing.T) {
 		t.Fatal("a held seat's outbox overflowed without ending the seat")
 	}
 }
+
+// TestSeatOutboxFlatInBigRoom: the join notices of a room of thousands
+// cost a connected member's outbox a bounded number of bytes of its own
+// (runs, not an entry per notice), whatever the number of joins; the
+// most recent ones can still be resumed exactly; a held seat keeps them all.
+func TestSeatOutboxFlatInBigRoom(t *testing.T) {
+	id, secret := uuid.New(), make([]byte, wire.ResumeSecretSize)
+	p := newPeer(nil, nil, 64<<20, time.Second)
+	s := newSeat(p, id, secret, 4<<20, func(*room.Member) {})
+	s.joined(&room.Member{ID: uuid.New()})
+	joined := func(i int) []byte {
+		b, _ := wire.Encode(&wire.Joined{Seq: uint64(i), Name: fmt.Sprintf("member-%05d", i)})
+		return b
+	}
+	peak := 0
+	for i := 1; i <= 20000; i++ {
+		if !s.Deliver(joined(i)) {
+			t.Fatalf("joined %d refused", i)
+		}
+		peak = max(peak, s.own)
+		if i == 5000 || i == 20000 {
+			t.Logf("after %d joins: %d bytes of its own, %d entries", i, s.own, len(s.box))
+		}
+	}
+	queued(t, p)
+	if peak > liveOutbox+runBytes || len(s.box) > liveOutbox/runBytes+2 {
+		t.Fatalf("20,000 join notices: outbox peaked at %d bytes of its own, %d entries; want at most %d", peak, len(s.box), liveOutbox+runBytes)
+	}
+	q := newPeer(nil, nil, 64<<20, time.Second)
+	if _, _, err := s.resume(q, id, secret, 19900); err != nil {
+		t.Fatalf("resume after 19,900: %v", err)
+	}
+	got := queued(t, q)
+	if len(got) != 101 || got[0].(*wire.Resumed).Missed != 100 {
+		t.Fatalf("resume replayed %d frames", len(got))
+	}
+	for i, f := range got[1:] {
+		if j, ok := f.(*wire.Joined); !ok || j.Seq != uint64(19901+i) {
+			t.Fatalf("replayed frame %d is %+v, want joined %d", i, f, 19901+i)
+		}
+	}
+	if _, _, err := s.resume(newPeer(nil, nil, 64<<20, time.Second), id, secret, 100); !errors.Is(err, wire.ErrResumeExpired) {
+		t.Fatalf("resume after 100: %v", err)
+	}
+
+	// Held, the seat keeps every notice (within maxBoxed and its bytes).
+	if ours, held := s.release(q, time.Hour, func() {}, nil); !ours || !held {
+		t.Fatalf("release: ours %v held %v", ours, held)
+	}
+	for i := 20001; i <= 30000; i++ {
+		if !s.Deliver(joined(i)) {
+			t.Fatalf("held seat refused joined %d", i)
+		}
+	}
+	r := newPeer(nil, nil, 64<<20, time.Second)
+	if _, _, err := s.resume(r, id, secret, 20000); err != nil {
+		t.Fatalf("resume after the hold: %v", err)
+	}
+	if got := queued(t, r); len(got) != 10001 {
+		t.Fatalf("resume after the hold replayed %d frames, want 10,001", len(got))
+	}
+}
+
+// TestPresenceWakesOnce: a burst of join notices wakes a member's write
+// loop once (by the presence timer), not once per notice, and any other
+// frame wakes it at once, taking the notices along in order.
+func TestPresenceWakesOnce(t *testing.T) {
+	p := newPeer(nil, nil, 1<<20, time.Second)
+	for i := range 1000 {
+		b, _ := wire.Encode(&wire.Joined{Seq: uint64(i + 1), Name: fmt.Sprintf("m%d", i)})
+		p.Deliver(b)
+	}
+	if len(p.wake) != 0 {
+		t.Fatal("a join notice woke the write loop at once")
+	}
+	select {
+	case <-p.wake: // the presence timer
+	case <-time.After(30 * time.Second):
+		t.Fatal("the presence timer never woke the write loop")
+	}
+	if got := queued(t, p); len(got) != 1000 {
+		t.Fatalf("%d frames queued, want the 1,000 notices", len(got))
+	}
+	b, _ := wire.Encode(&wire.Left{Seq: 1001, Name: "m0", Reason: "left"})
+	p.Deliver(b)
+	p.Deliver(msg(1002))
+	if len(p.wake) != 1 {
+		t.Fatal("a message did not wake the write loop at once")
+	}
+	if got := queued(t, p); len(got) != 2 {
+		t.Fatalf("%d frames queued, want the notice and the message", len(got))
+	}
+}
