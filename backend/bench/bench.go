@@ -347,6 +347,34 @@ func (r *run) connect(ctx context.Context, conf *tls.Config) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	next := atomic.Int64{}
+	// Connecting thousands takes longer than the host waits for a silent
+	// member (wire.PingTimeout): the members already in send their
+	// heartbeat meanwhile, as clients do.
+	var upMu sync.Mutex
+	var up []*member // guarded by upMu
+	stopBeat, beating := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(beating)
+		ping, _ := wire.Encode(&wire.Ping{})
+		tick := time.NewTicker(wire.PingInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopBeat:
+				return
+			case <-tick.C:
+			}
+			upMu.Lock()
+			ms := up[:len(up):len(up)]
+			upMu.Unlock()
+			for _, m := range ms {
+				m.conn.SetWriteDeadline(time.Now().Add(wire.PingInterval))
+				m.conn.Write(ping)
+				m.conn.SetWriteDeadline(time.Time{}) // a sender's writes have none
+			}
+		}
+	}()
+	defer func() { close(stopBeat); <-beating }()
 	var wg sync.WaitGroup
 	for range min(r.cfg.Dialers, r.cfg.Clients) {
 		wg.Go(func() {
@@ -370,6 +398,9 @@ func (r *run) connect(ctx context.Context, conf *tls.Config) error {
 					}
 				}
 				m.next = make([]int, r.cfg.Senders)
+				upMu.Lock()
+				up = append(up, m)
+				upMu.Unlock()
 				r.members[i] = m
 				r.readers.Go(func() { r.readLoop(m) })
 			}

@@ -83,6 +83,25 @@ func TestBenchScenarioAndRuns(t *testing.T) {
 	}
 }
 
+// TestBenchBig runs the big scenario (a room of 5,000) shrunk to 30
+// members: its preset's senders and window, everything delivered.
+func TestBenchBig(t *testing.T) {
+	code, lines := benchMain(t, "--spawn", "--scenario", "big", "--clients", "30", "--messages", "10")
+	if code != ExitOK || len(lines) != 1 {
+		t.Fatalf("exit status %d, lines %q", code, lines)
+	}
+	var res struct {
+		Clients, Senders, Messages, Window int
+		Delivered, Expected                int64
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Clients != 30 || res.Senders != 5 || res.Messages != 10 || res.Window != 20 || res.Delivered != res.Expected || res.Expected != 30*5*10 {
+		t.Errorf("scenario big with 30 members: %s", lines[0])
+	}
+}
+
 func TestBenchUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"--spawn", "--clients", "2"},                                           // no mode
