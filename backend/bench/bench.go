@@ -355,24 +355,11 @@ func (r *run) connect(ctx context.Context, conf *tls.Config) error {
 	stopBeat, beating := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(beating)
-		ping, _ := wire.Encode(&wire.Ping{})
-		tick := time.NewTicker(wire.PingInterval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stopBeat:
-				return
-			case <-tick.C:
-			}
+		beat(stopBeat, func() []*member {
 			upMu.Lock()
-			ms := up[:len(up):len(up)]
-			upMu.Unlock()
-			for _, m := range ms {
-				m.conn.SetWriteDeadline(time.Now().Add(wire.PingInterval))
-				m.conn.Write(ping)
-				m.conn.SetWriteDeadline(time.Time{}) // a sender's writes have none
-			}
-		}
+			defer upMu.Unlock()
+			return up[:len(up):len(up)]
+		})
 	}()
 	defer func() { close(stopBeat); <-beating }()
 	var wg sync.WaitGroup
@@ -656,6 +643,18 @@ func (r *run) sendRate(ctx context.Context, s int, start time.Time) error {
 // so that the host does not drop them as silent during a long run. It is
 // the only writer of those members' connections.
 func (r *run) heartbeat(stop <-chan struct{}) {
+	beat(stop, func() []*member {
+		idle := r.members[min(r.cfg.Senders, len(r.members)):]
+		if r.filler != nil {
+			idle = append(idle[:len(idle):len(idle)], r.filler)
+		}
+		return idle
+	})
+}
+
+// beat pings the members who returns every wire.PingInterval until stop
+// is closed.
+func beat(stop <-chan struct{}, who func() []*member) {
 	ping, _ := wire.Encode(&wire.Ping{})
 	tick := time.NewTicker(wire.PingInterval)
 	defer tick.Stop()
@@ -664,13 +663,10 @@ func (r *run) heartbeat(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-tick.C:
-			idle := r.members[min(r.cfg.Senders, len(r.members)):]
-			if r.filler != nil {
-				idle = append(idle[:len(idle):len(idle)], r.filler)
-			}
-			for _, m := range idle {
+			for _, m := range who() {
 				m.conn.SetWriteDeadline(time.Now().Add(wire.PingInterval))
 				m.conn.Write(ping)
+				m.conn.SetWriteDeadline(time.Time{}) // a sender's writes have none
 			}
 		}
 	}
