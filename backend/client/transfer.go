@@ -372,11 +372,12 @@ func (c *Client) UploadImage(ctx context.Context, ref, path string) (string, err
 // size bytes.
 //
 // If r is an io.ReaderAt too (an *os.File, a *bytes.Reader, an
-// *io.SectionReader), the upload reads it with ReadAt, hashes it on a
-// second reader in parallel, and carries on after a lost connection like
-// Upload. A plain io.Reader is read once, hashed on the way; an upload from
-// one fails with unreachable when the connection is lost, unless the host
-// already had every byte sent (it cannot be read again).
+// *io.SectionReader), the upload reads it with ReadAt from offset 0
+// (whatever its read position), hashes it on a second reader in parallel,
+// and carries on after a lost connection like Upload. A plain io.Reader is
+// read once, hashed on the way; an upload from one fails with unreachable
+// when the connection is lost, unless the host already had every byte sent
+// (it cannot be read again).
 func (c *Client) UploadReader(ctx context.Context, ref, name string, size int64, r io.Reader, image bool) (string, error) {
 	if size < 0 {
 		return "", wire.Errorf(wire.ErrBadCommand, "size %d is negative", size)
