@@ -75,7 +75,7 @@ func (p *peer) deliverChunk(frame []byte) bool { return p.deliver(frame, true) }
 // thousands, a storm of joins would otherwise cost every member one write
 // (a TLS record and a system call) per join. Any other frame is written at
 // once and takes the waiting ones along; the order never changes.
-const presenceDelay = 50 * time.Millisecond
+const presenceDelay = 200 * time.Millisecond
 
 // lazyFrame reports whether frames is one presence frame, which may wait
 // up to presenceDelay.
