@@ -59,7 +59,7 @@ func OpenPart(dir, name string, size int64, sum []byte) (*Part, error) {
 		f.Close()
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
-	p.f, p.done, p.sp = f, n, newSpool(f, h)
+	p.f, p.done, p.sp = f, n, newSpool(f, h, nil)
 	return p, nil
 }
 
