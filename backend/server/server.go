@@ -192,6 +192,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	files, err := transfer.NewStore(transfer.Config{
 		Dir: cfg.FilesDir, MaxFile: cfg.MaxUpload, MaxImage: cfg.MaxImage, Quota: cfg.RoomQuota, Log: cfg.Log,
+		// A file announced while uploading leaves the room if its upload fails.
+		OnUploadFailed: s.uploadFailed,
 	})
 	if err != nil {
 		return nil, err
@@ -209,6 +211,24 @@ func New(cfg Config) (*Server, error) {
 		OnRecallFile: func(id uuid.UUID) { files.Remove(id) },
 	})
 	return s, nil
+}
+
+// uploadFailed tells the room that the upload of a file it was told of
+// (room.Announce) failed. The store learns of failures where the room's
+// lock may be held (the room ending a member ends its uploads), so the room
+// hears of it on a goroutine of its own, which Close waits for. The
+// downloads of the file were already ended by the store.
+func (s *Server) uploadFailed(id uuid.UUID, why error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return // the room is closing: nobody needs to hear it
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.room.FailUpload(id, why)
+	}()
 }
 
 // Fingerprint is the host key's fingerprint, as invites carry it.

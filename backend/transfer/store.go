@@ -234,6 +234,9 @@ type Upload struct {
 // ID is the upload's id; the file keeps it once complete.
 func (u *Upload) ID() uuid.UUID { return u.id }
 
+// Name is the sanitised name of the file.
+func (u *Upload) Name() string { return u.name }
+
 // Written is how many bytes have arrived.
 func (u *Upload) Written() int64 { return u.written }
 

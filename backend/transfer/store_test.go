@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"wetalk/backend/wire"
 )
 
@@ -231,13 +233,13 @@ func TestPartResumeAndVerify(t *testing.T) {
 	dir := t.TempDir()
 	data := []byte("0123456789")
 	sum := sha256.Sum256(data)
-	p, err := OpenPart(dir, "../num.txt", int64(len(data)), sum[:])
+	p, err := OpenPart(dir, "../num.txt", int64(len(data)), sum[:], uuid.New())
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.Write(0, data[:4])
 	p.Close()
-	p, err = OpenPart(dir, "../num.txt", int64(len(data)), sum[:])
+	p, err = OpenPart(dir, "../num.txt", int64(len(data)), sum[:], uuid.New())
 	if err != nil || p.Offset() != 4 {
 		t.Fatalf("resume at %d: %v", p.Offset(), err)
 	}
@@ -251,7 +253,7 @@ func TestPartResumeAndVerify(t *testing.T) {
 	}
 	// Damaged bytes are caught and the part file removed.
 	bad := sha256.Sum256([]byte("other"))
-	p, _ = OpenPart(dir, "num.txt", int64(len(data)), bad[:])
+	p, _ = OpenPart(dir, "num.txt", int64(len(data)), bad[:], uuid.New())
 	p.Write(0, data)
 	if _, err := p.Finish(); !errors.Is(err, wire.ErrBadHash) {
 		t.Fatalf("bad hash: %v", err)
