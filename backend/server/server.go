@@ -192,8 +192,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	files, err := transfer.NewStore(transfer.Config{
 		Dir: cfg.FilesDir, MaxFile: cfg.MaxUpload, MaxImage: cfg.MaxImage, Quota: cfg.RoomQuota, Log: cfg.Log,
-		// A file announced while uploading leaves the room if its upload fails.
-		OnUploadFailed: s.uploadFailed,
 	})
 	if err != nil {
 		return nil, err
@@ -213,11 +211,11 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// uploadFailed tells the room that the upload of a file it was told of
-// (room.Announce) failed. The store learns of failures where the room's
-// lock may be held (the room ending a member ends its uploads), so the room
-// hears of it on a goroutine of its own, which Close waits for. The
-// downloads of the file were already ended by the store.
+// uploadFailed tells the room, later, that the upload of a file it was
+// told of (room.Announce) failed: for the seat's paths, which may hold the
+// room's lock (the room ending a member ends its uploads). The room hears
+// of it on a goroutine of its own, which Close waits for. The downloads of
+// the file were already ended by the store.
 func (s *Server) uploadFailed(id uuid.UUID, why error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

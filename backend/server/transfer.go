@@ -46,6 +46,7 @@ type transfers struct {
 // upload is a file being received. Its readLoop and its idle timer share
 // it: mu orders the timer's drop against the loop's writes.
 type upload struct {
+	s     *Server
 	ref   string
 	timer *time.Timer // fires after UploadIdle without progress
 	file  bool        // a file (not an image): announced at once, told of progress
@@ -145,7 +146,7 @@ func (x *transfers) bulk(f wire.Frame) (bool, error) {
 		return true, x.serve(d)
 	case *wire.Cancel:
 		if up := x.uploads[f.Transfer]; up != nil {
-			up.u.Fail(errSenderCancelled)
+			x.fail(f.Transfer, up, errSenderCancelled)
 			x.forget(f.Transfer)
 		}
 		if d := x.downloads[f.Transfer]; d != nil {
@@ -193,7 +194,7 @@ func (x *transfers) beginUpload(f *wire.UploadBegin) error {
 		return err
 	}
 	id := u.ID()
-	up := &upload{u: u, ref: f.Ref, last: time.Now(), file: !f.Image, told: time.Now()}
+	up := &upload{s: x.s, u: u, ref: f.Ref, last: time.Now(), file: !f.Image, told: time.Now()}
 	up.timer = time.AfterFunc(x.s.cfg.UploadIdle, func() { x.idle(id, up) })
 	x.uploads[id] = up
 	x.deliver(&wire.UploadReady{Ref: f.Ref, Upload: id})
@@ -224,7 +225,7 @@ func (x *transfers) idle(id uuid.UUID, up *upload) {
 	}
 	up.dropped = true
 	why := wire.Errorf(wire.ErrStalled, "the upload made no progress for %v; it was dropped and its space freed", x.s.cfg.UploadIdle)
-	up.u.Fail(why)
+	x.fail(id, up, why)
 	x.s.def.note(DefenceUploadIdle, x.addr, "upload made no progress; dropped", "idle", x.s.cfg.UploadIdle)
 	x.tellAbort(id, why)
 }
@@ -266,14 +267,27 @@ func (x *transfers) resumeUpload(f *wire.UploadResume) error {
 	return nil
 }
 
-// abortAll abandons uploads kept for a seat that ended.
+// fail ends an upload that cannot go on (why), and, for a file the room
+// was told of at its start, tells the room it failed.
+func (x *transfers) fail(id uuid.UUID, up *upload, why error) {
+	up.u.Fail(why)
+	if up.file {
+		x.s.room.FailUpload(id, why)
+	}
+}
+
+// abortAll abandons uploads kept for a seat that ended. Its caller may
+// hold the room's lock: the room hears of the files that failed later.
 func abortAll(ups map[uuid.UUID]*upload) {
-	for _, up := range ups {
+	for id, up := range ups {
 		up.timer.Stop()
 		up.mu.Lock()
 		up.dropped = true
 		up.u.Fail(errSenderLeft)
 		up.mu.Unlock()
+		if up.file {
+			up.s.uploadFailed(id, errSenderLeft)
+		}
 	}
 }
 
@@ -309,6 +323,9 @@ func (x *transfers) endUpload(f *wire.UploadEnd) error {
 	}
 	file, err := up.u.Finish(f.SHA256)
 	if err != nil {
+		if up.file {
+			x.s.room.FailUpload(f.Upload, err)
+		}
 		x.tellAbort(f.Upload, err)
 		return nil
 	}
@@ -331,7 +348,7 @@ func (x *transfers) endUpload(f *wire.UploadEnd) error {
 // abortUpload drops an upload the host cannot carry on and tells why.
 func (x *transfers) abortUpload(id uuid.UUID, err error) {
 	if up := x.uploads[id]; up != nil {
-		up.u.Fail(err)
+		x.fail(id, up, err)
 		x.forget(id)
 	}
 	x.tellAbort(id, err)
@@ -533,7 +550,7 @@ func (x *transfers) deliver(f wire.Frame) {
 // (their temporary files deleted), downloads closed.
 func (x *transfers) close() {
 	for id, up := range x.uploads {
-		up.u.Fail(errSenderLeft)
+		x.fail(id, up, errSenderLeft)
 		x.forget(id)
 	}
 	for _, d := range x.downloads {

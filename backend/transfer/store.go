@@ -46,12 +46,6 @@ type Config struct {
 	MaxFiles int
 	// Log receives the store's log lines; nil discards them.
 	Log *slog.Logger
-	// OnUploadFailed, if set, is called when the upload of a file (not an
-	// image) fails or is abandoned, with why: its downloads in progress
-	// have been ended with upload_failed, and the room should learn that
-	// the file is gone. It is not called for an upload ended by Remove (a
-	// recall) or Wipe. It runs without the store locked.
-	OnUploadFailed func(id uuid.UUID, why error)
 }
 
 // File is a file in the store: complete and verified, or (SHA256 nil) a
@@ -348,8 +342,8 @@ func (u *Upload) Abort() { u.Fail(errAbandoned) }
 
 // Fail abandons the upload because of why: the temporary file is deleted,
 // its quota released, the downloads reading it (a file's, while it
-// uploads) end with upload_failed, and Config.OnUploadFailed is told. It
-// is safe to call more than once, and after Finish.
+// uploads) end with upload_failed. It is safe to call more than once, and
+// after Finish.
 func (u *Upload) Fail(why error) {
 	u.sp.abort()
 	s := u.s
@@ -358,20 +352,15 @@ func (u *Upload) Fail(why error) {
 		u.f.Close()
 		u.f = nil
 	}
-	tell := false
 	if s.uploads[u.id] == u {
 		delete(s.uploads, u.id)
 		s.used -= u.size
 		os.Remove(u.path)
-		tell = !u.image
 		e := wire.AsError(why)
 		s.endReaders(u.id, wire.Errorf(wire.ErrUploadFailed, "the upload of %q failed (%s): %s", u.name, e.Code, e.Message))
 	}
 	u.feed.end(why)
 	s.mu.Unlock()
-	if tell && s.cfg.OnUploadFailed != nil {
-		s.cfg.OnUploadFailed(u.id, why)
-	}
 }
 
 // endReaders ends the downloads of file id with why. Caller holds mu.
