@@ -530,16 +530,14 @@ func (r *Room) FailUpload(id uuid.UUID, why error) {
 	r.reap()
 }
 
-// UploadProgress tells every member but the uploader, as a replaceable
-// update, that received bytes of the file id (still uploading) arrived.
-func (r *Room) UploadProgress(m *Member, id uuid.UUID, received uint64) {
+// UploadProgress tells every member, as a replaceable update, that
+// received bytes of the file id (still uploading) reached the host.
+func (r *Room) UploadProgress(id uuid.UUID, received uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	frame := mustEncode(&wire.FileProgress{ID: id, Received: received})
 	for _, o := range r.members {
-		if o != m {
-			o.sink.Update(frame)
-		}
+		o.sink.Update(frame)
 	}
 }
 

@@ -130,7 +130,7 @@ func (x *transfers) bulk(f wire.Frame) (bool, error) {
 			x.abortUpload(f.Upload, err)
 		case up.file && time.Since(up.told) >= progressEvery:
 			up.told = time.Now()
-			x.s.room.UploadProgress(x.m, f.Upload, uint64(written))
+			x.s.room.UploadProgress(f.Upload, uint64(written))
 		}
 		return true, nil
 	case *wire.Credit:
