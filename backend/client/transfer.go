@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -349,28 +350,79 @@ func (c *Client) Upload(ctx context.Context, ref, path, name string) (string, er
 	if name == "" {
 		name = filepath.Base(path)
 	}
-	return c.upload(ctx, ref, path, name, false)
+	return c.uploadFile(ctx, ref, path, name, false)
 }
 
 // UploadImage shares an image (PNG, JPEG, GIF or WebP, by its bytes) like
 // Upload; members receive an image event.
 func (c *Client) UploadImage(ctx context.Context, ref, path string) (string, error) {
-	return c.upload(ctx, ref, path, filepath.Base(path), true)
+	return c.uploadFile(ctx, ref, path, filepath.Base(path), true)
 }
 
-func (c *Client) upload(ctx context.Context, ref, path, name string, image bool) (string, error) {
-	// Wait for a slot first (so that queued uploads hold no open file):
-	// the host takes wire.MaxUploads at once. The slot is given back when
-	// this upload has ended on the host's side too (its end, cancel or
-	// abort precedes the next begin on the connection).
+// Stream is an upload's bytes when they come from no file (the browser
+// bridge's streams): Size bytes read from R once, in order.
+type Stream struct {
+	Name  string
+	Size  int64
+	Image bool
+	R     io.Reader
+}
+
+// UploadStream shares s like Upload (or UploadImage, with s.Image). A read
+// error from s.R abandons the upload with that error (wrapped). The bytes
+// cannot be read twice: if the connection is lost mid-way, the upload
+// carries on only when the host has every byte sent so far, and otherwise
+// ends with no_such_file ("share it again").
+func (c *Client) UploadStream(ctx context.Context, ref string, s Stream) (string, error) {
+	if s.Size < 0 {
+		return "", wire.Errorf(wire.ErrBadCommand, "negative size")
+	}
+	release, err := c.uploadSlot(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return c.upload(ctx, ref, source{name: s.Name, what: s.Name, size: s.Size, image: s.Image, r: s.R})
+}
+
+// source is what upload reads: size bytes from r.
+type source struct {
+	name  string // the name the room sees
+	what  string // how errors name the source: its path, or its name
+	size  int64
+	image bool
+	r     io.Reader
+	// rewind, after a lost link, returns the source's bytes from off on
+	// and rebuilds h over the bytes before it; nil when the bytes cannot
+	// be read again.
+	rewind func(off int64, h hash.Hash) (io.Reader, error)
+	// hint follows a read error's message.
+	hint string
+}
+
+// uploadSlot waits for one of the host's wire.MaxUploads upload slots; the
+// release function gives it back once the upload has ended on the host's
+// side too (its end, cancel or abort precedes the next begin on the
+// connection).
+func (c *Client) uploadSlot(ctx context.Context) (release func(), err error) {
 	select {
 	case c.uploads <- struct{}{}:
+		return func() { <-c.uploads }, nil
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return nil, ctx.Err()
 	case <-c.done:
-		return "", c.lost()
+		return nil, c.lost()
 	}
-	defer func() { <-c.uploads }()
+}
+
+// uploadFile uploads the file at path. It waits for a slot first, so that
+// queued uploads hold no open file.
+func (c *Client) uploadFile(ctx context.Context, ref, path, name string, image bool) (string, error) {
+	release, err := c.uploadSlot(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	f, err := os.Open(path)
 	if err != nil {
 		return "", wire.Errorf(wire.ErrNoSuchFile, "cannot read %s: %v", path, unwrapPath(err))
@@ -380,21 +432,40 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 	if err != nil || !st.Mode().IsRegular() {
 		return "", wire.Errorf(wire.ErrNoSuchFile, "%s is not a regular file", path)
 	}
-	size := st.Size()
-	if image {
-		head := make([]byte, transfer.SniffLen)
-		n, _ := io.ReadFull(f, head)
-		if _, ok := transfer.SniffImage(head[:n]); !ok {
-			return "", wire.Errorf(wire.ErrBadImage, "%s is not a PNG, JPEG, GIF or WebP image", filepath.Base(path))
+	src := source{name: name, what: path, size: st.Size(), image: image, r: f, hint: " (was it changed or removed?)"}
+	// rewind checks the file is unchanged and reads it again up to off.
+	src.rewind = func(off int64, h hash.Hash) (io.Reader, error) {
+		now, err := f.Stat()
+		if err != nil || now.Size() != st.Size() || !now.ModTime().Equal(st.ModTime()) {
+			return nil, wire.Errorf(wire.ErrNoSuchFile, "%s changed while the connection was lost; share it again", path)
 		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return "", wire.Errorf(wire.ErrNoSuchFile, "cannot read %s: %v", path, err)
+		h.Reset()
+		if _, err = f.Seek(0, io.SeekStart); err == nil {
+			_, err = io.CopyN(h, f, off)
 		}
+		if err != nil {
+			return nil, wire.Errorf(wire.ErrNoSuchFile, "cannot read %s again: %v", path, unwrapPath(err))
+		}
+		return f, nil
+	}
+	return c.upload(ctx, ref, src)
+}
+
+// upload sends src to the host; the caller holds an upload slot.
+func (c *Client) upload(ctx context.Context, ref string, src source) (string, error) {
+	size := src.size
+	if src.image {
+		head := make([]byte, min(transfer.SniffLen, size))
+		n, err := io.ReadFull(src.r, head)
+		if _, ok := transfer.SniffImage(head[:n]); !ok || err != nil {
+			return "", wire.Errorf(wire.ErrBadImage, "%s is not a PNG, JPEG, GIF or WebP image", filepath.Base(src.what))
+		}
+		src.r = io.MultiReader(bytes.NewReader(head), src.r)
 	}
 	iref, x := c.register(ref, 0)
 	var id uuid.UUID
 	defer func() { c.unregister(iref, id) }()
-	if err := c.send(&wire.UploadBegin{Ref: iref, Name: name, Size: uint64(size), Image: image}); err != nil {
+	if err := c.send(&wire.UploadBegin{Ref: iref, Name: src.name, Size: uint64(size), Image: src.image}); err != nil {
 		return "", c.lost()
 	}
 	// The host answers at once; ctx is looked at after, so that an upload
@@ -420,8 +491,9 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 	prog := progress{c: c, ev: Progress{Transfer: id.String(), Direction: DirectionUp, Total: size, Ref: ref}}
 	prog.start()
 	// carryOn is the answer to a reply that says the link was lost: once
-	// the seat is resumed, ask the host where the upload stands, check the
-	// file is unchanged and rebuild the hash up to there.
+	// the seat is resumed, ask the host where the upload stands and carry
+	// on from there (rewinding the source if the host has fewer bytes than
+	// were sent).
 	var off int64
 	carryOn := func(r wire.Frame) error {
 		if !linkLost(r) {
@@ -455,18 +527,20 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 				return c.lost()
 			}
 		}
-		now, err := f.Stat()
-		if err != nil || now.Size() != size || !now.ModTime().Equal(st.ModTime()) || int64(ready.Offset) > size {
-			return wire.Errorf(wire.ErrNoSuchFile, "%s changed while the connection was lost; share it again", path)
+		at := int64(ready.Offset)
+		switch {
+		case at > off:
+			return wire.Errorf(wire.ErrProtocol, "the host says it has %d bytes of %s; %d were sent", at, src.what, off)
+		case at == off:
+			return nil // nothing was lost: carry on reading
+		case src.rewind == nil:
+			return wire.Errorf(wire.ErrNoSuchFile, "the connection was lost while %s was sent and its bytes cannot be read again; share it again", src.what)
 		}
-		h.Reset()
-		if _, err := f.Seek(0, io.SeekStart); err == nil {
-			_, err = io.CopyN(h, f, int64(ready.Offset))
-		}
+		again, err := src.rewind(at, h)
 		if err != nil {
-			return wire.Errorf(wire.ErrNoSuchFile, "cannot read %s again: %v", path, unwrapPath(err))
+			return err
 		}
-		off = int64(ready.Offset)
+		src.r, off = again, at
 		return nil
 	}
 	for {
@@ -481,9 +555,12 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 			if r != nil {
 				break
 			}
-			n, err := io.ReadFull(f, buf[:min(int64(len(buf)), size-off)])
+			n, err := io.ReadFull(src.r, buf[:min(int64(len(buf)), size-off)])
 			if err != nil {
-				return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed after %d bytes (was it changed or removed?): %v", path, off, unwrapPath(err)))
+				if ctx.Err() != nil {
+					return cancel(ctx.Err())
+				}
+				return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed after %d bytes%s: %v", src.what, off, src.hint, unwrapPath(err)))
 			}
 			h.Write(buf[:n])
 			if err := c.sendCtx(ctx, &wire.UploadChunk{Upload: id, Offset: uint64(off), Data: buf[:n]}); err != nil {
