@@ -234,14 +234,8 @@ func TestImagesThroughTheBridge(t *testing.T) {
 	json.Unmarshal(a.call("Invite").Result, &inv)
 	b.call("Join", session.JoinRequest{Nickname: "Bo", Address: inv.Link})
 
-	var tr session.Transfer
-	f := a.call("StageBegin", "paste.png", len(png), true)
-	if json.Unmarshal(f.Result, &tr); f.Error != nil || tr.ID == "" {
-		t.Fatalf("StageBegin: %s %+v", f.Result, f.Error)
-	}
-	if f := a.call("StageWrite", tr.ID, 0, png); f.Error != nil || string(f.Result) != "70" {
-		t.Fatalf("StageWrite: %s %+v", f.Result, f.Error)
-	}
+	a.share(1, "paste.png", len(png), true)
+	a.stream(1, png, len(png))
 	id := b.waitEvent("image")["id"].(string)
 
 	get := func(path string) *http.Response {
@@ -256,7 +250,7 @@ func TestImagesThroughTheBridge(t *testing.T) {
 	if r := get(session.MediaPrefix + id); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("media before FetchImage: %d", r.StatusCode)
 	}
-	f = b.call("FetchImage", id)
+	f := b.call("FetchImage", id)
 	if f.Error != nil || string(f.Result) != `"`+session.MediaPrefix+id+`"` {
 		t.Fatalf("FetchImage: %s %+v", f.Result, f.Error)
 	}

@@ -66,6 +66,20 @@ function takeToken(): string {
   return token;
 }
 
+/** StreamCredit is a stream:credit event: the page may send a stream's
+ * bytes up to offset credit, or (closed) no more of them. */
+interface StreamCredit {
+  stream: number;
+  credit?: number;
+  closed?: boolean;
+}
+
+/** streamChunk is how many bytes of a file go in one binary message. */
+const streamChunk = 256 << 10;
+/** streamWindow is how many bytes of a stream may be sent before any
+ * credit: backend/web's streamWindow. */
+const streamWindow = 4 << 20;
+
 /** Bridge speaks the `wetalk web` WebSocket protocol (see backend/web). */
 class Bridge {
   /** token is sent with each connection too, for a browser that keeps no
@@ -75,6 +89,10 @@ class Bridge {
   private next = 0;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private listeners = new Map<string, Set<Listener>>();
+  /** lastStream is the id of the last stream opened; ids only grow. */
+  private lastStream = 0;
+  /** streams hears each open stream's credit events (null: the bridge closed). */
+  private streams = new Map<number, (c: StreamCredit | null) => void>();
 
   private connect(): Promise<WebSocket> {
     if (this.opened) return this.opened;
@@ -92,6 +110,7 @@ class Bridge {
           p.reject(new BackendError({ code: 'bridge_closed', message: 'the connection to wetalk web closed' }));
         }
         this.pending.clear();
+        for (const s of this.streams.values()) s(null);
         this.dispatch('bridge:closed', null);
       };
     });
@@ -100,6 +119,11 @@ class Bridge {
 
   private receive(text: string) {
     const msg = JSON.parse(text) as { id?: number; result?: unknown; error?: Failure; event?: string; data?: unknown };
+    if (msg.event === 'stream:credit') {
+      const c = msg.data as StreamCredit;
+      this.streams.get(c.stream)?.(c);
+      return;
+    }
     if (msg.event) {
       this.dispatch(msg.event, msg.data);
       return;
@@ -122,6 +146,50 @@ class Bridge {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       ws.send(JSON.stringify({ id, method, args }));
     });
+  }
+
+  /**
+   * share streams blob to Go as a file (or image) to share: binary
+   * messages of a 12-byte header (stream id, uint32; offset, uint64; both
+   * big-endian) and up to streamChunk bytes, never past the credit Go
+   * grants (backend/web stream.go). It resolves with the transfer once
+   * every byte is sent, or quietly when Go closed the stream early (the
+   * transfer was cancelled or failed: its state says which).
+   */
+  async share(blob: Blob, name: string, image: boolean): Promise<Transfer> {
+    const ws = await this.connect();
+    const id = ++this.lastStream;
+    // st changes as credit events come (in this.streams' listener).
+    const st = { credit: Math.min(blob.size, streamWindow), state: 'open' as 'open' | 'closed' | 'lost', wake: () => {} };
+    this.streams.set(id, (c) => {
+      if (c === null) st.state = 'lost';
+      else if (c.closed) st.state = 'closed';
+      else if (c.credit) st.credit = Math.max(st.credit, c.credit);
+      st.wake();
+    });
+    try {
+      const t = await this.call<Transfer>('ShareStream', id, name, blob.size, image);
+      for (let off = 0; off < blob.size && st.state === 'open'; ) {
+        // The credit also bounds ws.bufferedAmount: Go grants it only as
+        // it reads what the socket has carried.
+        if (off >= st.credit) {
+          await new Promise<void>((r) => (st.wake = r)); // credit comes as Go reads what was sent
+          continue;
+        }
+        const n = Math.min(streamChunk, st.credit - off, blob.size - off);
+        const head = new DataView(new ArrayBuffer(12));
+        head.setUint32(0, id);
+        head.setBigUint64(4, BigInt(off));
+        ws.send(new Blob([head, blob.slice(off, off + n)])); // the browser reads the bytes, not this page
+        off += n;
+      }
+      if (st.state === 'lost') {
+        throw new BackendError({ code: 'bridge_closed', message: 'the connection to wetalk web closed' });
+      }
+      return t;
+    } finally {
+      this.streams.delete(id);
+    }
   }
 
   on(name: string, l: Listener): () => void {
@@ -266,9 +334,7 @@ export function askNotifyPermission(): void {
   void Promise.resolve(Notification.requestPermission()).catch(() => {});
 }
 
-/** stageChunk is how many bytes of a file go to Go in one call. */
-const stageChunk = 512 << 10;
-
+/** base64Of returns blob's bytes in base64. */
 function base64Of(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
@@ -283,27 +349,26 @@ function base64Of(blob: Blob): Promise<string> {
 
 /**
  * shareBlob shares a file (or, with image, an image) the page holds: a
- * dropped, pasted or picked File. Its bytes go to Go a chunk at a time
- * (never the whole file at once), which then uploads them to the room. It
- * resolves with the transfer once every byte is handed over; progress and
- * the end come as transfer:progress events. A transfer cancelled while it
- * is handed over resolves quietly.
+ * dropped, pasted or picked File. In a browser its bytes stream to Go over
+ * the bridge as they are uploaded; it resolves with the transfer once every
+ * byte is handed over. In the window, where dropped and picked files go by
+ * path (Go hears the drop itself), only what is pasted comes here, and goes
+ * in one call (SharePasted: at most an image's size). Progress and the end
+ * come as transfer:progress events.
  */
 export async function shareBlob(blob: Blob, name: string, image: boolean): Promise<Transfer> {
-  const t = await call<Transfer>('StageBegin', name, blob.size, image);
+  if (inWails()) return call<Transfer>('SharePasted', name, await base64Of(blob), image);
   try {
-    for (let off = 0; off < blob.size; ) {
-      const part = blob.slice(off, off + stageChunk);
-      await call<number>('StageWrite', t.id, off, await base64Of(part));
-      off += part.size;
-    }
+    return await theBridge().share(blob, name, image);
   } catch (e) {
-    if (toFailure(e).code === 'no_such_file') return t; // cancelled
-    void call<void>('CancelTransfer', t.id).catch(() => {});
-    throw e;
+    throw new BackendError(toFailure(e));
   }
-  return t;
 }
+
+/** sharesDropsByPath says whether files dropped on the page are shared by
+ * Go, from their paths (the window), rather than from the page's drop
+ * event (a browser). */
+export const sharesDropsByPath = () => inWails();
 
 /** openURL opens an http(s) link outside the app: the system browser in the
  * window, a new unrelated tab in a browser. */
