@@ -9,12 +9,10 @@
 // {"id":N,"result":...} or {"id":N,"error":{"code":..,"message":..}}; the
 // session's events are pushed as {"event":"room:events","data":...}.
 //
-// Files the page shares (it has File objects, no paths) travel as binary
-// WebSocket messages: the bridge's own method ShareStream opens a stream,
-// each binary message carries a 12-byte header (stream id, offset) and the
-// bytes, and stream:credit events bound what is in flight (stream.go). The
-// bytes go straight into the room upload as they arrive, through an
-// io.Reader with a bounded queue; nothing is spooled to disk.
+// Files the page shares (it has File objects, no paths) do not go as JSON:
+// the bridge's own method ShareStream opens a stream, and the page POSTs
+// the file's bytes to /stream/<id>; the upload reads the request body as it
+// sends (stream.go). Nothing is base64-encoded or spooled to disk.
 //
 // Every request, page, asset or WebSocket, must carry the token (as the
 // query parameter token, or the cookie set when the page was loaded with

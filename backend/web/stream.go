@@ -1,153 +1,117 @@
 package web
 
 import (
-	"encoding/binary"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"strings"
 	"sync"
+	"time"
 
 	"wetalk/backend/session"
 	"wetalk/backend/wire"
 )
 
 // Streams carry the files a tab shares (dropped, picked or pasted into the
-// page) as binary WebSocket messages, with no base64 and no JSON per chunk.
+// page: File objects, no paths) into the room upload, with no base64 and no
+// JSON per chunk.
 //
 // Protocol flow:
 //
-//  1. The page calls methodShareStream with [stream, name, size, image]:
-//     stream is its name for the stream, a number above every one it used
-//     before on this connection. The reply is the session.Transfer, as
-//     ShareFile's; its progress comes as transfer:progress events.
-//  2. The page then sends binary messages, each a streamHeader and up to
-//     maxStreamChunk bytes: stream (uint32, big-endian), then the offset of
-//     the bytes in the file (uint64, big-endian), then the bytes. Offsets
-//     follow each other with no gap; before any credit the page may send
-//     the first streamWindow bytes.
-//  3. As the upload reads the bytes, the bridge pushes
-//     {"event":"stream:credit","data":{"stream":N,"credit":C}}: the page
-//     may send bytes up to offset C (never beyond the size). At most
-//     streamWindow bytes of a stream wait unread on the Go side.
-//  4. If the upload ends before every byte was sent (cancelled, refused,
-//     failed), the bridge pushes {"stream":N,"closed":true} and drops
-//     whatever of the stream still arrives.
+//  1. The page calls the bridge's own method ShareStream with
+//     [name, size, image] over the WebSocket. The reply is
+//     {"transfer":Transfer,"stream":"<32 hex digits>"}: the upload is
+//     registered (its progress comes as transfer:progress events) and waits
+//     for its bytes.
+//  2. The page sends the file as the body of one POST to streamPrefix +
+//     stream, with Content-Length size (the token and Host checks of every
+//     request apply). The upload reads the request body as it sends its
+//     chunks: TCP's flow control is the backpressure, nothing is buffered
+//     beyond the upload's own chunk and nothing is spooled to disk.
+//  3. The answer comes once the upload has read every byte (204), or ended
+//     before (409, the reason in the body: cancelled, refused, failed; the
+//     transfer's state says which). A stream is posted to once: an unknown
+//     or used one is 404, a body whose length is not the size 400.
 //
-// A binary message over maxStreamChunk bytes (maxRequest, the read limit)
-// ends the connection with a message-too-big close; one that breaks the
-// other rules (shorter than the header, a stream never opened, bytes out of order or beyond the
-// credit or the size) ends the tab's connection with a policy-violation
-// close whose reason says which rule; other tabs carry on.
+// Why a POST and not binary WebSocket messages: Chromium moves a request
+// body from the file to the socket in its network process, several times
+// faster than it carries WebSocket messages from the page (docs/files.md
+// has the figures).
 const (
 	// methodShareStream is the bridge's own method (not the session's)
 	// that opens a stream.
 	methodShareStream = "ShareStream"
-	// streamHeader is the length of a binary message's header.
-	streamHeader = 4 + 8
-	// maxStreamChunk is the most bytes one binary message may carry.
-	maxStreamChunk = 1 << 20
-	// streamWindow is how many bytes of a stream may be sent ahead of the
-	// upload reading them.
-	streamWindow = 4 << 20
-	// creditStep is how many bytes the upload reads between credits.
-	creditStep = streamWindow / 4
-	// maxStreams bounds the streams of one tab open at once (so a tab
-	// holds at most maxStreams*streamWindow bytes).
+	// streamPrefix is the path streams are posted to.
+	streamPrefix = "/stream/"
+	// maxStreams bounds the streams of one tab open at once.
 	maxStreams = 4
 )
 
-// eventStreamCredit is the event that grants a stream credit or says it
-// was closed.
-const eventStreamCredit = "stream:credit"
-
 // Stream errors.
 var (
-	// errStreamRule: a binary message broke the stream protocol.
-	errStreamRule = errors.New("stream protocol violation")
 	// errStreamEnded: the upload stopped reading the stream.
-	errStreamEnded = errors.New("the upload no longer reads this stream")
+	errStreamEnded = errors.New("the upload no longer reads this file")
 	// errTabClosed: the tab went before every byte was sent.
 	errTabClosed = errors.New("the page closed before sending every byte of the file")
 )
 
-// streamCredit is the payload of eventStreamCredit.
-type streamCredit struct {
-	Stream uint32 `json:"stream"`
-	Credit int64  `json:"credit,omitempty"`
-	Closed bool   `json:"closed,omitempty"`
+// opened is the reply to methodShareStream.
+type opened struct {
+	Transfer session.Transfer `json:"transfer"`
+	Stream   string           `json:"stream"`
 }
 
 // streams are a tab's open streams.
 type streams struct {
-	t *tab
+	srv *Server
 
 	mu   sync.Mutex
-	open map[uint32]*stream // guarded by mu
-	last uint32             // guarded by mu; the highest stream id opened
+	open map[*stream]bool // guarded by mu
 }
 
 // share opens a stream for a methodShareStream call and hands it to the
 // session's upload.
-func (ss *streams) share(owner *session.Owner, args []json.RawMessage) (session.Transfer, error) {
+func (ss *streams) share(owner *session.Owner, args []json.RawMessage) (opened, error) {
 	var (
-		id    uint32
 		name  string
 		size  int64
 		image bool
 	)
-	if len(args) != 4 {
-		return session.Transfer{}, fmt.Errorf("%w: %s takes 4, got %d", errBadArgs, methodShareStream, len(args))
+	if len(args) != 3 {
+		return opened{}, fmt.Errorf("%w: %s takes 3, got %d", errBadArgs, methodShareStream, len(args))
 	}
-	for i, v := range []any{&id, &name, &size, &image} {
+	for i, v := range []any{&name, &size, &image} {
 		if err := json.Unmarshal(args[i], v); err != nil {
-			return session.Transfer{}, fmt.Errorf("%w: %s argument %d: %v", errBadArgs, methodShareStream, i+1, err)
+			return opened{}, fmt.Errorf("%w: %s argument %d: %v", errBadArgs, methodShareStream, i+1, err)
 		}
 	}
-	if size < 0 {
-		return session.Transfer{}, wire.Errorf(wire.ErrBadCommand, "negative size")
-	}
+	var key [16]byte
+	rand.Read(key[:])
+	s := &stream{ss: ss, id: hex.EncodeToString(key[:]), size: size, body: make(chan io.Reader, 1), read: make(chan struct{}), ended: make(chan struct{})}
 	ss.mu.Lock()
-	switch {
-	case id <= ss.last:
+	if len(ss.open) >= maxStreams {
 		ss.mu.Unlock()
-		return session.Transfer{}, fmt.Errorf("%w: stream %d is not above %d, the last one opened", errBadArgs, id, ss.last)
-	case len(ss.open) >= maxStreams:
-		ss.mu.Unlock()
-		return session.Transfer{}, wire.Errorf(wire.ErrRateLimited, "%d files are already on their way; wait for one", maxStreams)
+		return opened{}, wire.Errorf(wire.ErrRateLimited, "%d files are already on their way; wait for one", maxStreams)
 	}
-	s := &stream{ss: ss, id: id, size: size, granted: min(size, streamWindow), wake: make(chan struct{}, 1)}
-	ss.last = id
-	ss.open[id] = s
+	ss.open[s] = true
 	ss.mu.Unlock()
-	return owner.ShareStream(name, size, image, s) // closes s if it cannot start
-}
-
-// put routes one binary message to its stream. An error breaks a rule.
-func (ss *streams) put(msg []byte) error {
-	if len(msg) < streamHeader {
-		return fmt.Errorf("%w: a binary message of %d bytes is shorter than its header", errStreamRule, len(msg))
+	ss.srv.addStream(s)
+	t, err := owner.ShareStream(name, size, image, s) // closes s if it cannot start
+	if err != nil {
+		return opened{}, err
 	}
-	id := binary.BigEndian.Uint32(msg)
-	off := binary.BigEndian.Uint64(msg[4:])
-	ss.mu.Lock()
-	s, ok := ss.open[id]
-	last := ss.last
-	ss.mu.Unlock()
-	switch {
-	case ok:
-		return s.put(off, msg[streamHeader:])
-	case id != 0 && id <= last:
-		return nil // a stream that has ended: the page has not heard yet
-	}
-	return fmt.Errorf("%w: stream %d was never opened", errStreamRule, id)
+	return opened{Transfer: t, Stream: s.id}, nil
 }
 
 // closeAll ends every stream: the tab has gone.
 func (ss *streams) closeAll() {
 	ss.mu.Lock()
 	open := make([]*stream, 0, len(ss.open))
-	for _, s := range ss.open {
+	for s := range ss.open {
 		open = append(open, s)
 	}
 	ss.mu.Unlock()
@@ -157,81 +121,65 @@ func (ss *streams) closeAll() {
 }
 
 // stream is one file on its way from the page to the room's upload: an
-// io.ReadCloser whose bytes are the page's binary messages, in order.
+// io.ReadCloser over the body of the POST that carries it.
 type stream struct {
-	ss   *streams
-	id   uint32
-	size int64
-	wake chan struct{} // capacity 1: bytes arrived, or the stream ended
+	ss    *streams
+	id    string
+	size  int64
+	body  chan io.Reader // the POST's body, handed over once (capacity 1)
+	read  chan struct{}  // closed by Read once every byte was read
+	ended chan struct{}  // closed by end
 
-	mu       sync.Mutex
-	queue    [][]byte // guarded by mu; bytes received and not yet read
-	received int64    // guarded by mu; bytes the page has sent
-	read     int64    // guarded by mu; bytes the upload has read
-	granted  int64    // guarded by mu; the page may send bytes up to here
-	err      error    // guarded by mu; set when the stream ends
+	readOnce, endOnce sync.Once
+	err               error // set by end, before ended is closed
+
+	mu   sync.Mutex // held while the body is read
+	gone bool       // guarded by mu; the POST was answered: its body is not to be read
+
+	r   io.Reader // the body; owned by Read
+	got int64     // bytes read; owned by Read
 }
 
-// put queues bytes the page sent at off.
-func (s *stream) put(off uint64, p []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case s.err != nil:
-		return nil // ended while the bytes were on their way
-	case off != uint64(s.received):
-		return fmt.Errorf("%w: stream %d: bytes at %d, expected %d", errStreamRule, s.id, off, s.received)
-	case s.received+int64(len(p)) > s.granted:
-		return fmt.Errorf("%w: stream %d: bytes up to %d, past the credit of %d (size %d)", errStreamRule, s.id, s.received+int64(len(p)), s.granted, s.size)
-	case len(p) == 0:
-		return nil
-	}
-	s.queue = append(s.queue, p)
-	s.received += int64(len(p))
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-	return nil
-}
-
-// Read reads the page's bytes, waiting for them; it grants credit as it
-// goes. It returns io.EOF after size bytes, and the stream's error once it
-// has ended.
+// Read reads the POST's body, waiting for the POST to come.
 func (s *stream) Read(p []byte) (int, error) {
-	for {
-		s.mu.Lock()
-		switch {
-		case s.err != nil:
-			err := s.err
-			s.mu.Unlock()
-			return 0, err
-		case s.read == s.size:
-			s.mu.Unlock()
-			return 0, io.EOF
-		case len(s.queue) > 0:
-			n := 0
-			for n < len(p) && len(s.queue) > 0 {
-				c := copy(p[n:], s.queue[0])
-				n += c
-				if s.queue[0] = s.queue[0][c:]; len(s.queue[0]) == 0 {
-					s.queue[0] = nil
-					s.queue = s.queue[1:]
-				}
-			}
-			s.read += int64(n)
-			credit := int64(0)
-			if want := min(s.size, s.read+streamWindow); want-s.granted >= creditStep || (want == s.size && want > s.granted) {
-				s.granted, credit = want, want
-			}
-			s.mu.Unlock()
-			if credit > 0 {
-				s.ss.t.Emit(eventStreamCredit, streamCredit{Stream: s.id, Credit: credit})
-			}
-			return n, nil
+	if s.r == nil {
+		select {
+		case b := <-s.body:
+			s.r = io.LimitReader(b, s.size)
+		case <-s.ended:
+			return 0, s.err
 		}
+	}
+	s.mu.Lock()
+	if s.gone {
 		s.mu.Unlock()
-		<-s.wake
+		return 0, errStreamEnded
+	}
+	n, err := s.r.Read(p)
+	s.mu.Unlock()
+	s.got += int64(n)
+	switch {
+	case s.got == s.size:
+		s.readOnce.Do(func() { close(s.read) })
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+	case err == nil:
+	case s.isEnded():
+		err = s.err // the read was cut short by end
+	case errors.Is(err, io.EOF):
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+// isEnded reports whether end has run.
+func (s *stream) isEnded() bool {
+	select {
+	case <-s.ended:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -241,26 +189,70 @@ func (s *stream) Close() error {
 	return nil
 }
 
-// end ends the stream with err (once): a Read waiting returns err, the
-// bytes queued are dropped, the tab forgets the stream and, if the page
-// has bytes left to send, it is told to stop.
+// end ends the stream with err: a Read waiting for the POST returns err,
+// the POST is answered (a read of its body in progress cut short), and the
+// tab and the server forget the stream.
 func (s *stream) end(err error) {
+	s.endOnce.Do(func() {
+		s.err = err
+		close(s.ended)
+	})
+	s.ss.mu.Lock()
+	delete(s.ss.open, s)
+	s.ss.mu.Unlock()
+	s.ss.srv.takeStream(s.id)
+}
+
+// answered says the POST is being answered: its body is not to be read
+// any more. It waits for a read in progress.
+func (s *stream) answered() {
 	s.mu.Lock()
-	if s.err != nil {
-		s.mu.Unlock()
+	s.gone = true
+	s.mu.Unlock()
+}
+
+// addStream makes s reachable by its id.
+func (srv *Server) addStream(s *stream) {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	srv.streams[s.id] = s
+}
+
+// takeStream returns the stream with id and forgets it (a stream is posted
+// to once).
+func (srv *Server) takeStream(id string) *stream {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	s := srv.streams[id]
+	delete(srv.streams, id)
+	return s
+}
+
+// serveStream takes the POST that carries a stream's bytes and answers it
+// once the upload has read them all, or has ended.
+func (srv *Server) serveStream(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "a stream's bytes come as a POST", http.StatusMethodNotAllowed)
 		return
 	}
-	s.err, s.queue = err, nil
-	unsent := s.received < s.size
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	s := srv.takeStream(strings.TrimPrefix(r.URL.Path, streamPrefix))
+	if s == nil {
+		http.Error(w, "no such stream (ended, or posted to already)", http.StatusNotFound)
+		return
 	}
-	s.ss.mu.Lock()
-	delete(s.ss.open, s.id)
-	s.ss.mu.Unlock()
-	if unsent {
-		s.ss.t.Emit(eventStreamCredit, streamCredit{Stream: s.id, Closed: true})
+	if r.ContentLength != s.size {
+		s.end(fmt.Errorf("the page sent %d bytes for a file of %d", r.ContentLength, s.size))
+		http.Error(w, fmt.Sprintf("the body must be the file's %d bytes", s.size), http.StatusBadRequest)
+		return
+	}
+	s.body <- r.Body
+	select {
+	case <-s.read:
+		s.answered()
+		w.WriteHeader(http.StatusNoContent)
+	case <-s.ended:
+		http.NewResponseController(w).SetReadDeadline(time.Now()) // cuts short a read of the body in progress
+		s.answered()
+		http.Error(w, s.err.Error(), http.StatusConflict)
 	}
 }

@@ -2,15 +2,15 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/coder/websocket"
 
@@ -18,58 +18,31 @@ import (
 	"wetalk/backend/session"
 )
 
-// share opens stream id for data as the page does and returns the transfer.
-func (tc *tabConn) share(id uint32, name string, size int, image bool) session.Transfer {
+// share opens a stream as the page does.
+func (tc *tabConn) share(name string, size int, image bool) opened {
 	tc.t.Helper()
-	f := tc.call(methodShareStream, id, name, size, image)
-	var tr session.Transfer
-	if json.Unmarshal(f.Result, &tr); f.Error != nil || tr.ID == "" {
+	f := tc.call(methodShareStream, name, size, image)
+	var o opened
+	if json.Unmarshal(f.Result, &o); f.Error != nil || o.Transfer.ID == "" || len(o.Stream) != 32 {
 		tc.t.Fatalf("%s: %s %+v", methodShareStream, f.Result, f.Error)
 	}
-	return tr
+	return o
 }
 
-// binary sends one binary message: stream id's bytes p at off.
-func (tc *tabConn) binary(id uint32, off int, p []byte) error {
-	msg := make([]byte, streamHeader+len(p))
-	binary.BigEndian.PutUint32(msg, id)
-	binary.BigEndian.PutUint64(msg[4:], uint64(off))
-	copy(msg[streamHeader:], p)
-	ctx, cancel := context.WithTimeout(tc.t.Context(), 30*time.Second)
-	defer cancel()
-	return tc.c.Write(ctx, websocket.MessageBinary, msg)
-}
-
-// credit reads frames until stream id's next credit event.
-func (tc *tabConn) credit(id uint32) streamCredit {
-	tc.t.Helper()
-	for {
-		f := tc.read()
-		var c streamCredit
-		if f.Event == eventStreamCredit && json.Unmarshal(f.Data, &c) == nil && c.Stream == id {
-			return c
-		}
+// post sends a stream's bytes as the page does: body, announced as length
+// bytes. It returns the status and the answer's text.
+func post(t *testing.T, ts *httptest.Server, stream string, body io.Reader, length int64) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+streamPrefix+stream, body)
+	req.ContentLength = length
+	req.AddCookie(&http.Cookie{Name: cookieName, Value: token})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
 	}
-}
-
-// stream sends data on stream id in chunks, never past the credit.
-func (tc *tabConn) stream(id uint32, data []byte, chunk int) {
-	tc.t.Helper()
-	credit := min(len(data), streamWindow)
-	for off := 0; off < len(data); {
-		for off >= credit {
-			c := tc.credit(id)
-			if c.Closed {
-				tc.t.Fatalf("stream %d closed after %d bytes", id, off)
-			}
-			credit = int(c.Credit)
-		}
-		n := min(chunk, credit-off)
-		if err := tc.binary(id, off, data[off:off+n]); err != nil {
-			tc.t.Fatal(err)
-		}
-		off += n
-	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(text)
 }
 
 // room hosts a room in a and joins it from b.
@@ -85,20 +58,21 @@ func room(t *testing.T, a, b *tabConn) {
 	}
 }
 
-// TestStreamThroughTheBridge: a file larger than the window, sent as
-// binary messages within the credit, reaches the other member byte for
-// byte.
+// TestStreamThroughTheBridge: a file posted to its stream reaches the other
+// member byte for byte; the POST is answered once every byte was read.
 func TestStreamThroughTheBridge(t *testing.T) {
 	ts := newBridge(t)
 	a, b := openTab(t, ts), openTab(t, ts)
 	room(t, a, b)
-	data := make([]byte, 3*streamWindow+12345)
+	data := make([]byte, 10<<20+12345)
 	rand.Read(data)
-	tr := a.share(1, "big.bin", len(data), false)
-	if tr.Size != int64(len(data)) || tr.Name != "big.bin" {
-		t.Fatalf("transfer %+v", tr)
+	o := a.share("big.bin", len(data), false)
+	if o.Transfer.Size != int64(len(data)) || o.Transfer.Name != "big.bin" {
+		t.Fatalf("transfer %+v", o.Transfer)
 	}
-	a.stream(1, data, 256<<10)
+	if code, text := post(t, ts, o.Stream, bytes.NewReader(data), int64(len(data))); code != http.StatusNoContent {
+		t.Fatalf("POST: %d %s", code, text)
+	}
 	ev := b.waitEvent("file")
 	if ev["name"] != "big.bin" || ev["size"] != float64(len(data)) {
 		t.Fatalf("file event %v", ev)
@@ -110,16 +84,18 @@ func TestStreamThroughTheBridge(t *testing.T) {
 	if f := b.call("Download", ev["id"]); f.Error != nil {
 		t.Fatalf("Download: %+v", f.Error)
 	}
-	path := b.waitTransfer(session.StateDone)
+	path := b.waitTransfer(func(x session.Transfer) bool { return x.State == session.StateDone }).Path
 	got, err := os.ReadFile(path)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("downloaded %d bytes (%v), want the %d sent", len(got), err, len(data))
 	}
+	if code, _ := post(t, ts, o.Stream, bytes.NewReader(data), int64(len(data))); code != http.StatusNotFound {
+		t.Fatalf("a second POST to the stream: %d", code)
+	}
 }
 
-// waitTransfer reads frames until a transfer reaches state; it returns
-// its path.
-func (tc *tabConn) waitTransfer(state string) string {
+// waitTransfer reads frames until a transfer is as ok wants.
+func (tc *tabConn) waitTransfer(ok func(session.Transfer) bool) session.Transfer {
 	tc.t.Helper()
 	for {
 		f := tc.read()
@@ -129,73 +105,19 @@ func (tc *tabConn) waitTransfer(state string) string {
 		var b session.TransferBatch
 		json.Unmarshal(f.Data, &b)
 		for _, x := range b.Transfers {
-			if x.State == session.StateFailed && state != session.StateFailed {
-				tc.t.Fatalf("transfer failed: %+v", x.Error)
-			}
-			if x.State == state {
-				return x.Path
+			if ok(x) {
+				return x
 			}
 		}
 	}
 }
 
-// TestStreamRules: a tab whose binary messages break the rules is
-// disconnected with a policy-violation close that says which rule; the
-// room gets no file and the other tab carries on.
-func TestStreamRules(t *testing.T) {
-	chunk := make([]byte, 1000)
-	for _, tc := range []struct {
-		name, reason string
-		send         func(b *tabConn) error
-	}{
-		{"short", "shorter than its header", func(b *tabConn) error {
-			return b.c.Write(t.Context(), websocket.MessageBinary, []byte{0, 0, 0, 1})
-		}},
-		{"never opened", "never opened", func(b *tabConn) error { return b.binary(9, 0, chunk) }},
-		{"stream zero", "never opened", func(b *tabConn) error { return b.binary(0, 0, chunk) }},
-		{"out of order", "expected 1000", func(b *tabConn) error {
-			if err := b.binary(1, 0, chunk); err != nil {
-				return err
-			}
-			return b.binary(1, 5000, chunk)
-		}},
-		{"past the size", "past the credit", func(b *tabConn) error {
-			return b.binary(1, 0, make([]byte, 64<<10+1))
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ts := newBridge(t)
-			a, b := openTab(t, ts), openTab(t, ts)
-			room(t, a, b)
-			b.share(1, "x.bin", 64<<10, false)
-			if err := tc.send(b); err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-			defer cancel()
-			var err error
-			for err == nil {
-				_, _, err = b.c.Read(ctx)
-			}
-			if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
-				t.Fatalf("closed with %v, want a policy violation", err)
-			}
-			var ce websocket.CloseError
-			if !errors.As(err, &ce) || !strings.Contains(ce.Reason, tc.reason) {
-				t.Fatalf("close reason %q, want %q", ce.Reason, tc.reason)
-			}
-			a.waitEvent(client.EventLeft)
-			if f := a.call("Send", "still here"); f.Error != nil {
-				t.Fatalf("the other tab: %+v", f.Error)
-			}
-			a.noFile(t)
-		})
-	}
-}
-
-// noFile sends a marker message and checks no file event came before it.
+// noFile has a say something and checks that no file event came before.
 func (tc *tabConn) noFile(t *testing.T) {
 	t.Helper()
+	if f := tc.call("Send", "still here"); f.Error != nil {
+		t.Fatalf("Send: %+v", f.Error)
+	}
 	for {
 		f := tc.read()
 		if f.Event != session.EventRoomEvents {
@@ -216,82 +138,143 @@ func (tc *tabConn) noFile(t *testing.T) {
 	}
 }
 
-// TestStreamEndsEarly: cancelling a stream's transfer tells the page to
-// stop and drops the bytes still on their way (the connection stays up);
-// a tab that closes mid-stream shares nothing.
+// failed matches the failure of the transfer with id.
+func failed(id string) func(session.Transfer) bool {
+	return func(x session.Transfer) bool { return x.ID == id && x.State == session.StateFailed }
+}
+
+// TestStreamRefusals: a body of the wrong length, a body cut short, an
+// unknown stream, a GET, no token: each a clear refusal, the transfer
+// failed and nothing shared; the other member carries on.
+func TestStreamRefusals(t *testing.T) {
+	ts := newBridge(t)
+	a, b := openTab(t, ts), openTab(t, ts)
+	room(t, b, a)
+	data := make([]byte, 1<<20)
+
+	o := a.share("short.bin", len(data), false)
+	if code, text := post(t, ts, o.Stream, bytes.NewReader(data[:100]), 100); code != http.StatusBadRequest || !strings.Contains(text, "1048576 bytes") {
+		t.Fatalf("wrong length: %d %s", code, text)
+	}
+	if x := a.waitTransfer(failed(o.Transfer.ID)); !strings.Contains(x.Error.Message, "sent 100 bytes for a file of 1048576") {
+		t.Fatalf("wrong length: transfer error %+v", x.Error)
+	}
+
+	// A body that ends early (the page went away mid-file).
+	o = a.share("cut.bin", len(data), false)
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write(data[:300<<10])
+		pw.CloseWithError(errors.New("the page went away"))
+	}()
+	post(t, ts, o.Stream, pr, int64(len(data)))
+	if x := a.waitTransfer(failed(o.Transfer.ID)); x.Error == nil || x.Error.Code != "no_such_file" {
+		t.Fatalf("cut short: transfer %+v", x)
+	}
+
+	if code, _ := post(t, ts, strings.Repeat("ab", 16), bytes.NewReader(data), int64(len(data))); code != http.StatusNotFound {
+		t.Fatalf("unknown stream: %d", code)
+	}
+	o = a.share("get.bin", len(data), false)
+	for _, req := range []*http.Request{
+		func() *http.Request {
+			r, _ := http.NewRequest(http.MethodGet, ts.URL+streamPrefix+o.Stream, nil)
+			r.AddCookie(&http.Cookie{Name: cookieName, Value: token})
+			return r
+		}(),
+		func() *http.Request {
+			r, _ := http.NewRequest(http.MethodPost, ts.URL+streamPrefix+o.Stream, bytes.NewReader(data))
+			return r // no token
+		}(),
+	} {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed && resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("%s without token or as GET: %d", req.Method, resp.StatusCode)
+		}
+	}
+	b.noFile(t)
+}
+
+// TestStreamEndsEarly: cancelling a transfer whose bytes are being posted
+// answers the POST at once (409, the reason) and shares nothing; so does a
+// tab closing mid-file; a tab has at most maxStreams streams open.
 func TestStreamEndsEarly(t *testing.T) {
 	ts := newBridge(t)
 	a, b := openTab(t, ts), openTab(t, ts)
 	room(t, a, b)
 	const size = 8 << 20
-	data := make([]byte, streamWindow)
-	tr := b.share(1, "cancelled.bin", size, false)
-	if err := b.binary(1, 0, data[:1<<20]); err != nil {
+	o := b.share("cancelled.bin", size, false)
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	answered := make(chan int, 1)
+	go func() {
+		code, _ := post(t, ts, o.Stream, pr, size)
+		answered <- code
+	}()
+	if _, err := pw.Write(make([]byte, 1<<20)); err != nil {
 		t.Fatal(err)
 	}
-	if f := b.call("CancelTransfer", tr.ID); f.Error != nil {
+	b.waitTransfer(func(x session.Transfer) bool { return x.ID == o.Transfer.ID && x.Done > 0 })
+	if f := b.call("CancelTransfer", o.Transfer.ID); f.Error != nil {
 		t.Fatalf("CancelTransfer: %+v", f.Error)
 	}
-	if c := b.credit(1); !c.Closed {
-		t.Fatalf("after cancel: %+v, want closed", c)
+	if code := <-answered; code != http.StatusConflict {
+		t.Fatalf("POST of a cancelled stream: %d", code)
 	}
-	if err := b.binary(1, 1<<20, data[:1<<20]); err != nil { // on its way when the page heard
-		t.Fatal(err)
-	}
-	if f := b.call("Version"); f.Error != nil {
-		t.Fatalf("the tab after a cancelled stream: %+v", f.Error)
-	}
-	if f := b.call(methodShareStream, 1, "again.bin", 10, false); f.Error == nil || f.Error.Code != "bad_arguments" {
-		t.Fatalf("a stream id used again: %+v", f.Error)
-	}
+	b.waitTransfer(func(x session.Transfer) bool { return x.ID == o.Transfer.ID && x.State == session.StateCancelled })
 
-	// Four streams at once at most.
-	for id := uint32(2); id < 2+maxStreams; id++ {
-		b.share(id, "many.bin", size, false)
+	var open []opened
+	for range maxStreams {
+		open = append(open, b.share("many.bin", size, false))
 	}
-	if f := b.call(methodShareStream, 2+maxStreams, "one-too-many.bin", size, false); f.Error == nil || f.Error.Code != "rate_limited" {
+	if f := b.call(methodShareStream, "one-too-many.bin", size, false); f.Error == nil || f.Error.Code != "rate_limited" {
 		t.Fatalf("stream %d: %+v", maxStreams+1, f.Error)
 	}
-	if err := b.binary(2, 0, data[:1<<20]); err != nil {
+
+	// The tab goes mid-file.
+	pr2, pw2 := io.Pipe()
+	defer pw2.Close()
+	go func() {
+		code, _ := post(t, ts, open[0].Stream, pr2, size)
+		answered <- code
+	}()
+	if _, err := pw2.Write(make([]byte, 1<<20)); err != nil {
 		t.Fatal(err)
 	}
-	b.c.CloseNow() // the tab goes mid-stream
-	a.waitEvent(client.EventLeft)
-	if f := a.call("Send", "still here"); f.Error != nil {
-		t.Fatalf("the other tab: %+v", f.Error)
+	b.waitTransfer(func(x session.Transfer) bool { return x.ID == open[0].Transfer.ID && x.Done > 0 })
+	b.c.CloseNow()
+	if code := <-answered; code != http.StatusConflict {
+		t.Fatalf("POST of a stream whose tab closed: %d", code)
 	}
+	if code, _ := post(t, ts, open[1].Stream, bytes.NewReader(nil), size); code != http.StatusNotFound {
+		t.Fatalf("POST to a stream of a closed tab: %d", code)
+	}
+	a.waitEvent(client.EventLeft)
 	a.noFile(t)
 }
 
-// TestStreamedImage: an image streamed from the page is shown to the
-// other member, whose tab fetches it; a stream with no image's bytes is
-// refused.
-func TestStreamedImageRefused(t *testing.T) {
+// TestBinaryMessageEndsTheTab: requests are JSON text; a binary message
+// ends the tab's connection with a close that says why, and the other tab
+// carries on.
+func TestBinaryMessageEndsTheTab(t *testing.T) {
 	ts := newBridge(t)
 	a, b := openTab(t, ts), openTab(t, ts)
 	room(t, a, b)
-	not := bytes.Repeat([]byte("not an image "), 10)
-	b.share(1, "fake.png", len(not), true)
-	b.stream(1, not, len(not))
-	if msg := b.waitTransferError(); !strings.Contains(msg, "not a PNG") {
-		t.Fatalf("error %q", msg)
+	if err := b.c.Write(t.Context(), websocket.MessageBinary, []byte{0, 0, 0, 1, 2, 3}); err != nil {
+		t.Fatal(err)
 	}
-}
-
-// waitTransferError reads frames until a transfer fails; it returns why.
-func (tc *tabConn) waitTransferError() string {
-	tc.t.Helper()
-	for {
-		f := tc.read()
-		if f.Event != session.EventTransfers {
-			continue
-		}
-		var b session.TransferBatch
-		json.Unmarshal(f.Data, &b)
-		for _, x := range b.Transfers {
-			if x.State == session.StateFailed {
-				return x.Error.Message
-			}
-		}
+	var err error
+	for err == nil {
+		_, _, err = b.c.Read(t.Context())
 	}
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.StatusUnsupportedData || !strings.Contains(ce.Reason, "requests are JSON text") {
+		t.Fatalf("closed with %v, want unsupported data and a reason", err)
+	}
+	a.waitEvent(client.EventLeft)
+	a.noFile(t)
 }

@@ -28,10 +28,10 @@ const cookieName = "wetalk_token"
 // falls this far behind is disconnected.
 const queueLen = 256
 
-// maxRequest is the largest message a tab may send: a stream's binary
-// message (stream.go). JSON requests are far smaller (a chat message is at
-// most 8 KiB of text, JSON escaping can make it six times that).
-const maxRequest = streamHeader + maxStreamChunk
+// maxRequest is the largest request a tab may send: a chat message is at
+// most 8 KiB of text, JSON escaping can make it six times that. (Files go
+// as POSTs: stream.go.)
+const maxRequest = 256 << 10
 
 // Config is what a Server needs.
 type Config struct {
@@ -56,6 +56,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[*session.Owner]bool // guarded by mu; the tabs' sessions
+	streams  map[string]*stream      // guarded by mu; the tabs' streams not yet posted, by id
 }
 
 // New returns a Server; Close ends it.
@@ -67,7 +68,7 @@ func New(cfg Config) *Server {
 	return &Server{
 		cfg: cfg, table: methodsOf(reflect.TypeFor[*session.Session]()),
 		files: http.FileServerFS(cfg.Assets), ctx: ctx, cancel: cancel,
-		sessions: make(map[*session.Owner]bool),
+		sessions: make(map[*session.Owner]bool), streams: make(map[string]*stream),
 	}
 }
 
@@ -106,6 +107,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if r.URL.Path == "/bridge" {
 		s.serveBridge(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, streamPrefix) {
+		s.serveStream(w, r)
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, session.MediaPrefix) {
@@ -201,7 +206,7 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	t := &tab{ctx: ctx, cancel: cancel, out: make(chan []byte, queueLen), log: s.cfg.Log}
-	t.streams = streams{t: t, open: make(map[uint32]*stream)}
+	t.streams = streams{srv: s, open: make(map[*stream]bool)}
 	owner := s.cfg.NewSession(t)
 	t.owner = owner
 	s.mu.Lock()
@@ -220,7 +225,7 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 		// Said before t.ctx ends: the connection's reads and writes
 		// watch it, and would cut the connection without the reason.
 		s.cfg.Log.Warn("tab broke the bridge protocol: disconnecting it", "err", broken)
-		conn.Close(websocket.StatusPolicyViolation, closeReason(broken))
+		conn.Close(websocket.StatusUnsupportedData, closeReason(broken))
 	}
 	t.streams.closeAll()
 	owner.Close() // leaves (and closes a hosted room) before the tab goes; ends calls in flight
@@ -242,13 +247,12 @@ func closeReason(err error) string {
 // requests wait to be read until one ends.
 const maxCalls = 256
 
-// readLoop reads the tab's requests and streams' bytes until the
-// connection ends. Each call runs in its own goroutine, as in the window,
-// so that a slow one (an image fetch, a join) holds up nothing else;
-// replies carry the request's id. Events a call causes are queued before
-// its reply (Leave's room:closed, for one), since both go through t.out.
-// Binary messages go to their stream at once (the stream's credit bounds
-// what waits there). It returns the rule a message broke, if one did.
+// readLoop reads the tab's requests until the connection ends. Each call
+// runs in its own goroutine, as in the window, so that a slow one (an image
+// fetch, a join) holds up nothing else; replies carry the request's id.
+// Events a call causes are queued before its reply (Leave's room:closed,
+// for one), since both go through t.out. It returns what was wrong with a
+// message that was not a request, if one was not.
 func (s *Server) readLoop(t *tab, conn *websocket.Conn, sess *session.Session, calls *sync.WaitGroup) error {
 	recv := reflect.ValueOf(sess)
 	slots := make(chan struct{}, maxCalls)
@@ -257,11 +261,8 @@ func (s *Server) readLoop(t *tab, conn *websocket.Conn, sess *session.Session, c
 		if err != nil {
 			return nil
 		}
-		if typ == websocket.MessageBinary {
-			if err := t.streams.put(data); err != nil {
-				return err
-			}
-			continue
+		if typ != websocket.MessageText {
+			return errors.New("binary message: requests are JSON text (files are posted: see stream.go)")
 		}
 		var req request
 		if err := json.Unmarshal(data, &req); err != nil {

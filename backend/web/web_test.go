@@ -234,8 +234,9 @@ func TestImagesThroughTheBridge(t *testing.T) {
 	json.Unmarshal(a.call("Invite").Result, &inv)
 	b.call("Join", session.JoinRequest{Nickname: "Bo", Address: inv.Link})
 
-	a.share(1, "paste.png", len(png), true)
-	a.stream(1, png, len(png))
+	if code, text := post(t, ts, a.share("paste.png", len(png), true).Stream, bytes.NewReader(png), int64(len(png))); code != http.StatusNoContent {
+		t.Fatalf("POST: %d %s", code, text)
+	}
 	id := b.waitEvent("image")["id"].(string)
 
 	get := func(path string) *http.Response {

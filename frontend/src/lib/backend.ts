@@ -66,20 +66,6 @@ function takeToken(): string {
   return token;
 }
 
-/** StreamCredit is a stream:credit event: the page may send a stream's
- * bytes up to offset credit, or (closed) no more of them. */
-interface StreamCredit {
-  stream: number;
-  credit?: number;
-  closed?: boolean;
-}
-
-/** streamChunk is how many bytes of a file go in one binary message. */
-const streamChunk = 256 << 10;
-/** streamWindow is how many bytes of a stream may be sent before any
- * credit: backend/web's streamWindow. */
-const streamWindow = 4 << 20;
-
 /** Bridge speaks the `wetalk web` WebSocket protocol (see backend/web). */
 class Bridge {
   /** token is sent with each connection too, for a browser that keeps no
@@ -89,10 +75,6 @@ class Bridge {
   private next = 0;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private listeners = new Map<string, Set<Listener>>();
-  /** lastStream is the id of the last stream opened; ids only grow. */
-  private lastStream = 0;
-  /** streams hears each open stream's credit events (null: the bridge closed). */
-  private streams = new Map<number, (c: StreamCredit | null) => void>();
 
   private connect(): Promise<WebSocket> {
     if (this.opened) return this.opened;
@@ -110,7 +92,6 @@ class Bridge {
           p.reject(new BackendError({ code: 'bridge_closed', message: 'the connection to wetalk web closed' }));
         }
         this.pending.clear();
-        for (const s of this.streams.values()) s(null);
         this.dispatch('bridge:closed', null);
       };
     });
@@ -119,11 +100,6 @@ class Bridge {
 
   private receive(text: string) {
     const msg = JSON.parse(text) as { id?: number; result?: unknown; error?: Failure; event?: string; data?: unknown };
-    if (msg.event === 'stream:credit') {
-      const c = msg.data as StreamCredit;
-      this.streams.get(c.stream)?.(c);
-      return;
-    }
     if (msg.event) {
       this.dispatch(msg.event, msg.data);
       return;
@@ -149,47 +125,26 @@ class Bridge {
   }
 
   /**
-   * share streams blob to Go as a file (or image) to share: binary
-   * messages of a 12-byte header (stream id, uint32; offset, uint64; both
-   * big-endian) and up to streamChunk bytes, never past the credit Go
-   * grants (backend/web stream.go). It resolves with the transfer once
-   * every byte is sent, or quietly when Go closed the stream early (the
-   * transfer was cancelled or failed: its state says which).
+   * share sends blob to Go as a file (or image) to share: ShareStream
+   * opens a stream, then the bytes go as the body of one POST to
+   * /stream/<id>, which the upload reads as it sends (backend/web
+   * stream.go): the browser streams them from the file itself. It resolves
+   * with the transfer once every byte is handed over, or quietly when Go
+   * ended the stream first (the transfer was cancelled or failed: its state
+   * says which).
    */
   async share(blob: Blob, name: string, image: boolean): Promise<Transfer> {
-    const ws = await this.connect();
-    const id = ++this.lastStream;
-    // st changes as credit events come (in this.streams' listener).
-    const st = { credit: Math.min(blob.size, streamWindow), state: 'open' as 'open' | 'closed' | 'lost', wake: () => {} };
-    this.streams.set(id, (c) => {
-      if (c === null) st.state = 'lost';
-      else if (c.closed) st.state = 'closed';
-      else if (c.credit) st.credit = Math.max(st.credit, c.credit);
-      st.wake();
-    });
+    const o = await this.call<{ transfer: Transfer; stream: string }>('ShareStream', name, blob.size, image);
+    const url = new URL('stream/' + o.stream, window.location.href);
+    url.search = '?token=' + encodeURIComponent(this.token);
+    let res: Response;
     try {
-      const t = await this.call<Transfer>('ShareStream', id, name, blob.size, image);
-      for (let off = 0; off < blob.size && st.state === 'open'; ) {
-        // The credit also bounds ws.bufferedAmount: Go grants it only as
-        // it reads what the socket has carried.
-        if (off >= st.credit) {
-          await new Promise<void>((r) => (st.wake = r)); // credit comes as Go reads what was sent
-          continue;
-        }
-        const n = Math.min(streamChunk, st.credit - off, blob.size - off);
-        const head = new DataView(new ArrayBuffer(12));
-        head.setUint32(0, id);
-        head.setBigUint64(4, BigInt(off));
-        ws.send(new Blob([head, blob.slice(off, off + n)])); // the browser reads the bytes, not this page
-        off += n;
-      }
-      if (st.state === 'lost') {
-        throw new BackendError({ code: 'bridge_closed', message: 'the connection to wetalk web closed' });
-      }
-      return t;
-    } finally {
-      this.streams.delete(id);
+      res = await fetch(url, { method: 'POST', body: blob, headers: { 'Content-Type': 'application/octet-stream' } });
+    } catch {
+      throw new BackendError({ code: 'bridge_closed', message: 'cannot reach wetalk web' });
     }
+    if (res.ok || res.status === 409) return o.transfer; // 409: ended first, as its transfer says
+    throw new BackendError({ code: 'internal', message: (await res.text()) || `the file was refused (${res.status})` });
   }
 
   on(name: string, l: Listener): () => void {
@@ -349,8 +304,8 @@ function base64Of(blob: Blob): Promise<string> {
 
 /**
  * shareBlob shares a file (or, with image, an image) the page holds: a
- * dropped, pasted or picked File. In a browser its bytes stream to Go over
- * the bridge as they are uploaded; it resolves with the transfer once every
+ * dropped, pasted or picked File. In a browser its bytes stream to Go (a
+ * POST beside the bridge) as they are uploaded; it resolves with the transfer once every
  * byte is handed over. In the window, where dropped and picked files go by
  * path (Go hears the drop itself), only what is pasted comes here, and goes
  * in one call (SharePasted: at most an image's size). Progress and the end
