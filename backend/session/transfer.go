@@ -349,7 +349,7 @@ func (o *Owner) ShareStream(name string, size int64, image bool, r io.ReadCloser
 		stop := context.AfterFunc(ctx, func() { r.Close() }) // unblocks a Read waiting on the page
 		defer stop()
 		defer r.Close()
-		return x.cl.UploadStream(ctx, ref, client.Stream{Name: name, Size: size, Image: image, R: r})
+		return x.cl.UploadReader(ctx, ref, name, size, r, image)
 	})
 	if err != nil {
 		r.Close()
