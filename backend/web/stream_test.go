@@ -118,23 +118,11 @@ func (tc *tabConn) noFile(t *testing.T) {
 	if f := tc.call("Send", "still here"); f.Error != nil {
 		t.Fatalf("Send: %+v", f.Error)
 	}
-	for {
-		f := tc.read()
-		if f.Event != session.EventRoomEvents {
-			continue
-		}
-		var b struct {
-			Events []map[string]any `json:"events"`
-		}
-		json.Unmarshal(f.Data, &b)
-		for _, ev := range b.Events {
-			if ev["type"] == "file" {
-				t.Fatalf("a file was shared: %v", ev)
-			}
-			if ev["type"] == "message" && ev["text"] == "still here" {
-				return
-			}
-		}
+	ev := tc.waitFor(func(ev map[string]any) bool {
+		return ev["type"] == "file" || ev["type"] == "message" && ev["text"] == "still here"
+	})
+	if ev["type"] == "file" {
+		t.Fatalf("a file was shared: %v", ev)
 	}
 }
 

@@ -206,6 +206,12 @@ func TestTabsAreSessions(t *testing.T) {
 // waitEvent reads events until one of type typ arrives, and returns it.
 func (tc *tabConn) waitEvent(typ string) map[string]any {
 	tc.t.Helper()
+	return tc.waitFor(func(ev map[string]any) bool { return ev["type"] == typ })
+}
+
+// waitFor reads events until one that ok accepts arrives, and returns it.
+func (tc *tabConn) waitFor(ok func(ev map[string]any) bool) map[string]any {
+	tc.t.Helper()
 	for {
 		f := tc.read()
 		if f.Event != session.EventRoomEvents {
@@ -216,7 +222,7 @@ func (tc *tabConn) waitEvent(typ string) map[string]any {
 		}
 		json.Unmarshal(f.Data, &b)
 		for _, ev := range b.Events {
-			if ev["type"] == typ {
+			if ok(ev) {
 				return ev
 			}
 		}
