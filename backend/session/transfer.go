@@ -394,8 +394,9 @@ func (x *transfers) start(t Transfer, upload func(ctx context.Context, ref strin
 	return xt.Transfer, nil
 }
 
-// CancelTransfer stops a transfer: a running one is abandoned (the host announces nothing; a download keeps its part
-// file, so that downloading again resumes it).
+// CancelTransfer stops a transfer: a running one is abandoned (the host
+// announces nothing; a download keeps its part file, so that downloading
+// again resumes it). An upload still waiting is cancelled at once.
 func (s *Session) CancelTransfer(id string) error {
 	x, err := s.room()
 	if err != nil {
@@ -409,6 +410,13 @@ func (s *Session) CancelTransfer(id string) error {
 	}
 	if t.cancel != nil {
 		t.cancel() // the goroutine reports it cancelled
+		if t.State == StateWaiting {
+			// Not started on the host (its answer may be slow to come):
+			// cancelled now for the user; the client cancels it there.
+			t.State = StateCancelled
+			x.dirty[t.ID] = true
+			x.emitLocked()
+		}
 	}
 	return nil
 }

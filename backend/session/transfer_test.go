@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"wetalk/backend/client"
 	"wetalk/backend/profile"
@@ -200,6 +201,17 @@ func (c *closer) Close() error {
 	return c.PipeReader.Close()
 }
 
+// waitClosed fails the test if c is not closed soon (it is closed by a
+// goroutine of the session).
+func (c *closer) waitClosed(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case <-c.closed:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s was not closed", what)
+	}
+}
+
 // isClosed reports whether c was closed.
 func (c *closer) isClosed() bool {
 	select {
@@ -240,12 +252,34 @@ func TestStreamRefusalsAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	ra.wait(t, "cancelled", func(r *recorder) bool { return r.transfers[tr.ID].State == StateCancelled })
-	if !r.isClosed() {
-		t.Fatal("the source of a cancelled upload was not closed")
-	}
+	r.waitClosed(t, "the source of a cancelled upload")
 	if _, err := w.Write(make([]byte, 5)); !errors.Is(err, io.ErrClosedPipe) {
 		t.Fatalf("write after cancel: %v", err)
 	}
+
+	// An upload queued behind the host's limit of uploads at once (taken
+	// by uploads whose bytes do not come) is cancelled at once.
+	for range wire.MaxUploads {
+		r, _ := newCloser()
+		if _, err := owner(a).ShareStream("slow", 100, false, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, _ = newCloser()
+	queued, err := owner(a).ShareStream("queued", 100, false, r)
+	if err != nil || queued.State != StateWaiting {
+		t.Fatalf("queued upload: %+v, %v", queued, err)
+	}
+	if err := a.CancelTransfer(queued.ID); err != nil {
+		t.Fatal(err)
+	}
+	ra.mu.Lock()
+	state := ra.transfers[queued.ID].State
+	ra.mu.Unlock()
+	if state != StateCancelled {
+		t.Fatalf("a queued upload cancelled is %s", state)
+	}
+	r.waitClosed(t, "the source of a cancelled queued upload")
 
 	// Left while the upload waits for bytes: leaving does not hang, and
 	// the source is closed.
