@@ -64,7 +64,7 @@ func TestStreamThroughTheBridge(t *testing.T) {
 	ts := newBridge(t)
 	a, b := openTab(t, ts), openTab(t, ts)
 	room(t, a, b)
-	data := make([]byte, 10<<20+12345)
+	data := make([]byte, 3<<20+12345)
 	rand.Read(data)
 	o := a.share("big.bin", len(data), false)
 	if o.Transfer.Size != int64(len(data)) || o.Transfer.Name != "big.bin" {

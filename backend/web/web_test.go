@@ -125,7 +125,7 @@ type frame struct {
 
 func (tc *tabConn) read() frame {
 	tc.t.Helper()
-	ctx, cancel := context.WithTimeout(tc.t.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(tc.t.Context(), 60*time.Second) // a hang guard: the machine may be busy
 	defer cancel()
 	_, b, err := tc.c.Read(ctx)
 	if err != nil {
