@@ -35,7 +35,8 @@ import (
 //  3. The answer comes once the upload has read every byte (204), or ended
 //     before (409, the reason in the body: cancelled, refused, failed; the
 //     transfer's state says which). A stream is posted to once: an unknown
-//     or used one is 404, a body whose length is not the size 400.
+//     or used one is 404, a body whose length is not the size 400. An empty
+//     file needs no POST (its upload reads nothing).
 //
 // Why a POST and not binary WebSocket messages: Chromium moves a request
 // body from the file to the socket in its network process, several times

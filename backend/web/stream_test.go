@@ -92,6 +92,12 @@ func TestStreamThroughTheBridge(t *testing.T) {
 	if code, _ := post(t, ts, o.Stream, bytes.NewReader(data), int64(len(data))); code != http.StatusNotFound {
 		t.Fatalf("a second POST to the stream: %d", code)
 	}
+
+	// An empty file needs no POST.
+	a.share("empty.txt", 0, false)
+	if ev := b.waitEvent("file"); ev["name"] != "empty.txt" || ev["size"] != float64(0) {
+		t.Fatalf("file event %v", ev)
+	}
 }
 
 // waitTransfer reads frames until a transfer is as ok wants.

@@ -135,6 +135,7 @@ class Bridge {
    */
   async share(blob: Blob, name: string, image: boolean): Promise<Transfer> {
     const o = await this.call<{ transfer: Transfer; stream: string }>('ShareStream', name, blob.size, image);
+    if (blob.size === 0) return o.transfer; // nothing to read: the upload needs no POST
     const url = new URL('stream/' + o.stream, window.location.href);
     url.search = '?token=' + encodeURIComponent(this.token);
     let res: Response;
