@@ -300,6 +300,8 @@ func humanEvent(ev client.Event) string {
 			return fmt.Sprintf("* %s is sharing %s (%s, id %s): uploading, downloadable already", ev.From, ev.Name, transfer.Size(ev.Size), ev.ID)
 		}
 		return fmt.Sprintf("* %s shared %s (%s, id %s)", ev.From, ev.Name, transfer.Size(ev.Size), ev.ID)
+	case client.FileProgress:
+		return fmt.Sprintf("* file %s: %s received by the host", ev.ID, transfer.Size(ev.Received))
 	case client.FileDone:
 		return "* file " + ev.ID + " is complete"
 	case client.FileFailed:
