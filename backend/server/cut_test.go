@@ -244,3 +244,55 @@ func TestCutThroughBrokenUpload(t *testing.T) {
 		})
 	}
 }
+
+// TestCutThroughDownloadResumes: a download cut short while the file
+// uploads keeps its part file (named by the file's id, the SHA-256 being
+// unknown); asked again once the upload is complete, it carries on from
+// there under the hash's name and ends with the right bytes, leaving no
+// part file.
+func TestCutThroughDownloadResumes(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	b := h.join(t, "B")
+	bw := watch(b, true)
+	data, sum := cutData(5<<20, 3)
+	a := beginRaw(t, h, "A", "resumed.bin", len(data))
+	ev := awaitEvent[client.File](t, bw)
+	a.send(data[:3<<20], 0)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	res := make(chan error, 1)
+	go func() {
+		_, err := b.c.Download(ctx, "d", ev.ID, dir)
+		res <- err
+	}()
+	for p := range bw.progress {
+		if p.Direction == client.DirectionDown && p.Done > 0 {
+			break
+		}
+	}
+	cancel()
+	if err := <-res; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled download: %v", err)
+	}
+	left, _ := os.ReadDir(dir)
+	if len(left) != 1 || left[0].Name() != "resumed.bin."+ev.ID[:8]+".part" {
+		t.Fatalf("after the cut the folder holds %v", left)
+	}
+	if info, _ := left[0].Info(); info.Size() == 0 {
+		t.Fatal("the part file is empty")
+	}
+
+	a.send(data[3<<20:], 3<<20)
+	a.end(sum)
+	want := hex.EncodeToString(sum)
+	if ev := awaitEvent[client.FileDone](t, bw); ev.SHA256 != want {
+		t.Fatalf("file_done %+v", ev)
+	}
+	saved, err := b.c.Download(context.Background(), "", ev.ID, dir)
+	if err != nil || fileSum(t, saved) != want {
+		t.Fatalf("resumed download: %v", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 1 || left[0].Name() != "resumed.bin" {
+		t.Fatalf("the folder holds %v", left)
+	}
+}
