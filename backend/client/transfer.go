@@ -833,24 +833,20 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 		return err
 	}
 	var r wire.Frame
-	select {
-	case r = <-x.replies:
-	case <-c.done:
-		return c.lost()
-	case <-ctx.Done():
-		return cancel(ctx.Err())
-	}
-	if done, ok := r.(*wire.FileDone); ok {
-		// The upload completed before the host answered: the answer follows.
-		if err := part.SetSum(done.SHA256); err != nil {
-			return cancel(err)
-		}
+	for r == nil {
 		select {
 		case r = <-x.replies:
 		case <-c.done:
 			return c.lost()
 		case <-ctx.Done():
 			return cancel(ctx.Err())
+		}
+		if done, ok := r.(*wire.FileDone); ok {
+			// The upload completed before the host answered: the answer follows.
+			if err := part.SetSum(done.SHA256); err != nil {
+				return cancel(err)
+			}
+			r = nil
 		}
 	}
 	ready, ok := r.(*wire.DownloadReady)
