@@ -485,14 +485,18 @@ func (r *Reader) File() File { return r.file }
 // Avail returns how many bytes of the file may be read now, whether that is
 // all there will be (the file is complete, or its upload failed: the
 // Reader's next Read says why), and a channel closed when that may have
-// changed. A complete file's bytes are all available at once.
+// changed (nil once final: nothing will change). A complete file's bytes
+// are all available at once.
 func (r *Reader) Avail() (n int64, final bool, wake <-chan struct{}) {
 	if r.feed == nil {
 		return r.file.Size, true, nil
 	}
 	n, done, err, wake := r.feed.state()
-	if done && err == nil {
-		n = r.file.Size
+	if done {
+		wake = nil
+		if err == nil {
+			n = r.file.Size
+		}
 	}
 	return min(n, r.file.Size), done, wake
 }
