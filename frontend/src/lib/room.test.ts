@@ -176,8 +176,8 @@ describe('RoomState uploads in the conversation', () => {
   it('shows my upload at once, then turns it into the file bubble when the host shares it', () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
     r.apply([welcome, { type: 'message', id: '1', from: 'Bo', text: 'hi', time: '', history: false }]);
-    r.applyTransfers([up('staging', 0)]);
-    expect(shown(r)).toEqual(['message', 'up:staging']);
+    r.applyTransfers([up('waiting', 0)]);
+    expect(shown(r)).toEqual(['message', 'up:waiting']);
     const u = r.items[1] as UploadItem;
     expect(u).toMatchObject({ transfer: 't1', name: 'report.pdf', size: 1000, mine: true, from: 'Ann#2' });
     r.applyTransfers([up('active', 400)]);
@@ -189,6 +189,21 @@ describe('RoomState uploads in the conversation', () => {
     r.applyTransfers([up('done', 1000, 'f9')]);
     r.apply([fileEv('f9')]);
     expect(shown(r)).toEqual(['message', 'file:f9', 'message']);
+  });
+
+  it('shows a file still uploading with its progress, then complete; a failed upload becomes a line', () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([welcome, { ...fileEv('f1', 'Bo'), uploading: true }]);
+    expect(r.items[0]).toMatchObject({ kind: 'file', id: 'f1', uploading: true, received: 0 });
+    expect(r.files).toMatchObject([{ id: 'f1', uploading: true }]);
+    r.apply([{ type: 'file_progress', id: 'f1', received: 500 }]);
+    expect(r.items[0]).toMatchObject({ kind: 'file', uploading: true, received: 500 });
+    r.apply([{ type: 'file_done', id: 'f1', sha256: 'ab' }]);
+    expect(r.items[0]).toMatchObject({ kind: 'file', uploading: false });
+    expect(r.files).toMatchObject([{ id: 'f1', sha256: 'ab', uploading: false }]);
+    r.apply([{ ...fileEv('f2', 'Bo'), uploading: true }, { type: 'file_failed', id: 'f2', code: 'stalled', message: 'no progress' }]);
+    expect(r.items[1]).toMatchObject({ kind: 'notice', words: 'n_uploadFailed', params: { name: 'Bo', file: 'report.pdf', why: 'no progress' } });
+    expect(r.files.map((f) => f.id)).toEqual(['f1']);
   });
 
   it('has no duplicate when the file event comes before the transfer says done', () => {
@@ -215,9 +230,9 @@ describe('RoomState uploads in the conversation', () => {
   it('shows a cancelled or failed upload until dismissed; a moving one cannot be dismissed', () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
     r.apply([welcome]);
-    r.applyTransfers([up('active', 10), { ...up('staging', 0), id: 't2' }]);
+    r.applyTransfers([up('active', 10), { ...up('waiting', 0), id: 't2' }]);
     r.dismissUpload('up:t1');
-    expect(shown(r)).toEqual(['up:active', 'up:staging']);
+    expect(shown(r)).toEqual(['up:active', 'up:waiting']);
     r.applyTransfers([up('cancelled', 10), { ...up('failed', 0), id: 't2', error: { code: 'too_large', message: '' } }]);
     expect(shown(r)).toEqual(['up:cancelled', 'up:failed']);
     r.dismissUpload('up:t1');

@@ -50,6 +50,10 @@ export interface FileItem {
   mine: boolean;
   history: boolean;
   to?: undefined;
+  /** uploading: the file is still being uploaded (it may be downloaded
+   * already); received is how many of its bytes the host has. */
+  uploading?: boolean;
+  received?: number;
 }
 
 /** ImageItem is an image sent to the room, shown inline. */
@@ -86,7 +90,7 @@ export interface UploadItem {
   to?: undefined;
   /** state is the upload's state when last changed (the bubble shows the
    * live progress from the transfers list while it is there). */
-  state: 'staging' | 'waiting' | 'active' | 'done' | 'failed' | 'cancelled';
+  state: 'waiting' | 'active' | 'done' | 'failed' | 'cancelled';
 }
 
 /** Quote is what a reply shows of the message it answers. */
