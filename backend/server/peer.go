@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/tls"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -238,6 +239,11 @@ func (p *peer) writeLoop() error {
 		clear(batch)
 		if more {
 			p.signal()
+			// The history is bulk: before its next burst, let what is
+			// runnable run first (write loops woken with live frames,
+			// read loops), so a member's delivery waits behind about a
+			// burst per core rather than behind whole histories.
+			runtime.Gosched()
 		}
 		if closing {
 			if flush {
