@@ -95,11 +95,12 @@ type Client struct {
 	pingEvery   time.Duration // the heartbeat's period
 	pingTimeout time.Duration // silence from the host that counts as a lost connection
 
-	events chan Event    // closed by readLoop when the connection ends
-	out    chan []byte   // frames for writeLoop
-	done   chan struct{} // closed when the connection is going away
-	gone   chan struct{} // closed by Close: nobody reads events any more
-	xf     transfers     // uploads and downloads in progress, shared files
+	events chan Event     // closed by readLoop when the connection ends
+	out    chan []byte    // frames for writeLoop
+	chunks wire.ChunkPool // buffers of upload frames (writeLoop gives them back) and of downloads' chunk data (fetch does)
+	done   chan struct{}  // closed when the connection is going away
+	gone   chan struct{}  // closed by Close: nobody reads events any more
+	xf     transfers      // uploads and downloads in progress, shared files
 	// uploads holds a token per upload in progress: at most
 	// wire.MaxUploads, the host's limit; further uploads wait their turn
 	// (first come, first served) instead of being refused.
@@ -199,6 +200,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		pingEvery: cfg.PingInterval, pingTimeout: cfg.PingTimeout,
 		events:  make(chan Event, cfg.Events),
 		out:     make(chan []byte, 64),
+		chunks:  wire.NewChunkPool(2 * wire.MaxWindow),
 		done:    make(chan struct{}),
 		gone:    make(chan struct{}),
 		uploads: make(chan struct{}, wire.MaxUploads),
@@ -355,7 +357,7 @@ func (c *Client) readLink(l *link, r *wire.Reader, count *uint64) error {
 			deadline = now.Add(c.pingTimeout)
 			l.raw.SetReadDeadline(deadline)
 		}
-		f, err := r.ReadMessage()
+		f, err := c.readFrame(r)
 		if err != nil {
 			var ne net.Error
 			select {
@@ -495,14 +497,25 @@ func (c *Client) push(ev Event) bool {
 	}
 }
 
-// writeLoop is the only writer of the connection; it writes whatever is
-// queued in one go.
+// writeGather is the most bytes writeLoop takes from the queue per write
+// round.
+const writeGather = 256 << 10
+
+// writeLoop is the only writer of the connection. Each wake-up takes what
+// is queued (up to writeGather bytes) and writes it with wire.Gather: small
+// frames copied together into one TLS record's worth, large ones (upload
+// chunks) as they are. Upload frames' buffers then go back to the pool.
 func (c *Client) writeLoop(l *link) {
 	defer close(l.wrote)
 	var buf []byte
+	var batch [][]byte
 	ping, _ := wire.Encode(&wire.Ping{})
 	heartbeat := time.NewTicker(c.pingEvery)
 	defer heartbeat.Stop()
+	write := func(b []byte) error {
+		_, err := l.conn.Write(b)
+		return err
+	}
 	for {
 		select {
 		case <-c.done:
@@ -516,23 +529,51 @@ func (c *Client) writeLoop(l *link) {
 				return
 			}
 		case f := <-c.out:
-			buf = append(buf[:0], f...)
+			batch = append(batch[:0], f)
 		more:
-			for len(buf) < 64<<10 {
+			for n := len(f); n < writeGather; {
 				select {
 				case f := <-c.out:
-					buf = append(buf, f...)
+					batch = append(batch, f)
+					n += len(f)
 				default:
 					break more
 				}
 			}
 			l.conn.SetWriteDeadline(time.Now().Add(c.timeout))
-			if _, err := l.conn.Write(buf); err != nil {
+			var err error
+			buf, err = wire.Gather(batch, buf, write)
+			for _, b := range batch {
+				if wire.IsChunkFrame(b, wire.TypeUploadChunk) {
+					c.chunks.Put(b)
+				}
+			}
+			clear(batch)
+			if err != nil {
 				l.close() // readLoop finds the link lost
 				return
 			}
 		}
 	}
+}
+
+// readFrame reads and decodes the next frame. A chunk's data is decoded
+// as a view and copied into a pooled buffer (no allocation per chunk),
+// which the download gives back once it has written it.
+func (c *Client) readFrame(r *wire.Reader) (wire.Frame, error) {
+	t, body, err := r.ReadFrame()
+	if err != nil {
+		return nil, err
+	}
+	if t != wire.TypeChunk {
+		return wire.Decode(t, body)
+	}
+	ch := new(wire.Chunk)
+	if err := ch.DecodeView(body); err != nil {
+		return nil, err
+	}
+	ch.Data = append(c.chunks.Get()[:0], ch.Data...)
+	return ch, nil
 }
 
 // shutdown closes the connection once; both loops then end.

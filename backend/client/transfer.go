@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -305,6 +306,11 @@ func (c *Client) sendCtx(ctx context.Context, f wire.Frame) error {
 	if err != nil {
 		return wire.Errorf(wire.ErrTooLarge, "%v", err)
 	}
+	return c.queue(ctx, frame)
+}
+
+// queue queues an encoded frame unless ctx ends first.
+func (c *Client) queue(ctx context.Context, frame []byte) error {
 	select {
 	case c.out <- frame:
 		return nil
@@ -341,6 +347,8 @@ func replyError(f wire.Frame) error {
 // which Upload also returns, and every member receives a file event.
 // Cancelling ctx abandons the upload: nothing is announced and the host
 // keeps nothing. Refusals are *wire.Error (too_large, quota_exceeded, ...).
+// An upload cut by a lost connection carries on from where the host's
+// copy ends once the seat is resumed, if the file is unchanged.
 //
 // The host takes wire.MaxUploads uploads at once; beyond that, Upload waits
 // (first come, first served) until one ends. Its first progress event
@@ -349,28 +357,61 @@ func (c *Client) Upload(ctx context.Context, ref, path, name string) (string, er
 	if name == "" {
 		name = filepath.Base(path)
 	}
-	return c.upload(ctx, ref, path, name, false)
+	return c.uploadPath(ctx, ref, path, name, false)
 }
 
 // UploadImage shares an image (PNG, JPEG, GIF or WebP, by its bytes) like
 // Upload; members receive an image event.
 func (c *Client) UploadImage(ctx context.Context, ref, path string) (string, error) {
-	return c.upload(ctx, ref, path, filepath.Base(path), true)
+	return c.uploadPath(ctx, ref, path, filepath.Base(path), true)
 }
 
-func (c *Client) upload(ctx context.Context, ref, path, name string, image bool) (string, error) {
-	// Wait for a slot first (so that queued uploads hold no open file):
-	// the host takes wire.MaxUploads at once. The slot is given back when
-	// this upload has ended on the host's side too (its end, cancel or
-	// abort precedes the next begin on the connection).
+// UploadReader shares size bytes read from r under name, like Upload (or
+// UploadImage if image is set), for bytes that are not in a file of their
+// own, such as a file streamed from a browser tab. r must yield exactly
+// size bytes.
+//
+// If r is an io.ReaderAt too (an *os.File, a *bytes.Reader, an
+// *io.SectionReader), the upload reads it with ReadAt, hashes it on a
+// second reader in parallel, and carries on after a lost connection like
+// Upload. A plain io.Reader is read once, hashed on the way; an upload from
+// one fails with unreachable when the connection is lost, unless the host
+// already had every byte sent (it cannot be read again).
+func (c *Client) UploadReader(ctx context.Context, ref, name string, size int64, r io.Reader, image bool) (string, error) {
+	if size < 0 {
+		return "", wire.Errorf(wire.ErrBadCommand, "size %d is negative", size)
+	}
+	if err := c.takeSlot(ctx); err != nil {
+		return "", err
+	}
+	defer c.giveSlot()
+	src := source{r: r, size: size, what: name}
+	src.ra, _ = r.(io.ReaderAt)
+	return c.upload(ctx, ref, name, image, &src)
+}
+
+// takeSlot waits for one of the host's wire.MaxUploads upload slots: the
+// slot is given back when the upload has ended on the host's side too (its
+// end, cancel or abort precedes the next begin on the connection).
+func (c *Client) takeSlot(ctx context.Context) error {
 	select {
 	case c.uploads <- struct{}{}:
+		return nil
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return ctx.Err()
 	case <-c.done:
-		return "", c.lost()
+		return c.lost()
 	}
-	defer func() { <-c.uploads }()
+}
+
+func (c *Client) giveSlot() { <-c.uploads }
+
+func (c *Client) uploadPath(ctx context.Context, ref, path, name string, image bool) (string, error) {
+	// Wait for a slot first, so that queued uploads hold no open file.
+	if err := c.takeSlot(ctx); err != nil {
+		return "", err
+	}
+	defer c.giveSlot()
 	f, err := os.Open(path)
 	if err != nil {
 		return "", wire.Errorf(wire.ErrNoSuchFile, "cannot read %s: %v", path, unwrapPath(err))
@@ -380,16 +421,102 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 	if err != nil || !st.Mode().IsRegular() {
 		return "", wire.Errorf(wire.ErrNoSuchFile, "%s is not a regular file", path)
 	}
-	size := st.Size()
-	if image {
-		head := make([]byte, transfer.SniffLen)
-		n, _ := io.ReadFull(f, head)
-		if _, ok := transfer.SniffImage(head[:n]); !ok {
-			return "", wire.Errorf(wire.ErrBadImage, "%s is not a PNG, JPEG, GIF or WebP image", filepath.Base(path))
+	src := &source{r: f, ra: f, size: st.Size(), what: path}
+	src.unchanged = func() bool {
+		now, err := f.Stat()
+		return err == nil && now.Size() == st.Size() && now.ModTime().Equal(st.ModTime())
+	}
+	return c.upload(ctx, ref, name, image, src)
+}
+
+// source is what an upload reads: size bytes, at an offset if ra is set,
+// else in order from r.
+type source struct {
+	r    io.Reader
+	ra   io.ReaderAt // nil for a plain reader
+	size int64
+	what string // the path or name, for errors
+	// unchanged, if set, says whether the bytes are still those the
+	// upload began with (a file's size and time), before resuming.
+	unchanged func() bool
+	read      int64 // a plain reader's bytes consumed
+}
+
+// readAt fills p with the bytes at off; a plain reader must be at off.
+func (s *source) readAt(p []byte, off int64) error {
+	if s.ra != nil {
+		n, err := s.ra.ReadAt(p, off)
+		if n == len(p) {
+			return nil
 		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return "", wire.Errorf(wire.ErrNoSuchFile, "cannot read %s: %v", path, err)
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
 		}
+		return err
+	}
+	if off != s.read {
+		return fmt.Errorf("cannot read the stream again from %d (at %d)", off, s.read)
+	}
+	n, err := io.ReadFull(s.r, p)
+	s.read += int64(n)
+	return err
+}
+
+// sniff checks that the source starts like an image; a plain reader's
+// head is kept and read again.
+func (s *source) sniff() bool {
+	head := make([]byte, min(transfer.SniffLen, s.size))
+	if s.ra != nil {
+		n, _ := s.ra.ReadAt(head, 0)
+		head = head[:n]
+	} else {
+		n, _ := io.ReadFull(s.r, head)
+		head = head[:n]
+		s.r = io.MultiReader(bytes.NewReader(head), s.r)
+	}
+	_, ok := transfer.SniffImage(head)
+	return ok
+}
+
+// hashed is the SHA-256 of a source, or why it could not be read.
+type hashed struct {
+	sum []byte
+	err error
+}
+
+// hashAt hashes the first size bytes of ra on a goroutine of its own, off
+// the path of the chunks, and sends the result on the channel it returns
+// (buffered: the goroutine never waits for a reader). Cancelling ctx stops
+// it early. Should the bytes change on the way, the host's hash of what it
+// got differs and it refuses the upload (bad_hash).
+func hashAt(ctx context.Context, ra io.ReaderAt, size int64) <-chan hashed {
+	out := make(chan hashed, 1)
+	go func() {
+		h := sha256.New()
+		buf := make([]byte, 1<<20)
+		r := io.NewSectionReader(ra, 0, size)
+		for done := int64(0); done < size; {
+			if ctx.Err() != nil {
+				out <- hashed{err: ctx.Err()}
+				return
+			}
+			n, err := io.ReadFull(r, buf[:min(int64(len(buf)), size-done)])
+			h.Write(buf[:n])
+			done += int64(n)
+			if err != nil {
+				out <- hashed{err: err}
+				return
+			}
+		}
+		out <- hashed{sum: h.Sum(nil)}
+	}()
+	return out
+}
+
+func (c *Client) upload(ctx context.Context, ref, name string, image bool, src *source) (string, error) {
+	size := src.size
+	if image && !src.sniff() {
+		return "", wire.Errorf(wire.ErrBadImage, "%s is not a PNG, JPEG, GIF or WebP image", filepath.Base(src.what))
 	}
 	iref, x := c.register(ref, 0)
 	var id uuid.UUID
@@ -415,13 +542,45 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 		c.send(&wire.Cancel{Transfer: id})
 		return "", err
 	}
-	h := sha256.New()
-	buf := make([]byte, wire.MaxChunk)
+	// A source that can be read at an offset is hashed by a second reader
+	// on another goroutine; a plain reader is hashed as it is read.
+	var h hash.Hash
+	var sumc <-chan hashed
+	var hashedOnce *hashed // what sumc gave, once it has (an upload may end twice, around a resume)
+	if src.ra != nil {
+		hctx, stopHash := context.WithCancel(ctx)
+		sumc = hashAt(hctx, src.ra, size)
+		defer func() {
+			stopHash()
+			if hashedOnce == nil {
+				<-sumc // the hashing goroutine has ended
+			}
+		}()
+	} else {
+		h = sha256.New()
+	}
+	sum := func() ([]byte, error) {
+		if h != nil {
+			return h.Sum(nil), nil
+		}
+		if hashedOnce == nil {
+			select {
+			case s := <-sumc:
+				hashedOnce = &s
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if hashedOnce.err != nil {
+			return nil, wire.Errorf(wire.ErrNoSuchFile, "reading %s failed: %v", src.what, unwrapPath(hashedOnce.err))
+		}
+		return hashedOnce.sum, nil
+	}
 	prog := progress{c: c, ev: Progress{Transfer: id.String(), Direction: DirectionUp, Total: size, Ref: ref}}
 	prog.start()
 	// carryOn is the answer to a reply that says the link was lost: once
 	// the seat is resumed, ask the host where the upload stands, check the
-	// file is unchanged and rebuild the hash up to there.
+	// source is unchanged and carry on from there.
 	var off int64
 	carryOn := func(r wire.Frame) error {
 		if !linkLost(r) {
@@ -455,18 +614,14 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 				return c.lost()
 			}
 		}
-		now, err := f.Stat()
-		if err != nil || now.Size() != size || !now.ModTime().Equal(st.ModTime()) || int64(ready.Offset) > size {
-			return wire.Errorf(wire.ErrNoSuchFile, "%s changed while the connection was lost; share it again", path)
+		at := int64(ready.Offset)
+		if at > size || (src.unchanged != nil && !src.unchanged()) {
+			return wire.Errorf(wire.ErrNoSuchFile, "%s changed while the connection was lost; share it again", src.what)
 		}
-		h.Reset()
-		if _, err := f.Seek(0, io.SeekStart); err == nil {
-			_, err = io.CopyN(h, f, int64(ready.Offset))
+		if src.ra == nil && at != off {
+			return &wire.Error{Code: wire.CodeUnreachable, Message: fmt.Sprintf("the connection was lost and %s cannot be read again from byte %d; share it again", src.what, at)}
 		}
-		if err != nil {
-			return wire.Errorf(wire.ErrNoSuchFile, "cannot read %s again: %v", path, unwrapPath(err))
-		}
-		off = int64(ready.Offset)
+		off = at
 		return nil
 	}
 	for {
@@ -481,12 +636,19 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 			if r != nil {
 				break
 			}
-			n, err := io.ReadFull(f, buf[:min(int64(len(buf)), size-off)])
-			if err != nil {
-				return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed after %d bytes (was it changed or removed?): %v", path, off, unwrapPath(err)))
+			// The bytes are read straight into a pooled frame, which
+			// writeLoop sends as it is and gives back.
+			n := int(min(int64(wire.MaxChunk), size-off))
+			frame, data := wire.ChunkFrame(c.chunks.Get(), wire.TypeUploadChunk, id, uint64(off), n)
+			if err := src.readAt(data, off); err != nil {
+				c.chunks.Put(frame)
+				return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed after %d bytes (was it changed or removed?): %v", src.what, off, unwrapPath(err)))
 			}
-			h.Write(buf[:n])
-			if err := c.sendCtx(ctx, &wire.UploadChunk{Upload: id, Offset: uint64(off), Data: buf[:n]}); err != nil {
+			if h != nil {
+				h.Write(data)
+			}
+			if err := c.queue(ctx, frame); err != nil {
+				c.chunks.Put(frame)
 				if ctx.Err() != nil {
 					return cancel(err)
 				}
@@ -496,7 +658,11 @@ func (c *Client) upload(ctx context.Context, ref, path, name string, image bool)
 			prog.at(off)
 		}
 		if r == nil {
-			if err := c.sendCtx(ctx, &wire.UploadEnd{Upload: id, SHA256: h.Sum(nil)}); err != nil {
+			s, err := sum()
+			if err != nil {
+				return cancel(err)
+			}
+			if err := c.sendCtx(ctx, &wire.UploadEnd{Upload: id, SHA256: s}); err != nil {
 				if ctx.Err() != nil {
 					return cancel(err)
 				}
@@ -641,7 +807,9 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 		select {
 		case ch := <-x.chunks:
 			got += int64(len(ch.Data))
-			if err := part.Write(int64(ch.Offset), ch.Data); err != nil {
+			err := part.Write(int64(ch.Offset), ch.Data)
+			c.chunks.Put(ch.Data) // from readLink's pool
+			if err != nil {
 				return cancel(err)
 			}
 			prog.at(part.Offset())

@@ -190,13 +190,8 @@ func (p *peer) signal() {
 	}
 }
 
-// writeChunk is the most bytes writeLoop gathers for one write: a TLS
-// record's payload, since each record is a write to the socket of its own
-// anyway. The gathering buffer thus never grows past it.
-const writeChunk = 16 << 10
-
 // writeLoop is the only writer of the connection. Each wake-up takes the
-// whole queue and writes it gathered in chunks of up to writeChunk bytes,
+// whole queue and writes it gathered in chunks of up to wire.GatherSize bytes,
 // so a burst costs one TLS record per 16 KiB rather than one per frame. It
 // returns when the peer is closed or a write fails, and closes the
 // connection either way.
@@ -292,30 +287,10 @@ func (p *peer) takeHistory(batch [][]byte) ([][]byte, bool) {
 	return batch, len(p.queue) > 0
 }
 
-// writeBatch writes the frames of batch, gathered in buf up to writeChunk
-// bytes at a time; a lone frame, or one of writeChunk bytes or more, is
-// written as it is, without a copy (frames are never modified). It returns
-// buf for reuse.
+// writeBatch writes the frames of batch with wire.Gather. It returns buf
+// for reuse.
 func (p *peer) writeBatch(batch [][]byte, buf []byte, deadline *time.Time) ([]byte, error) {
-	for _, b := range batch {
-		if len(buf) > 0 && len(buf)+len(b) > writeChunk {
-			if err := p.write(buf, deadline); err != nil {
-				return buf, err
-			}
-			buf = buf[:0]
-		}
-		if len(batch) == 1 || len(b) >= writeChunk {
-			if err := p.write(b, deadline); err != nil {
-				return buf, err
-			}
-			continue
-		}
-		buf = append(buf, b...)
-	}
-	if len(buf) > 0 {
-		return buf[:0], p.write(buf, deadline)
-	}
-	return buf, nil
+	return wire.Gather(batch, buf, func(b []byte) error { return p.write(b, deadline) })
 }
 
 // write writes b to the connection. Moving the write deadline costs a timer

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -744,5 +745,75 @@ func TestHostSniffsImages(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+// onlyReader hides every method of its reader but Read: a stream that
+// cannot be read twice, such as a file coming from a browser tab.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// TestUploadReader: UploadReader shares bytes that are not in a file,
+// from a plain stream (hashed as it is read) and from an io.ReaderAt
+// (hashed by a second reader), images too; a stream shorter than its
+// announced size ends the upload with no_such_file and leaves nothing.
+func TestUploadReader(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	a, b := h.join(t, "A"), h.join(t, "B")
+	watch(a, false)
+	data := make([]byte, 3*wire.MaxChunk+12345)
+	rand.NewChaCha8([32]byte{5}).Read(data)
+	want := fmt.Sprintf("%x", sha256.Sum256(data))
+	for _, tc := range []struct {
+		name string
+		r    io.Reader
+	}{
+		{"stream.bin", onlyReader{bytes.NewReader(data)}},
+		{"readerat.bin", bytes.NewReader(data)},
+	} {
+		id, err := a.c.UploadReader(context.Background(), "r1", tc.name, int64(len(data)), tc.r, false)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		ev := until[client.File](b)
+		if ev.ID != id || ev.Name != tc.name || ev.SHA256 != want || ev.Size != int64(len(data)) {
+			t.Fatalf("%s: file event %+v, want SHA-256 %s", tc.name, ev, want)
+		}
+	}
+
+	pic, err := os.ReadFile(pngFile(t, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := a.c.UploadReader(context.Background(), "", "cat.png", int64(len(pic)), onlyReader{bytes.NewReader(pic)}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := until[client.Image](b); ev.ID != id || ev.SHA256 != fmt.Sprintf("%x", sha256.Sum256(pic)) {
+		t.Fatalf("image event %+v", ev)
+	}
+	if _, err := a.c.UploadReader(context.Background(), "", "cat.png", int64(len(data)), onlyReader{bytes.NewReader(data)}, true); !errors.Is(err, wire.ErrBadImage) {
+		t.Fatalf("random bytes as an image: %v", err)
+	}
+
+	_, err = a.c.UploadReader(context.Background(), "", "short.bin", int64(len(data))+1, onlyReader{bytes.NewReader(data)}, false)
+	if !errors.Is(err, wire.ErrNoSuchFile) {
+		t.Fatalf("a stream one byte short: %v", err)
+	}
+	// The host handles A's frames in order: once B sees this message the
+	// cancel has been handled.
+	a.c.Send("", "after the short one")
+	for {
+		ev := b.next()
+		if ev.Kind() == client.EventFile {
+			t.Fatalf("a short upload was announced: %+v", ev)
+		}
+		if ev, ok := ev.(client.Message); ok && ev.Text == "after the short one" {
+			break
+		}
+	}
+	if left := roomFiles(t, h); len(left) != 3 {
+		t.Fatalf("room folder holds %v; want the three files shared", left)
 	}
 }
