@@ -84,21 +84,33 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	id, err := secure.LoadOrCreateIdentity(dir)
+	ln, invite, err := listen(dir)
 	if err != nil {
 		return err
+	}
+	json.NewEncoder(os.Stdout).Encode(map[string]any{"type": "fakehost", "invite": invite, "payloads": payloads})
+	return acceptLoop(ctx, ln)
+}
+
+// listen listens on loopback with a host key kept in dir and returns the
+// listener and its invite.
+func listen(dir string) (net.Listener, string, error) {
+	id, err := secure.LoadOrCreateIdentity(dir)
+	if err != nil {
+		return nil, "", err
 	}
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", secure.ServerConfig(id))
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	go func() {
-		<-ctx.Done()
-		ln.Close()
-	}()
-	json.NewEncoder(os.Stdout).Encode(map[string]any{
-		"type": "fakehost", "invite": secure.FormatInvite(ln.Addr().String(), id.Fingerprint), "payloads": payloads,
-	})
+	return ln, secure.FormatInvite(ln.Addr().String(), id.Fingerprint), nil
+}
+
+// acceptLoop serves every connection on ln until ctx ends (nil) or
+// accepting fails.
+func acceptLoop(ctx context.Context, ln net.Listener) error {
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
 	for {
 		c, err := ln.Accept()
 		if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"testing"
 	"time"
@@ -18,27 +17,19 @@ import (
 // message. Without this the end-to-end test could pass on a host the
 // client no longer understands.
 func TestPayloadsReachTheMember(t *testing.T) {
-	id, err := secure.LoadOrCreateIdentity(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", secure.ServerConfig(id))
+	ln, invite, err := listen(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serve(ctx, c)
-		}
-	}()
-	cfg := client.Config{Addr: ln.Addr().String(), Pin: id.Fingerprint, Name: "Refused", Reconnect: -1}
+	go acceptLoop(ctx, ln)
+	addr, fp, err := secure.ParseInvite(invite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := client.Config{Addr: addr, Pin: fp, Name: "Refused", Reconnect: -1}
 	_, err = client.Dial(ctx, cfg)
 	var we *wire.Error
 	if !errors.As(err, &we) || we.Code != wire.CodeBadName || we.Message != payloads.Refusal {
