@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	goruntime "runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -47,9 +48,11 @@ func NewApp(parent context.Context, prof *profile.Profile) *App {
 	return a
 }
 
-// startup stores the Wails runtime context and starts quitOnSignal.
+// startup stores the Wails runtime context, starts quitOnSignal and
+// takes the files dropped on the window.
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
+	runtime.OnFileDrop(ctx, a.dropped)
 	a.loops.Add(1)
 	go a.quitOnSignal()
 }
@@ -97,6 +100,24 @@ func (a *App) beforeClose(ctx context.Context) (prevent bool) {
 	return false
 }
 
+// EventShareRefused carries a session.Failure: files dropped on the window
+// that could not be shared (a folder, an unreadable file, no room).
+const EventShareRefused = "share:refused"
+
+// dropped shares the files dropped on the window, by the paths Wails'
+// file-drop event gives (the web view's own drop event, which the page
+// also sees, carries no paths): their bytes never pass through the
+// bindings. A folder or unreadable path refuses them all.
+func (a *App) dropped(_, _ int, paths []string) {
+	paths = slices.DeleteFunc(paths, func(p string) bool { return p == "" })
+	if len(paths) == 0 {
+		return // a drop of no files (a link, some text)
+	}
+	if _, err := a.owner.SharePaths(paths); err != nil {
+		runtime.EventsEmit(a.ctx, EventShareRefused, session.Describe(err))
+	}
+}
+
 // windowEmitter hands session events to the frontend. It is not App
 // itself, so that Emit is not bound as a method the frontend could call.
 type windowEmitter struct{ a *App }
@@ -109,18 +130,10 @@ func (e windowEmitter) Emit(name string, payload any) {
 // ShareFromDialog lets the user pick files and shares each of them.
 func (a *App) ShareFromDialog() ([]session.Transfer, error) {
 	paths, err := runtime.OpenMultipleFilesDialog(a.ctx, runtime.OpenDialogOptions{Title: "Share files with the room"})
-	if err != nil {
-		return nil, err
+	if err != nil || len(paths) == 0 {
+		return []session.Transfer{}, err
 	}
-	list := []session.Transfer{}
-	for _, p := range paths {
-		t, err := a.owner.ShareFile(p, "")
-		if err != nil {
-			return list, err
-		}
-		list = append(list, t)
-	}
-	return list, nil
+	return a.owner.SharePaths(paths)
 }
 
 // ChooseDownloadDir lets the user pick the download folder; it returns the

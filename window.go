@@ -45,6 +45,10 @@ func openWindow(ctx context.Context, dist fs.FS) error {
 		OnShutdown:       app.shutdown,
 		OnBeforeClose:    app.beforeClose,
 		Bind:             []any{app, app.owner.Session()},
+		// Files dropped on the window come to the page as paths (the
+		// runtime's OnFileDrop), which it shares with App.ShareDropped;
+		// the web view still sees the drop, so that the drop area lights up.
+		DragAndDrop: &options.DragAndDrop{EnableFileDrop: true},
 		// A refusal reaches the page as a session.Failure (backend.ts).
 		ErrorFormatter: func(err error) any { return session.Describe(err) },
 		Linux: &linux.Options{

@@ -1,8 +1,11 @@
 package session
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,16 +20,12 @@ import (
 // the last one, each as it is now.
 const EventTransfers = "transfer:progress"
 
-// MaxStageChunk is the most bytes one StageWrite may carry.
-const MaxStageChunk = 1 << 20
-
 // imageFetches bounds the images fetched for display at once, so that the
 // client's downloads stay free for the user's own.
 const imageFetches = 3
 
 // Transfer states.
 const (
-	StateStaging   = "staging"   // the page is still handing the bytes over
 	StateWaiting   = "waiting"   // an upload queued behind the host's limit of uploads at once
 	StateActive    = "active"    // moving to or from the host
 	StateDone      = "done"      // uploaded, or downloaded and verified
@@ -63,7 +62,6 @@ type TransferBatch struct {
 type xfer struct {
 	Transfer
 	cancel context.CancelFunc // ends an active transfer; nil otherwise
-	stage  *os.File           // the staged bytes of an upload from the page
 }
 
 // fileMeta is what the session knows of a shared file or image.
@@ -87,7 +85,7 @@ type transfers struct {
 	s      *Session
 	gen    int
 	cl     *client.Client
-	dir    string          // staged uploads and fetched images; removed by close
+	dir    string          // fetched images; removed by close
 	ctx    context.Context // ends with close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the transfers' goroutines
@@ -127,16 +125,10 @@ func newTransfers(s *Session, cl *client.Client) (*transfers, error) {
 }
 
 // close cancels every transfer, waits for them and removes the folder of
-// staged uploads and fetched images.
+// fetched images.
 func (x *transfers) close() {
 	x.mu.Lock()
 	x.closed = true
-	for _, t := range x.byID {
-		if t.stage != nil {
-			t.stage.Close()
-			t.stage = nil
-		}
-	}
 	x.mu.Unlock()
 	x.cancel()
 	x.wg.Wait()
@@ -243,27 +235,6 @@ func (x *transfers) run(t *xfer, do func(ctx context.Context) (file, path string
 	}()
 }
 
-// upload starts uploading the file at path: it waits (StateWaiting) while
-// the host's limit of uploads at once is taken. Called with mu held.
-func (x *transfers) uploadLocked(t *xfer, path string, remove bool) {
-	ref := t.ID // progress events carry it back
-	x.run(t, func(ctx context.Context) (string, string, error) {
-		if remove {
-			defer os.Remove(path)
-		}
-		var id string
-		var err error
-		if t.Image {
-			id, err = x.cl.UploadImage(ctx, ref, path)
-		} else {
-			id, err = x.cl.Upload(ctx, ref, path, t.Name)
-		}
-		return id, "", err
-	})
-	t.State = StateWaiting // until the client's first progress event
-	x.emitLocked()
-}
-
 // limit refuses an upload the host would refuse anyway, before any byte
 // is handed over: an image over the image limit, or (in a room this app
 // hosts) a file over the host's limit.
@@ -290,135 +261,142 @@ func (s *Session) room() (*transfers, error) {
 	return s.xf, nil
 }
 
-// ShareFile shares the file at path with the room under name (its base
-// name if empty). It returns at once; the transfer's progress and end come
-// as EventTransfers.
+// ShareFile shares the file at path with the room under name (its base name
+// if empty). It returns at once; the transfer's progress and end come as
+// EventTransfers.
 func (o *Owner) ShareFile(path, name string) (Transfer, error) {
-	s := o.s
-	x, err := s.room()
+	x, err := o.s.room()
 	if err != nil {
 		return Transfer{}, err
 	}
-	st, err := os.Stat(path)
-	if err != nil || !st.Mode().IsRegular() {
-		return Transfer{}, wire.Errorf(wire.ErrNoSuchFile, "%s is not a file that can be read", path)
+	size, err := readable(path)
+	if err != nil {
+		return Transfer{}, err
 	}
-	if err := x.limit(st.Size(), false); err != nil {
+	if err := x.limit(size, false); err != nil {
 		return Transfer{}, err
 	}
 	if name == "" {
 		name = filepath.Base(path)
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.closed {
-		return Transfer{}, ErrNotInRoom
-	}
-	t := &xfer{Transfer: Transfer{Name: name, Direction: client.DirectionUp, Size: st.Size(), State: StateActive}}
-	x.addLocked(t)
-	x.uploadLocked(t, path, false)
-	return t.Transfer, nil
+	return x.start(Transfer{Name: name, Size: size}, func(ctx context.Context, ref string) (string, error) {
+		return x.cl.Upload(ctx, ref, path, name)
+	})
 }
 
-// StageBegin starts an upload whose bytes the page hands over with
-// StageWrite (a browser has no paths, only File objects). The bytes go to
-// a temporary file, never all in memory; when the last one has arrived the
-// upload to the host starts, and the temporary file goes when it ends.
-func (s *Session) StageBegin(name string, size int64, image bool) (Transfer, error) {
-	x, err := s.room()
-	if err != nil {
-		return Transfer{}, err
+// SharePaths shares the files at paths (the window's dropped or picked
+// files), each under its base name. Every path is checked first: if one is
+// not a regular file this process can read, none is shared and the error
+// names it.
+func (o *Owner) SharePaths(paths []string) ([]Transfer, error) {
+	for _, p := range paths {
+		if _, err := readable(p); err != nil {
+			return nil, err
+		}
 	}
-	if err := x.limit(size, image); err != nil {
+	list := []Transfer{}
+	for _, p := range paths {
+		t, err := o.ShareFile(p, "")
+		if err != nil {
+			return list, err
+		}
+		list = append(list, t)
+	}
+	return list, nil
+}
+
+// readable returns the size of the regular file at path, or a
+// no_such_file error that says why it cannot be shared (a folder, a
+// device, no permission).
+func readable(path string) (int64, error) {
+	st, err := os.Stat(path) // before opening: opening a FIFO would block
+	switch {
+	case err != nil:
+		return 0, wire.Errorf(wire.ErrNoSuchFile, "cannot read %s: %v", path, errors.Unwrap(err)) // the *fs.PathError's cause: its path is in the message
+	case st.IsDir():
+		return 0, wire.Errorf(wire.ErrNoSuchFile, "%s is a folder; share the files in it", path)
+	case !st.Mode().IsRegular():
+		return 0, wire.Errorf(wire.ErrNoSuchFile, "%s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, wire.Errorf(wire.ErrNoSuchFile, "cannot read %s: %v", path, errors.Unwrap(err))
+	}
+	f.Close()
+	return st.Size(), nil
+}
+
+// ShareStream shares size bytes read from r under name (as an image if
+// image): the bytes of a file the browser page streams over the bridge,
+// or pasted into the window, which have no path. It returns at once; the
+// upload reads r as it sends (nothing is spooled to disk) and closes r
+// when it ends (done, failed or cancelled). Close must make a Read blocked
+// in r return. If the transfer cannot start, r is closed before ShareStream
+// returns.
+func (o *Owner) ShareStream(name string, size int64, image bool, r io.ReadCloser) (Transfer, error) {
+	x, err := o.s.room()
+	if err == nil {
+		err = x.limit(size, image)
+	}
+	if err != nil {
+		r.Close()
 		return Transfer{}, err
 	}
 	if name == "" {
 		name = "file"
 	}
-	f, err := os.CreateTemp(x.dir, "stage-*")
+	t, err := x.start(Transfer{Name: name, Size: size, Image: image}, func(ctx context.Context, ref string) (string, error) {
+		stop := context.AfterFunc(ctx, func() { r.Close() }) // unblocks a Read waiting on the page
+		defer stop()
+		defer r.Close()
+		return x.cl.UploadReader(ctx, ref, name, size, r, image)
+	})
 	if err != nil {
-		return Transfer{}, fmt.Errorf("cannot stage the upload: %w", err)
+		r.Close()
 	}
+	return t, err
+}
+
+// maxPasted bounds what SharePasted takes: the image limit.
+const maxPasted = transfer.DefaultMaxImage
+
+// SharePasted shares data pasted into the desktop window, which has no
+// path (a screenshot, an image copied from a page), under name, as an
+// image if image. In the window its bytes pass through the bindings, as one
+// base64 string; larger files are to be dropped or picked. (A browser
+// streams what is pasted, as it does files: see backend/web.)
+func (s *Session) SharePasted(name string, data []byte, image bool) (Transfer, error) {
+	if len(data) > maxPasted {
+		return Transfer{}, wire.Errorf(wire.ErrTooLarge, "pasted content is %d bytes; drop or pick files over %d", len(data), maxPasted)
+	}
+	return (&Owner{s: s}).ShareStream(name, int64(len(data)), image, io.NopCloser(bytes.NewReader(data)))
+}
+
+// start registers an upload and runs it: it waits (StateWaiting) while the
+// host's limit of uploads at once is taken. upload moves the bytes; its
+// ref is the transfer's id, which progress events carry back.
+func (x *transfers) start(t Transfer, upload func(ctx context.Context, ref string) (string, error)) (Transfer, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.closed {
-		f.Close()
-		os.Remove(f.Name())
 		return Transfer{}, ErrNotInRoom
 	}
-	t := &xfer{Transfer: Transfer{Name: name, Direction: client.DirectionUp, Image: image, Size: size, State: StateStaging}, stage: f}
-	x.addLocked(t)
-	if size == 0 {
-		x.stagedLocked(t)
-	}
-	return t.Transfer, nil
-}
-
-// StageWrite appends data at offset to a staged upload and returns how many
-// bytes it holds now. Offsets must follow each other with no gap.
-func (s *Session) StageWrite(id string, offset int64, data []byte) (int64, error) {
-	x, err := s.room()
-	if err != nil {
-		return 0, err
-	}
-	if len(data) > MaxStageChunk {
-		return 0, wire.Errorf(wire.ErrTooLarge, "at most %d bytes at a time", MaxStageChunk)
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	t, ok := x.byID[id]
-	if !ok || t.State != StateStaging || t.stage == nil {
-		return 0, wire.Errorf(wire.ErrNoSuchFile, "no upload %q waiting for bytes (cancelled?)", id)
-	}
-	if offset != t.Done || t.Done+int64(len(data)) > t.Size {
-		return t.Done, wire.Errorf(wire.ErrBadCommand, "bytes at %d do not follow the %d staged of %d", offset, t.Done, t.Size)
-	}
-	if _, err := t.stage.Write(data); err != nil {
-		x.failLocked(t, fmt.Errorf("cannot stage the upload: %w", err))
-		return t.Done, err
-	}
-	before := t.Done
-	t.Done += int64(len(data))
-	staged := t.Done
-	if t.Done == t.Size {
-		x.stagedLocked(t)
-	} else if t.Size > 0 && t.Done*100/t.Size != before*100/t.Size {
-		x.dirty[t.ID] = true
-		x.emitLocked()
-	}
-	return staged, nil
-}
-
-// stagedLocked starts uploading a fully staged file. Called with mu held.
-func (x *transfers) stagedLocked(t *xfer) {
-	path := t.stage.Name()
-	err := t.stage.Close()
-	t.stage = nil
-	if err != nil {
-		os.Remove(path)
-		x.failLocked(t, fmt.Errorf("cannot stage the upload: %w", err))
-		return
-	}
-	t.Done = 0
-	x.uploadLocked(t, path, true)
-}
-
-// failLocked ends a staged transfer with err. Called with mu held.
-func (x *transfers) failLocked(t *xfer, err error) {
-	if t.stage != nil {
-		t.stage.Close()
-		os.Remove(t.stage.Name())
-		t.stage = nil
-	}
-	f := Describe(err)
-	t.State, t.Error = StateFailed, &f
-	x.dirty[t.ID] = true
+	t.Direction, t.State = client.DirectionUp, StateActive
+	xt := &xfer{Transfer: t}
+	x.addLocked(xt)
+	ref := xt.ID
+	x.run(xt, func(ctx context.Context) (string, string, error) {
+		id, err := upload(ctx, ref)
+		return id, "", err
+	})
+	xt.State = StateWaiting // until the client's first progress event
 	x.emitLocked()
+	return xt.Transfer, nil
 }
 
-// CancelTransfer stops a transfer: a staged upload is dropped, a running
-// one abandoned (the host announces nothing; a download keeps its part
-// file, so that downloading again resumes it).
+// CancelTransfer stops a transfer: a running one is abandoned (the host
+// announces nothing; a download keeps its part file, so that downloading
+// again resumes it). An upload still waiting is cancelled at once.
 func (s *Session) CancelTransfer(id string) error {
 	x, err := s.room()
 	if err != nil {
@@ -430,16 +408,15 @@ func (s *Session) CancelTransfer(id string) error {
 	if !ok {
 		return wire.Errorf(wire.ErrNoSuchFile, "no transfer %q", id)
 	}
-	switch {
-	case t.stage != nil:
-		t.stage.Close()
-		os.Remove(t.stage.Name())
-		t.stage = nil
-		t.State = StateCancelled
-		x.dirty[t.ID] = true
-		x.emitLocked()
-	case t.cancel != nil:
+	if t.cancel != nil {
 		t.cancel() // the goroutine reports it cancelled
+		if t.State == StateWaiting {
+			// Not started on the host (its answer may be slow to come):
+			// cancelled now for the user; the client cancels it there.
+			t.State = StateCancelled
+			x.dirty[t.ID] = true
+			x.emitLocked()
+		}
 	}
 	return nil
 }

@@ -6,10 +6,14 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
+	"time"
 
 	"wetalk/backend/client"
 	"wetalk/backend/profile"
@@ -59,23 +63,13 @@ func pair(t *testing.T, cfgA, cfgB Config) (a *Session, ra *recorder, b *Session
 	return a, ra, b, rb
 }
 
-// stage hands data to s in chunks, as the page does.
+// stage shares data as the bridge does: streamed from a reader, here in
+// short reads.
 func stage(t *testing.T, s *Session, name string, data []byte, image bool) Transfer {
 	t.Helper()
-	tr, err := s.StageBegin(name, int64(len(data)), image)
+	tr, err := owner(s).ShareStream(name, int64(len(data)), image, io.NopCloser(iotest.HalfReader(bytes.NewReader(data))))
 	if err != nil {
-		t.Fatalf("StageBegin: %v", err)
-	}
-	for off := 0; off < len(data); {
-		n := min(len(data)-off, 300<<10)
-		got, err := s.StageWrite(tr.ID, int64(off), data[off:off+n])
-		if err != nil {
-			t.Fatalf("StageWrite at %d: %v", off, err)
-		}
-		off += n
-		if got != int64(off) {
-			t.Fatalf("StageWrite returned %d, want %d", got, off)
-		}
+		t.Fatalf("ShareStream: %v", err)
 	}
 	return tr
 }
@@ -186,48 +180,166 @@ func TestImageFetchedForDisplay(t *testing.T) {
 	}
 }
 
-func TestStageRefusalsAndCancel(t *testing.T) {
-	a, ra := newXSession(t, Config{MaxUpload: 1000})
-	if _, err := a.StageBegin("x", 10, false); !errors.Is(err, ErrNotInRoom) {
-		t.Fatalf("StageBegin outside a room: %v", err)
+// closer is a stream source that records its Close, which ends a Read
+// waiting for bytes that will not come (as the bridge's streams do).
+type closer struct {
+	*io.PipeReader
+	closed chan struct{}
+}
+
+func newCloser() (*closer, *io.PipeWriter) {
+	r, w := io.Pipe()
+	return &closer{PipeReader: r, closed: make(chan struct{})}, w
+}
+
+func (c *closer) Close() error {
+	select {
+	case <-c.closed:
+	default:
+		close(c.closed)
 	}
+	return c.PipeReader.Close()
+}
+
+// waitClosed fails the test if c is not closed soon (it is closed by a
+// goroutine of the session).
+func (c *closer) waitClosed(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case <-c.closed:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s was not closed", what)
+	}
+}
+
+// isClosed reports whether c was closed.
+func (c *closer) isClosed() bool {
+	select {
+	case <-c.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+func TestStreamRefusalsAndCancel(t *testing.T) {
+	a, ra := newXSession(t, Config{MaxUpload: 1000})
+	refused := func(what string, size int64, image bool, want error) {
+		t.Helper()
+		r, _ := newCloser()
+		if _, err := owner(a).ShareStream(what, size, image, r); !errors.Is(err, want) || !r.isClosed() {
+			t.Fatalf("%s: %v (source closed: %v), want %v", what, err, r.isClosed(), want)
+		}
+	}
+	refused("outside a room", 10, false, ErrNotInRoom)
 	if _, err := a.Host(HostRequest{Nickname: "Ann"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.StageBegin("big", 1001, false); !errors.Is(err, wire.ErrTooLarge) {
-		t.Fatalf("over the host's limit: %v", err)
-	}
-	if _, err := a.StageBegin("big.png", 20<<20+1, true); !errors.Is(err, wire.ErrTooLarge) {
-		t.Fatalf("image over 20 MiB: %v", err)
-	}
-	tr, err := a.StageBegin("half", 100, false)
+	refused("over the host's limit", 1001, false, wire.ErrTooLarge)
+	refused("an image over 20 MiB", 20<<20+1, true, wire.ErrTooLarge)
+	refused("negative", -1, false, wire.ErrBadCommand)
+
+	// Cancelled while the upload waits for bytes the page has not sent.
+	r, w := newCloser()
+	tr, err := owner(a).ShareStream("half", 100, false, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.StageWrite(tr.ID, 0, make([]byte, 50)); err != nil {
+	if _, err := w.Write(make([]byte, 50)); err != nil {
 		t.Fatal(err)
-	}
-	if _, err := a.StageWrite(tr.ID, 10, make([]byte, 5)); !errors.Is(err, wire.ErrBadCommand) {
-		t.Fatalf("gap: %v", err)
-	}
-	if _, err := a.StageWrite(tr.ID, 50, make([]byte, 51)); !errors.Is(err, wire.ErrBadCommand) {
-		t.Fatalf("past the size: %v", err)
 	}
 	if err := a.CancelTransfer(tr.ID); err != nil {
 		t.Fatal(err)
 	}
 	ra.wait(t, "cancelled", func(r *recorder) bool { return r.transfers[tr.ID].State == StateCancelled })
-	if _, err := a.StageWrite(tr.ID, 50, make([]byte, 5)); !errors.Is(err, wire.ErrNoSuchFile) {
+	r.waitClosed(t, "the source of a cancelled upload")
+	if _, err := w.Write(make([]byte, 5)); !errors.Is(err, io.ErrClosedPipe) {
 		t.Fatalf("write after cancel: %v", err)
 	}
-	x, _ := a.room()
-	left, _ := os.ReadDir(x.dir)
-	if len(left) != 0 {
-		t.Fatalf("staged bytes left behind: %v", left)
+
+	// An upload queued behind the host's limit of uploads at once (taken
+	// by uploads whose bytes do not come) is cancelled at once.
+	for range wire.MaxUploads {
+		r, _ := newCloser()
+		if _, err := owner(a).ShareStream("slow", 100, false, r); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := a.Download("00000000-0000-4000-8000-000000000000"); !errors.Is(err, wire.ErrNoSuchFile) {
-		t.Fatalf("Download of no file: %v", err)
+	r, _ = newCloser()
+	queued, err := owner(a).ShareStream("queued", 100, false, r)
+	if err != nil || queued.State != StateWaiting {
+		t.Fatalf("queued upload: %+v, %v", queued, err)
 	}
+	if err := a.CancelTransfer(queued.ID); err != nil {
+		t.Fatal(err)
+	}
+	ra.mu.Lock()
+	state := ra.transfers[queued.ID].State
+	ra.mu.Unlock()
+	if state != StateCancelled {
+		t.Fatalf("a queued upload cancelled is %s", state)
+	}
+	r.waitClosed(t, "the source of a cancelled queued upload")
+
+	// Left while the upload waits for bytes: leaving does not hang, and
+	// the source is closed.
+	r, _ = newCloser()
+	if _, err := owner(a).ShareStream("stuck", 100, false, r); err != nil {
+		t.Fatal(err)
+	}
+	a.Leave()
+	if !r.isClosed() {
+		t.Fatal("the source of an upload cut by leaving was not closed")
+	}
+	if _, err := a.Download("00000000-0000-4000-8000-000000000000"); !errors.Is(err, ErrNotInRoom) {
+		t.Fatalf("Download after leaving: %v", err)
+	}
+}
+
+// TestSharePathsChecksEveryPath: a folder, a missing file, a device, or
+// (as a user whom permissions bind) an unreadable file is refused with
+// no_such_file naming it, and then no path at all is shared.
+func TestSharePathsChecksEveryPath(t *testing.T) {
+	a, ra := newXSession(t, Config{})
+	if _, err := a.Host(HostRequest{Nickname: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.txt")
+	if err := os.WriteFile(good, []byte("fine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]string{
+		"folder":  dir,
+		"missing": filepath.Join(dir, "missing.txt"),
+		"device":  os.DevNull,
+	}
+	if os.Geteuid() != 0 {
+		locked := filepath.Join(dir, "locked.txt")
+		if err := os.WriteFile(locked, []byte("secret"), 0o000); err != nil {
+			t.Fatal(err)
+		}
+		bad["unreadable"] = locked
+	} else {
+		t.Log("running as root: file permissions do not bind, the unreadable case is not tried")
+	}
+	for what, p := range bad {
+		list, err := owner(a).SharePaths([]string{good, p})
+		if !errors.Is(err, wire.ErrNoSuchFile) || len(list) != 0 || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: %v, %v; want no_such_file naming %s and nothing shared", what, list, err, p)
+		}
+	}
+	ra.mu.Lock()
+	n := len(ra.history)
+	ra.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d transfers started for refused paths", n)
+	}
+	list, err := owner(a).SharePaths([]string{good})
+	if err != nil || len(list) != 1 || list[0].Name != "good.txt" || list[0].Size != 4 {
+		t.Fatalf("SharePaths(good) = %+v, %v", list, err)
+	}
+	ra.wait(t, "shared", func(r *recorder) bool { return r.transfers[list[0].ID].State == StateDone })
 }
 
 func TestDownloadDirSetting(t *testing.T) {
@@ -298,7 +410,7 @@ func TestProgressMatchesTransfers(t *testing.T) {
 		x.addLocked(t)
 		return t.ID
 	}
-	staging := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateStaging})
+	ended := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateFailed})
 	up1 := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateWaiting})
 	up2 := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateWaiting})
 	queued := add(Transfer{Direction: client.DirectionUp, Size: 100, State: StateWaiting})
@@ -315,17 +427,17 @@ func TestProgressMatchesTransfers(t *testing.T) {
 	feed(other, client.DirectionUp, "C", 5, 50)    // another size
 	feed(down, client.DirectionDown, "F", 40, 100) // a download
 	feed("", client.DirectionDown, "F", 99, 100)   // an image fetch of the same file: nobody's
-	feed(staging, client.DirectionUp, "S", 1, 100) // a transfer still staging: not moving yet
+	feed(ended, client.DirectionUp, "S", 1, 100)   // a transfer that has ended: not moving again
 	feed(up1, client.DirectionUp, "A", 25, 100)    // late and behind: ignored
 	feed(up2, client.DirectionDown, "B", 50, 100)  // the wrong direction: ignored
 	feed("t99", client.DirectionUp, "Z", 5, 100)   // no such transfer
 	want := map[string]Transfer{
-		staging: {File: "", Done: 0, State: StateStaging},
-		up1:     {File: "A", Done: 30, State: StateActive},
-		up2:     {File: "B", Done: 20, State: StateActive},
-		queued:  {File: "", Done: 0, State: StateWaiting},
-		other:   {File: "C", Done: 5, State: StateActive},
-		down:    {File: "F", Done: 40, State: StateActive},
+		ended:  {File: "", Done: 0, State: StateFailed},
+		up1:    {File: "A", Done: 30, State: StateActive},
+		up2:    {File: "B", Done: 20, State: StateActive},
+		queued: {File: "", Done: 0, State: StateWaiting},
+		other:  {File: "C", Done: 5, State: StateActive},
+		down:   {File: "F", Done: 40, State: StateActive},
 	}
 	for id, w := range want {
 		got := x.byID[id]

@@ -9,6 +9,11 @@
 // {"id":N,"result":...} or {"id":N,"error":{"code":..,"message":..}}; the
 // session's events are pushed as {"event":"room:events","data":...}.
 //
+// Files the page shares (it has File objects, no paths) do not go as JSON:
+// the bridge's own method ShareStream opens a stream, and the page POSTs
+// the file's bytes to /stream/<id>; the upload reads the request body as it
+// sends (stream.go). Nothing is base64-encoded or spooled to disk.
+//
 // Every request, page, asset or WebSocket, must carry the token (as the
 // query parameter token, or the cookie set when the page was loaded with
 // it), and the Host header must name a loopback address. Binding to a

@@ -28,10 +28,10 @@ const cookieName = "wetalk_token"
 // falls this far behind is disconnected.
 const queueLen = 256
 
-// maxRequest is the largest request a tab may send: a StageWrite of
-// session.MaxStageChunk bytes, in base64 (a message is at most 8 KiB of
-// text, JSON escaping can make it six times that).
-const maxRequest = session.MaxStageChunk*4/3 + 64<<10
+// maxRequest is the largest request a tab may send: a chat message is at
+// most 8 KiB of text, JSON escaping can make it six times that. (Files go
+// as POSTs: stream.go.)
+const maxRequest = 256 << 10
 
 // Config is what a Server needs.
 type Config struct {
@@ -56,6 +56,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[*session.Owner]bool // guarded by mu; the tabs' sessions
+	streams  map[string]*stream      // guarded by mu; the tabs' streams not yet posted, by id
 }
 
 // New returns a Server; Close ends it.
@@ -67,7 +68,7 @@ func New(cfg Config) *Server {
 	return &Server{
 		cfg: cfg, table: methodsOf(reflect.TypeFor[*session.Session]()),
 		files: http.FileServerFS(cfg.Assets), ctx: ctx, cancel: cancel,
-		sessions: make(map[*session.Owner]bool),
+		sessions: make(map[*session.Owner]bool), streams: make(map[string]*stream),
 	}
 }
 
@@ -106,6 +107,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if r.URL.Path == "/bridge" {
 		s.serveBridge(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, streamPrefix) {
+		s.serveStream(w, r)
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, session.MediaPrefix) {
@@ -164,10 +169,12 @@ type push struct {
 
 // tab is one WebSocket connection and its session.
 type tab struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	out    chan []byte // frames for writeLoop; bounded
-	log    *slog.Logger
+	ctx     context.Context
+	cancel  context.CancelFunc
+	out     chan []byte // frames for writeLoop; bounded
+	log     *slog.Logger
+	owner   *session.Owner // the tab's session; set before readLoop starts
+	streams streams        // the files the page is sending
 }
 
 // Emit queues an event for the tab; a tab too far behind is dropped.
@@ -199,7 +206,9 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	t := &tab{ctx: ctx, cancel: cancel, out: make(chan []byte, queueLen), log: s.cfg.Log}
+	t.streams = streams{srv: s, open: make(map[*stream]bool)}
 	owner := s.cfg.NewSession(t)
+	t.owner = owner
 	s.mu.Lock()
 	s.sessions[owner] = true
 	s.mu.Unlock()
@@ -212,11 +221,26 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 	var loops sync.WaitGroup
 	loops.Add(1)
 	go func() { defer loops.Done(); t.writeLoop(conn) }()
-	s.readLoop(t, conn, owner.Session(), &loops)
+	if broken := s.readLoop(t, conn, owner.Session(), &loops); broken != nil {
+		// Said before t.ctx ends: the connection's reads and writes
+		// watch it, and would cut the connection without the reason.
+		s.cfg.Log.Warn("tab broke the bridge protocol: disconnecting it", "err", broken)
+		conn.Close(websocket.StatusUnsupportedData, closeReason(broken))
+	}
+	t.streams.closeAll()
 	owner.Close() // leaves (and closes a hosted room) before the tab goes; ends calls in flight
 	cancel()
 	loops.Wait()
 	conn.Close(websocket.StatusNormalClosure, "")
+}
+
+// closeReason fits err's text into a close frame's reason (123 bytes).
+func closeReason(err error) string {
+	r := err.Error()
+	if len(r) > 123 {
+		r = r[:120] + "..."
+	}
+	return r
 }
 
 // maxCalls bounds the calls of one tab in flight at once; the tab's further
@@ -227,24 +251,27 @@ const maxCalls = 256
 // runs in its own goroutine, as in the window, so that a slow one (an image
 // fetch, a join) holds up nothing else; replies carry the request's id.
 // Events a call causes are queued before its reply (Leave's room:closed,
-// for one), since both go through t.out.
-func (s *Server) readLoop(t *tab, conn *websocket.Conn, sess *session.Session, calls *sync.WaitGroup) {
+// for one), since both go through t.out. It returns what was wrong with a
+// message that was not a request, if one was not.
+func (s *Server) readLoop(t *tab, conn *websocket.Conn, sess *session.Session, calls *sync.WaitGroup) error {
 	recv := reflect.ValueOf(sess)
 	slots := make(chan struct{}, maxCalls)
 	for {
-		_, data, err := conn.Read(t.ctx)
+		typ, data, err := conn.Read(t.ctx)
 		if err != nil {
-			return
+			return nil
+		}
+		if typ != websocket.MessageText {
+			return errors.New("binary message: requests are JSON text (files are posted: see stream.go)")
 		}
 		var req request
 		if err := json.Unmarshal(data, &req); err != nil {
-			s.cfg.Log.Warn("bad request from tab", "err", err)
-			return
+			return fmt.Errorf("bad request: %w", err)
 		}
 		select {
 		case slots <- struct{}{}:
 		case <-t.ctx.Done():
-			return
+			return nil
 		}
 		calls.Add(1)
 		go func() {
@@ -267,6 +294,9 @@ func (s *Server) answer(t *tab, recv reflect.Value, req request) {
 				err = fmt.Errorf("%s failed: internal error", req.Method)
 			}
 		}()
+		if req.Method == methodShareStream {
+			return t.streams.share(t.owner, req.Args)
+		}
 		return s.table.call(recv, req.Method, req.Args)
 	}()
 	if errors.Is(err, errBadArgs) {

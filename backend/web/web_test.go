@@ -125,7 +125,7 @@ type frame struct {
 
 func (tc *tabConn) read() frame {
 	tc.t.Helper()
-	ctx, cancel := context.WithTimeout(tc.t.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(tc.t.Context(), 60*time.Second) // a hang guard: the machine may be busy
 	defer cancel()
 	_, b, err := tc.c.Read(ctx)
 	if err != nil {
@@ -206,6 +206,12 @@ func TestTabsAreSessions(t *testing.T) {
 // waitEvent reads events until one of type typ arrives, and returns it.
 func (tc *tabConn) waitEvent(typ string) map[string]any {
 	tc.t.Helper()
+	return tc.waitFor(func(ev map[string]any) bool { return ev["type"] == typ })
+}
+
+// waitFor reads events until one that ok accepts arrives, and returns it.
+func (tc *tabConn) waitFor(ok func(ev map[string]any) bool) map[string]any {
+	tc.t.Helper()
 	for {
 		f := tc.read()
 		if f.Event != session.EventRoomEvents {
@@ -216,7 +222,7 @@ func (tc *tabConn) waitEvent(typ string) map[string]any {
 		}
 		json.Unmarshal(f.Data, &b)
 		for _, ev := range b.Events {
-			if ev["type"] == typ {
+			if ok(ev) {
 				return ev
 			}
 		}
@@ -234,13 +240,8 @@ func TestImagesThroughTheBridge(t *testing.T) {
 	json.Unmarshal(a.call("Invite").Result, &inv)
 	b.call("Join", session.JoinRequest{Nickname: "Bo", Address: inv.Link})
 
-	var tr session.Transfer
-	f := a.call("StageBegin", "paste.png", len(png), true)
-	if json.Unmarshal(f.Result, &tr); f.Error != nil || tr.ID == "" {
-		t.Fatalf("StageBegin: %s %+v", f.Result, f.Error)
-	}
-	if f := a.call("StageWrite", tr.ID, 0, png); f.Error != nil || string(f.Result) != "70" {
-		t.Fatalf("StageWrite: %s %+v", f.Result, f.Error)
+	if code, text := post(t, ts, a.share("paste.png", len(png), true).Stream, bytes.NewReader(png), int64(len(png))); code != http.StatusNoContent {
+		t.Fatalf("POST: %d %s", code, text)
 	}
 	id := b.waitEvent("image")["id"].(string)
 
@@ -256,7 +257,7 @@ func TestImagesThroughTheBridge(t *testing.T) {
 	if r := get(session.MediaPrefix + id); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("media before FetchImage: %d", r.StatusCode)
 	}
-	f = b.call("FetchImage", id)
+	f := b.call("FetchImage", id)
 	if f.Error != nil || string(f.Result) != `"`+session.MediaPrefix+id+`"` {
 		t.Fatalf("FetchImage: %s %+v", f.Result, f.Error)
 	}

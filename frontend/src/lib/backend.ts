@@ -124,6 +124,30 @@ class Bridge {
     });
   }
 
+  /**
+   * share sends blob to Go as a file (or image) to share: ShareStream
+   * opens a stream, then the bytes go as the body of one POST to
+   * /stream/<id>, which the upload reads as it sends (backend/web
+   * stream.go): the browser streams them from the file itself. It resolves
+   * with the transfer once every byte is handed over, or quietly when Go
+   * ended the stream first (the transfer was cancelled or failed: its state
+   * says which).
+   */
+  async share(blob: Blob, name: string, image: boolean): Promise<Transfer> {
+    const o = await this.call<{ transfer: Transfer; stream: string }>('ShareStream', name, blob.size, image);
+    if (blob.size === 0) return o.transfer; // nothing to read: the upload needs no POST
+    const url = new URL('stream/' + o.stream, window.location.href);
+    url.search = '?token=' + encodeURIComponent(this.token);
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', body: blob, headers: { 'Content-Type': 'application/octet-stream' } });
+    } catch {
+      throw new BackendError({ code: 'bridge_closed', message: 'cannot reach wetalk web' });
+    }
+    if (res.ok || res.status === 409) return o.transfer; // 409: ended first, as its transfer says
+    throw new BackendError({ code: 'internal', message: (await res.text()) || `the file was refused (${res.status})` });
+  }
+
   on(name: string, l: Listener): () => void {
     void this.connect().catch(() => {});
     let set = this.listeners.get(name);
@@ -266,9 +290,7 @@ export function askNotifyPermission(): void {
   void Promise.resolve(Notification.requestPermission()).catch(() => {});
 }
 
-/** stageChunk is how many bytes of a file go to Go in one call. */
-const stageChunk = 512 << 10;
-
+/** base64Of returns blob's bytes in base64. */
 function base64Of(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
@@ -283,27 +305,26 @@ function base64Of(blob: Blob): Promise<string> {
 
 /**
  * shareBlob shares a file (or, with image, an image) the page holds: a
- * dropped, pasted or picked File. Its bytes go to Go a chunk at a time
- * (never the whole file at once), which then uploads them to the room. It
- * resolves with the transfer once every byte is handed over; progress and
- * the end come as transfer:progress events. A transfer cancelled while it
- * is handed over resolves quietly.
+ * dropped, pasted or picked File. In a browser its bytes stream to Go (a
+ * POST beside the bridge) as they are uploaded; it resolves with the transfer once every
+ * byte is handed over. In the window, where dropped and picked files go by
+ * path (Go hears the drop itself), only what is pasted comes here, and goes
+ * in one call (SharePasted: at most an image's size). Progress and the end
+ * come as transfer:progress events.
  */
 export async function shareBlob(blob: Blob, name: string, image: boolean): Promise<Transfer> {
-  const t = await call<Transfer>('StageBegin', name, blob.size, image);
+  if (inWails()) return call<Transfer>('SharePasted', name, await base64Of(blob), image);
   try {
-    for (let off = 0; off < blob.size; ) {
-      const part = blob.slice(off, off + stageChunk);
-      await call<number>('StageWrite', t.id, off, await base64Of(part));
-      off += part.size;
-    }
+    return await theBridge().share(blob, name, image);
   } catch (e) {
-    if (toFailure(e).code === 'no_such_file') return t; // cancelled
-    void call<void>('CancelTransfer', t.id).catch(() => {});
-    throw e;
+    throw new BackendError(toFailure(e));
   }
-  return t;
 }
+
+/** sharesDropsByPath says whether files dropped on the page are shared by
+ * Go, from their paths (the window), rather than from the page's drop
+ * event (a browser). */
+export const sharesDropsByPath = () => inWails();
 
 /** openURL opens an http(s) link outside the app: the system browser in the
  * window, a new unrelated tab in a browser. */

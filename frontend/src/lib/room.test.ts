@@ -176,8 +176,8 @@ describe('RoomState uploads in the conversation', () => {
   it('shows my upload at once, then turns it into the file bubble when the host shares it', () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
     r.apply([welcome, { type: 'message', id: '1', from: 'Bo', text: 'hi', time: '', history: false }]);
-    r.applyTransfers([up('staging', 0)]);
-    expect(shown(r)).toEqual(['message', 'up:staging']);
+    r.applyTransfers([up('waiting', 0)]);
+    expect(shown(r)).toEqual(['message', 'up:waiting']);
     const u = r.items[1] as UploadItem;
     expect(u).toMatchObject({ transfer: 't1', name: 'report.pdf', size: 1000, mine: true, from: 'Ann#2' });
     r.applyTransfers([up('active', 400)]);
@@ -215,9 +215,9 @@ describe('RoomState uploads in the conversation', () => {
   it('shows a cancelled or failed upload until dismissed; a moving one cannot be dismissed', () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
     r.apply([welcome]);
-    r.applyTransfers([up('active', 10), { ...up('staging', 0), id: 't2' }]);
+    r.applyTransfers([up('active', 10), { ...up('waiting', 0), id: 't2' }]);
     r.dismissUpload('up:t1');
-    expect(shown(r)).toEqual(['up:active', 'up:staging']);
+    expect(shown(r)).toEqual(['up:active', 'up:waiting']);
     r.applyTransfers([up('cancelled', 10), { ...up('failed', 0), id: 't2', error: { code: 'too_large', message: '' } }]);
     expect(shown(r)).toEqual(['up:cancelled', 'up:failed']);
     r.dismissUpload('up:t1');

@@ -86,7 +86,7 @@ export interface UploadItem {
   to?: undefined;
   /** state is the upload's state when last changed (the bubble shows the
    * live progress from the transfers list while it is there). */
-  state: 'staging' | 'waiting' | 'active' | 'done' | 'failed' | 'cancelled';
+  state: 'waiting' | 'active' | 'done' | 'failed' | 'cancelled';
 }
 
 /** Quote is what a reply shows of the message it answers. */

@@ -24,7 +24,7 @@ export class TransfersState {
     for (const t of changed) {
       let meter = this.meters.get(t.id);
       if (!meter) this.meters.set(t.id, (meter = new SpeedMeter()));
-      const moving = t.state === 'active' || t.state === 'staging';
+      const moving = t.state === 'active';
       if (moving) meter.sample(t.done, now);
       else this.meters.delete(t.id);
       const view: TransferView = { ...t, speed: moving ? meter.speed : 0, eta: moving ? meter.eta(t.size) : null };
@@ -55,6 +55,6 @@ export class TransfersState {
 
   /** clearFinished drops finished transfers from the list. */
   clearFinished(): void {
-    this.list = this.list.filter((t) => t.state === 'active' || t.state === 'staging' || t.state === 'waiting');
+    this.list = this.list.filter((t) => t.state === 'active' || t.state === 'waiting');
   }
 }

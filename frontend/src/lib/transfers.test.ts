@@ -67,7 +67,7 @@ describe('SpeedMeter', () => {
     const m = new SpeedMeter();
     m.sample(500, 0);
     m.sample(1000, 1000);
-    m.sample(0, 1500); // upload after staging
+    m.sample(0, 1500); // a new leg starts over from 0
     m.sample(100, 1600);
     expect(m.speed).toBeGreaterThan(0);
   });

@@ -219,7 +219,7 @@ export interface Transfer {
   size: number;
   done: number;
   /** waiting: an upload queued behind the host's limit of uploads at once. */
-  state: 'staging' | 'waiting' | 'active' | 'done' | 'failed' | 'cancelled';
+  state: 'waiting' | 'active' | 'done' | 'failed' | 'cancelled';
   path?: string;
   error?: Failure;
 }

@@ -27,12 +27,12 @@ describe('TransferCard', { timeout: 60_000 }, () => {
     expect(oncancel).toHaveBeenCalledWith('t1');
   });
 
-  it('says Preparing… only until the first bytes move', () => {
-    const { unmount } = render(TransferCard, { transfer: view({ state: 'staging', done: 0 }), oncancel: () => {} });
-    expect(screen.getByText('Preparing…')).toBeInTheDocument();
+  it('says Waiting until the host takes the upload, then how far it got', () => {
+    const { unmount } = render(TransferCard, { transfer: view({ state: 'waiting', done: 0 }), oncancel: () => {} });
+    expect(screen.getByText('Waiting')).toBeInTheDocument();
     unmount();
-    render(TransferCard, { transfer: view({ state: 'staging', done: 2 << 20, size: 4 << 20 }), oncancel: () => {} });
-    expect(screen.queryByText('Preparing…')).toBeNull();
+    render(TransferCard, { transfer: view({ state: 'active', done: 2 << 20, size: 4 << 20 }), oncancel: () => {} });
+    expect(screen.queryByText('Waiting')).toBeNull();
     expect(screen.getByText('50%')).toBeInTheDocument();
   });
 

@@ -43,9 +43,7 @@ export function SetDownloadDir(arg1:string):Promise<string>;
 
 export function SetMuted(arg1:boolean):Promise<boolean>;
 
-export function StageBegin(arg1:string,arg2:number,arg3:boolean):Promise<session.Transfer>;
-
-export function StageWrite(arg1:string,arg2:number,arg3:Array<number>):Promise<number>;
+export function SharePasted(arg1:string,arg2:Array<number>,arg3:boolean):Promise<session.Transfer>;
 
 export function StopBrowsing():Promise<void>;
 

@@ -82,12 +82,8 @@ export function SetMuted(arg1) {
   return window['go']['session']['Session']['SetMuted'](arg1);
 }
 
-export function StageBegin(arg1, arg2, arg3) {
-  return window['go']['session']['Session']['StageBegin'](arg1, arg2, arg3);
-}
-
-export function StageWrite(arg1, arg2, arg3) {
-  return window['go']['session']['Session']['StageWrite'](arg1, arg2, arg3);
+export function SharePasted(arg1, arg2, arg3) {
+  return window['go']['session']['Session']['SharePasted'](arg1, arg2, arg3);
 }
 
 export function StopBrowsing() {
