@@ -296,7 +296,16 @@ func humanEvent(ev client.Event) string {
 	case client.ErrorEvent:
 		return fmt.Sprintf("! %s: %s", ev.Code, ev.Message)
 	case client.File:
+		if ev.Uploading {
+			return fmt.Sprintf("* %s is sharing %s (%s, id %s): uploading, downloadable already", ev.From, ev.Name, transfer.Size(ev.Size), ev.ID)
+		}
 		return fmt.Sprintf("* %s shared %s (%s, id %s)", ev.From, ev.Name, transfer.Size(ev.Size), ev.ID)
+	case client.FileProgress:
+		return fmt.Sprintf("* file %s: %s received by the host", ev.ID, transfer.Size(ev.Received))
+	case client.FileDone:
+		return "* file " + ev.ID + " is complete"
+	case client.FileFailed:
+		return fmt.Sprintf("* the upload of file %s failed (%s): %s", ev.ID, ev.Code, ev.Message)
 	case client.Image:
 		return fmt.Sprintf("* %s sent an image (%s, %s, id %s)", ev.From, ev.Mime, transfer.Size(ev.Size), ev.ID)
 	case client.Progress:

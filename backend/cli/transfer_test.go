@@ -31,11 +31,16 @@ func TestChatTransfers(t *testing.T) {
 		t.Fatalf("ack %v", ack)
 	}
 	up := a.until("uploaded")
+	// Announced when the upload began (uploading, no SHA-256 yet), then done.
 	f := b.until("file")
 	if f["id"] != up["file"] || up["ref"] != "u1" || f["name"] != "_quarterly report.pdf" || f["size"] != float64(len(content)) ||
-		f["sha256"] != hex.EncodeToString(sum[:]) || f["from"] != "Ann" || f["history"] != false {
+		f["sha256"] != "" || f["uploading"] != true || f["from"] != "Ann" || f["history"] != false {
 		t.Fatalf("file %v, uploaded %v", f, up)
 	}
+	if done := b.until("file_done"); done["id"] != f["id"] || done["sha256"] != hex.EncodeToString(sum[:]) {
+		t.Fatalf("file_done %v", done)
+	}
+	f["sha256"] = hex.EncodeToString(sum[:])
 
 	dir := t.TempDir()
 	b.send(map[string]any{"cmd": "download", "file": f["id"], "dir": dir, "ref": "d1"})

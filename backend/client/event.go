@@ -36,6 +36,11 @@ const (
 	EventProgress   = "progress"
 	EventUploaded   = "uploaded"
 	EventDownloaded = "downloaded"
+	// EventFileProgress, EventFileDone and EventFileFailed follow a file
+	// announced while it uploads (File.Uploading).
+	EventFileProgress = "file_progress"
+	EventFileDone     = "file_done"
+	EventFileFailed   = "file_failed"
 )
 
 // Event is one thing that happened, as a member sees it: one of the types
@@ -56,6 +61,7 @@ func Kinds() []Event {
 	return []Event{
 		Welcome{}, Message{}, Joined{}, Left{}, Leader{}, Recalled{}, Kicked{}, Ack{}, Closed{}, ErrorEvent{}, Bans{},
 		Typing{}, File{}, Image{}, Progress{}, Uploaded{}, Downloaded{}, Presence{}, Reconnecting{}, Reconnected{},
+		FileProgress{}, FileDone{}, FileFailed{},
 	}
 }
 
@@ -159,16 +165,44 @@ type Typing struct {
 	To   string `json:"to,omitempty"`
 }
 
-// File: a member shared a file. SHA256 is hex.
+// File: a member shared a file. SHA256 is hex. With Uploading set, the
+// file is still being uploaded (SHA256 is empty): it may be downloaded at
+// once, and file_progress, then file_done or file_failed, follow.
 type File struct {
-	From    string    `json:"from"`
-	History bool      `json:"history"`
+	From      string    `json:"from"`
+	History   bool      `json:"history"`
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Seq       uint64    `json:"seq,omitempty"`
+	SHA256    string    `json:"sha256"`
+	Size      int64     `json:"size"`
+	Time      time.Time `json:"time"`
+	Uploading bool      `json:"uploading,omitempty"`
+}
+
+// FileProgress: Received bytes of the file ID, still being uploaded by
+// another member, have reached the host (about twice a second at most).
+type FileProgress struct {
+	ID       string `json:"id"`
+	Received int64  `json:"received"`
+}
+
+// FileDone: the file ID, announced while uploading, is complete; the host
+// verified its bytes against SHA256 (hex).
+type FileDone struct {
+	ID     string `json:"id"`
+	Seq    uint64 `json:"seq,omitempty"`
+	SHA256 string `json:"sha256"`
+}
+
+// FileFailed: the upload of the file ID failed (Code, Message: stalled,
+// bad_hash, upload_failed when its sender cancelled or left, ...). The
+// file left the room; its downloads ended with upload_failed.
+type FileFailed struct {
+	Code    wire.Code `json:"code"`
 	ID      string    `json:"id"`
-	Name    string    `json:"name"`
+	Message string    `json:"message"`
 	Seq     uint64    `json:"seq,omitempty"`
-	SHA256  string    `json:"sha256"`
-	Size    int64     `json:"size"`
-	Time    time.Time `json:"time"`
 }
 
 // Image: a member sent an image (PNG, JPEG, GIF or WebP, by Mime).
@@ -255,6 +289,9 @@ func (Progress) Kind() string     { return EventProgress }
 func (Uploaded) Kind() string     { return EventUploaded }
 func (Downloaded) Kind() string   { return EventDownloaded }
 func (Typing) Kind() string       { return EventTyping }
+func (FileProgress) Kind() string { return EventFileProgress }
+func (FileDone) Kind() string     { return EventFileDone }
+func (FileFailed) Kind() string   { return EventFileFailed }
 
 // MarshalJSON encodes the welcome; no files or members are empty lists.
 func (e Welcome) MarshalJSON() ([]byte, error) {
@@ -289,8 +326,17 @@ func (e ErrorEvent) MarshalJSON() ([]byte, error) {
 	type f ErrorEvent
 	return typed(EventError, f(e))
 }
-func (e Bans) MarshalJSON() ([]byte, error)     { type f Bans; return typed(EventBans, f(e)) }
-func (e Typing) MarshalJSON() ([]byte, error)   { type f Typing; return typed(EventTyping, f(e)) }
+func (e Bans) MarshalJSON() ([]byte, error)   { type f Bans; return typed(EventBans, f(e)) }
+func (e Typing) MarshalJSON() ([]byte, error) { type f Typing; return typed(EventTyping, f(e)) }
+func (e FileProgress) MarshalJSON() ([]byte, error) {
+	type f FileProgress
+	return typed(EventFileProgress, f(e))
+}
+func (e FileDone) MarshalJSON() ([]byte, error) { type f FileDone; return typed(EventFileDone, f(e)) }
+func (e FileFailed) MarshalJSON() ([]byte, error) {
+	type f FileFailed
+	return typed(EventFileFailed, f(e))
+}
 func (e File) MarshalJSON() ([]byte, error)     { type f File; return typed(EventFile, f(e)) }
 func (e Image) MarshalJSON() ([]byte, error)    { type f Image; return typed(EventImage, f(e)) }
 func (e Progress) MarshalJSON() ([]byte, error) { type f Progress; return typed(EventProgress, f(e)) }
@@ -324,11 +370,17 @@ func eventOf(f wire.Frame) (ev Event, ok bool) {
 	case *wire.Welcome:
 		ev := Welcome{Seq: f.Seq, Name: f.Name, Leader: f.Leader, Members: f.Members, Room: f.Room, HistoryCount: int(f.History), Files: []FileInfo{}}
 		for _, fi := range f.Files {
-			ev.Files = append(ev.Files, FileInfo{ID: fi.ID.String(), From: fi.From, Name: fi.Name, Size: int64(fi.Size), SHA256: hex.EncodeToString(fi.SHA256), Time: fi.Time})
+			ev.Files = append(ev.Files, FileInfo{ID: fi.ID.String(), From: fi.From, Name: fi.Name, Size: int64(fi.Size), SHA256: hex.EncodeToString(fi.SHA256), Time: fi.Time, Uploading: len(fi.SHA256) == 0})
 		}
 		return ev, true
 	case *wire.File:
-		return File{Seq: f.Seq, ID: f.ID.String(), From: f.From, Name: f.Name, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Time: f.Time, History: f.History}, true
+		return File{Seq: f.Seq, ID: f.ID.String(), From: f.From, Name: f.Name, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Time: f.Time, History: f.History, Uploading: len(f.SHA256) == 0}, true
+	case *wire.FileProgress:
+		return FileProgress{ID: f.ID.String(), Received: int64(f.Received)}, true
+	case *wire.FileDone:
+		return FileDone{Seq: f.Seq, ID: f.ID.String(), SHA256: hex.EncodeToString(f.SHA256)}, true
+	case *wire.FileFailed:
+		return FileFailed{Seq: f.Seq, ID: f.ID.String(), Code: f.Code, Message: f.Message}, true
 	case *wire.Image:
 		return Image{Seq: f.Seq, ID: f.ID.String(), From: f.From, Mime: f.Mime, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Time: f.Time, History: f.History}, true
 	case *wire.Message:

@@ -84,7 +84,8 @@ type transfers struct {
 // xfer is one upload or download waiting on the host.
 type xfer struct {
 	ref     string          // the caller's ref, echoed on events
-	replies chan wire.Frame // UploadReady, DownloadReady, Ack, ErrorFrame, Abort
+	file    uuid.UUID       // a download's file: FileDone, FileFailed and Recalled of it are replies too
+	replies chan wire.Frame // UploadReady, DownloadReady, Ack, ErrorFrame, Abort, FileDone
 	chunks  chan *wire.Chunk
 	// A download's chunks: allowed is how many the host may send in all
 	// (the window plus the credit given back), received how many came.
@@ -99,10 +100,14 @@ type FileInfo struct {
 	From   string    `json:"from"`
 	ID     string    `json:"id"`
 	Name   string    `json:"name"`
-	SHA256 string    `json:"sha256"`
+	SHA256 string    `json:"sha256"` // empty while Uploading
 	Size   int64     `json:"size"`
 	Time   time.Time `json:"time"`
-	mime   string
+	// Uploading is set for a file still being uploaded: it may be
+	// downloaded already (see Client.Download); a file_done or file_failed
+	// event tells how its upload ended.
+	Uploading bool `json:"uploading,omitempty"`
+	mime      string
 }
 
 // emit queues an event from a goroutine other than readLoop (a transfer's
@@ -242,19 +247,47 @@ func (c *Client) route(f wire.Frame) (evs []Event, handled bool) {
 		}
 		return nil, true
 	case *wire.File:
-		c.knowLocked(f.ID, FileInfo{ID: f.ID.String(), From: f.From, Name: f.Name, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256)})
+		c.knowLocked(f.ID, FileInfo{ID: f.ID.String(), From: f.From, Name: f.Name, Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), Uploading: len(f.SHA256) == 0})
+	case *wire.FileDone:
+		if fi, ok := c.fileLocked(f.ID); ok {
+			fi.SHA256, fi.Uploading = hex.EncodeToString(f.SHA256), false
+			c.knowLocked(f.ID, fi)
+		}
+		c.replyFile(f.ID, f)
+	case *wire.FileFailed:
+		c.forgetLocked(f.ID)
+		c.replyFile(f.ID, &wire.Abort{Code: wire.CodeUploadFailed, Message: fmt.Sprintf("the upload of the file failed (%s): %s", f.Code, f.Message)})
 	case *wire.Image:
 		c.knowLocked(f.ID, FileInfo{ID: f.ID.String(), From: f.From, Name: imageName(f.ID, f.Mime), Size: int64(f.Size), SHA256: hex.EncodeToString(f.SHA256), mime: f.Mime})
 	case *wire.Recalled:
-		if c.xf.gone == nil || len(c.xf.gone) >= maxKnownFiles {
-			// A host recalling more than a room can hold: forget the
-			// old recalls (a download of one is then refused by the host).
-			c.xf.gone = make(map[uuid.UUID]bool)
-		}
-		c.xf.gone[f.ID] = true
-		delete(c.xf.files, f.ID)
+		c.forgetLocked(f.ID)
+		c.replyFile(f.ID, &wire.Abort{Code: wire.CodeNoSuchFile, Message: "the file was recalled"})
 	}
 	return nil, false
+}
+
+// forgetLocked forgets a file that left the room. Caller holds xf.mu.
+func (c *Client) forgetLocked(id uuid.UUID) {
+	if c.xf.gone == nil || len(c.xf.gone) >= maxKnownFiles {
+		// A host recalling more than a room can hold: forget the
+		// old recalls (a download of one is then refused by the host).
+		c.xf.gone = make(map[uuid.UUID]bool)
+	}
+	c.xf.gone[id] = true
+	delete(c.xf.files, id)
+}
+
+// replyFile hands f to the downloads of the file id: how the upload of a
+// file they fetch while it uploads ended. Caller holds xf.mu.
+func (c *Client) replyFile(id uuid.UUID, f wire.Frame) {
+	for _, x := range c.xf.byID {
+		if x.file == id {
+			select {
+			case x.replies <- f:
+			default:
+			}
+		}
+	}
 }
 
 // maxKnownFiles bounds the shared files and recalls a client remembers, so
@@ -279,6 +312,11 @@ func (c *Client) knowLocked(id uuid.UUID, fi FileInfo) {
 func (c *Client) file(id uuid.UUID) (FileInfo, bool) {
 	c.xf.mu.Lock()
 	defer c.xf.mu.Unlock()
+	return c.fileLocked(id)
+}
+
+// fileLocked is file, for a caller holding xf.mu.
+func (c *Client) fileLocked(id uuid.UUID) (FileInfo, bool) {
 	if c.xf.gone[id] {
 		return FileInfo{}, false
 	}
@@ -703,6 +741,11 @@ func linkLost(r wire.Frame) bool {
 // its final name: the sanitised name, never replacing a file already there
 // ("report (1).pdf"). Progress events follow it and a downloaded event ends
 // it. Progress events carry ref. A recalled file ends with no_such_file.
+//
+// A file still being uploaded (FileInfo.Uploading) is downloaded as its
+// bytes reach the host, and checked against the SHA-256 the host verified
+// when the upload completes (file_done). If the upload fails, the download
+// ends with upload_failed and leaves nothing in dir, not even a part file.
 func (c *Client) Download(ctx context.Context, ref, fileID, dir string) (string, error) {
 	id, err := uuid.Parse(fileID)
 	if err != nil {
@@ -715,6 +758,9 @@ func (c *Client) Download(ctx context.Context, ref, fileID, dir string) (string,
 	sum, err := hex.DecodeString(fi.SHA256)
 	if err != nil {
 		return "", wire.Errorf(wire.ErrProtocol, "the file's SHA-256 is malformed")
+	}
+	if fi.Uploading {
+		sum = nil
 	}
 	if dir, err = filepath.Abs(dir); err != nil {
 		return "", wire.Errorf(wire.ErrBadCommand, "bad folder: %v", err)
@@ -736,7 +782,7 @@ func (c *Client) Download(ctx context.Context, ref, fileID, dir string) (string,
 		c.xf.mu.Unlock()
 	}()
 
-	part, err := transfer.OpenPart(dir, fi.Name, fi.Size, sum)
+	part, err := transfer.OpenPart(dir, fi.Name, fi.Size, sum, id)
 	if err != nil {
 		return "", err
 	}
@@ -749,9 +795,9 @@ func (c *Client) Download(ctx context.Context, ref, fileID, dir string) (string,
 		}
 	}()
 	prog := progress{c: c, ev: Progress{Transfer: fileID, Direction: DirectionDown, Total: fi.Size, Ref: ref}}
-	if part.Offset() < fi.Size {
+	if part.Offset() < fi.Size || part.Sum() == nil {
 		if err := c.fetch(ctx, id, part, &prog); err != nil {
-			if errors.Is(err, wire.ErrNoSuchFile) {
+			if errors.Is(err, wire.ErrNoSuchFile) || errors.Is(err, wire.ErrUploadFailed) {
 				keep = false
 			}
 			return "", err
@@ -761,7 +807,7 @@ func (c *Client) Download(ctx context.Context, ref, fileID, dir string) (string,
 	if err != nil {
 		return "", err
 	}
-	c.emit(Downloaded{File: fileID, Path: path, SHA256: fi.SHA256})
+	c.emit(Downloaded{File: fileID, Path: path, SHA256: hex.EncodeToString(part.Sum())})
 	return path, nil
 }
 
@@ -770,6 +816,7 @@ func (c *Client) Download(ctx context.Context, ref, fileID, dir string) (string,
 func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, prog *progress) error {
 	tid := uuid.New()
 	iref, x := c.register("", wire.MaxWindow)
+	x.file = id
 	c.bind(tid, x)
 	defer c.unregister(iref, tid)
 	win := window{size: Window}
@@ -786,24 +833,40 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 		return err
 	}
 	var r wire.Frame
-	select {
-	case r = <-x.replies:
-	case <-c.done:
-		return c.lost()
-	case <-ctx.Done():
-		return cancel(ctx.Err())
+	for r == nil {
+		select {
+		case r = <-x.replies:
+		case <-c.done:
+			return c.lost()
+		case <-ctx.Done():
+			return cancel(ctx.Err())
+		}
+		if done, ok := r.(*wire.FileDone); ok {
+			// The upload completed before the host answered: the answer follows.
+			if err := part.SetSum(done.SHA256); err != nil {
+				return cancel(err)
+			}
+			r = nil
+		}
 	}
 	ready, ok := r.(*wire.DownloadReady)
 	if !ok {
 		return replyError(r)
 	}
-	if int64(ready.Size) != part.Size() || !bytes.Equal(ready.SHA256, part.Sum()) || int64(ready.Offset) != part.Offset() {
+	if len(ready.SHA256) > 0 {
+		if err := part.SetSum(ready.SHA256); err != nil {
+			return cancel(wire.Errorf(wire.ErrProtocol, "the host describes the file differently from its announcement"))
+		}
+	}
+	if int64(ready.Size) != part.Size() || int64(ready.Offset) != part.Offset() {
 		return cancel(wire.Errorf(wire.ErrProtocol, "the host describes the file differently from its announcement"))
 	}
 	win.start = time.Now()
 	win.rtt = win.start.Sub(sent)
 	unacked, got := 0, int64(0)
-	for part.Offset() < part.Size() {
+	// A file still uploading ends when its bytes are all here and the
+	// host has verified its SHA-256 (file_done), or with upload_failed.
+	for part.Offset() < part.Size() || part.Sum() == nil {
 		select {
 		case ch := <-x.chunks:
 			got += int64(len(ch.Data))
@@ -822,6 +885,12 @@ func (c *Client) fetch(ctx context.Context, id uuid.UUID, part *transfer.Part, p
 				}
 			}
 		case r := <-x.replies:
+			if done, ok := r.(*wire.FileDone); ok {
+				if err := part.SetSum(done.SHA256); err != nil {
+					return cancel(err)
+				}
+				continue
+			}
 			return replyError(r)
 		case <-c.done:
 			return c.lost()

@@ -144,7 +144,7 @@ type entry struct {
 	id     uuid.UUID
 	author uuid.UUID      // client id of the author
 	hist   wire.Frame     // the event as history replays it (History set)
-	file   *wire.FileInfo // set for a shared file (not an image)
+	file   *wire.FileInfo // set for a shared file (not an image); SHA256 empty while it uploads
 	shared bool           // a file or an image: its bytes are in the host's store
 	frame  []byte         // hist encoded when recorded; never modified, shared by every History that holds the entry
 }
@@ -452,6 +452,110 @@ func (r *Room) Share(m *Member, ref string, f Shared) error {
 	return nil
 }
 
+// Announce tells the room that m began uploading the file f (its SHA256
+// is not known yet, and ignored): everyone, m included, receives a File
+// event with SHA256 empty, and the history and the welcome's file list
+// hold the file so, until Complete or FailUpload. Members may download it
+// meanwhile. Images are not announced before they are complete (Share).
+func (r *Room) Announce(m *Member, f Shared) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.gone {
+		return wire.ErrClosed
+	}
+	now := r.cfg.Now().UTC()
+	ev := &wire.File{Seq: r.next(), ID: f.ID, From: m.name, Name: f.Name, Size: f.Size, Time: now}
+	h := *ev
+	h.History = true
+	e := &entry{id: f.ID, author: m.clientID, shared: true, hist: &h,
+		file: &wire.FileInfo{ID: f.ID, From: m.name, Name: f.Name, Size: f.Size, Time: now}}
+	r.files = append(r.files, e)
+	frame := mustEncode(ev)
+	r.broadcast(frame)
+	r.record(e, len(frame))
+	r.reap()
+	return nil
+}
+
+// Complete says that the upload of the file id, announced by Announce, is
+// verified with SHA-256 sum: m (the uploader) receives the Ack of ref, then
+// everyone a FileDone; the history and the welcome's list show the file
+// complete from now on. A file no longer in the room (recalled meanwhile)
+// is no_such_file.
+func (r *Room) Complete(m *Member, ref string, id uuid.UUID, sum []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e := r.byID[id]
+	if e == nil || e.file == nil || len(e.file.SHA256) != 0 {
+		return wire.Errorf(wire.ErrNoSuchFile, "the file %s is no longer in the room (recalled?)", id)
+	}
+	// History entries are never changed in place (joiners' Histories share
+	// them): the complete file is a new entry in the old one's places.
+	hist := *e.hist.(*wire.File)
+	hist.SHA256 = sum
+	info := *e.file
+	info.SHA256 = sum
+	done := &entry{id: id, author: e.author, shared: true, hist: &hist, file: &info}
+	done.frame = mustEncode(&hist)
+	r.byID[id] = done
+	if i := slices.Index(r.files, e); i >= 0 {
+		r.files[i] = done
+	}
+	if i := slices.Index(r.history, e); i >= 0 {
+		r.history = slices.Clone(r.history)
+		r.history[i] = done
+		r.histBytes += len(done.frame) - len(e.frame)
+		r.histDead = 0
+	}
+	r.deliver(m, mustEncode(&wire.Ack{Ref: ref, ID: id}))
+	r.broadcast(mustEncode(&wire.FileDone{Seq: r.next(), ID: id, SHA256: sum}))
+	r.reap()
+	return nil
+}
+
+// FailUpload says that the upload of the file id, announced by Announce,
+// failed (why): the file leaves the room, its history and the welcome's
+// list, as if recalled, and everyone receives FileFailed. A file that is
+// not (or no longer) uploading in the room is left alone.
+func (r *Room) FailUpload(id uuid.UUID, why error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e := r.byID[id]
+	if e == nil || e.file == nil || len(e.file.SHA256) != 0 {
+		return
+	}
+	r.drop(e)
+	we := wire.AsError(why)
+	r.broadcast(mustEncode(&wire.FileFailed{Seq: r.next(), ID: id, Code: we.Code, Message: we.Message}))
+	r.reap()
+}
+
+// UploadProgress tells every member, as a replaceable update, that
+// received bytes of the file id (still uploading) reached the host.
+func (r *Room) UploadProgress(id uuid.UUID, received uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	frame := mustEncode(&wire.FileProgress{ID: id, Received: received})
+	for _, o := range r.members {
+		o.sink.Update(frame)
+	}
+}
+
+// drop removes an entry from byID, the history and the file list. Caller
+// holds mu.
+func (r *Room) drop(e *entry) {
+	delete(r.byID, e.id)
+	if i := slices.Index(r.history, e); i >= 0 {
+		// A new array: Histories given to joiners keep the old one.
+		r.history = slices.Concat(r.history[:i], r.history[i+1:])
+		r.histBytes -= len(e.frame)
+		r.histDead = 0
+	}
+	if i := slices.Index(r.files, e); i >= 0 {
+		r.files = slices.Delete(r.files, i, i+1)
+	}
+}
+
 // DM sends text from m to the member named to, and to no one else.
 func (r *Room) DM(m *Member, ref, to, text string) error {
 	return r.DMReply(m, ref, to, text, uuid.Nil)
@@ -554,20 +658,8 @@ func (r *Room) Recall(m *Member, ref string, id uuid.UUID) error {
 	if e.author != m.clientID && r.leader != m {
 		return wire.Errorf(wire.ErrNotLeader, "only the leader can remove other members' messages")
 	}
-	delete(r.byID, id)
-	if i := slices.Index(r.history, e); i >= 0 {
-		// A new array: Histories given to joiners keep the old one.
-		r.history = slices.Concat(r.history[:i], r.history[i+1:])
-		r.histBytes -= len(e.frame)
-		r.histDead = 0
-	}
+	r.drop(e)
 	if e.shared {
-		for i, f := range r.files {
-			if f == e {
-				r.files = append(r.files[:i], r.files[i+1:]...)
-				break
-			}
-		}
 		if r.cfg.OnRecallFile != nil {
 			r.cfg.OnRecallFile(id)
 		}

@@ -458,8 +458,8 @@ func testUploadResume(t *testing.T, size int, upload func(*client.Client, []byte
 	if res.err != nil {
 		t.Fatalf("upload: %v", res.err)
 	}
-	f := until[client.File](a)
-	if f.ID != res.id || f.Size != int64(len(data)) || f.SHA256 != fmt.Sprintf("%x", want) {
+	f := until[client.FileDone](a)
+	if f.ID != res.id || f.SHA256 != fmt.Sprintf("%x", want) {
 		t.Fatalf("file %+v, want id %s and SHA-256 %x", f, res.id, want)
 	}
 	p.mu.Lock()

@@ -211,6 +211,24 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// uploadFailed tells the room, later, that the upload of a file it was
+// told of (room.Announce) failed: for the seat's paths, which may hold the
+// room's lock (the room ending a member ends its uploads). The room hears
+// of it on a goroutine of its own, which Close waits for. The downloads of
+// the file were already ended by the store.
+func (s *Server) uploadFailed(id uuid.UUID, why error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return // the room is closing: nobody needs to hear it
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.room.FailUpload(id, why)
+	}()
+}
+
 // Fingerprint is the host key's fingerprint, as invites carry it.
 func (s *Server) Fingerprint() string { return s.cfg.Identity.Fingerprint }
 

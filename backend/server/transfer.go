@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,6 +19,16 @@ import (
 const (
 	maxUploads   = wire.MaxUploads
 	maxDownloads = 8
+)
+
+// progressEvery is how often the room hears how far an upload it may
+// already download has got (file_progress), at most.
+const progressEvery = 500 * time.Millisecond
+
+// Why uploads end when their member does not finish them.
+var (
+	errSenderLeft      = wire.Errorf(wire.ErrUploadFailed, "the sender left the room before the upload was complete")
+	errSenderCancelled = wire.Errorf(wire.ErrUploadFailed, "the sender cancelled the upload")
 )
 
 // transfers are one member's uploads and downloads in progress. They
@@ -35,8 +46,11 @@ type transfers struct {
 // upload is a file being received. Its readLoop and its idle timer share
 // it: mu orders the timer's drop against the loop's writes.
 type upload struct {
+	s     *Server
 	ref   string
 	timer *time.Timer // fires after UploadIdle without progress
+	file  bool        // a file (not an image): announced at once, told of progress
+	told  time.Time   // the readLoop's; when the room last heard of its progress
 
 	mu      sync.Mutex
 	u       *transfer.Upload // guarded by mu
@@ -47,12 +61,24 @@ type upload struct {
 
 // download is a file being sent; the client pulls it by granting credit,
 // one Chunk frame per unit, so that it never fills the member's send queue.
+// The readLoop serves a complete file as credit comes; a file still being
+// uploaded is served by a feedLoop of its own (cut set), which owns off and
+// waits for credit and for the upload's bytes to reach the disk.
 type download struct {
 	id     uuid.UUID
 	rd     *transfer.Reader
-	off    int64
+	off    int64 // the readLoop's, or (cut set) the feedLoop's
 	size   int64
-	credit uint64
+	credit uint64 // the readLoop's; unused when cut is set
+	cut    *cut
+}
+
+// cut is what the readLoop and a download's feedLoop share.
+type cut struct {
+	credit atomic.Uint64 // Chunk frames the feedLoop may still send
+	poke   chan struct{} // capacity 1: credit came
+	stop   chan struct{} // closed by the readLoop: cancel, connection ending
+	done   chan struct{} // closed when feedLoop has ended
 }
 
 // maxCredit is the most Chunk frames one download may have in flight: a
@@ -95,12 +121,16 @@ func (x *transfers) bulk(f wire.Frame) (bool, error) {
 			err = up.u.Write(int64(f.Offset), f.Data)
 			up.last = time.Now()
 		}
+		written := up.u.Written()
 		up.mu.Unlock()
 		switch {
 		case dropped:
 			x.forget(f.Upload)
 		case err != nil:
 			x.abortUpload(f.Upload, err)
+		case up.file && time.Since(up.told) >= progressEvery:
+			up.told = time.Now()
+			x.s.room.UploadProgress(f.Upload, uint64(written))
 		}
 		return true, nil
 	case *wire.Credit:
@@ -108,16 +138,19 @@ func (x *transfers) bulk(f wire.Frame) (bool, error) {
 		if d == nil {
 			return true, nil // finished, cancelled or recalled
 		}
+		if d.cut != nil {
+			d.cut.give(f.Chunks, x.maxCredit())
+			return true, nil
+		}
 		d.credit = min(d.credit+f.Chunks, x.maxCredit())
 		return true, x.serve(d)
 	case *wire.Cancel:
 		if up := x.uploads[f.Transfer]; up != nil {
-			up.u.Abort()
+			x.fail(f.Transfer, up, errSenderCancelled)
 			x.forget(f.Transfer)
 		}
 		if d := x.downloads[f.Transfer]; d != nil {
-			d.rd.Close()
-			delete(x.downloads, f.Transfer)
+			x.endDownload(d)
 		}
 		return true, nil
 	}
@@ -161,10 +194,19 @@ func (x *transfers) beginUpload(f *wire.UploadBegin) error {
 		return err
 	}
 	id := u.ID()
-	up := &upload{u: u, ref: f.Ref, last: time.Now()}
+	up := &upload{s: x.s, u: u, ref: f.Ref, last: time.Now(), file: !f.Image, told: time.Now()}
 	up.timer = time.AfterFunc(x.s.cfg.UploadIdle, func() { x.idle(id, up) })
 	x.uploads[id] = up
 	x.deliver(&wire.UploadReady{Ref: f.Ref, Upload: id})
+	if up.file {
+		// Cut-through: the room learns of the file now, and may download
+		// it while it uploads; Complete or FailUpload tells how it ended.
+		// (Images are announced once complete.)
+		name := u.Name()
+		if err := x.s.room.Announce(x.m, room.Shared{ID: id, Name: name, Size: f.Size}); err != nil {
+			x.abortUpload(id, err)
+		}
+	}
 	return nil
 }
 
@@ -182,9 +224,10 @@ func (x *transfers) idle(id uuid.UUID, up *upload) {
 		return
 	}
 	up.dropped = true
-	up.u.Abort()
+	why := wire.Errorf(wire.ErrStalled, "the upload made no progress for %v; it was dropped and its space freed", x.s.cfg.UploadIdle)
+	x.fail(id, up, why)
 	x.s.def.note(DefenceUploadIdle, x.addr, "upload made no progress; dropped", "idle", x.s.cfg.UploadIdle)
-	x.tellAbort(id, wire.Errorf(wire.ErrStalled, "the upload made no progress for %v; it was dropped and its space freed", x.s.cfg.UploadIdle))
+	x.tellAbort(id, why)
 }
 
 // keepUploads hands over the uploads in progress, for the seat to keep
@@ -224,14 +267,27 @@ func (x *transfers) resumeUpload(f *wire.UploadResume) error {
 	return nil
 }
 
-// abortAll abandons uploads kept for a seat that ended.
+// fail ends an upload that cannot go on (why), and, for a file the room
+// was told of at its start, tells the room it failed.
+func (x *transfers) fail(id uuid.UUID, up *upload, why error) {
+	up.u.Fail(why)
+	if up.file {
+		x.s.room.FailUpload(id, why)
+	}
+}
+
+// abortAll abandons uploads kept for a seat that ended. Its caller may
+// hold the room's lock: the room hears of the files that failed later.
 func abortAll(ups map[uuid.UUID]*upload) {
-	for _, up := range ups {
+	for id, up := range ups {
 		up.timer.Stop()
 		up.mu.Lock()
 		up.dropped = true
-		up.u.Abort()
+		up.u.Fail(errSenderLeft)
 		up.mu.Unlock()
+		if up.file {
+			up.s.uploadFailed(id, errSenderLeft)
+		}
 	}
 }
 
@@ -267,13 +323,20 @@ func (x *transfers) endUpload(f *wire.UploadEnd) error {
 	}
 	file, err := up.u.Finish(f.SHA256)
 	if err != nil {
+		if up.file {
+			x.s.room.FailUpload(f.Upload, err)
+		}
 		x.tellAbort(f.Upload, err)
 		return nil
 	}
-	err = x.s.room.Share(x.m, up.ref, room.Shared{
-		ID: file.ID, Name: file.Name, Mime: file.Mime, Size: uint64(file.Size), SHA256: file.SHA256,
-		Image: file.Mime != "",
-	})
+	if up.file {
+		err = x.s.room.Complete(x.m, up.ref, file.ID, file.SHA256)
+	} else {
+		err = x.s.room.Share(x.m, up.ref, room.Shared{
+			ID: file.ID, Name: file.Name, Mime: file.Mime, Size: uint64(file.Size), SHA256: file.SHA256,
+			Image: file.Mime != "",
+		})
+	}
 	if err != nil {
 		x.s.files.Remove(file.ID)
 		return err
@@ -285,7 +348,7 @@ func (x *transfers) endUpload(f *wire.UploadEnd) error {
 // abortUpload drops an upload the host cannot carry on and tells why.
 func (x *transfers) abortUpload(id uuid.UUID, err error) {
 	if up := x.uploads[id]; up != nil {
-		up.u.Abort()
+		x.fail(id, up, err)
 		x.forget(id)
 	}
 	x.tellAbort(id, err)
@@ -301,6 +364,11 @@ func (x *transfers) tellAbort(id uuid.UUID, err error) {
 
 // startDownload opens a file and sends what the window allows.
 func (x *transfers) startDownload(f *wire.Download) error {
+	for _, d := range x.downloads {
+		if d.cut != nil && d.cut.ended() {
+			x.endDownload(d)
+		}
+	}
 	if len(x.downloads) >= maxDownloads {
 		return wire.Errorf(wire.ErrRateLimited, "at most %d downloads at once", maxDownloads)
 	}
@@ -327,46 +395,99 @@ func (x *transfers) startDownload(f *wire.Download) error {
 		Ref: f.Ref, Transfer: id, File: file.ID, Name: file.Name, Mime: file.Mime,
 		Size: uint64(file.Size), SHA256: file.SHA256, Offset: f.Offset,
 	})
+	if file.SHA256 == nil {
+		// Still uploading: the bytes are served as they reach the disk.
+		d.cut = &cut{poke: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		d.cut.credit.Store(d.credit)
+		go x.feedLoop(d)
+		return nil
+	}
 	x.serve(d) // a stalled member's connection is closed by serve
 	return nil
+}
+
+// give adds credit, up to most, and wakes the feedLoop.
+func (c *cut) give(n, most uint64) {
+	for {
+		old := c.credit.Load()
+		if c.credit.CompareAndSwap(old, min(old+n, most)) {
+			break
+		}
+	}
+	select {
+	case c.poke <- struct{}{}:
+	default:
+	}
+}
+
+// ended reports whether the feedLoop has ended.
+func (c *cut) ended() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// feedLoop serves a download of a file still being uploaded: the bytes on
+// disk as credit allows, then waits for more bytes or credit, until every
+// byte is sent and the upload complete, or the upload fails (the store
+// then told the member, abort upload_failed), or the readLoop stops it.
+// A hostile uploader cannot make it read past the announced size, nor
+// wait forever: an upload without progress is dropped after UploadIdle.
+func (x *transfers) feedLoop(d *download) {
+	c := d.cut
+	defer close(c.done)
+	defer d.rd.Close()
+	for {
+		avail, final, wake := d.rd.Avail()
+		for d.off < avail && c.credit.Load() > 0 {
+			ok, err := x.sendChunk(d, avail)
+			if !ok || err != nil {
+				return
+			}
+			c.credit.Add(^uint64(0))
+		}
+		if final && (d.off >= d.size || d.off >= avail) {
+			// Complete and all sent; or failed, and the member was told.
+			return
+		}
+		select {
+		case <-wake:
+		case <-c.poke:
+		case <-c.stop:
+			return
+		}
+	}
+}
+
+// endDownload ends a download the readLoop holds: it stops a feedLoop
+// and waits for it.
+func (x *transfers) endDownload(d *download) {
+	if d.cut != nil {
+		if !d.cut.ended() {
+			close(d.cut.stop)
+		}
+		<-d.cut.done
+	}
+	d.rd.Close()
+	delete(x.downloads, d.id)
 }
 
 // serve sends chunks while the download has credit. It fails only for a
 // member whose send queue is full, after closing its connection.
 func (x *transfers) serve(d *download) error {
 	for d.credit > 0 && d.off < d.size {
-		n := int(min(int64(wire.MaxChunk), d.size-d.off))
-		// The frame is laid out in a buffer of the peer's and the file
-		// read straight into it: no copy, no allocation per chunk.
-		frame, data := wire.ChunkFrame(x.p.chunks.Get(), wire.TypeChunk, d.id, uint64(d.off), n)
-		var stalled bool
-		err := d.rd.Read(func(ra io.ReaderAt) error {
-			if _, err := ra.ReadAt(data, d.off); err != nil {
-				return err
-			}
-			stalled = !x.p.deliverChunk(frame)
-			return nil
-		})
-		if err != nil || stalled {
-			x.p.chunks.Put(frame)
-		}
-		if stalled {
-			// Like the room with a member that cannot keep up: drop the
-			// connection; the read loop then ends.
-			x.p.Close(false)
-			return errStalled
-		}
+		ok, err := x.sendChunk(d, d.size)
 		if err != nil {
-			var we *wire.Error
-			if !errors.As(err, &we) {
-				// An I/O error reading our own file: tell the member.
-				x.tellAbort(d.id, err)
-			} // else the recall or wipe already told the member
+			return err
+		}
+		if !ok {
 			d.rd.Close()
 			delete(x.downloads, d.id)
 			return nil
 		}
-		d.off += int64(n)
 		d.credit--
 	}
 	if d.off >= d.size {
@@ -374,6 +495,44 @@ func (x *transfers) serve(d *download) error {
 		delete(x.downloads, d.id)
 	}
 	return nil
+}
+
+// sendChunk sends the chunk of d at d.off, up to end, and moves d.off on.
+// It reports false when the download cannot go on (the member was told
+// why), and an error for a member whose send queue is full, after closing
+// its connection.
+func (x *transfers) sendChunk(d *download, end int64) (bool, error) {
+	n := int(min(int64(wire.MaxChunk), end-d.off))
+	// The frame is laid out in a buffer of the peer's and the file
+	// read straight into it: no copy, no allocation per chunk.
+	frame, data := wire.ChunkFrame(x.p.chunks.Get(), wire.TypeChunk, d.id, uint64(d.off), n)
+	var stalled bool
+	err := d.rd.Read(func(ra io.ReaderAt) error {
+		if _, err := ra.ReadAt(data, d.off); err != nil {
+			return err
+		}
+		stalled = !x.p.deliverChunk(frame)
+		return nil
+	})
+	if err != nil || stalled {
+		x.p.chunks.Put(frame)
+	}
+	if stalled {
+		// Like the room with a member that cannot keep up: drop the
+		// connection; the read loop then ends.
+		x.p.Close(false)
+		return false, errStalled
+	}
+	if err != nil {
+		var we *wire.Error
+		if !errors.As(err, &we) {
+			// An I/O error reading our own file: tell the member.
+			x.tellAbort(d.id, err)
+		} // else the recall, failed upload or wipe already told the member
+		return false, nil
+	}
+	d.off += int64(n)
+	return true, nil
 }
 
 var errStalled = errors.New("server: send queue full")
@@ -391,11 +550,10 @@ func (x *transfers) deliver(f wire.Frame) {
 // (their temporary files deleted), downloads closed.
 func (x *transfers) close() {
 	for id, up := range x.uploads {
-		up.u.Abort()
+		x.fail(id, up, errSenderLeft)
 		x.forget(id)
 	}
-	for id, d := range x.downloads {
-		d.rd.Close()
-		delete(x.downloads, id)
+	for _, d := range x.downloads {
+		x.endDownload(d)
 	}
 }

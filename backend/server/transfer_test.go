@@ -207,9 +207,14 @@ func testUpDown(t *testing.T, size int64) {
 	if ev := awaitEvent[client.Uploaded](t, aw); ev.Ref != "up1" || ev.File != id {
 		t.Fatalf("uploaded %+v", ev)
 	}
-	ev := until[client.File](c)
-	if ev.ID != id || ev.SHA256 != sum || ev.Size != size || ev.Name != "big.bin" || ev.From != "A" {
-		t.Fatalf("file event %+v", ev)
+	// C was told of the file when the upload began (among the chat), and
+	// now that it is complete.
+	if ev := until[client.FileDone](c); ev.ID != id || ev.SHA256 != sum {
+		t.Fatalf("file_done event %+v", ev)
+	}
+	late := h.join(t, "Late")
+	if fs := late.c.Welcome().Files; len(fs) != 1 || fs[0].ID != id || fs[0].SHA256 != sum || fs[0].Size != size || fs[0].Name != "big.bin" || fs[0].From != "A" || fs[0].Uploading {
+		t.Fatalf("the welcome lists %+v", fs)
 	}
 	// The host keeps it under its id, never under the name given.
 	roomDir := h.srv.Files().Dir()
@@ -248,7 +253,7 @@ func testUpDown(t *testing.T, size int64) {
 	}
 
 	// When the last member leaves, the room's folder goes.
-	for _, m := range []*member{b, c, a} {
+	for _, m := range []*member{late, b, c, a} {
 		m.c.Leave()
 	}
 	<-wiped
@@ -367,15 +372,7 @@ func TestCancelledUploadLeavesNothing(t *testing.T) {
 	// The host handles A's frames in order: once B sees this message the
 	// cancel has been handled.
 	a.c.Send("", "after the cancel")
-	for {
-		ev := b.next()
-		if ev.Kind() == client.EventFile {
-			t.Fatalf("a cancelled upload was announced: %+v", ev)
-		}
-		if ev, ok := ev.(client.Message); ok && ev.Text == "after the cancel" {
-			break
-		}
-	}
+	expectFailed(t, b, "after the cancel", wire.CodeUploadFailed)
 	if left := roomFiles(t, h); len(left) != 0 {
 		t.Fatalf("left in the room folder: %v", left)
 	}
@@ -673,15 +670,7 @@ func TestSourceFileShrinksMidUpload(t *testing.T) {
 		t.Fatalf("upload of a file cut short: %v", err)
 	}
 	a.c.Send("", "after")
-	for {
-		ev := b.next()
-		if ev.Kind() == client.EventFile {
-			t.Fatalf("a broken upload was announced: %+v", ev)
-		}
-		if ev, ok := ev.(client.Message); ok && ev.Text == "after" {
-			break
-		}
-	}
+	expectFailed(t, b, "after", wire.CodeUploadFailed)
 	if left := roomFiles(t, h); len(left) != 0 {
 		t.Fatalf("left in the room folder: %v", left)
 	}
@@ -748,6 +737,37 @@ func TestHostSniffsImages(t *testing.T) {
 	}
 }
 
+// expectFailed reads m's events until the message text: the file announced
+// while uploading must have failed with code by then, and never completed.
+func expectFailed(t *testing.T, m *member, text string, code wire.Code) {
+	t.Helper()
+	var announced string
+	failed := false
+	for {
+		switch ev := m.next().(type) {
+		case client.File:
+			if !ev.Uploading {
+				t.Fatalf("a broken upload was announced complete: %+v", ev)
+			}
+			announced = ev.ID
+		case client.FileDone:
+			t.Fatalf("a broken upload completed: %+v", ev)
+		case client.FileFailed:
+			if ev.ID != announced || ev.Code != code {
+				t.Fatalf("file_failed %+v; announced %s, want code %s", ev, announced, code)
+			}
+			failed = true
+		case client.Message:
+			if ev.Text == text {
+				if !failed {
+					t.Fatalf("no file_failed before %q (announced %q)", text, announced)
+				}
+				return
+			}
+		}
+	}
+}
+
 // onlyReader hides every method of its reader but Read: a stream that
 // cannot be read twice, such as a file coming from a browser tab.
 type onlyReader struct{ r io.Reader }
@@ -777,8 +797,11 @@ func TestUploadReader(t *testing.T) {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		ev := until[client.File](b)
-		if ev.ID != id || ev.Name != tc.name || ev.SHA256 != want || ev.Size != int64(len(data)) {
-			t.Fatalf("%s: file event %+v, want SHA-256 %s", tc.name, ev, want)
+		if ev.ID != id || ev.Name != tc.name || !ev.Uploading || ev.Size != int64(len(data)) {
+			t.Fatalf("%s: file event %+v", tc.name, ev)
+		}
+		if ev := until[client.FileDone](b); ev.ID != id || ev.SHA256 != want {
+			t.Fatalf("%s: file_done %+v, want SHA-256 %s", tc.name, ev, want)
 		}
 	}
 
@@ -804,15 +827,7 @@ func TestUploadReader(t *testing.T) {
 	// The host handles A's frames in order: once B sees this message the
 	// cancel has been handled.
 	a.c.Send("", "after the short one")
-	for {
-		ev := b.next()
-		if ev.Kind() == client.EventFile {
-			t.Fatalf("a short upload was announced: %+v", ev)
-		}
-		if ev, ok := ev.(client.Message); ok && ev.Text == "after the short one" {
-			break
-		}
-	}
+	expectFailed(t, b, "after the short one", wire.CodeUploadFailed)
 	if left := roomFiles(t, h); len(left) != 3 {
 		t.Fatalf("room folder holds %v; want the three files shared", left)
 	}

@@ -567,7 +567,7 @@ func (s *Session) pump(cl *client.Client, xf *transfers, gen int, done chan stru
 				continue
 			case client.Uploaded, client.Downloaded:
 				continue // xf reports them
-			case client.File, client.Image, client.Recalled:
+			case client.File, client.Image, client.Recalled, client.FileFailed:
 				xf.learn(ev)
 			}
 			pending = append(pending, ev)

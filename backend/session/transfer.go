@@ -146,6 +146,8 @@ func (x *transfers) learn(ev client.Event) {
 		x.files[ev.ID] = fileMeta{name: imageName(ev.ID, ev.Mime), size: ev.Size, mime: ev.Mime, image: true}
 	case client.Recalled:
 		delete(x.files, ev.ID)
+	case client.FileFailed:
+		delete(x.files, ev.ID)
 	}
 }
 

@@ -4,17 +4,22 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/google/uuid"
+
 	"wetalk/backend/wire"
 )
 
 // Part is a download being written into dir as "<name>.<tag>.part", where
-// tag is taken from the announced SHA-256: an attempt cut short leaves the
-// part file, and the next attempt for the same file resumes from its size.
+// tag is taken from the announced SHA-256 (or, for a file still being
+// uploaded, whose SHA-256 is not known yet, from its id): an attempt cut
+// short leaves the part file, and the next attempt for the same file
+// resumes from its size.
 type Part struct {
 	dir  string
 	name string // sanitised final name
@@ -26,12 +31,13 @@ type Part struct {
 	done int64
 }
 
-// OpenPart opens (or resumes) the download of a file of size bytes whose
-// SHA-256 is sum, to be saved in dir under a sanitised form of name. The
-// bytes already in the part file are hashed again, so a resumed download is
-// verified as a whole.
-func OpenPart(dir, name string, size int64, sum []byte) (*Part, error) {
-	if len(sum) != sha256.Size {
+// OpenPart opens (or resumes) the download of the file id, of size bytes
+// whose SHA-256 is sum, to be saved in dir under a sanitised form of name.
+// The bytes already in the part file are hashed again, so a resumed
+// download is verified as a whole. sum is nil for a file still being
+// uploaded: SetSum gives it before Finish.
+func OpenPart(dir, name string, size int64, sum []byte, id uuid.UUID) (*Part, error) {
+	if sum != nil && len(sum) != sha256.Size {
 		return nil, wire.Errorf(wire.ErrBadCommand, "the file has no SHA-256 to check it against")
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
@@ -39,7 +45,15 @@ func OpenPart(dir, name string, size int64, sum []byte) (*Part, error) {
 	}
 	name = SafeName(name)
 	p := &Part{dir: dir, name: name, size: size, sum: sum}
-	p.path = filepath.Join(dir, fmt.Sprintf("%s.%s.part", name, hex.EncodeToString(sum[:4])))
+	early := filepath.Join(dir, fmt.Sprintf("%s.%s.part", name, hex.EncodeToString(id[:4])))
+	p.path = early
+	if sum != nil {
+		p.path = filepath.Join(dir, fmt.Sprintf("%s.%s.part", name, hex.EncodeToString(sum[:4])))
+		if _, err := os.Stat(p.path); errors.Is(err, os.ErrNotExist) {
+			// An attempt made while the file was uploading: carry it on.
+			os.Rename(early, p.path)
+		}
+	}
 	f, err := os.OpenFile(p.path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("transfer: %w", err)
@@ -59,7 +73,7 @@ func OpenPart(dir, name string, size int64, sum []byte) (*Part, error) {
 		f.Close()
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
-	p.f, p.done, p.sp = f, n, newSpool(f, h)
+	p.f, p.done, p.sp = f, n, newSpool(f, h, nil)
 	return p, nil
 }
 
@@ -97,6 +111,9 @@ func (p *Part) Finish() (string, error) {
 	}
 	if p.done != p.size {
 		return "", wire.Errorf(wire.ErrProtocol, "the download ended after %d of %d bytes", p.done, p.size)
+	}
+	if p.sum == nil {
+		return "", wire.Errorf(wire.ErrProtocol, "the file's SHA-256 never came")
 	}
 	got, err := p.sp.close()
 	if err == nil {
@@ -139,5 +156,18 @@ func (p *Part) Discard() {
 	os.Remove(p.path)
 }
 
-// Sum returns the announced SHA-256.
+// Sum returns the announced SHA-256; nil while the file uploads.
 func (p *Part) Sum() []byte { return p.sum }
+
+// SetSum gives the SHA-256 of a file that was still being uploaded when
+// the Part was opened, once the host has verified it.
+func (p *Part) SetSum(sum []byte) error {
+	if len(sum) != sha256.Size {
+		return wire.Errorf(wire.ErrProtocol, "a SHA-256 of %d bytes", len(sum))
+	}
+	if p.sum != nil && !bytes.Equal(p.sum, sum) {
+		return wire.Errorf(wire.ErrProtocol, "the host gave two SHA-256s for one file")
+	}
+	p.sum = sum
+	return nil
+}

@@ -27,12 +27,16 @@ type spool struct {
 	done chan struct{} // closed when writeLoop has ended
 	err  atomic.Pointer[error]
 	shut bool // owner's: close was called
+	// wrote, if set, is told by writeLoop how many bytes each batch put in
+	// the file, once they are there (a cut-through download may read them).
+	wrote func(n int)
 }
 
-// newSpool starts a spool writing to w and hashing into h.
-func newSpool(w io.Writer, h hash.Hash) *spool {
+// newSpool starts a spool writing to w and hashing into h; wrote (if not
+// nil) is called after each batch is written.
+func newSpool(w io.Writer, h hash.Hash, wrote func(int)) *spool {
 	s := &spool{
-		w: w, h: h,
+		w: w, h: h, wrote: wrote,
 		buf:  make([]byte, 0, spoolBatch),
 		full: make(chan []byte, 1),
 		free: make(chan []byte, 1),
@@ -53,6 +57,9 @@ func (s *spool) writeLoop() {
 				s.err.Store(&err)
 			} else {
 				s.h.Write(b)
+				if s.wrote != nil {
+					s.wrote(len(b))
+				}
 			}
 		}
 		s.free <- b[:0]

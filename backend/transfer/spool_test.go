@@ -16,7 +16,7 @@ func TestSpool(t *testing.T) {
 		data[i] = byte(rand.IntN(256))
 	}
 	var out bytes.Buffer
-	sp := newSpool(&out, sha256.New())
+	sp := newSpool(&out, sha256.New(), nil)
 	for p := data; len(p) > 0; {
 		n := min(len(p), 1+rand.IntN(100<<10))
 		if err := sp.write(p[:n]); err != nil {
@@ -45,7 +45,7 @@ func (w failWriter) Write([]byte) (int, error) { return 0, w.err }
 // by close; abort writes nothing more.
 func TestSpoolErrors(t *testing.T) {
 	boom := errors.New("boom")
-	sp := newSpool(failWriter{boom}, sha256.New())
+	sp := newSpool(failWriter{boom}, sha256.New(), nil)
 	var err error
 	for range 4 {
 		err = sp.write(make([]byte, spoolBatch))
@@ -55,7 +55,7 @@ func TestSpoolErrors(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	sp = newSpool(&out, sha256.New())
+	sp = newSpool(&out, sha256.New(), nil)
 	sp.write([]byte("not yet written"))
 	sp.abort()
 	if out.Len() != 0 {

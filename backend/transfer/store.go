@@ -48,13 +48,14 @@ type Config struct {
 	Log *slog.Logger
 }
 
-// File is a complete, verified file in the store.
+// File is a file in the store: complete and verified, or (SHA256 nil) a
+// file still being uploaded, which downloads may read as its bytes arrive.
 type File struct {
 	ID     uuid.UUID
 	Name   string // sanitised; for display and saving only, never a host path
 	Mime   string // set for images
 	Size   int64
-	SHA256 []byte
+	SHA256 []byte // nil while the file is being uploaded
 }
 
 // Store keeps one room's shared files in a temporary folder of their own,
@@ -195,7 +196,8 @@ func (s *Store) Begin(name string, size int64, image bool) (*Upload, error) {
 	if err != nil {
 		return nil, storageError(err)
 	}
-	u := &Upload{s: s, id: id, gen: s.gen, name: SafeName(name), size: size, image: image, f: f, path: path, sp: newSpool(f, sha256.New())}
+	fd := newFeed()
+	u := &Upload{s: s, id: id, gen: s.gen, name: SafeName(name), size: size, image: image, f: f, path: path, sp: newSpool(f, sha256.New(), fd.advance), feed: fd}
 	s.used += size
 	s.uploads[id] = u
 	return u, nil
@@ -205,23 +207,29 @@ func (s *Store) Begin(name string, size int64, image bool) (*Upload, error) {
 // goroutine (the uploader's connection), except Abort, which may also
 // come from the store's Wipe.
 type Upload struct {
-	s       *Store
-	id      uuid.UUID
-	gen     uint64 // the store's gen at Begin
-	name    string
-	size    int64
-	image   bool
-	path    string      // the temporary file
-	f       *os.File    // nil once finished or aborted
-	sp      *spool      // writes f in batches and hashes the bytes
-	wiped   atomic.Bool // set by the store's Wipe
-	written int64
-	head    []byte // first bytes of an image, for sniffing
-	mime    string
+	s     *Store
+	id    uuid.UUID
+	gen   uint64 // the store's gen at Begin
+	name  string
+	size  int64
+	image bool
+	path  string      // the temporary file
+	f     *os.File    // nil once finished or aborted
+	sp    *spool      // writes f in batches and hashes the bytes
+	feed  *feed       // tells downloads of the file what is on disk
+	wiped atomic.Bool // set by the store's Wipe, or Remove
+	// recalled is set (before wiped) by Remove: why the upload ended.
+	recalled atomic.Pointer[wire.Error]
+	written  int64
+	head     []byte // first bytes of an image, for sniffing
+	mime     string
 }
 
 // ID is the upload's id; the file keeps it once complete.
 func (u *Upload) ID() uuid.UUID { return u.id }
+
+// Name is the sanitised name of the file.
+func (u *Upload) Name() string { return u.name }
 
 // Written is how many bytes have arrived.
 func (u *Upload) Written() int64 { return u.written }
@@ -252,6 +260,9 @@ func (u *Upload) Write(off int64, p []byte) error {
 		}
 	}
 	if u.wiped.Load() {
+		if e := u.recalled.Load(); e != nil {
+			return e
+		}
 		return storageError(os.ErrClosed)
 	}
 	if err := u.sp.write(p); err != nil {
@@ -262,11 +273,11 @@ func (u *Upload) Write(off int64, p []byte) error {
 }
 
 // Finish checks that every byte arrived and that their SHA-256 is sum,
-// then keeps the file. On error the upload is aborted.
+// then keeps the file. On error the upload fails (see Fail).
 func (u *Upload) Finish(sum []byte) (File, error) {
 	f, err := u.finish(sum)
 	if err != nil {
-		u.Abort()
+		u.Fail(err)
 	}
 	return f, err
 }
@@ -284,6 +295,9 @@ func (u *Upload) finish(sum []byte) (File, error) {
 		s.mu.Lock()
 		wiped := s.gen != u.gen
 		s.mu.Unlock()
+		if e := u.recalled.Load(); e != nil {
+			return File{}, e
+		}
 		if wiped {
 			return File{}, wire.Errorf(wire.ErrClosed, "the room was wiped during the upload")
 		}
@@ -298,6 +312,9 @@ func (u *Upload) finish(sum []byte) (File, error) {
 	s := u.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if e := u.recalled.Load(); e != nil {
+		return File{}, e
+	}
 	if s.uploads[u.id] != u || s.gen != u.gen {
 		return File{}, wire.Errorf(wire.ErrClosed, "the room was wiped during the upload")
 	}
@@ -313,16 +330,24 @@ func (u *Upload) finish(sum []byte) (File, error) {
 	delete(s.uploads, u.id)
 	k := &kept{File: File{ID: u.id, Name: u.name, Mime: u.mime, Size: u.size, SHA256: got}, path: final}
 	s.files[u.id] = k
+	u.feed.end(nil)
 	return k.File, nil
 }
 
-// Abort abandons the upload: the temporary file is deleted and its quota
-// released. It is safe to call more than once, and after Finish.
-func (u *Upload) Abort() {
+// errAbandoned is why an upload ended by Abort failed.
+var errAbandoned = wire.Errorf(wire.ErrUploadFailed, "the sender abandoned the upload")
+
+// Abort abandons the upload: Fail, for no reason the uploader is told.
+func (u *Upload) Abort() { u.Fail(errAbandoned) }
+
+// Fail abandons the upload because of why: the temporary file is deleted,
+// its quota released, the downloads reading it (a file's, while it
+// uploads) end with upload_failed. It is safe to call more than once, and
+// after Finish.
+func (u *Upload) Fail(why error) {
 	u.sp.abort()
 	s := u.s
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if u.f != nil {
 		u.f.Close()
 		u.f = nil
@@ -331,27 +356,52 @@ func (u *Upload) Abort() {
 		delete(s.uploads, u.id)
 		s.used -= u.size
 		os.Remove(u.path)
+		e := wire.AsError(why)
+		s.endReaders(u.id, wire.Errorf(wire.ErrUploadFailed, "the upload of %q failed (%s): %s", u.name, e.Code, e.Message))
+	}
+	u.feed.end(why)
+	s.mu.Unlock()
+}
+
+// endReaders ends the downloads of file id with why. Caller holds mu.
+func (s *Store) endReaders(id uuid.UUID, why error) {
+	for r := range s.readers {
+		if r.file.ID == id {
+			r.end(why)
+			delete(s.readers, r)
+		}
 	}
 }
 
-// Remove deletes a kept file (it was recalled): its downloads in progress
-// end with no_such_file and its quota is released. It reports whether the
-// file was there.
+// Remove deletes a file (it was recalled), kept or still being uploaded:
+// its downloads in progress end with no_such_file and its quota is
+// released; an upload's next write or Finish fails with no_such_file. It
+// reports whether the file was there.
 func (s *Store) Remove(id uuid.UUID) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if u := s.uploads[id]; u != nil {
+		why := wire.Errorf(wire.ErrNoSuchFile, "%q was recalled", u.name)
+		u.recalled.Store(why)
+		if u.f != nil {
+			// As in Wipe: only the uploader's spool writes u.f.
+			u.wiped.Store(true)
+			u.f.Close()
+		}
+		delete(s.uploads, id)
+		s.used -= u.size
+		os.Remove(u.path)
+		s.endReaders(id, why)
+		u.feed.end(why)
+		return true
+	}
 	k := s.files[id]
 	if k == nil {
 		return false
 	}
 	delete(s.files, id)
 	s.used -= k.Size
-	for r := range s.readers {
-		if r.file.ID == id {
-			r.end(wire.Errorf(wire.ErrNoSuchFile, "%q was recalled", k.Name))
-			delete(s.readers, r)
-		}
-	}
+	s.endReaders(id, wire.Errorf(wire.ErrNoSuchFile, "%q was recalled", k.Name))
 	if err := os.Remove(k.path); err != nil {
 		s.cfg.Log.Warn("could not delete a recalled file", "err", err)
 	}
@@ -372,6 +422,7 @@ func (s *Store) Wipe() {
 			u.f.Close()
 		}
 		delete(s.uploads, id)
+		u.feed.end(wire.Errorf(wire.ErrClosed, "the room was wiped"))
 	}
 	for r := range s.readers {
 		r.end(wire.Errorf(wire.ErrClosed, "the room was wiped"))
@@ -390,38 +441,65 @@ func (s *Store) Wipe() {
 	}
 }
 
-// Open opens a kept file for a download. onEnd is called (once, with the
-// store locked, so it must not block) if the file is recalled or the room
+// Open opens a file for a download: a kept one, or a file (not an image)
+// still being uploaded, whose bytes the Reader offers as they reach the
+// disk (see Avail). onEnd is called (once, with the store locked, so it
+// must not block) if the file is recalled, its upload fails or the room is
 // wiped before the Reader is closed.
 func (s *Store) Open(id uuid.UUID, onEnd func(error)) (*Reader, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := s.files[id]
-	if k == nil {
+	path, file, fd := "", File{}, (*feed)(nil)
+	if k := s.files[id]; k != nil {
+		path, file = k.path, k.File
+	} else if u := s.uploads[id]; u != nil && !u.image && u.f != nil {
+		path, file, fd = u.path, File{ID: u.id, Name: u.name, Size: u.size}, u.feed
+	} else {
 		return nil, wire.Errorf(wire.ErrNoSuchFile, "no file %s in this room (recalled?)", id)
 	}
-	f, err := os.Open(k.path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, storageError(err)
 	}
-	r := &Reader{s: s, file: k.File, f: f, onEnd: onEnd}
+	r := &Reader{s: s, file: file, f: f, onEnd: onEnd, feed: fd}
 	s.readers[r] = struct{}{}
 	return r, nil
 }
 
-// Reader reads a kept file for one download.
+// Reader reads a file for one download.
 type Reader struct {
 	s     *Store
 	file  File
 	onEnd func(error)
+	feed  *feed // set for a file that was being uploaded when opened
 
 	mu    sync.Mutex
 	f     *os.File // guarded by mu; nil once ended
 	ended error    // guarded by mu
 }
 
-// File describes the file being read.
+// File describes the file being read (SHA256 nil: it was being uploaded
+// when opened).
 func (r *Reader) File() File { return r.file }
+
+// Avail returns how many bytes of the file may be read now, whether that is
+// all there will be (the file is complete, or its upload failed: the
+// Reader's next Read says why), and a channel closed when that may have
+// changed (nil once final: nothing will change). A complete file's bytes
+// are all available at once.
+func (r *Reader) Avail() (n int64, final bool, wake <-chan struct{}) {
+	if r.feed == nil {
+		return r.file.Size, true, nil
+	}
+	n, done, err, wake := r.feed.state()
+	if done {
+		wake = nil
+		if err == nil {
+			n = r.file.Size
+		}
+	}
+	return min(n, r.file.Size), done, wake
+}
 
 // Read runs fn with the file, unless the download has ended (then it
 // returns why). fn runs with r locked: a recall waits for it, so nothing

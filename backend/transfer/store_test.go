@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"wetalk/backend/wire"
 )
@@ -231,13 +234,13 @@ func TestPartResumeAndVerify(t *testing.T) {
 	dir := t.TempDir()
 	data := []byte("0123456789")
 	sum := sha256.Sum256(data)
-	p, err := OpenPart(dir, "../num.txt", int64(len(data)), sum[:])
+	p, err := OpenPart(dir, "../num.txt", int64(len(data)), sum[:], uuid.New())
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.Write(0, data[:4])
 	p.Close()
-	p, err = OpenPart(dir, "../num.txt", int64(len(data)), sum[:])
+	p, err = OpenPart(dir, "../num.txt", int64(len(data)), sum[:], uuid.New())
 	if err != nil || p.Offset() != 4 {
 		t.Fatalf("resume at %d: %v", p.Offset(), err)
 	}
@@ -251,12 +254,77 @@ func TestPartResumeAndVerify(t *testing.T) {
 	}
 	// Damaged bytes are caught and the part file removed.
 	bad := sha256.Sum256([]byte("other"))
-	p, _ = OpenPart(dir, "num.txt", int64(len(data)), bad[:])
+	p, _ = OpenPart(dir, "num.txt", int64(len(data)), bad[:], uuid.New())
 	p.Write(0, data)
 	if _, err := p.Finish(); !errors.Is(err, wire.ErrBadHash) {
 		t.Fatalf("bad hash: %v", err)
 	}
 	if got := entries(t, dir); len(got) != 1 || got[0] != "_num.txt" {
 		t.Fatalf("folder holds %v", got)
+	}
+}
+
+// TestReaderFollowsUpload: a Reader opened on a file still uploading
+// offers the bytes as each batch reaches the disk (its wake channel closes
+// then), never past what is written, and once the upload ends says so with
+// no channel left to wait on; a failed upload ends the Reader with
+// upload_failed.
+func TestReaderFollowsUpload(t *testing.T) {
+	s := newStore(t, Config{})
+	data := bytes.Repeat([]byte("cut"), spoolBatch)
+	for _, fail := range []bool{false, true} {
+		u, err := s.Begin("cut.bin", int64(len(data)), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ended := make(chan error, 1)
+		r, err := s.Open(u.ID(), func(why error) { ended <- why })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := r.File(); f.SHA256 != nil || f.Size != int64(len(data)) {
+			t.Fatalf("file while uploading %+v", f)
+		}
+		n, final, wake := r.Avail()
+		if n != 0 || final || wake == nil {
+			t.Fatalf("before any byte: %d %v %v", n, final, wake)
+		}
+		if err := u.Write(0, data[:spoolBatch+10]); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-wake:
+		case <-time.After(60 * time.Second):
+			t.Fatal("a batch on disk woke nobody")
+		}
+		if n, final, _ = r.Avail(); n != spoolBatch || final {
+			t.Fatalf("after one batch: %d %v", n, final)
+		}
+		got := make([]byte, n)
+		if err := r.Read(func(ra io.ReaderAt) error { _, err := ra.ReadAt(got, 0); return err }); err != nil || !bytes.Equal(got, data[:n]) {
+			t.Fatalf("reading the first batch: %v", err)
+		}
+		if fail {
+			u.Fail(wire.Errorf(wire.ErrStalled, "no progress"))
+			if why := <-ended; !errors.Is(why, wire.ErrUploadFailed) {
+				t.Fatalf("reader ended with %v", why)
+			}
+			if _, final, wake := r.Avail(); !final || wake != nil {
+				t.Fatalf("after the failure: final %v, wake %v", final, wake)
+			}
+			r.Close()
+			continue
+		}
+		if err := u.Write(int64(spoolBatch+10), data[spoolBatch+10:]); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if _, err := u.Finish(sum[:]); err != nil {
+			t.Fatal(err)
+		}
+		if n, final, wake := r.Avail(); n != int64(len(data)) || !final || wake != nil {
+			t.Fatalf("after the upload: %d %v %v", n, final, wake)
+		}
+		r.Close()
 	}
 }

@@ -124,10 +124,15 @@ func (tc *tabConn) noFile(t *testing.T) {
 	if f := tc.call("Send", "still here"); f.Error != nil {
 		t.Fatalf("Send: %+v", f.Error)
 	}
+	// A file is announced as its upload starts ("uploading"): one that
+	// never completes is not shared; a complete one (or file_done) is.
+	shared := func(ev map[string]any) bool {
+		return ev["type"] == "file" && ev["uploading"] != true || ev["type"] == "file_done"
+	}
 	ev := tc.waitFor(func(ev map[string]any) bool {
-		return ev["type"] == "file" || ev["type"] == "message" && ev["text"] == "still here"
+		return shared(ev) || ev["type"] == "message" && ev["text"] == "still here"
 	})
-	if ev["type"] == "file" {
+	if shared(ev) {
 		t.Fatalf("a file was shared: %v", ev)
 	}
 }

@@ -38,6 +38,7 @@ const (
 	CodeTooLarge        Code = "too_large"
 	CodeUnknownHost     Code = "unknown_host"
 	CodeUnreachable     Code = "unreachable"
+	CodeUploadFailed    Code = "upload_failed"
 	CodeVersionMismatch Code = "version_mismatch"
 )
 
@@ -88,6 +89,7 @@ var (
 	ErrRoomFull        = &Error{CodeRoomFull, "the room is full"}
 	ErrStalled         = &Error{CodeStalled, "the transfer made no progress for too long"}
 	ErrTooLarge        = &Error{CodeTooLarge, "too large"}
+	ErrUploadFailed    = &Error{CodeUploadFailed, "the upload of the file failed"}
 	ErrVersionMismatch = &Error{CodeVersionMismatch, "protocol version mismatch"}
 )
 

@@ -230,10 +230,10 @@ const (
 // after the welcome, so that a member who resumes gets exactly those it
 // missed. Frames of the connection itself are not (pong, resumed, and a
 // transfer's frames, which belong to a connection and end with it), nor
-// replaceable updates (peer_typing), which are never sent again.
+// replaceable updates (peer_typing, file_progress), which are never sent again.
 func Counted(t Type) bool {
 	switch t {
-	case TypePong, TypeResumed, TypePeerTyping, TypeUploadReady, TypeDownloadReady, TypeChunk, TypeAbort:
+	case TypePong, TypeResumed, TypePeerTyping, TypeFileProgress, TypeUploadReady, TypeDownloadReady, TypeChunk, TypeAbort:
 		return false
 	}
 	return t >= 0x40

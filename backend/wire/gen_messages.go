@@ -118,7 +118,7 @@ var msgs = []msg{
 	{"Bans", 0x49, "bans", "Bans lists the names banned from the room; sent to the leader when it changes.", []field{
 		{"Names", "[]string", "names", "MaxNameBytes"}}},
 
-	{"File", 0x50, "file", "File announces a file shared with the room, complete and verified.", []field{
+	{"File", 0x50, "file", "File announces a file shared with the room: complete and verified, or (SHA256 empty) still being uploaded, when FileDone or FileFailed follows. Members may download it either way.", []field{
 		seq, id, name("From", "from"), text("Name", "name", "MaxFileName"), size, sha, at, history}},
 	{"Image", 0x51, "image", "Image announces an image shared with the room; its bytes are fetched like a file's.", []field{
 		seq, id, name("From", "from"), mime, size, sha, at, history}},
@@ -129,6 +129,13 @@ var msgs = []msg{
 	{"Chunk", 0x54, "chunk", "Chunk carries the bytes of a download at Offset.", []field{transfer, offset, data}},
 	{"Abort", 0x55, "abort", "Abort ends an upload or download the host can no longer carry on: the file was recalled, the disk is full, the room was wiped.", []field{
 		transfer, code, errText}},
+
+	{"FileProgress", 0x5a, "file_progress", "FileProgress says how many bytes of a file still being uploaded the host has received. It is a replaceable update: no seq, never stored, dropped for a member whose queue is full.", []field{
+		id, num("Received", "received")}},
+	{"FileDone", 0x5b, "file_done", "FileDone says a file announced while uploading is complete; SHA256 is what its bytes were verified against.", []field{
+		seq, id, sha}},
+	{"FileFailed", 0x5c, "file_failed", "FileFailed says the upload of a file announced while uploading failed (Code, Message): the file leaves the room and its history, and its downloads end with upload_failed.", []field{
+		seq, id, code, errText}},
 
 	{"ErrorFrame", 0x7f, "error", "ErrorFrame reports a refused command or admission. Its type number and layout never change between versions.", []field{
 		ref, code, errText}},

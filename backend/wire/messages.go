@@ -91,6 +91,12 @@ const (
 	TypeChunk Type = 0x54
 	// TypeAbort is the type of Abort: transfer, code, message.
 	TypeAbort Type = 0x55
+	// TypeFileProgress is the type of FileProgress: id, received.
+	TypeFileProgress Type = 0x5a
+	// TypeFileDone is the type of FileDone: seq, id, sha256.
+	TypeFileDone Type = 0x5b
+	// TypeFileFailed is the type of FileFailed: seq, id, code, message.
+	TypeFileFailed Type = 0x5c
 
 	// TypeError is the type of ErrorFrame: ref, code, message.
 	TypeError Type = 0x7f
@@ -135,6 +141,9 @@ var typeNames = map[Type]string{
 	TypeDownloadReady: "download_ready",
 	TypeChunk:         "chunk",
 	TypeAbort:         "abort",
+	TypeFileProgress:  "file_progress",
+	TypeFileDone:      "file_done",
+	TypeFileFailed:    "file_failed",
 	TypeError:         "error",
 }
 
@@ -891,7 +900,7 @@ func (m *Bans) decodeBody(d *decoder) error {
 	return d.err
 }
 
-// File announces a file shared with the room, complete and verified.
+// File announces a file shared with the room: complete and verified, or (SHA256 empty) still being uploaded, when FileDone or FileFailed follows. Members may download it either way.
 type File struct {
 	Seq     uint64
 	ID      uuid.UUID
@@ -1086,6 +1095,78 @@ func (m *Abort) decodeBody(d *decoder) error {
 	return d.err
 }
 
+// FileProgress says how many bytes of a file still being uploaded the host has received. It is a replaceable update: no seq, never stored, dropped for a member whose queue is full.
+type FileProgress struct {
+	ID       uuid.UUID
+	Received uint64
+}
+
+// Type returns TypeFileProgress.
+func (*FileProgress) Type() Type { return TypeFileProgress }
+
+func (m *FileProgress) appendBody(b []byte) []byte {
+	b = appendID(b, m.ID)
+	b = appendUvarint(b, m.Received)
+	return b
+}
+
+func (m *FileProgress) decodeBody(d *decoder) error {
+	m.ID = d.id("id")
+	m.Received = d.uvarint("received")
+	return d.err
+}
+
+// FileDone says a file announced while uploading is complete; SHA256 is what its bytes were verified against.
+type FileDone struct {
+	Seq    uint64
+	ID     uuid.UUID
+	SHA256 []byte
+}
+
+// Type returns TypeFileDone.
+func (*FileDone) Type() Type { return TypeFileDone }
+
+func (m *FileDone) appendBody(b []byte) []byte {
+	b = appendUvarint(b, m.Seq)
+	b = appendID(b, m.ID)
+	b = appendBytes(b, m.SHA256)
+	return b
+}
+
+func (m *FileDone) decodeBody(d *decoder) error {
+	m.Seq = d.uvarint("seq")
+	m.ID = d.id("id")
+	m.SHA256 = clone(d.bytes("sha256", HashSize))
+	return d.err
+}
+
+// FileFailed says the upload of a file announced while uploading failed (Code, Message): the file leaves the room and its history, and its downloads end with upload_failed.
+type FileFailed struct {
+	Seq     uint64
+	ID      uuid.UUID
+	Code    Code
+	Message string
+}
+
+// Type returns TypeFileFailed.
+func (*FileFailed) Type() Type { return TypeFileFailed }
+
+func (m *FileFailed) appendBody(b []byte) []byte {
+	b = appendUvarint(b, m.Seq)
+	b = appendID(b, m.ID)
+	b = appendStr(b, string(m.Code))
+	b = appendStr(b, m.Message)
+	return b
+}
+
+func (m *FileFailed) decodeBody(d *decoder) error {
+	m.Seq = d.uvarint("seq")
+	m.ID = d.id("id")
+	m.Code = Code(d.str("code", MaxCode))
+	m.Message = d.str("message", MaxErrorText)
+	return d.err
+}
+
 // ErrorFrame reports a refused command or admission. Its type number and layout never change between versions.
 type ErrorFrame struct {
 	Ref     string
@@ -1190,6 +1271,12 @@ func newMessage(t Type) Frame {
 		return new(Chunk)
 	case TypeAbort:
 		return new(Abort)
+	case TypeFileProgress:
+		return new(FileProgress)
+	case TypeFileDone:
+		return new(FileDone)
+	case TypeFileFailed:
+		return new(FileFailed)
 	case TypeError:
 		return new(ErrorFrame)
 	}

@@ -65,7 +65,9 @@ describe('uploads from the browser UI', { timeout: 600_000 }, () => {
       await begin();
       const { event } = await watcher.next((e) => e.type === 'file' && e.name === name, from, `file ${name}`);
       assert.equal(event.size, size);
-      assert.equal(event.sha256, sum, `${name} hashes like the original`);
+      // Announced as the upload starts; complete once the host verified it.
+      const { event: done } = await watcher.next((e) => e.type === 'file_done' && e.id === event.id, from, `file_done ${name}`);
+      assert.equal(done.sha256, sum, `${name} hashes like the original`);
       return { seconds: (performance.now() - t0) / 1000, id: event.id };
     };
 

@@ -5,7 +5,7 @@
 import { toFailure } from './backend';
 import type { Failure, Room, RoomEvent, Transfer } from './types';
 import type { Key } from './i18n.svelte';
-import { isBubble, type BubbleItem, type Item, type MessageItem, type Quote, type UploadItem } from './timeline';
+import { isBubble, type BubbleItem, type FileItem, type Item, type MessageItem, type Quote, type UploadItem } from './timeline';
 import { firstLine, matches, step, typingFor } from './conversation';
 import { applyFileEvents, filesOf, type SharedFile } from './transfers';
 import { TransfersState } from './transfers.svelte';
@@ -261,7 +261,10 @@ export class RoomState {
             mine: ev.from === this.me,
             history: ev.history,
           };
-          const item: Item = ev.type === 'file' ? { kind: 'file', name: ev.name, ...base } : { kind: 'image', mime: ev.mime, ...base };
+          const item: Item =
+            ev.type === 'file'
+              ? { kind: 'file', name: ev.name, ...base, ...(ev.uploading ? { uploading: true, received: 0 } : {}) }
+              : { kind: 'image', mime: ev.mime, ...base };
           // My upload's bubble, shown since it started, becomes this one.
           const up = base.mine && !ev.history ? this.uploadOf(items, ev.id) : -1;
           if (up >= 0) items[up] = item;
@@ -299,6 +302,26 @@ export class RoomState {
             this.recalled = new Map([...this.recalled, [m.id, m.from]]);
             const self = ev.by === m.from;
             items[i] = { kind: 'notice', key: m.key, words: self ? 'n_recalled' : 'n_removed', params: { name: m.from } };
+          }
+          break;
+        }
+        case 'file_progress':
+        case 'file_done': {
+          // A file announced while uploading: how far it got, or complete.
+          const i = lastIndex(items, (it) => it.kind === 'file' && it.id === ev.id);
+          if (i >= 0) {
+            const f = items[i] as FileItem;
+            items[i] = ev.type === 'file_done' ? { ...f, uploading: false, received: f.size } : { ...f, received: ev.received };
+          }
+          break;
+        }
+        case 'file_failed': {
+          // The upload failed: the file leaves the room, as if recalled.
+          const i = lastIndex(items, (it) => it.kind === 'file' && it.id === ev.id);
+          if (this.replyTo?.id === ev.id) this.replyTo = null;
+          if (i >= 0) {
+            const f = items[i] as FileItem;
+            items[i] = { kind: 'notice', key: f.key, words: 'n_uploadFailed', params: { name: f.from, file: f.name, why: ev.message } };
           }
           break;
         }

@@ -191,6 +191,21 @@ describe('RoomState uploads in the conversation', () => {
     expect(shown(r)).toEqual(['message', 'file:f9', 'message']);
   });
 
+  it('shows a file still uploading with its progress, then complete; a failed upload becomes a line', () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([welcome, { ...fileEv('f1', 'Bo'), uploading: true }]);
+    expect(r.items[0]).toMatchObject({ kind: 'file', id: 'f1', uploading: true, received: 0 });
+    expect(r.files).toMatchObject([{ id: 'f1', uploading: true }]);
+    r.apply([{ type: 'file_progress', id: 'f1', received: 500 }]);
+    expect(r.items[0]).toMatchObject({ kind: 'file', uploading: true, received: 500 });
+    r.apply([{ type: 'file_done', id: 'f1', sha256: 'ab' }]);
+    expect(r.items[0]).toMatchObject({ kind: 'file', uploading: false });
+    expect(r.files).toMatchObject([{ id: 'f1', sha256: 'ab', uploading: false }]);
+    r.apply([{ ...fileEv('f2', 'Bo'), uploading: true }, { type: 'file_failed', id: 'f2', code: 'stalled', message: 'no progress' }]);
+    expect(r.items[1]).toMatchObject({ kind: 'notice', words: 'n_uploadFailed', params: { name: 'Bo', file: 'report.pdf', why: 'no progress' } });
+    expect(r.files.map((f) => f.id)).toEqual(['f1']);
+  });
+
   it('has no duplicate when the file event comes before the transfer says done', () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
     r.apply([welcome]);

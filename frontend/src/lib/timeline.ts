@@ -50,6 +50,10 @@ export interface FileItem {
   mine: boolean;
   history: boolean;
   to?: undefined;
+  /** uploading: the file is still being uploaded (it may be downloaded
+   * already); received is how many of its bytes the host has. */
+  uploading?: boolean;
+  received?: number;
 }
 
 /** ImageItem is an image sent to the room, shown inline. */

@@ -94,16 +94,21 @@ export interface SharedFile {
   size: number;
   sha256: string;
   time: string;
+  /** uploading: still being uploaded (sha256 empty); it may be downloaded. */
+  uploading?: boolean;
 }
 
 /** applyFileEvents returns files after events: file events add a file
- * (once: history and the welcome may both name it), recalls remove one. */
+ * (once: history and the welcome may both name it), recalls and failed
+ * uploads remove one, file_done marks one complete. */
 export function applyFileEvents(files: readonly SharedFile[], events: readonly RoomEvent[]): SharedFile[] {
   let out = files as SharedFile[];
   for (const ev of events) {
     if (ev.type === 'file' && !out.some((f) => f.id === ev.id)) {
-      out = [...out, { id: ev.id, from: ev.from, name: ev.name, size: ev.size, sha256: ev.sha256, time: ev.time }];
-    } else if (ev.type === 'recalled' && out.some((f) => f.id === ev.id)) {
+      out = [...out, { id: ev.id, from: ev.from, name: ev.name, size: ev.size, sha256: ev.sha256, time: ev.time, ...(ev.uploading ? { uploading: true } : {}) }];
+    } else if (ev.type === 'file_done' && out.some((f) => f.id === ev.id)) {
+      out = out.map((f) => (f.id === ev.id ? { ...f, sha256: ev.sha256, uploading: false } : f));
+    } else if ((ev.type === 'recalled' || ev.type === 'file_failed') && out.some((f) => f.id === ev.id)) {
       out = out.filter((f) => f.id !== ev.id);
     }
   }

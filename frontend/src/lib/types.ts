@@ -116,6 +116,9 @@ export interface TypingEvent {
   to?: string;
 }
 
+/** FileEvent: a file shared with the room. With uploading set it is still
+ * being uploaded (sha256 is empty): it may be downloaded at once, and
+ * file_progress, then file_done or file_failed, follow. */
 export interface FileEvent {
   type: 'file';
   from: string;
@@ -126,6 +129,31 @@ export interface FileEvent {
   sha256: string;
   size: number;
   time: string;
+  uploading?: boolean;
+}
+
+/** FileProgressEvent: received bytes of a file still uploading reached the host. */
+export interface FileProgressEvent {
+  type: 'file_progress';
+  id: string;
+  received: number;
+}
+
+/** FileDoneEvent: a file announced while uploading is complete and verified. */
+export interface FileDoneEvent {
+  type: 'file_done';
+  id: string;
+  seq?: number;
+  sha256: string;
+}
+
+/** FileFailedEvent: the upload of a file failed; the file left the room. */
+export interface FileFailedEvent {
+  type: 'file_failed';
+  code: string;
+  id: string;
+  message: string;
+  seq?: number;
 }
 
 export interface ImageEvent {
@@ -183,7 +211,10 @@ export type RoomEvent =
   | ImageEvent
   | ProgressEvent
   | UploadedEvent
-  | DownloadedEvent;
+  | DownloadedEvent
+  | FileProgressEvent
+  | FileDoneEvent
+  | FileFailedEvent;
 
 /** Room is what Host and Join return (session.Room). */
 export interface Room {
@@ -207,6 +238,8 @@ export interface FileInfo {
   sha256: string;
   size: number;
   time: string;
+  /** uploading: the file is still being uploaded (sha256 empty). */
+  uploading?: boolean;
 }
 
 /** Transfer is one upload or download I started (session.Transfer). */
