@@ -670,7 +670,11 @@ func TestHostilePasswordGuesser(t *testing.T) {
 // (its fair share of what is free), the first is dropped after UploadIdle
 // with stalled, and then another member may use the space.
 func TestHostileQuotaHog(t *testing.T) {
-	h, _ := filesHost(t, server.Config{RoomQuota: 10 << 20, UploadIdle: 300 * time.Millisecond})
+	// UploadIdle leaves the host ample time to read the hog's second
+	// upload_begin (written right behind the first) while the first is
+	// still reserved, even on a saturated machine: at 300 ms the first was
+	// once dropped before the second arrived.
+	h, _ := filesHost(t, server.Config{RoomQuota: 10 << 20, UploadIdle: 2 * time.Second})
 	write, r := rawMember(t, h, "Hog")
 	next := func() wire.Frame {
 		t.Helper()
@@ -686,11 +690,11 @@ func TestHostileQuotaHog(t *testing.T) {
 		}
 	}
 	write(&wire.UploadBegin{Ref: "1", Name: "a.bin", Size: 4 << 20})
+	write(&wire.UploadBegin{Ref: "2", Name: "b.bin", Size: 4 << 20})
 	ready, ok := next().(*wire.UploadReady)
 	if !ok {
 		t.Fatal("first upload refused")
 	}
-	write(&wire.UploadBegin{Ref: "2", Name: "b.bin", Size: 4 << 20})
 	if e, ok := next().(*wire.ErrorFrame); !ok || e.Code != wire.CodeQuotaExceeded || e.Ref != "2" {
 		t.Fatalf("second upload of the hog: %+v", e)
 	}
