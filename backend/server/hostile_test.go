@@ -46,7 +46,8 @@ type childConfig struct {
 	NoFile       uint64        // soft open-file limit; 0 leaves it
 	AdmitTimeout time.Duration // server.Config.AdmitTimeout
 	Password     string
-	HistoryBytes int // server.Config.MaxHistoryBytes
+	HistoryBytes int           // server.Config.MaxHistoryBytes
+	WriteTimeout time.Duration // server.Config.WriteTimeout
 	Dir          string
 }
 
@@ -87,7 +88,7 @@ func childHost(conf string) int {
 	}
 	srv, err := server.New(server.Config{
 		Identity: id, AdmitTimeout: cfg.AdmitTimeout, Password: pw, FilesDir: cfg.Dir, NoRateLimit: true,
-		MaxHistoryBytes: cfg.HistoryBytes,
+		MaxHistoryBytes: cfg.HistoryBytes, WriteTimeout: cfg.WriteTimeout,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -669,7 +670,11 @@ func TestHostilePasswordGuesser(t *testing.T) {
 // (its fair share of what is free), the first is dropped after UploadIdle
 // with stalled, and then another member may use the space.
 func TestHostileQuotaHog(t *testing.T) {
-	h, _ := filesHost(t, server.Config{RoomQuota: 10 << 20, UploadIdle: 300 * time.Millisecond})
+	// UploadIdle leaves the host ample time to read the hog's second
+	// upload_begin (written right behind the first) while the first is
+	// still reserved, even on a saturated machine: at 300 ms the first was
+	// once dropped before the second arrived.
+	h, _ := filesHost(t, server.Config{RoomQuota: 10 << 20, UploadIdle: 2 * time.Second})
 	write, r := rawMember(t, h, "Hog")
 	next := func() wire.Frame {
 		t.Helper()
@@ -685,11 +690,11 @@ func TestHostileQuotaHog(t *testing.T) {
 		}
 	}
 	write(&wire.UploadBegin{Ref: "1", Name: "a.bin", Size: 4 << 20})
+	write(&wire.UploadBegin{Ref: "2", Name: "b.bin", Size: 4 << 20})
 	ready, ok := next().(*wire.UploadReady)
 	if !ok {
 		t.Fatal("first upload refused")
 	}
-	write(&wire.UploadBegin{Ref: "2", Name: "b.bin", Size: 4 << 20})
 	if e, ok := next().(*wire.ErrorFrame); !ok || e.Code != wire.CodeQuotaExceeded || e.Ref != "2" {
 		t.Fatalf("second upload of the hog: %+v", e)
 	}
@@ -718,9 +723,14 @@ func TestHostileQuotaHog(t *testing.T) {
 // TestHostileHistoryBomb is row 3: a member fills the history with 3,000
 // messages of 8 KB, then 40 connections join and never read. The history
 // is held once and streamed by reference, so each such joiner costs the
-// host little memory, and the room goes on.
+// host little memory; each is handed a bounded part of the history before
+// its write loop blocks (TCP_NOTSENT_LOWAT), so the joins do not take the
+// cores from the members' deliveries; and the room goes on: a member's
+// messages sent while the joins are under way all come back, in order.
 func TestHostileHistoryBomb(t *testing.T) {
-	h := spawnHost(t, childConfig{})
+	// The host drops a joiner whose write is stuck for 5 s (not 15), to
+	// count what it was sent.
+	h := spawnHost(t, childConfig{WriteTimeout: 5 * time.Second})
 	obs := legit(t, h.addr, h.fp, "Obs", nil)
 	bomber := legit(t, h.addr, h.fp, "Bomber", nil)
 	go func() { // the bomber reads its echoes, as a client does
@@ -744,22 +754,47 @@ func TestHostileHistoryBomb(t *testing.T) {
 	base, baseHeap := h.status(t, "VmRSS"), h.heap(t)
 
 	conf, _ := secure.ClientConfig(secure.ClientOptions{Addr: h.addr, Pin: h.fp})
-	for i := range 40 {
-		conn, err := tls.Dial("tcp", h.addr, conf)
-		if err != nil {
+	sinks := make(chan net.Conn, 40)
+	go func() {
+		defer close(sinks)
+		for i := range 40 {
+			conn, err := tls.Dial("tcp", h.addr, conf)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			hello := wire.NewHello()
+			hello.Name = fmt.Sprint("sink", i)
+			conn.Write(must(wire.Encode(hello)))
+			sinks <- conn // and never read
+		}
+	}()
+	// Obs chats while they join, one message at a time: each comes back,
+	// in order, between the joins.
+	sent := 0
+	for joined := 0; joined < 40; {
+		sent++
+		want := fmt.Sprint("during the joins ", sent)
+		if err := obs.Send("d", want); err != nil {
 			t.Fatal(err)
 		}
-		defer conn.Close()
-		hello := wire.NewHello()
-		hello.Name = fmt.Sprint("sink", i)
-		conn.Write(must(wire.Encode(hello)))
-		// and never read
-	}
-	for joined := 0; joined < 40; {
-		if j := until[client.Joined](o); strings.HasPrefix(j.Name, "sink") {
-			joined++
+		for back := false; !back; {
+			switch ev := o.next().(type) {
+			case client.Joined:
+				if strings.HasPrefix(ev.Name, "sink") {
+					joined++
+				}
+			case client.Message:
+				if ev.From == "Obs" {
+					if ev.Text != want {
+						t.Fatalf("Obs got %q back, want %q", ev.Text, want)
+					}
+					back = true
+				}
+			}
 		}
 	}
+	t.Logf("Obs sent and got back %d messages while 40 joined", sent)
 	grew, grewHeap := h.status(t, "VmRSS")-base, h.heap(t)-baseHeap
 	t.Logf("host RSS %d MiB, Go heap %d MiB with the history; 40 joiners that do not read: RSS %d KiB more (%d KiB each), heap %d KiB more (%d KiB each)",
 		base>>10, baseHeap>>10, grew, grew/40, grewHeap, grewHeap/40)
@@ -772,5 +807,24 @@ func TestHostileHistoryBomb(t *testing.T) {
 		t.Errorf("the late joiner was told of %d history messages", n)
 	}
 	heard(t, obs, "the room goes on")
+
+	// Each joiner's write blocks and times out; the host drops it. What
+	// it had handed the kernel is then all the joiner can read.
+	for dropped := 0; dropped < 40; {
+		if l := until[client.Left](o); strings.HasPrefix(l.Name, "sink") {
+			dropped++
+		}
+	}
+	most := 0
+	for conn := range sinks {
+		conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+		n, _ := io.Copy(io.Discard, conn)
+		conn.Close()
+		most = max(most, int(n))
+	}
+	t.Logf("a non-reading joiner was sent at most %d KiB (TLS records) of the %d MiB history", most>>10, 3000*len(text)>>20)
+	if most > 1<<20 {
+		t.Errorf("a non-reading joiner was sent %d bytes, more than 1 MiB", most)
+	}
 	h.alive(t)
 }

@@ -356,6 +356,7 @@ func (s *Server) untrack(c net.Conn) {
 // handle runs one connection: admission, then the member's loops. It
 // reports whether the connection was admitted as a member of st's address.
 func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted bool) {
+	limitUnsent(raw)
 	conn := tls.Server(raw, s.tls)
 	raw.SetDeadline(time.Now().Add(s.cfg.AdmitTimeout))
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AdmitTimeout)

@@ -34,7 +34,12 @@ export function tempDir(cleanup, prefix) {
  * prints on stdout, and the child. The child is stopped by cleanup.
  */
 export function start(cleanup, args) {
-  const child = spawn(binary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProgram(cleanup, binary(), args);
+}
+
+/** startProgram is start for any program: bin run with args. */
+function startProgram(cleanup, bin, args) {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
@@ -45,8 +50,20 @@ export function start(cleanup, args) {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => resolve({ child, exited, info: JSON.parse(line) }));
-    child.once('exit', (code) => reject(new Error(`wetalk ${args[0]} exited ${code} before it was ready: ${stderr}`)));
+    child.once('exit', (code) => reject(new Error(`${bin} ${args[0] ?? ''} exited ${code} before it was ready: ${stderr}`)));
   });
+}
+
+/**
+ * fakeHost builds and starts tests/fakehost, a malicious room host on
+ * loopback; it resolves like start, its info holding the invite and the
+ * hostile texts it sends (payloads).
+ */
+export function fakeHost(cleanup) {
+  const dir = tempDir(cleanup, 'wetalk-fakehost-bin-');
+  const bin = join(dir, 'fakehost');
+  execFileSync('go', ['build', '-o', bin, './tests/fakehost'], { cwd: root, stdio: 'inherit' });
+  return startProgram(cleanup, bin, []);
 }
 
 /** stop ends a child started by start and waits for it. */
