@@ -57,6 +57,34 @@ describe('a malicious host', () => {
 
     await screenshot(page, 'hostile-host');
 
+    // Long names without spaces wrap inside their file row: no text runs
+    // under the Download button.
+    const overlaps = await page.evaluate(() =>
+      [...document.querySelectorAll('#files-panel li.file')].flatMap((li) => {
+        const button = li.querySelector(':scope > button')?.getBoundingClientRect();
+        if (!button) return [];
+        // The text's own boxes (a box may be narrower than its text).
+        const texts = document.createTreeWalker(li.querySelector('.meta'), NodeFilter.SHOW_TEXT);
+        const under = [];
+        for (let n = texts.nextNode(); n; n = texts.nextNode()) {
+          const range = document.createRange();
+          range.selectNodeContents(n);
+          // What a clipping parent (an ellipsis) hides is not shown.
+          const parent = n.parentElement;
+          const clip = getComputedStyle(parent).overflowX !== 'visible' ? parent.getBoundingClientRect() : null;
+          for (const box of range.getClientRects()) {
+            const r = clip ? { left: box.left, right: Math.min(box.right, clip.right), top: box.top, bottom: box.bottom } : box;
+            if (r.right > r.left && r.right > button.left + 1 && r.left < button.right && r.bottom > button.top && r.top < button.bottom) {
+              under.push(n.textContent.slice(0, 40));
+              break;
+            }
+          }
+        }
+        return under;
+      }),
+    );
+    assert.deepEqual(overlaps, [], 'file rows whose text runs under the Download button');
+
     // The deceptive link reads as where it goes; the javascript: link is
     // no link at all.
     const deceptive = page.getByRole('link', { name: p.deceptiveTarget, exact: true });
