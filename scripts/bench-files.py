@@ -11,7 +11,8 @@ A and B, then measures on a file of SIZE_MIB MiB of random bytes:
               event arrives: the host announces a file as its upload starts
               (`"uploading": true`) and B downloads it while A uploads
               (cut-through), from A's command until B's `downloaded` event
-Each as MB/s and as a ratio to the TLS stream measured just before in the
+Store and forward (the legs one after the other) is derived from the
+first two. Each as MB/s and as a ratio to the TLS stream measured just before in the
 same run, with the CPU-seconds per GiB of each process (from /proc), and
 the host's peak resident memory over its resident memory before the
 transfers. Prints a table for people, then one JSON line.
@@ -161,13 +162,18 @@ def main():
         c = r["cpu_s_per_gib"]
         print(f"{r['path']:<22} {r['mb_s']:>8.1f} {r['ratio']:>7.2f}   "
               f"host {c['host']:.2f}  A {c['A']:.2f}  B {c['B']:.2f}")
+    # Store and forward would take the two legs one after the other.
+    legs = {r["path"]: r for r in rows}
+    saf = 1 / (1 / legs["upload A -> host"]["mb_s"] + 1 / legs["download host -> B"]["mb_s"])
+    print(f"{'(store and forward)':<22} {saf:>8.1f} {saf / tls_mbps:>7.2f}   the two legs one after the other")
     growth = (peak - rss0) / 1024
     print(f"host RSS {rss0 / 1024:.0f} MiB before, peak {peak / 1024:.0f} MiB, growth {growth:.0f} MiB;"
           f" end to end {'cut-through' if state.get('e2e_cut_through') else 'store and forward'}")
     print(json.dumps({"size_mib": size_mib, "tls_mb_s": tls_mbps, "tls_cpu_s_per_gib": tls_cpu,
                       "paths": rows, "host_rss_mib": round(rss0 / 1024, 1),
                       "host_peak_rss_mib": round(peak / 1024, 1), "host_rss_growth_mib": round(growth, 1),
-                      "cut_through": bool(state.get("e2e_cut_through"))}))
+                      "cut_through": bool(state.get("e2e_cut_through")),
+                      "store_and_forward_mb_s": round(saf, 1)}))
 
 
 if __name__ == "__main__":
