@@ -5,6 +5,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"wetalk/backend/room"
@@ -21,11 +22,21 @@ type peer struct {
 	wake         chan struct{}  // capacity 1: "the queue changed"
 	released     chan struct{}  // closed by Server.run once this connection let go of its seat
 	chunks       wire.ChunkPool // Chunk frames' buffers: serve takes, writeLoop gives back
+	// Set before writeLoop starts: the connection under the TLS, counting
+	// what is written (nil in tests without one), and the seat whose
+	// outbox lets go of what the member's TCP acknowledged.
+	tcp  *countConn
+	seat *seat
+
+	acks      acks        // owned by writeLoop
+	recheck   *time.Timer // owned by writeLoop; made on first use, signals on firing
+	recheckOn atomic.Bool // recheck will fire
 
 	mu      sync.Mutex
 	queue   [][]byte      // guarded by mu
 	queued  int           // guarded by mu; bytes in queue, Chunk frames aside
 	updates []int         // guarded by mu; indices in queue of replaceable updates, ascending
+	seq     uint64        // guarded by mu; the seat's number of the last counted frame queued
 	closing bool          // guarded by mu
 	flush   bool          // guarded by mu; write the queue before closing
 	within  time.Duration // guarded by mu; if set, the flush's whole time limit
@@ -77,12 +88,16 @@ func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration
 // still taken when the queue is empty (a late joiner's history), so only a
 // member who stops reading ever fills it. Queued updates are dropped first
 // to make room.
-func (p *peer) Deliver(frames []byte) bool { return p.deliver(frames, false) }
+func (p *peer) Deliver(frames []byte) bool { return p.deliver(frames, false, 0) }
+
+// deliverNumbered queues frames the seat numbered, seq being the number
+// of the last counted frame in them (or before them).
+func (p *peer) deliverNumbered(frames []byte, seq uint64) bool { return p.deliver(frames, false, seq) }
 
 // deliverChunk queues a download's Chunk frame. Chunk frames do not count
 // against the limit: the downloads' credit bounds them (transfers.maxCredit),
 // and a window that fills a long path must not make the member look stalled.
-func (p *peer) deliverChunk(frame []byte) bool { return p.deliver(frame, true) }
+func (p *peer) deliverChunk(frame []byte) bool { return p.deliver(frame, true, 0) }
 
 // presenceDelay is how long a member's presence frames (joined, left,
 // presence) may wait to be written with whatever comes next: in a room of
@@ -98,7 +113,7 @@ func lazyFrame(frames []byte) bool {
 	return ok && n == len(frames) && (t == wire.TypeJoined || t == wire.TypeLeft || t == wire.TypePresence)
 }
 
-func (p *peer) deliver(frames []byte, chunk bool) bool {
+func (p *peer) deliver(frames []byte, chunk bool, seq uint64) bool {
 	p.mu.Lock()
 	if p.closing {
 		p.mu.Unlock()
@@ -115,6 +130,7 @@ func (p *peer) deliver(frames []byte, chunk bool) bool {
 	if !chunk {
 		p.queued += len(frames)
 	}
+	p.seq = max(p.seq, seq)
 	if !chunk && lazyFrame(frames) {
 		if !p.lazyArmed {
 			p.lazyArmed = true
@@ -234,9 +250,11 @@ func (p *peer) writeLoop() error {
 		p.mu.Lock()
 		closing, flush, within := p.closing, p.flush, p.within
 		more := false
+		seq := p.acks.last() // a history's burst: its frames' numbers are not known here
 		if p.histNext < p.hist.Len() && !closing {
 			batch, more = p.takeHistory(batch[:0])
 		} else {
+			seq = p.seq
 			// Closing drops what is left of a history: the last frames
 			// (kicked, closed, an error) are what matter.
 			p.hist = room.History{}
@@ -246,6 +264,9 @@ func (p *peer) writeLoop() error {
 		}
 		p.mu.Unlock()
 
+		// Before writing: what earlier batches had acknowledged (a quiet
+		// moment, with no counted frame to write, lets go of more).
+		p.letGo(seq == p.acks.last())
 		if !closing || flush {
 			dl := &deadline
 			if within > 0 {
@@ -257,6 +278,7 @@ func (p *peer) writeLoop() error {
 				p.abort()
 				return err
 			}
+			p.marked(seq)
 		}
 		for _, b := range batch {
 			if wire.IsChunkFrame(b, wire.TypeChunk) {
@@ -294,6 +316,43 @@ func (p *peer) stopLazy() {
 	}
 	p.lazyArmed = true // nothing arms it again
 	p.mu.Unlock()
+	if p.recheck != nil {
+		p.recheck.Stop()
+	}
+}
+
+// marked records the end of a write batch whose last counted frame is
+// seq, and has the write loop look once more for its acknowledgement
+// after ackRecheck if anything is waiting for one.
+func (p *peer) marked(seq uint64) {
+	if p.tcp == nil || p.seat == nil || !p.acks.add(p.tcp.written(), seq) || p.recheckOn.Load() {
+		return
+	}
+	p.recheckOn.Store(true)
+	if p.recheck == nil {
+		p.recheck = time.AfterFunc(ackRecheck, func() {
+			p.recheckOn.Store(false)
+			p.signal()
+		})
+	} else {
+		p.recheck.Reset(ackRecheck)
+	}
+}
+
+// letGo tells the seat which counted frames the member's TCP has
+// acknowledged, if any more were; quiet says no counted frame is being
+// written, so the seat may free its spare memory too.
+func (p *peer) letGo(quiet bool) {
+	if p.tcp == nil || p.seat == nil || len(p.acks.marks) == 0 {
+		return
+	}
+	acked, ok := p.tcp.acked()
+	if !ok {
+		return
+	}
+	if seq, ok := p.acks.take(acked); ok {
+		p.seat.acked(p, seq, quiet && len(p.acks.marks) == 0)
+	}
 }
 
 // takeHistory appends to batch the frames queued before the history and

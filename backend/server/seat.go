@@ -71,7 +71,9 @@ const (
 )
 
 func newSeat(p *peer, clientID uuid.UUID, secret []byte, maxBytes int, onEnd func(m *room.Member)) *seat {
-	return &seat{peer: p, clientID: clientID, secret: secret, maxBytes: maxBytes, onEnd: onEnd}
+	s := &seat{peer: p, clientID: clientID, secret: secret, maxBytes: maxBytes, onEnd: onEnd}
+	p.seat = s // before p's write loop starts (Server.run)
+	return s
 }
 
 // Deliver numbers and keeps frames, and queues them on the connection if
@@ -112,7 +114,7 @@ func (s *seat) Deliver(frames []byte) bool {
 	if s.peer == nil {
 		return true
 	}
-	return s.peer.Deliver(frames)
+	return s.peer.deliverNumbered(frames, s.sent)
 }
 
 // keep adds a delivery of n counted frames, the first numbered first, to
@@ -191,18 +193,48 @@ func (s *seat) dropOldest(newest uint64) bool {
 			}
 			return true
 		}
+	} else if len(s.box) == 1 {
+		return false
+	}
+	s.dropFirst()
+	return true
+}
+
+// dropFirst drops the oldest entry of the outbox whole, keeping a run's
+// memory for the next run. Caller holds mu.
+func (s *seat) dropFirst() {
+	b := &s.box[0]
+	if b.run {
 		s.own -= cap(b.frames)
 		if s.spare == nil && cap(b.mem) == runBytes {
 			s.spare = b.mem[:0]
 		}
-	} else if len(s.box) == 1 {
-		return false
 	}
 	s.boxed -= len(b.frames)
 	s.own -= entryBytes
 	s.box[0] = boxed{}
 	s.box = s.box[1:]
-	return true
+}
+
+// acked lets go of the counted frames up to seq, which the member's TCP
+// has acknowledged on p: they are on the member's machine. Only the
+// seat's connection does so; a held seat keeps everything (what was
+// acknowledged went before the link dropped). An entry that also holds
+// later frames stays whole. quiet (nothing more is being written) frees
+// the outbox's spare memory as well once it is empty: an idle member
+// keeps nothing of it.
+func (s *seat) acked(p *peer, seq uint64, quiet bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.peer != p || s.ended {
+		return
+	}
+	for len(s.box) > 0 && s.box[0].first+s.box[0].n-1 <= seq {
+		s.dropFirst()
+	}
+	if quiet && len(s.box) == 0 {
+		s.box, s.whole, s.spare = nil, nil, nil
+	}
 }
 
 // DeliverHistory numbers a late joiner's history frames and passes the
@@ -329,6 +361,7 @@ func (s *seat) resume(p *peer, clientID uuid.UUID, secret []byte, after uint64) 
 		return nil, nil, wire.Errorf(wire.ErrBadResume, "frame %d was never sent (only %d were)", after, s.sent)
 	}
 	var replay [][]byte
+	var last []uint64 // the number of each replayed entry's last frame
 	if after < s.sent {
 		if len(s.box) == 0 || s.box[0].first > after+1 {
 			return nil, nil, wire.Errorf(wire.ErrResumeExpired, "the frames after %d are no longer kept", after)
@@ -351,6 +384,7 @@ func (s *seat) resume(p *peer, clientID uuid.UUID, secret []byte, after uint64) 
 				frames = bytes.Clone(frames)
 			}
 			replay = append(replay, frames)
+			last = append(last, b.first+b.n-1)
 		}
 	}
 	old := s.peer
@@ -360,10 +394,11 @@ func (s *seat) resume(p *peer, clientID uuid.UUID, secret []byte, after uint64) 
 		s.grace = nil
 	}
 	resumed, _ := wire.Encode(&wire.Resumed{Missed: s.sent - after})
-	p.Deliver(resumed)
-	for _, b := range replay {
-		p.Deliver(b)
+	p.deliverNumbered(resumed, after)
+	for i, b := range replay {
+		p.deliverNumbered(b, last[i])
 	}
+	p.seat = s // before p's write loop starts (Server.run)
 	return s.m, old, nil
 }
 

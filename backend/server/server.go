@@ -357,7 +357,8 @@ func (s *Server) untrack(c net.Conn) {
 // reports whether the connection was admitted as a member of st's address.
 func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted bool) {
 	limitUnsent(raw)
-	conn := tls.Server(raw, s.tls)
+	counted := newCountConn(raw)
+	conn := tls.Server(counted, s.tls)
 	raw.SetDeadline(time.Now().Add(s.cfg.AdmitTimeout))
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AdmitTimeout)
 	err := conn.HandshakeContext(ctx)
@@ -385,6 +386,7 @@ func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted 
 		return false
 	}
 	p := newPeer(raw, conn, s.cfg.QueueBytes, s.cfg.WriteTimeout)
+	p.tcp = counted
 	if hello.ResumeMember != uuid.Nil {
 		s.resume(p, r, hello, addr, st)
 		return true
