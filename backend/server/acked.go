@@ -97,9 +97,6 @@ func (a *acks) add(end, seq uint64) bool {
 	case len(a.marks) == maxMarks:
 		a.marks[last] = mark{end: end, seq: seq}
 	default:
-		if a.marks == nil {
-			a.marks = make([]mark, 0, maxMarks)
-		}
 		a.marks = append(a.marks, mark{end: end, seq: seq})
 	}
 	return len(a.marks) > 0

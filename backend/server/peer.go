@@ -246,6 +246,7 @@ func (p *peer) writeLoop() error {
 	var out []byte
 	var batch [][]byte
 	var deadline time.Time // of the connection's writes, as last set
+	var wrote uint64       // the seat's number of the last counted frame written
 	for range p.wake {
 		p.mu.Lock()
 		closing, flush, within := p.closing, p.flush, p.within
@@ -266,7 +267,9 @@ func (p *peer) writeLoop() error {
 
 		// Before writing: what earlier batches had acknowledged (a quiet
 		// moment, with no counted frame to write, lets go of more).
-		p.letGo(seq == p.acks.last())
+		quiet := seq == wrote && !more
+		wrote = seq
+		p.letGo(quiet)
 		if !closing || flush {
 			dl := &deadline
 			if within > 0 {
@@ -286,6 +289,10 @@ func (p *peer) writeLoop() error {
 			}
 		}
 		clear(batch)
+		if quiet {
+			batch, out = nil, nil
+			p.shrink()
+		}
 		if more {
 			p.signal()
 			// The history is bulk: before its next burst, let what is
@@ -306,6 +313,26 @@ func (p *peer) writeLoop() error {
 		}
 	}
 	return nil
+}
+
+// shrink lets go of the arrays a burst grew, at a quiet moment (no
+// counted frame written: at most once a second, and at each heartbeat):
+// the queue's, if it is empty, and the acknowledgement marks', if none is
+// waiting (writeLoop drops its batch and gathering buffer then too). A storm of
+// joins grows each to hundreds of frames or kilobytes, which an idle
+// member of a big room would otherwise hold for good.
+func (p *peer) shrink() {
+	if len(p.acks.marks) == 0 {
+		p.acks.marks = nil
+	}
+	p.mu.Lock()
+	if len(p.queue) == 0 {
+		p.queue = nil
+	}
+	if len(p.updates) == 0 {
+		p.updates = nil
+	}
+	p.mu.Unlock()
 }
 
 // stopLazy stops the presence timer once nothing is written any more.
