@@ -2,6 +2,7 @@ package server
 
 import (
 	"net"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -76,20 +77,29 @@ type mark struct {
 const maxMarks = 32
 
 // ackRecheck is how long after a write batch that left frames
-// unacknowledged its write loop looks again, once: acknowledgements come
-// a round trip (and a delayed ACK) after the write, and a quiet member's
-// outbox would otherwise hold its last batch until its next heartbeat.
-const ackRecheck = time.Second
+// unacknowledged the connection looks for their acknowledgement, and
+// again as long as more keep coming: an ACK comes a round trip (and a
+// delayed ACK) after the write, and a member's outbox would otherwise
+// hold each batch until the next (in a storm of joins, up to
+// presenceDelay later; for a quiet member, until its next heartbeat).
+// The look runs on the timer's goroutine, not the write loop's: the
+// presence frames waiting to be written keep waiting.
+const ackRecheck = 50 * time.Millisecond
 
-// acks is the write loop's record of its batches not yet acknowledged.
-// Owned by writeLoop.
+// acks is a connection's record of its write batches not yet
+// acknowledged, and the timer that looks for their acknowledgement.
 type acks struct {
-	marks []mark
-	seq   uint64 // the last counted frame known acknowledged (or given up by the outbox)
+	mu    sync.Mutex
+	marks []mark      // guarded by mu
+	seq   uint64      // guarded by mu; the last counted frame known acknowledged
+	timer *time.Timer // guarded by mu; made on first use
+	armed bool        // guarded by mu; timer will fire
+	done  bool        // guarded by mu; the write loop ended: not armed again
 }
 
 // add records a batch that ended at end bytes, its last counted frame
 // seq, and reports whether anything is waiting for an acknowledgement.
+// Caller holds mu.
 func (a *acks) add(end, seq uint64) bool {
 	switch last := len(a.marks) - 1; {
 	case seq <= a.seq || (last >= 0 && a.marks[last].seq >= seq):
@@ -103,7 +113,8 @@ func (a *acks) add(end, seq uint64) bool {
 }
 
 // take drops the marks of the batches acknowledged by acked bytes and
-// returns the last counted frame they held; false if none was.
+// returns the last counted frame they held; false if none was. Caller
+// holds mu.
 func (a *acks) take(acked uint64) (uint64, bool) {
 	i := 0
 	for i < len(a.marks) && a.marks[i].end <= acked {
@@ -114,13 +125,92 @@ func (a *acks) take(acked uint64) (uint64, bool) {
 	}
 	a.seq = a.marks[i-1].seq
 	a.marks = a.marks[:copy(a.marks, a.marks[i:])]
+	if len(a.marks) == 0 {
+		a.marks = nil // a quiet member keeps none
+	}
 	return a.seq, true
 }
 
-// last is the number of the last counted frame a batch was marked with.
-func (a *acks) last() uint64 {
-	if n := len(a.marks); n > 0 {
-		return a.marks[n-1].seq
+// marked records the end of a write batch whose last counted frame is
+// seq (0: none known), and arms the acknowledgement timer if anything is
+// waiting for one. Called by writeLoop.
+func (p *peer) marked(seq uint64) {
+	if p.tcp == nil || p.seat == nil {
+		return
 	}
-	return a.seq
+	a := &p.acks
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.add(p.tcp.written(), seq) {
+		p.armAcks()
+	}
+}
+
+// armAcks arms the acknowledgement timer unless it is armed or stopped.
+// Caller holds acks.mu.
+func (p *peer) armAcks() {
+	a := &p.acks
+	if a.armed || a.done {
+		return
+	}
+	a.armed = true
+	if a.timer == nil {
+		a.timer = time.AfterFunc(ackRecheck, p.ackTimer)
+	} else {
+		a.timer.Reset(ackRecheck)
+	}
+}
+
+// ackTimer looks for acknowledgements and, as long as they come while
+// batches wait for them, looks again later: a member that stopped reading
+// is not looked at again until its next write.
+func (p *peer) ackTimer() {
+	a := &p.acks
+	a.mu.Lock()
+	a.armed = false
+	a.mu.Unlock()
+	if p.letGo() {
+		a.mu.Lock()
+		if len(a.marks) > 0 {
+			p.armAcks()
+		}
+		a.mu.Unlock()
+	}
+}
+
+// letGo tells the seat which counted frames the member's TCP has
+// acknowledged, if any more were, and reports whether any were.
+func (p *peer) letGo() bool {
+	if p.tcp == nil || p.seat == nil {
+		return false
+	}
+	a := &p.acks
+	a.mu.Lock()
+	if len(a.marks) == 0 {
+		a.mu.Unlock()
+		return false
+	}
+	acked, ok := p.tcp.acked()
+	var seq uint64
+	if ok {
+		seq, ok = a.take(acked)
+	}
+	all := len(a.marks) == 0
+	a.mu.Unlock()
+	if ok {
+		// All acknowledged: the outbox may let go of its spare memory.
+		p.seat.acked(p, seq, all)
+	}
+	return ok
+}
+
+// stopAcks stops the acknowledgement timer for good.
+func (p *peer) stopAcks() {
+	a := &p.acks
+	a.mu.Lock()
+	a.done = true
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+	a.mu.Unlock()
 }

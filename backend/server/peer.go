@@ -5,7 +5,6 @@ import (
 	"net"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"wetalk/backend/room"
@@ -28,9 +27,9 @@ type peer struct {
 	tcp  *countConn
 	seat *seat
 
-	acks      acks        // owned by writeLoop
-	recheck   *time.Timer // owned by writeLoop; made on first use, signals on firing
-	recheckOn atomic.Bool // recheck will fire
+	gather *sync.Pool // of *[]byte, the write loops' gathering buffers; nil: writeBatch allocates
+
+	acks acks
 
 	mu      sync.Mutex
 	queue   [][]byte      // guarded by mu
@@ -243,15 +242,13 @@ func (p *peer) signal() {
 // connection either way.
 func (p *peer) writeLoop() error {
 	defer p.stopLazy()
-	var out []byte
 	var batch [][]byte
 	var deadline time.Time // of the connection's writes, as last set
-	var wrote uint64       // the seat's number of the last counted frame written
 	for range p.wake {
 		p.mu.Lock()
 		closing, flush, within := p.closing, p.flush, p.within
 		more := false
-		seq := p.acks.last() // a history's burst: its frames' numbers are not known here
+		seq := uint64(0) // a history's burst: its frames' numbers are not known here
 		if p.histNext < p.hist.Len() && !closing {
 			batch, more = p.takeHistory(batch[:0])
 		} else {
@@ -265,11 +262,8 @@ func (p *peer) writeLoop() error {
 		}
 		p.mu.Unlock()
 
-		// Before writing: what earlier batches had acknowledged (a quiet
-		// moment, with no counted frame to write, lets go of more).
-		quiet := seq == wrote && !more
-		wrote = seq
-		p.letGo(quiet)
+		// Before writing: what earlier batches had acknowledged.
+		p.letGo()
 		if !closing || flush {
 			dl := &deadline
 			if within > 0 {
@@ -277,7 +271,7 @@ func (p *peer) writeLoop() error {
 				dl = nil // the whole flush has that long
 			}
 			var err error
-			if out, err = p.writeBatch(batch, out[:0], dl); err != nil {
+			if err = p.writeBatch(batch, dl); err != nil {
 				p.abort()
 				return err
 			}
@@ -289,9 +283,8 @@ func (p *peer) writeLoop() error {
 			}
 		}
 		clear(batch)
-		if quiet {
-			batch, out = nil, nil
-			p.shrink()
+		if cap(batch) > keepBatch {
+			batch = nil // a burst's: an idle member would keep it for good
 		}
 		if more {
 			p.signal()
@@ -315,25 +308,9 @@ func (p *peer) writeLoop() error {
 	return nil
 }
 
-// shrink lets go of the arrays a burst grew, at a quiet moment (no
-// counted frame written: at most once a second, and at each heartbeat):
-// the queue's, if it is empty, and the acknowledgement marks', if none is
-// waiting (writeLoop drops its batch and gathering buffer then too). A storm of
-// joins grows each to hundreds of frames or kilobytes, which an idle
-// member of a big room would otherwise hold for good.
-func (p *peer) shrink() {
-	if len(p.acks.marks) == 0 {
-		p.acks.marks = nil
-	}
-	p.mu.Lock()
-	if len(p.queue) == 0 {
-		p.queue = nil
-	}
-	if len(p.updates) == 0 {
-		p.updates = nil
-	}
-	p.mu.Unlock()
-}
+// keepBatch is the most frames' room a write loop keeps between batches:
+// a storm of joins makes batches of hundreds of frames.
+const keepBatch = 64
 
 // stopLazy stops the presence timer once nothing is written any more.
 func (p *peer) stopLazy() {
@@ -343,43 +320,7 @@ func (p *peer) stopLazy() {
 	}
 	p.lazyArmed = true // nothing arms it again
 	p.mu.Unlock()
-	if p.recheck != nil {
-		p.recheck.Stop()
-	}
-}
-
-// marked records the end of a write batch whose last counted frame is
-// seq, and has the write loop look once more for its acknowledgement
-// after ackRecheck if anything is waiting for one.
-func (p *peer) marked(seq uint64) {
-	if p.tcp == nil || p.seat == nil || !p.acks.add(p.tcp.written(), seq) || p.recheckOn.Load() {
-		return
-	}
-	p.recheckOn.Store(true)
-	if p.recheck == nil {
-		p.recheck = time.AfterFunc(ackRecheck, func() {
-			p.recheckOn.Store(false)
-			p.signal()
-		})
-	} else {
-		p.recheck.Reset(ackRecheck)
-	}
-}
-
-// letGo tells the seat which counted frames the member's TCP has
-// acknowledged, if any more were; quiet says no counted frame is being
-// written, so the seat may free its spare memory too.
-func (p *peer) letGo(quiet bool) {
-	if p.tcp == nil || p.seat == nil || len(p.acks.marks) == 0 {
-		return
-	}
-	acked, ok := p.tcp.acked()
-	if !ok {
-		return
-	}
-	if seq, ok := p.acks.take(acked); ok {
-		p.seat.acked(p, seq, quiet && len(p.acks.marks) == 0)
-	}
+	p.stopAcks()
 }
 
 // takeHistory appends to batch the frames queued before the history and
@@ -415,10 +356,19 @@ func (p *peer) takeHistory(batch [][]byte) ([][]byte, bool) {
 	return batch, len(p.queue) > 0
 }
 
-// writeBatch writes the frames of batch with wire.Gather. It returns buf
-// for reuse.
-func (p *peer) writeBatch(batch [][]byte, buf []byte, deadline *time.Time) ([]byte, error) {
-	return wire.Gather(batch, buf, func(b []byte) error { return p.write(b, deadline) })
+// writeBatch writes the frames of batch with wire.Gather, in a gathering
+// buffer of the server's pool: a member keeps none between batches.
+func (p *peer) writeBatch(batch [][]byte, deadline *time.Time) error {
+	write := func(b []byte) error { return p.write(b, deadline) }
+	if len(batch) < 2 || p.gather == nil {
+		_, err := wire.Gather(batch, nil, write)
+		return err
+	}
+	bp := p.gather.Get().(*[]byte)
+	buf, err := wire.Gather(batch, (*bp)[:0], write)
+	*bp = buf[:0]
+	p.gather.Put(bp)
+	return err
 }
 
 // write writes b to the connection. Moving the write deadline costs a timer

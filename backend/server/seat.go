@@ -201,12 +201,13 @@ func (s *seat) dropOldest(newest uint64) bool {
 }
 
 // dropFirst drops the oldest entry of the outbox whole, keeping a run's
-// memory for the next run. Caller holds mu.
+// memory for the next run while the outbox is busy (it holds two runs'
+// worth more). Caller holds mu.
 func (s *seat) dropFirst() {
 	b := &s.box[0]
 	if b.run {
 		s.own -= cap(b.frames)
-		if s.spare == nil && cap(b.mem) == runBytes {
+		if s.spare == nil && cap(b.mem) == runBytes && s.own >= 2*runBytes {
 			s.spare = b.mem[:0]
 		}
 	}

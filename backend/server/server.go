@@ -114,6 +114,9 @@ type Server struct {
 	quit  chan struct{} // closed by Close
 
 	wg sync.WaitGroup // every connection goroutine
+	// gather holds the write loops' gathering buffers (*[]byte of
+	// wire.GatherSize): a member keeps none of its own between batches.
+	gather sync.Pool
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // guarded by mu
@@ -186,6 +189,10 @@ func New(cfg Config) (*Server, error) {
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[net.Conn]bool),
 		seats:     make(map[uuid.UUID]*seat),
+	}
+	s.gather.New = func() any {
+		b := make([]byte, 0, wire.GatherSize)
+		return &b
 	}
 	if cfg.FilesDir == "" {
 		cfg.FilesDir = filepath.Join(os.TempDir(), "wetalk-rooms")
@@ -386,7 +393,7 @@ func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted 
 		return false
 	}
 	p := newPeer(raw, conn, s.cfg.QueueBytes, s.cfg.WriteTimeout)
-	p.tcp = counted
+	p.tcp, p.gather = counted, &s.gather
 	if hello.ResumeMember != uuid.Nil {
 		s.resume(p, r, hello, addr, st)
 		return true
