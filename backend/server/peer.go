@@ -36,6 +36,7 @@ type peer struct {
 	queued  int           // guarded by mu; bytes in queue, Chunk frames aside
 	updates []int         // guarded by mu; indices in queue of replaceable updates, ascending
 	seq     uint64        // guarded by mu; the seat's number of the last counted frame queued
+	runTail bool          // guarded by mu; the queue's last entry is in a seat's run
 	closing bool          // guarded by mu
 	flush   bool          // guarded by mu; write the queue before closing
 	within  time.Duration // guarded by mu; if set, the flush's whole time limit
@@ -87,16 +88,20 @@ func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration
 // still taken when the queue is empty (a late joiner's history), so only a
 // member who stops reading ever fills it. Queued updates are dropped first
 // to make room.
-func (p *peer) Deliver(frames []byte) bool { return p.deliver(frames, false, 0) }
+func (p *peer) Deliver(frames []byte) bool { return p.deliver(frames, false, 0, false) }
 
 // deliverNumbered queues frames the seat numbered, seq being the number
-// of the last counted frame in them (or before them).
-func (p *peer) deliverNumbered(frames []byte, seq uint64) bool { return p.deliver(frames, false, seq) }
+// of the last counted frame in them (or before them). run says they are
+// in the seat's run memory, which never moves: frames that follow the
+// last queued run frames in memory are queued as one entry with them.
+func (p *peer) deliverNumbered(frames []byte, seq uint64, run bool) bool {
+	return p.deliver(frames, false, seq, run)
+}
 
 // deliverChunk queues a download's Chunk frame. Chunk frames do not count
 // against the limit: the downloads' credit bounds them (transfers.maxCredit),
 // and a window that fills a long path must not make the member look stalled.
-func (p *peer) deliverChunk(frame []byte) bool { return p.deliver(frame, true, 0) }
+func (p *peer) deliverChunk(frame []byte) bool { return p.deliver(frame, true, 0, false) }
 
 // presenceDelay is how long a member's presence frames (joined, left,
 // presence) may wait to be written with whatever comes next: in a room of
@@ -112,7 +117,7 @@ func lazyFrame(frames []byte) bool {
 	return ok && n == len(frames) && (t == wire.TypeJoined || t == wire.TypeLeft || t == wire.TypePresence)
 }
 
-func (p *peer) deliver(frames []byte, chunk bool, seq uint64) bool {
+func (p *peer) deliver(frames []byte, chunk bool, seq uint64, run bool) bool {
 	p.mu.Lock()
 	if p.closing {
 		p.mu.Unlock()
@@ -125,7 +130,12 @@ func (p *peer) deliver(frames []byte, chunk bool, seq uint64) bool {
 		p.mu.Unlock()
 		return false
 	}
-	p.queue = append(p.queue, frames)
+	if n := len(p.queue); run && p.runTail && follows(p.queue[n-1], frames) {
+		p.queue[n-1] = p.queue[n-1][:len(p.queue[n-1])+len(frames)]
+	} else {
+		p.queue = append(p.queue, frames)
+	}
+	p.runTail = run
 	if !chunk {
 		p.queued += len(frames)
 	}
@@ -147,6 +157,11 @@ func (p *peer) deliver(frames []byte, chunk bool, seq uint64) bool {
 	return true
 }
 
+// follows reports whether b starts in memory right where a ends.
+func follows(a, b []byte) bool {
+	return len(b) > 0 && len(a) < cap(a) && &a[:len(a)+1][len(a)] == &b[0]
+}
+
 // DeliverHistory queues h after what is queued; writeLoop streams it
 // without copying, a burst at a time, and writes what is queued later
 // after it.
@@ -156,6 +171,7 @@ func (p *peer) DeliverHistory(h room.History) {
 	}
 	p.mu.Lock()
 	p.hist, p.histNext, p.histHead = h, 0, len(p.queue)
+	p.runTail = false // what comes next goes after the history
 	p.mu.Unlock()
 	p.signal()
 }
@@ -170,6 +186,7 @@ func (p *peer) Update(frame []byte) {
 	}
 	p.updates = append(p.updates, len(p.queue))
 	p.queue = append(p.queue, frame)
+	p.runTail = false
 	p.queued += len(frame)
 	p.mu.Unlock()
 	p.signal()
@@ -194,6 +211,7 @@ func (p *peer) dropUpdates() {
 	}
 	clear(p.queue[len(kept):])
 	p.queue, p.updates = kept, p.updates[:0]
+	p.runTail = false
 }
 
 // Close ends the connection, after writing what is queued if flush is set.
@@ -223,6 +241,7 @@ func (p *peer) closeWith(frame []byte, within time.Duration) {
 	}
 	p.queue = append(p.queue, frame)
 	p.queued += len(frame)
+	p.runTail = false
 	p.closing, p.flush, p.within = true, true, within
 	p.mu.Unlock()
 	p.signal()
@@ -257,7 +276,7 @@ func (p *peer) writeLoop() error {
 			// (kicked, closed, an error) are what matter.
 			p.hist = room.History{}
 			batch, p.queue = p.queue, batch[:0]
-			p.queued, p.updates = 0, p.updates[:0]
+			p.queued, p.updates, p.runTail = 0, p.updates[:0], false
 			p.lazyArmed = false // what waited goes now; the timer's wake-up finds less
 		}
 		p.mu.Unlock()
@@ -335,6 +354,7 @@ func (p *peer) takeHistory(batch [][]byte) ([][]byte, bool) {
 	n := copy(p.queue, p.queue[p.histHead:])
 	clear(p.queue[n:])
 	p.queue = p.queue[:n]
+	p.runTail = p.runTail && n > 0
 	// Updates queued behind the history move with their frames.
 	kept := p.updates[:0]
 	for _, i := range p.updates {

@@ -65,6 +65,7 @@ type boxed struct {
 const (
 	maxBoxed      = 8192
 	smallDelivery = 256
+	smallRun      = 1 << 10
 	runBytes      = 4 << 10
 	liveOutbox    = 128 << 10
 	entryBytes    = int(unsafe.Sizeof(boxed{}))
@@ -100,8 +101,13 @@ func (s *seat) Deliver(frames []byte) bool {
 		}
 		b = b[n:]
 	}
+	out, run := frames, false
 	if n := s.sent - first + 1; s.sent >= first {
-		s.keep(first, n, kept)
+		if copied := s.keep(first, n, kept); copied != nil && len(kept) == len(frames) {
+			// The peer writes the run's copy: consecutive small
+			// deliveries then make one entry of its queue, not one each.
+			out, run = copied, true
+		}
 		for s.boxed > s.maxBytes || len(s.box) > maxBoxed || (s.peer != nil && s.own > liveOutbox) {
 			if s.peer == nil {
 				return false // held: the member would miss frames
@@ -114,39 +120,46 @@ func (s *seat) Deliver(frames []byte) bool {
 	if s.peer == nil {
 		return true
 	}
-	return s.peer.deliverNumbered(frames, s.sent)
+	return s.peer.deliverNumbered(out, s.sent, run)
 }
 
 // keep adds a delivery of n counted frames, the first numbered first, to
-// the outbox: a small one is appended to the last run (or starts one).
+// the outbox: a small one is copied to the end of the last run (or starts
+// one), and keep returns the copy; nil for a delivery kept by reference.
 // Caller holds mu.
-func (s *seat) keep(first, n uint64, frames []byte) {
+func (s *seat) keep(first, n uint64, frames []byte) []byte {
 	s.boxed += len(frames)
 	if len(frames) > smallDelivery {
 		s.push(boxed{first: first, n: n, frames: frames})
 		s.own += entryBytes
-		return
+		return nil
 	}
-	if last := len(s.box) - 1; last >= 0 && s.box[last].run && !s.box[last].cut && len(s.box[last].frames)+len(frames) <= runBytes {
+	if last := len(s.box) - 1; last >= 0 && s.box[last].run && !s.box[last].cut && len(s.box[last].frames)+len(frames) <= cap(s.box[last].frames) {
+		// Within the run's capacity: its bytes never move.
 		b := &s.box[last]
-		s.own -= cap(b.frames)
+		at := len(b.frames)
 		b.frames = append(b.frames, frames...)
-		s.own += cap(b.frames)
 		b.n += n
-		return
+		return b.frames[at:]
 	}
-	// A run is allocated whole, and a connected seat reuses the memory of
-	// the run it dropped last: grown by append and allocated afresh, runs
+	// A run is allocated whole, and a busy seat reuses the memory of the
+	// run it let go of last: grown by append and allocated afresh, runs
 	// were the most expensive step of a broadcast at saturation (a third of
-	// the deliveries per second).
+	// the deliveries per second). A seat that holds little (a quiet
+	// member, a storm of join notices) makes small ones.
 	mem := s.spare
 	if mem == nil {
-		mem = make([]byte, 0, runBytes)
+		size := smallRun
+		if s.own >= runBytes {
+			size = runBytes
+		}
+		mem = make([]byte, 0, size)
 	}
 	s.spare = nil
 	run := append(mem[:0], frames...)
 	s.push(boxed{first: first, n: n, frames: run, mem: run, run: true})
 	s.own += entryBytes + cap(run)
+	return run
 }
 
 // push appends an entry to the outbox. The outbox is a queue dropped from
@@ -196,18 +209,19 @@ func (s *seat) dropOldest(newest uint64) bool {
 	} else if len(s.box) == 1 {
 		return false
 	}
-	s.dropFirst()
+	s.dropFirst(false) // its frames may still wait in the peer's queue
 	return true
 }
 
-// dropFirst drops the oldest entry of the outbox whole, keeping a run's
-// memory for the next run while the outbox is busy (it holds two runs'
-// worth more). Caller holds mu.
-func (s *seat) dropFirst() {
+// dropFirst drops the oldest entry of the outbox whole. With reuse (its
+// frames were written: the peer's queue holds none of the run's bytes) a
+// run's memory is kept for the next run while the outbox is busy (it
+// holds two runs' worth more). Caller holds mu.
+func (s *seat) dropFirst(reuse bool) {
 	b := &s.box[0]
 	if b.run {
 		s.own -= cap(b.frames)
-		if s.spare == nil && cap(b.mem) == runBytes && s.own >= 2*runBytes {
+		if reuse && s.spare == nil && cap(b.mem) == runBytes && s.own >= 2*runBytes {
 			s.spare = b.mem[:0]
 		}
 	}
@@ -231,7 +245,7 @@ func (s *seat) acked(p *peer, seq uint64, quiet bool) {
 		return
 	}
 	for len(s.box) > 0 && s.box[0].first+s.box[0].n-1 <= seq {
-		s.dropFirst()
+		s.dropFirst(true)
 	}
 	if quiet && len(s.box) == 0 {
 		s.box, s.whole, s.spare = nil, nil, nil
@@ -388,6 +402,12 @@ func (s *seat) resume(p *peer, clientID uuid.UUID, secret []byte, after uint64) 
 			last = append(last, b.first+b.n-1)
 		}
 	}
+	// The connection that held the seat may still be writing from the
+	// runs' memory: none of it is reused.
+	for i := range s.box {
+		s.box[i].mem = nil
+	}
+	s.spare = nil
 	old := s.peer
 	s.peer = p
 	if s.grace != nil {
@@ -395,9 +415,9 @@ func (s *seat) resume(p *peer, clientID uuid.UUID, secret []byte, after uint64) 
 		s.grace = nil
 	}
 	resumed, _ := wire.Encode(&wire.Resumed{Missed: s.sent - after})
-	p.deliverNumbered(resumed, after)
+	p.deliverNumbered(resumed, after, false)
 	for i, b := range replay {
-		p.deliverNumbered(b, last[i])
+		p.deliverNumbered(b, last[i], false)
 	}
 	p.seat = s // before p's write loop starts (Server.run)
 	return s.m, old, nil
