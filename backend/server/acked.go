@@ -198,7 +198,7 @@ func (p *peer) letGo() bool {
 	all := len(a.marks) == 0
 	a.mu.Unlock()
 	if ok {
-		// All acknowledged: the outbox may let go of its spare memory.
+		// All acknowledged: the outbox may let go of its array too.
 		p.seat.acked(p, seq, all)
 	}
 	return ok

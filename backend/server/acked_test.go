@@ -159,7 +159,8 @@ func (h *inHost) seatOf(t *testing.T, m *rawMember) *seat {
 }
 
 // outbox is what a seat's outbox holds: the bytes of its own (entries
-// and runs, and the spare run), and the counted frames it can send again
+// and runs, and the array of its entries), and the counted frames it can
+// send again
 // (the last kept of sent).
 type outbox struct {
 	own, entries int
@@ -169,7 +170,7 @@ type outbox struct {
 func (s *seat) outbox() outbox {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := outbox{own: s.own + cap(s.spare) + cap(s.whole)*entryBytes, entries: len(s.box), sent: s.sent}
+	o := outbox{own: s.own + cap(s.whole)*entryBytes, entries: len(s.box), sent: s.sent}
 	if len(s.box) > 0 {
 		o.kept = s.sent - s.box[0].first + 1
 	}
@@ -178,7 +179,7 @@ func (s *seat) outbox() outbox {
 
 // TestOutboxLetsGoOfWhatWasRead: a member of a room that 200 others join
 // gets their 200 join notices; once it has read them and its TCP said so,
-// its seat's outbox holds nothing, not even a run's spare memory (before,
+// its seat's outbox holds nothing, not even its entries' array (before,
 // it kept up to 128 KiB of what it had been sent). The seat still
 // resumes: a member whose link drops after that has missed nothing.
 func TestOutboxLetsGoOfWhatWasRead(t *testing.T) {

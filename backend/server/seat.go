@@ -22,6 +22,7 @@ import (
 // again to a member that resumes after them.
 type seat struct {
 	clientID uuid.UUID            // set at join
+	runs     *runs                // the server's run memory; nil: runs are allocated
 	secret   []byte               // set at join; the welcome's Resume
 	maxBytes int                  // most bytes the outbox keeps
 	onEnd    func(m *room.Member) // called once when the seat ends (Close)
@@ -31,7 +32,6 @@ type seat struct {
 	peer    *peer                 // guarded by mu; nil while the seat is held
 	sent    uint64                // guarded by mu; counted frames delivered so far
 	box     []boxed               // guarded by mu; recent deliveries, oldest first
-	spare   []byte                // guarded by mu; the memory of the last run dropped, for the next
 	whole   []boxed               // guarded by mu; box's whole array, box being its live part
 	boxed   int                   // guarded by mu; bytes of frames in box
 	own     int                   // guarded by mu; bytes the box itself holds: its entries and runs
@@ -70,6 +70,50 @@ const (
 	liveOutbox    = 128 << 10
 	entryBytes    = int(unsafe.Sizeof(boxed{}))
 )
+
+// runs is the seats' pool of run memory, shared by a server's seats: a
+// run acknowledged by one member's TCP goes back to it, and the next run
+// of any seat is taken from it, so that neither a busy member (at
+// saturation its acknowledgements let go of runs by the dozen) allocates a
+// run per run, nor a quiet one holds memory for the next. Runs are one of
+// two sizes; memory still read by a queue must never be put.
+type runs struct {
+	small, big sync.Pool // of *[smallRun]byte, *[runBytes]byte
+}
+
+// get returns an empty run of runBytes (big) or smallRun capacity. A nil
+// pool allocates.
+func (r *runs) get(big bool) []byte {
+	switch {
+	case r == nil && big:
+		return make([]byte, 0, runBytes)
+	case r == nil:
+		return make([]byte, 0, smallRun)
+	case big:
+		if a, ok := r.big.Get().(*[runBytes]byte); ok {
+			return a[:0]
+		}
+		return new([runBytes]byte)[:0]
+	default:
+		if a, ok := r.small.Get().(*[smallRun]byte); ok {
+			return a[:0]
+		}
+		return new([smallRun]byte)[:0]
+	}
+}
+
+// put gives back a run's memory from get (from its start).
+func (r *runs) put(mem []byte) {
+	if r == nil {
+		return
+	}
+	switch cap(mem) {
+	case runBytes:
+		r.big.Put((*[runBytes]byte)(mem[:runBytes]))
+	case smallRun:
+		r.small.Put((*[smallRun]byte)(mem[:smallRun]))
+	}
+}
 
 func newSeat(p *peer, clientID uuid.UUID, secret []byte, maxBytes int, onEnd func(m *room.Member)) *seat {
 	s := &seat{peer: p, clientID: clientID, secret: secret, maxBytes: maxBytes, onEnd: onEnd}
@@ -142,21 +186,11 @@ func (s *seat) keep(first, n uint64, frames []byte) []byte {
 		b.n += n
 		return b.frames[at:]
 	}
-	// A run is allocated whole, and a busy seat reuses the memory of the
-	// run it let go of last: grown by append and allocated afresh, runs
-	// were the most expensive step of a broadcast at saturation (a third of
-	// the deliveries per second). A seat that holds little (a quiet
-	// member, a storm of join notices) makes small ones.
-	mem := s.spare
-	if mem == nil {
-		size := smallRun
-		if s.own >= runBytes {
-			size = runBytes
-		}
-		mem = make([]byte, 0, size)
-	}
-	s.spare = nil
-	run := append(mem[:0], frames...)
+	// A run is taken whole from the server's pool (grown by append and
+	// allocated afresh, runs were the most expensive step of a broadcast
+	// at saturation); a seat that holds little (a quiet member, a storm of
+	// join notices) takes a small one.
+	run := append(s.runs.get(s.own >= runBytes), frames...)
 	s.push(boxed{first: first, n: n, frames: run, mem: run, run: true})
 	s.own += entryBytes + cap(run)
 	return run
@@ -214,15 +248,14 @@ func (s *seat) dropOldest(newest uint64) bool {
 }
 
 // dropFirst drops the oldest entry of the outbox whole. With reuse (its
-// frames were written: the peer's queue holds none of the run's bytes) a
-// run's memory is kept for the next run while the outbox is busy (it
-// holds two runs' worth more). Caller holds mu.
+// frames were written: no queue holds any of the run's bytes) a run's
+// memory goes back to the pool. Caller holds mu.
 func (s *seat) dropFirst(reuse bool) {
 	b := &s.box[0]
 	if b.run {
 		s.own -= cap(b.frames)
-		if reuse && s.spare == nil && cap(b.mem) == runBytes && s.own >= 2*runBytes {
-			s.spare = b.mem[:0]
+		if reuse && b.mem != nil {
+			s.runs.put(b.mem)
 		}
 	}
 	s.boxed -= len(b.frames)
@@ -235,9 +268,9 @@ func (s *seat) dropFirst(reuse bool) {
 // has acknowledged on p: they are on the member's machine. Only the
 // seat's connection does so; a held seat keeps everything (what was
 // acknowledged went before the link dropped). An entry that also holds
-// later frames stays whole. quiet (nothing more is being written) frees
-// the outbox's spare memory as well once it is empty: an idle member
-// keeps nothing of it.
+// later frames stays whole. quiet (nothing more is waiting for an
+// acknowledgement) frees the array of the outbox's entries as well once
+// it is empty: an idle member keeps nothing of it.
 func (s *seat) acked(p *peer, seq uint64, quiet bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -248,7 +281,7 @@ func (s *seat) acked(p *peer, seq uint64, quiet bool) {
 		s.dropFirst(true)
 	}
 	if quiet && len(s.box) == 0 {
-		s.box, s.whole, s.spare = nil, nil, nil
+		s.box, s.whole = nil, nil
 	}
 }
 
@@ -292,7 +325,7 @@ func (s *seat) Close(flush bool) {
 	if s.grace != nil {
 		s.grace.Stop()
 	}
-	s.box, s.whole, s.spare, s.boxed, s.own = nil, nil, nil, 0, 0
+	s.box, s.whole, s.boxed, s.own = nil, nil, 0, 0
 	ups := s.uploads
 	s.uploads = nil
 	s.mu.Unlock()
@@ -407,7 +440,6 @@ func (s *seat) resume(p *peer, clientID uuid.UUID, secret []byte, after uint64) 
 	for i := range s.box {
 		s.box[i].mem = nil
 	}
-	s.spare = nil
 	old := s.peer
 	s.peer = p
 	if s.grace != nil {

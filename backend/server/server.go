@@ -117,6 +117,7 @@ type Server struct {
 	// gather holds the write loops' gathering buffers (*[]byte of
 	// wire.GatherSize): a member keeps none of its own between batches.
 	gather sync.Pool
+	runs   runs // the seats' run memory
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // guarded by mu
@@ -404,6 +405,7 @@ func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted 
 		rand.Read(secret)
 	}
 	seat := newSeat(p, hello.ClientID, secret, s.cfg.QueueBytes, s.unseat)
+	seat.runs = &s.runs
 	m, err := s.room.Join(room.JoinRequest{Name: hello.Name, ClientID: hello.ClientID, Addr: addr, Sink: seat, Resume: secret})
 	if err != nil {
 		s.refuse(conn, addr, err)
