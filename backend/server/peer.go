@@ -282,12 +282,12 @@ func (p *peer) writeLoop() error {
 		}
 		p.mu.Unlock()
 
-		// A batch without counted frames (a pong: a heartbeat) is a
+		// A batch of frames none counted (a pong: a heartbeat) is a
 		// quiet moment to look at what earlier batches had acknowledged
 		// (the acknowledgement timer does so while batches come; asking
 		// the kernel before each batch cost 7% of the host's time at
 		// saturation).
-		if seq == wrote || seq == 0 {
+		if seq == wrote && len(batch) > 0 {
 			p.letGo()
 		}
 		wrote = max(wrote, seq)
