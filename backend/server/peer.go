@@ -5,6 +5,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"wetalk/backend/room"
@@ -29,7 +30,8 @@ type peer struct {
 
 	gather *sync.Pool // of *[]byte, the write loops' gathering buffers; nil: writeBatch allocates
 
-	acks acks
+	acks    acks
+	written atomic.Uint64 // the seat's number of the last counted frame written, its bytes read no more
 
 	mu      sync.Mutex
 	queue   [][]byte      // guarded by mu
@@ -283,11 +285,13 @@ func (p *peer) writeLoop() error {
 		p.mu.Unlock()
 
 		// A batch of frames none counted (a pong: a heartbeat) is a
-		// quiet moment to look at what earlier batches had acknowledged
+		// quiet moment to look at what earlier batches had acknowledged,
+		// and to let go of the arrays a burst grew
 		// (the acknowledgement timer does so while batches come; asking
 		// the kernel before each batch cost 7% of the host's time at
 		// saturation).
-		if seq == wrote && len(batch) > 0 {
+		quiet := seq == wrote && len(batch) > 0
+		if quiet {
 			p.letGo()
 		}
 		wrote = max(wrote, seq)
@@ -310,12 +314,16 @@ func (p *peer) writeLoop() error {
 		}
 		clear(batch)
 		if !closing || flush {
-			// Only now: once acknowledged, the runs the batch was
-			// written from are reused (even by other seats).
+			// Only now: once written (and acknowledged), the runs the
+			// batch was written from are reused.
+			if seq > p.written.Load() {
+				p.written.Store(seq)
+			}
 			p.marked(seq)
 		}
-		if cap(batch) > keepBatch {
-			batch = nil // a burst's: an idle member would keep it for good
+		if quiet {
+			p.shrink()
+			batch = nil
 		}
 		if more {
 			p.signal()
@@ -339,9 +347,22 @@ func (p *peer) writeLoop() error {
 	return nil
 }
 
-// keepBatch is the most frames' room a write loop keeps between batches:
-// a storm of joins makes batches of hundreds of frames.
-const keepBatch = 64
+// shrink lets go of the queue's array at a quiet moment (a batch of
+// uncounted frames: a heartbeat), if it is empty; writeLoop drops its
+// batch's. A burst grows them to hundreds of frames, which an idle member
+// would otherwise keep for good (dropped after every batch instead, they
+// were regrown by append under the lock the room delivers under, and
+// saturation lost a tenth of its deliveries per second).
+func (p *peer) shrink() {
+	p.mu.Lock()
+	if len(p.queue) == 0 {
+		p.queue = nil
+	}
+	if len(p.updates) == 0 {
+		p.updates = nil
+	}
+	p.mu.Unlock()
+}
 
 // stopLazy stops the presence timer once nothing is written any more.
 func (p *peer) stopLazy() {

@@ -35,6 +35,8 @@ type seat struct {
 	whole   []boxed               // guarded by mu; box's whole array, box being its live part
 	boxed   int                   // guarded by mu; bytes of frames in box
 	own     int                   // guarded by mu; bytes the box itself holds: its entries and runs
+	free    [][]byte              // guarded by mu; big runs acknowledged, for the next ones
+	made    int                   // guarded by mu; big runs made (or taken from free), halved at each acknowledgement
 	welcome bool                  // guarded by mu; the welcome went out (it is not counted)
 	ended   bool                  // guarded by mu
 	grace   *time.Timer           // guarded by mu; while held
@@ -71,46 +73,28 @@ const (
 	entryBytes    = int(unsafe.Sizeof(boxed{}))
 )
 
-// runs is the seats' pool of run memory, shared by a server's seats: a
-// run acknowledged by one member's TCP goes back to it, and the next run
-// of any seat is taken from it, so that neither a busy member (at
-// saturation its acknowledgements let go of runs by the dozen) allocates a
-// run per run, nor a quiet one holds memory for the next. Runs are one of
-// two sizes; memory still read by a queue must never be put.
+// runs is the seats' pool of small runs, shared by a server's seats: a
+// small run acknowledged by one member's TCP goes back to it and is taken
+// by the next seat that starts one (in a storm of joins every member
+// starts one every presenceDelay). Memory still read by a queue must
+// never be put.
 type runs struct {
-	small, big sync.Pool // of *[smallRun]byte, *[runBytes]byte
+	small sync.Pool // of *[smallRun]byte
 }
 
-// get returns an empty run of runBytes (big) or smallRun capacity. A nil
-// pool allocates.
-func (r *runs) get(big bool) []byte {
-	switch {
-	case r == nil && big:
-		return make([]byte, 0, runBytes)
-	case r == nil:
-		return make([]byte, 0, smallRun)
-	case big:
-		if a, ok := r.big.Get().(*[runBytes]byte); ok {
-			return a[:0]
-		}
-		return new([runBytes]byte)[:0]
-	default:
+// get returns an empty small run. A nil pool allocates.
+func (r *runs) get() []byte {
+	if r != nil {
 		if a, ok := r.small.Get().(*[smallRun]byte); ok {
 			return a[:0]
 		}
-		return new([smallRun]byte)[:0]
 	}
+	return new([smallRun]byte)[:0]
 }
 
-// put gives back a run's memory from get (from its start).
+// put gives back a small run's memory (from its start).
 func (r *runs) put(mem []byte) {
-	if r == nil {
-		return
-	}
-	switch cap(mem) {
-	case runBytes:
-		r.big.Put((*[runBytes]byte)(mem[:runBytes]))
-	case smallRun:
+	if r != nil && cap(mem) == smallRun {
 		r.small.Put((*[smallRun]byte)(mem[:smallRun]))
 	}
 }
@@ -147,9 +131,14 @@ func (s *seat) Deliver(frames []byte) bool {
 	}
 	out, run := frames, false
 	if n := s.sent - first + 1; s.sent >= first {
-		if copied := s.keep(first, n, kept); copied != nil && len(kept) == len(frames) {
-			// The peer writes the run's copy: consecutive small
-			// deliveries then make one entry of its queue, not one each.
+		if copied := s.keep(first, n, kept); copied != nil && len(kept) == len(frames) && lazyFrame(frames) {
+			// A presence frame waits in the queue (up to presenceDelay):
+			// the peer writes the run's copy, and a storm of joins makes
+			// one entry of its queue per run, not one per notice. Other
+			// frames are written from the room's encoding: were the write
+			// loop to read the run's bytes while the room appends to the
+			// same cache lines, both would slow down (by a tenth of the
+			// deliveries per second at saturation).
 			out, run = copied, true
 		}
 		for s.boxed > s.maxBytes || len(s.box) > maxBoxed || (s.peer != nil && s.own > liveOutbox) {
@@ -186,11 +175,26 @@ func (s *seat) keep(first, n uint64, frames []byte) []byte {
 		b.n += n
 		return b.frames[at:]
 	}
-	// A run is taken whole from the server's pool (grown by append and
-	// allocated afresh, runs were the most expensive step of a broadcast
-	// at saturation); a seat that holds little (a quiet member, a storm of
-	// join notices) takes a small one.
-	run := append(s.runs.get(s.own >= runBytes), frames...)
+	// A run is allocated whole, never grown. A seat that holds little (a
+	// quiet member, a storm of join notices) takes a small one from the
+	// server's pool. A busy one makes big ones, and reuses those its
+	// member's TCP acknowledged, about as many as it makes between
+	// acknowledgements: allocated afresh, runs were the most expensive step
+	// of a broadcast at saturation, where an acknowledgement lets go of
+	// them by the dozen.
+	var mem []byte
+	switch n := len(s.free); {
+	case s.own < runBytes:
+		mem = s.runs.get()
+	case n > 0:
+		mem, s.free[n-1] = s.free[n-1], nil
+		s.free = s.free[:n-1]
+		s.made++
+	default:
+		mem = make([]byte, 0, runBytes)
+		s.made++
+	}
+	run := append(mem, frames...)
 	s.push(boxed{first: first, n: n, frames: run, mem: run, run: true})
 	s.own += entryBytes + cap(run)
 	return run
@@ -243,19 +247,25 @@ func (s *seat) dropOldest(newest uint64) bool {
 	} else if len(s.box) == 1 {
 		return false
 	}
-	s.dropFirst(false) // its frames may still wait in the peer's queue
+	// Its memory is reused only if the connection wrote it all (its
+	// frames may still wait in the queue otherwise).
+	s.dropFirst(s.peer != nil && b.first+b.n-1 <= s.peer.written.Load())
 	return true
 }
 
 // dropFirst drops the oldest entry of the outbox whole. With reuse (its
 // frames were written: no queue holds any of the run's bytes) a run's
-// memory goes back to the pool. Caller holds mu.
+// memory goes back to the pool or the seat's free runs. Caller holds mu.
 func (s *seat) dropFirst(reuse bool) {
 	b := &s.box[0]
 	if b.run {
 		s.own -= cap(b.frames)
-		if reuse && b.mem != nil {
+		switch {
+		case !reuse || b.mem == nil:
+		case cap(b.mem) == smallRun:
 			s.runs.put(b.mem)
+		case cap(b.mem) == runBytes && len(s.free) < s.made:
+			s.free = append(s.free, b.mem[:0])
 		}
 	}
 	s.boxed -= len(b.frames)
@@ -280,8 +290,9 @@ func (s *seat) acked(p *peer, seq uint64, quiet bool) {
 	for len(s.box) > 0 && s.box[0].first+s.box[0].n-1 <= seq {
 		s.dropFirst(true)
 	}
+	s.made /= 2 // a rate that lasts, not one burst
 	if quiet && len(s.box) == 0 {
-		s.box, s.whole = nil, nil
+		s.box, s.whole, s.free, s.made = nil, nil, nil, 0
 	}
 }
 
@@ -325,7 +336,7 @@ func (s *seat) Close(flush bool) {
 	if s.grace != nil {
 		s.grace.Stop()
 	}
-	s.box, s.whole, s.boxed, s.own = nil, nil, 0, 0
+	s.box, s.whole, s.free, s.boxed, s.own = nil, nil, nil, 0, 0
 	ups := s.uploads
 	s.uploads = nil
 	s.mu.Unlock()
