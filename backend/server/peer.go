@@ -5,7 +5,6 @@ import (
 	"net"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"wetalk/backend/room"
@@ -30,8 +29,7 @@ type peer struct {
 
 	gather *sync.Pool // of *[]byte, the write loops' gathering buffers; nil: writeBatch allocates
 
-	acks    acks
-	written atomic.Uint64 // the seat's number of the last counted frame written, its bytes read no more
+	acks *acks
 
 	mu      sync.Mutex
 	queue   [][]byte      // guarded by mu
@@ -83,6 +81,7 @@ func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration
 		wake:     make(chan struct{}, 1),
 		released: make(chan struct{}),
 		chunks:   wire.NewChunkPool(wire.MaxWindow),
+		acks:     new(acks),
 	}
 }
 
@@ -316,8 +315,8 @@ func (p *peer) writeLoop() error {
 		if !closing || flush {
 			// Only now: once written (and acknowledged), the runs the
 			// batch was written from are reused.
-			if seq > p.written.Load() {
-				p.written.Store(seq)
+			if seq > p.acks.written.Load() {
+				p.acks.written.Store(seq)
 			}
 			p.marked(seq)
 		}

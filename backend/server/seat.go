@@ -249,7 +249,7 @@ func (s *seat) dropOldest(newest uint64) bool {
 	}
 	// Its memory is reused only if the connection wrote it all (its
 	// frames may still wait in the queue otherwise).
-	s.dropFirst(s.peer != nil && b.first+b.n-1 <= s.peer.written.Load())
+	s.dropFirst(s.peer != nil && b.first+b.n-1 <= s.peer.acks.written.Load())
 	return true
 }
 
