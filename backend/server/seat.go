@@ -176,8 +176,7 @@ func (s *seat) keep(first, n uint64, frames []byte) []byte {
 		return b.frames[at:]
 	}
 	// A run is allocated whole, never grown. A seat that holds little (a
-	// quiet member, a storm of join notices; one that made big runs since
-	// its last acknowledgements is busy) takes a small one from the
+	// quiet member, a storm of join notices) takes a small one from the
 	// server's pool. A busy one makes big ones, and reuses those its
 	// member's TCP acknowledged, about as many as it makes between
 	// acknowledgements: allocated afresh, runs were the most expensive step
@@ -185,7 +184,7 @@ func (s *seat) keep(first, n uint64, frames []byte) []byte {
 	// them by the dozen.
 	var mem []byte
 	switch n := len(s.free); {
-	case s.own < runBytes && s.made == 0:
+	case s.own < runBytes:
 		mem = s.runs.get()
 	case n > 0:
 		mem, s.free[n-1] = s.free[n-1], nil
