@@ -27,6 +27,8 @@ type peer struct {
 	tcp  *countConn
 	seat *seat
 
+	gather *sync.Pool // of *[]byte, the write loops' gathering buffers; nil: writeBatch allocates
+
 	acks *acks
 
 	mu      sync.Mutex
@@ -260,7 +262,6 @@ func (p *peer) signal() {
 // connection either way.
 func (p *peer) writeLoop() error {
 	defer p.stopLazy()
-	var out []byte
 	var batch [][]byte
 	var deadline time.Time // of the connection's writes, as last set
 	var wrote uint64       // the seat's number of the last counted frame written
@@ -300,7 +301,7 @@ func (p *peer) writeLoop() error {
 				dl = nil // the whole flush has that long
 			}
 			var err error
-			if out, err = p.writeBatch(batch, out[:0], dl); err != nil {
+			if err = p.writeBatch(batch, dl); err != nil {
 				p.abort()
 				return err
 			}
@@ -321,7 +322,7 @@ func (p *peer) writeLoop() error {
 		}
 		if quiet {
 			p.shrink()
-			batch, out = nil, nil
+			batch = nil
 		}
 		if more {
 			p.signal()
@@ -407,10 +408,19 @@ func (p *peer) takeHistory(batch [][]byte) ([][]byte, bool) {
 	return batch, len(p.queue) > 0
 }
 
-// writeBatch writes the frames of batch with wire.Gather. It returns buf
-// for reuse.
-func (p *peer) writeBatch(batch [][]byte, buf []byte, deadline *time.Time) ([]byte, error) {
-	return wire.Gather(batch, buf, func(b []byte) error { return p.write(b, deadline) })
+// writeBatch writes the frames of batch with wire.Gather, in a gathering
+// buffer of the server's pool: a member keeps none between batches.
+func (p *peer) writeBatch(batch [][]byte, deadline *time.Time) error {
+	write := func(b []byte) error { return p.write(b, deadline) }
+	if len(batch) < 2 || p.gather == nil {
+		_, err := wire.Gather(batch, nil, write)
+		return err
+	}
+	bp := p.gather.Get().(*[]byte)
+	buf, err := wire.Gather(batch, (*bp)[:0], write)
+	*bp = buf[:0]
+	p.gather.Put(bp)
+	return err
 }
 
 // write writes b to the connection. Moving the write deadline costs a timer

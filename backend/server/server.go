@@ -113,8 +113,11 @@ type Server struct {
 	addrs addrs
 	quit  chan struct{} // closed by Close
 
-	wg   sync.WaitGroup // every connection goroutine
-	runs runs           // the seats' small runs
+	wg sync.WaitGroup // every connection goroutine
+	// gather holds the write loops' gathering buffers (*[]byte of
+	// wire.GatherSize): a member keeps none of its own between batches.
+	gather sync.Pool
+	runs   runs // the seats' run memory
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // guarded by mu
@@ -187,6 +190,10 @@ func New(cfg Config) (*Server, error) {
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[net.Conn]bool),
 		seats:     make(map[uuid.UUID]*seat),
+	}
+	s.gather.New = func() any {
+		b := make([]byte, 0, wire.GatherSize)
+		return &b
 	}
 	if cfg.FilesDir == "" {
 		cfg.FilesDir = filepath.Join(os.TempDir(), "wetalk-rooms")
@@ -387,7 +394,7 @@ func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted 
 		return false
 	}
 	p := newPeer(raw, conn, s.cfg.QueueBytes, s.cfg.WriteTimeout)
-	p.tcp = counted
+	p.tcp, p.gather = counted, &s.gather
 	if hello.ResumeMember != uuid.Nil {
 		s.resume(p, r, hello, addr, st)
 		return true
