@@ -53,6 +53,7 @@ type boxed struct {
 	mem    []byte // a run's memory, from its start (frames may begin later)
 	run    bool
 	cut    bool // a run whose oldest frames were dropped: it takes no more
+	lent   bool // a run some of whose bytes were queued on the connection
 }
 
 // Outbox bounds. A delivery is kept by reference (the room encodes each
@@ -140,6 +141,7 @@ func (s *seat) Deliver(frames []byte) bool {
 			// same cache lines, both would slow down (by a tenth of the
 			// deliveries per second at saturation).
 			out, run = copied, true
+			s.box[len(s.box)-1].lent = true
 		}
 		for s.boxed > s.maxBytes || len(s.box) > maxBoxed || (s.peer != nil && s.own > liveOutbox) {
 			if s.peer == nil {
@@ -247,9 +249,9 @@ func (s *seat) dropOldest(newest uint64) bool {
 	} else if len(s.box) == 1 {
 		return false
 	}
-	// Its memory is reused only if the connection wrote it all (its
-	// frames may still wait in the queue otherwise).
-	s.dropFirst(s.peer != nil && b.first+b.n-1 <= s.peer.acks.written.Load())
+	// A run lent to the connection's queue is reused only once the
+	// connection wrote it all (its frames may still wait in the queue).
+	s.dropFirst(!b.lent || (s.peer != nil && b.first+b.n-1 <= s.peer.acks.written.Load()))
 	return true
 }
 
