@@ -83,19 +83,27 @@ func TestSeatOutboxBound(t *testing.T) {
 	}
 }
 
+// joinedSeat is a joined member's seat on a peer without a connection,
+// its outbox bounded by maxBytes.
+func joinedSeat(id uuid.UUID, secret []byte, maxBytes int) (*peer, *seat) {
+	p := newPeer(nil, nil, 64<<20, time.Second)
+	s := newSeat(p, id, secret, maxBytes, func(*room.Member) {})
+	s.joined(&room.Member{ID: uuid.New()})
+	return p, s
+}
+
+// joined is the join notice of member-i.
+func joined(i int) []byte {
+	return must(wire.Encode(&wire.Joined{Seq: uint64(i), Name: fmt.Sprintf("member-%05d", i)}))
+}
+
 // TestSeatOutboxFlatInBigRoom: the join notices of a room of thousands
 // cost a connected member's outbox a bounded number of bytes of its own
 // (runs, not an entry per notice), whatever the number of joins; the
 // most recent ones can still be resumed exactly; a held seat keeps them all.
 func TestSeatOutboxFlatInBigRoom(t *testing.T) {
 	id, secret := uuid.New(), make([]byte, wire.ResumeSecretSize)
-	p := newPeer(nil, nil, 64<<20, time.Second)
-	s := newSeat(p, id, secret, 4<<20, func(*room.Member) {})
-	s.joined(&room.Member{ID: uuid.New()})
-	joined := func(i int) []byte {
-		b, _ := wire.Encode(&wire.Joined{Seq: uint64(i), Name: fmt.Sprintf("member-%05d", i)})
-		return b
-	}
+	p, s := joinedSeat(id, secret, 4<<20)
 	peak := 0
 	for i := 1; i <= 20000; i++ {
 		if !s.Deliver(joined(i)) {
@@ -183,13 +191,7 @@ func TestPresenceWakesOnce(t *testing.T) {
 // is queued once and in order, whatever the run memory was used for
 // before (runs let go of on acknowledgement are reused).
 func TestSeatQueuesRunsWhole(t *testing.T) {
-	id, secret := uuid.New(), make([]byte, wire.ResumeSecretSize)
-	p := newPeer(nil, nil, 64<<20, time.Second)
-	s := newSeat(p, id, secret, 64<<20, func(*room.Member) {})
-	s.joined(&room.Member{ID: uuid.New()})
-	joined := func(i int) []byte {
-		return must(wire.Encode(&wire.Joined{Seq: uint64(i), Name: fmt.Sprintf("member-%05d", i)}))
-	}
+	p, s := joinedSeat(uuid.New(), make([]byte, wire.ResumeSecretSize), 64<<20)
 	big := must(wire.Encode(&wire.Message{Text: strings.Repeat("b", 2*smallDelivery)}))
 	typing := must(wire.Encode(&wire.Pong{})) // an update: any frame will do
 	const notices = 1000
