@@ -88,6 +88,7 @@ var ErrConnectionLost = errors.New("connection lost")
 type Client struct {
 	cfg     Config      // as Dial completed it
 	tlsConf *tls.Config // to dial the host again
+	corks   *sync.Pool  // the write loop's gathering buffers under TLS (wire.NewCorkBuffers)
 	log     *slog.Logger
 	timeout time.Duration
 	welcome Welcome
@@ -121,7 +122,7 @@ type Client struct {
 // link is one connection to the host; a client that resumes its seat goes
 // through several.
 type link struct {
-	raw    net.Conn
+	raw    *wire.Cork // the socket, under TLS
 	conn   *tls.Conn
 	done   chan struct{} // closed by close
 	wrote  chan struct{} // closed when the link's writeLoop returned
@@ -130,7 +131,7 @@ type link struct {
 	member uuid.UUID // the seat's member id
 }
 
-func newLink(raw net.Conn, conn *tls.Conn) *link {
+func newLink(raw *wire.Cork, conn *tls.Conn) *link {
 	return &link{raw: raw, conn: conn, done: make(chan struct{}), wrote: make(chan struct{})}
 }
 
@@ -182,7 +183,8 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	hello := wire.NewHello()
 	hello.Name, hello.ClientID, hello.Password = cfg.Name, cfg.ClientID, cfg.Password
-	raw, conn, r, first, err := connect(ctx, cfg, tlsConf, hello)
+	corks := wire.NewCorkBuffers()
+	raw, conn, r, first, err := connect(ctx, cfg, tlsConf, corks, hello)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +198,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	w := first.(*wire.Welcome)
 	l.secret, l.member = w.Resume, w.MemberID
 	c := &Client{
-		cfg: cfg, tlsConf: tlsConf, lk: l, log: cfg.Log, timeout: cfg.Timeout, welcome: welcome,
+		cfg: cfg, tlsConf: tlsConf, corks: corks, lk: l, log: cfg.Log, timeout: cfg.Timeout, welcome: welcome,
 		pingEvery: cfg.PingInterval, pingTimeout: cfg.PingTimeout,
 		events:  make(chan Event, cfg.Events),
 		out:     make(chan []byte, 64),
@@ -214,7 +216,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 
 // connect dials the host, checks its key, sends hello and reads the answer
 // (a welcome, resumed or error frame), all within cfg.Timeout.
-func connect(ctx context.Context, cfg Config, tlsConf *tls.Config, hello *wire.Hello) (net.Conn, *tls.Conn, *wire.Reader, wire.Frame, error) {
+func connect(ctx context.Context, cfg Config, tlsConf *tls.Config, corks *sync.Pool, hello *wire.Hello) (*wire.Cork, *tls.Conn, *wire.Reader, wire.Frame, error) {
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
@@ -228,13 +230,15 @@ func connect(ctx context.Context, cfg Config, tlsConf *tls.Config, hello *wire.H
 			return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 		}
 	}
-	raw, err := dial(ctx, cfg.Addr)
+	sock, err := dial(ctx, cfg.Addr)
 	if err != nil {
 		if parent.Err() != nil {
 			return nil, nil, nil, nil, cancelled()
 		}
 		return nil, nil, nil, nil, unreachable(fmt.Sprintf("cannot reach %s", cfg.Addr), err)
 	}
+	// The write loop corks the socket under TLS (see writeLoop).
+	raw := wire.NewCork(sock, corks)
 	conn := tls.Client(raw, tlsConf)
 	if dl, ok := ctx.Deadline(); ok {
 		raw.SetDeadline(dl)
@@ -449,7 +453,7 @@ func (c *Client) reconnect(old *link, count uint64, lost error) (*link, *wire.Re
 			case <-ctx.Done():
 			}
 		}()
-		raw, conn, r, first, err := connect(ctx, c.cfg, c.tlsConf, hello)
+		raw, conn, r, first, err := connect(ctx, c.cfg, c.tlsConf, c.corks, hello)
 		cancel()
 		if err != nil {
 			var we *wire.Error
@@ -541,8 +545,15 @@ func (c *Client) writeLoop(l *link) {
 				}
 			}
 			l.conn.SetWriteDeadline(time.Now().Add(c.timeout))
+			// Corked, the batch's TLS records go out in one write (a
+			// chunk is four records): fewer system calls here, fewer
+			// wake-ups at the host.
+			l.raw.Cork()
 			var err error
 			buf, err = wire.Gather(batch, buf, write)
+			if ferr := l.raw.Flush(); err == nil {
+				err = ferr
+			}
 			for _, b := range batch {
 				if wire.IsChunkFrame(b, wire.TypeUploadChunk) {
 					c.chunks.Put(b)

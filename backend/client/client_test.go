@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -392,5 +394,66 @@ func TestUploadsQueueBehindTheHostLimit(t *testing.T) {
 		case <-time.After(60 * time.Second):
 			t.Fatal("uploads still running after 60s")
 		}
+	}
+}
+
+// writeCounter counts the writes to a socket.
+type writeCounter struct {
+	net.Conn
+	writes atomic.Int64
+}
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.writes.Add(1)
+	return w.Conn.Write(p)
+}
+
+// TestUploadChunksLeaveCorked: TLS writes each record (16 KiB at most) on
+// its own, so a 63 KiB chunk would be four writes to the socket; the
+// write loop corks them into one write (or fewer, for several chunks).
+func TestUploadChunksLeaveCorked(t *testing.T) {
+	const size = 4 << 20
+	h := startFake(t, nil, func(c *hostConn) {
+		refs := map[uuid.UUID]string{}
+		for {
+			switch f := c.next().(type) {
+			case nil:
+				return
+			case *wire.UploadBegin:
+				id := uuid.New()
+				refs[id] = f.Ref
+				c.send(&wire.UploadReady{Ref: f.Ref, Upload: id})
+			case *wire.UploadEnd:
+				c.send(&wire.Ack{Ref: refs[f.Upload], ID: f.Upload})
+			}
+		}
+	})
+	var sock *writeCounter
+	c := h.dial(t, client.Config{Dial: func(ctx context.Context, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		if err == nil {
+			sock = &writeCounter{Conn: conn}
+			return sock, nil
+		}
+		return nil, err
+	}})
+	path := filepath.Join(t.TempDir(), "big.bin")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("corked"), size/6), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := sock.writes.Load()
+	done := make(chan error, 1)
+	go func() { _, err := c.Upload(t.Context(), "", path, ""); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("upload still running after 60s")
+	}
+	chunks := int64(size/wire.MaxChunk + 1)
+	if n := sock.writes.Load() - before; n > chunks+4 {
+		t.Fatalf("%d chunks took %d writes to the socket; corked, at most one each", chunks, n)
 	}
 }

@@ -58,8 +58,8 @@ func OpenPart(dir, name string, size int64, sum []byte, id uuid.UUID) (*Part, er
 	if err != nil {
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
-	h := sha256.New()
-	n, err := io.Copy(h, io.LimitReader(f, size))
+	h, db := sha256.New(), newDropBehind(f, size, 0)
+	n, err := io.Copy(h, io.NewSectionReader(streamReader{f, db}, 0, size))
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("transfer: reading %s: %w", p.path, err)
@@ -73,7 +73,8 @@ func OpenPart(dir, name string, size int64, sum []byte, id uuid.UUID) (*Part, er
 		f.Close()
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
-	p.f, p.done, p.sp = f, n, newSpool(f, h, nil)
+	db.from(n)
+	p.f, p.done, p.sp = f, n, newSpool(f, h, db.wrote)
 	return p, nil
 }
 

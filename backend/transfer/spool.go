@@ -8,25 +8,31 @@ import (
 )
 
 // spoolBatch is how many bytes a spool gathers before it writes: one
-// write system call per MiB instead of one per chunk.
-const spoolBatch = 1 << 20
+// write system call per MiB instead of one per chunk. spoolBatches batches
+// take turns: one fills while one is written and one is hashed.
+const (
+	spoolBatch   = 1 << 20
+	spoolBatches = 3
+)
 
 var errSpoolAborted = errors.New("transfer: aborted")
 
 // spool writes a stream of chunks to a file in batches of spoolBatch bytes
-// and hashes them, on a goroutine of its own (writeLoop), so that the
-// caller's loop (a connection's read loop) only copies each chunk once.
-// Two batches take turns: one fills while the other is written. Write and
-// close belong to one goroutine, the owner.
+// and hashes them, on goroutines of its own (writeLoop, then hashLoop), so
+// that the caller's loop (a connection's read loop) only copies each chunk
+// once, and writing a batch (which may wait for the disk, see dropBehind)
+// and hashing the one before run side by side. Write and close belong to
+// one goroutine, the owner.
 type spool struct {
-	w    io.Writer
-	h    hash.Hash     // owned by writeLoop until done is closed
-	buf  []byte        // the batch being filled; owned by the owner
-	full chan []byte   // batches to write; closed by close
-	free chan []byte   // batches written, for reuse
-	done chan struct{} // closed when writeLoop has ended
-	err  atomic.Pointer[error]
-	shut bool // owner's: close was called
+	w      io.Writer
+	h      hash.Hash     // owned by hashLoop until done is closed
+	buf    []byte        // the batch being filled; owned by the owner
+	full   chan []byte   // batches to write; closed by close
+	hashed chan []byte   // batches written, to hash; closed by writeLoop
+	free   chan []byte   // batches written and hashed, for reuse
+	done   chan struct{} // closed when hashLoop has ended
+	err    atomic.Pointer[error]
+	shut   bool // owner's: close was called
 	// wrote, if set, is told by writeLoop how many bytes each batch put in
 	// the file, once they are there (a cut-through download may read them).
 	wrote func(n int)
@@ -37,30 +43,42 @@ type spool struct {
 func newSpool(w io.Writer, h hash.Hash, wrote func(int)) *spool {
 	s := &spool{
 		w: w, h: h, wrote: wrote,
-		buf:  make([]byte, 0, spoolBatch),
-		full: make(chan []byte, 1),
-		free: make(chan []byte, 1),
-		done: make(chan struct{}),
+		buf:    make([]byte, 0, spoolBatch),
+		full:   make(chan []byte, spoolBatches),
+		hashed: make(chan []byte, spoolBatches),
+		free:   make(chan []byte, spoolBatches),
+		done:   make(chan struct{}),
 	}
-	s.free <- make([]byte, 0, spoolBatch)
+	for range spoolBatches - 1 {
+		s.free <- make([]byte, 0, spoolBatch)
+	}
 	go s.writeLoop()
+	go s.hashLoop()
 	return s
 }
 
-// writeLoop writes and hashes each full batch, until the first error,
-// and hands the batch back.
+// writeLoop writes each full batch, until the first error, and passes it
+// on to hashLoop.
 func (s *spool) writeLoop() {
-	defer close(s.done)
+	defer close(s.hashed)
 	for b := range s.full {
 		if s.err.Load() == nil {
 			if _, err := s.w.Write(b); err != nil {
 				s.err.Store(&err)
-			} else {
-				s.h.Write(b)
-				if s.wrote != nil {
-					s.wrote(len(b))
-				}
+			} else if s.wrote != nil {
+				s.wrote(len(b))
 			}
+		}
+		s.hashed <- b
+	}
+}
+
+// hashLoop hashes each written batch, in order, and hands it back.
+func (s *spool) hashLoop() {
+	defer close(s.done)
+	for b := range s.hashed {
+		if s.err.Load() == nil {
+			s.h.Write(b)
 		}
 		s.free <- b[:0]
 	}
@@ -95,7 +113,7 @@ func (s *spool) flush() {
 	s.buf = <-s.free
 }
 
-// close writes what is left, waits for writeLoop and returns the hash of
+// close writes what is left, waits for writeLoop and hashLoop and returns the hash of
 // everything written, or the first error. It may be called more than
 // once; later calls return the first error only.
 func (s *spool) close() ([]byte, error) {

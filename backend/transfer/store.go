@@ -196,8 +196,12 @@ func (s *Store) Begin(name string, size int64, image bool) (*Upload, error) {
 	if err != nil {
 		return nil, storageError(err)
 	}
-	fd := newFeed()
-	u := &Upload{s: s, id: id, gen: s.gen, name: SafeName(name), size: size, image: image, f: f, path: path, sp: newSpool(f, sha256.New(), fd.advance), feed: fd}
+	fd, db := newFeed(), newDropBehind(f, size, 0)
+	wrote := func(n int) {
+		fd.advance(n)
+		db.wrote(n)
+	}
+	u := &Upload{s: s, id: id, gen: s.gen, name: SafeName(name), size: size, image: image, f: f, path: path, sp: newSpool(f, sha256.New(), wrote), feed: fd}
 	s.used += size
 	s.uploads[id] = u
 	return u, nil
@@ -461,7 +465,7 @@ func (s *Store) Open(id uuid.UUID, onEnd func(error)) (*Reader, error) {
 	if err != nil {
 		return nil, storageError(err)
 	}
-	r := &Reader{s: s, file: file, f: f, onEnd: onEnd, feed: fd}
+	r := &Reader{s: s, file: file, f: f, onEnd: onEnd, feed: fd, db: newDropBehind(f, file.Size, 0)}
 	s.readers[r] = struct{}{}
 	return r, nil
 }
@@ -474,8 +478,9 @@ type Reader struct {
 	feed  *feed // set for a file that was being uploaded when opened
 
 	mu    sync.Mutex
-	f     *os.File // guarded by mu; nil once ended
-	ended error    // guarded by mu
+	f     *os.File    // guarded by mu; nil once ended
+	ended error       // guarded by mu
+	db    *dropBehind // guarded by mu; nil for a small file
 }
 
 // File describes the file being read (SHA256 nil: it was being uploaded
@@ -510,7 +515,7 @@ func (r *Reader) Read(fn func(io.ReaderAt) error) error {
 	if r.f == nil {
 		return r.ended
 	}
-	return fn(r.f)
+	return fn(streamReader{r.f, r.db})
 }
 
 // end closes the file and tells the downloader why. Caller holds s.mu.

@@ -1,0 +1,94 @@
+package transfer
+
+import "os"
+
+// Files of streamMin bytes or more are streamed past the page cache: the
+// bytes a large upload or download wrote, and those a download read, are
+// handed back to the kernel streamLag behind the stream's position. A
+// shared 4 GiB file then does not push the host's own work out of memory,
+// and the pages the stream gives back are the next ones it takes: the
+// kernel does not have to find (and, in a virtual machine, have the
+// hypervisor back) fresh memory for every byte. Smaller files stay in the
+// cache, where the members who download them next find them.
+//
+// Pages are handed back in aligned steps of streamStep: the kernel keeps
+// a file's bytes in folios of up to 2 MiB, each aligned to its size, and
+// skips any folio that straddles an end of the range it is told to drop.
+const (
+	streamMin  = 64 << 20
+	streamLag  = 8 << 20
+	streamStep = 2 << 20
+)
+
+// stepDown rounds off down to a multiple of streamStep.
+func stepDown(off int64) int64 { return off &^ (streamStep - 1) }
+
+// dropBehind hands a large file's pages back to the kernel behind a
+// stream through it. Its methods do nothing on a nil dropBehind (a small
+// file) or where the system has no such advice (see stream_other.go). It
+// is used by one goroutine at a time.
+type dropBehind struct {
+	f       *os.File
+	pos     int64 // where the stream is
+	dropped int64 // the pages before this offset were handed back
+}
+
+// newDropBehind returns a dropBehind for a stream through f starting at
+// from (see also the method from), or nil when the file (size bytes) is small enough to stay cached.
+func newDropBehind(f *os.File, size, from int64) *dropBehind {
+	if size < streamMin {
+		return nil
+	}
+	return &dropBehind{f: f, pos: from, dropped: stepDown(from)}
+}
+
+// from moves the stream to off, keeping what was handed back.
+func (d *dropBehind) from(off int64) {
+	if d != nil {
+		d.pos, d.dropped = off, min(d.dropped, stepDown(off))
+	}
+}
+
+// wrote records that n more bytes were written at the stream's position:
+// it starts writing them to the disk, and hands back the pages of those
+// written streamLag before, once they are on the disk.
+func (d *dropBehind) wrote(n int) {
+	if d == nil {
+		return
+	}
+	startWriteback(d.f, d.pos, int64(n))
+	d.pos += int64(n)
+	if end := stepDown(d.pos - streamLag); end > d.dropped {
+		dropWritten(d.f, d.dropped, end-d.dropped)
+		d.dropped = end
+	}
+}
+
+// read records that the stream read up to end, and hands back the pages
+// streamLag before it. A read behind what was handed back (a resumed
+// download) starts the count again from there.
+func (d *dropBehind) read(end int64) {
+	if d == nil {
+		return
+	}
+	if end < d.dropped {
+		d.dropped = stepDown(max(end-streamLag, 0))
+	}
+	if to := stepDown(end - streamLag); to > d.dropped {
+		dropCached(d.f, d.dropped, to-d.dropped)
+		d.dropped = to
+	}
+}
+
+// streamReader reads a file and hands back the pages it read (a large
+// file's; see dropBehind). Its reads are to come in order, one at a time.
+type streamReader struct {
+	f  *os.File
+	db *dropBehind
+}
+
+func (s streamReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := s.f.ReadAt(p, off)
+	s.db.read(off + int64(n))
+	return n, err
+}

@@ -1,0 +1,85 @@
+package wire
+
+import (
+	"net"
+	"sync"
+)
+
+// corkMax is the most bytes a Cork holds before it writes them anyway.
+const corkMax = 256 << 10
+
+// NewCorkBuffers returns a pool to lend Corks their buffers while they
+// hold bytes: an idle connection holds none.
+func NewCorkBuffers() *sync.Pool {
+	return &sync.Pool{New: func() any {
+		b := make([]byte, 0, corkMax+GatherSize+1<<10)
+		return &b
+	}}
+}
+
+// Cork sits between a TLS connection and its socket and lets a write loop
+// send what it wrote in one go: TLS writes every record (16 KiB at most)
+// to the socket on its own, so a 63 KiB chunk costs four system calls, and
+// each wakes the reader at the other end. Between Cork and Flush, the
+// records are gathered (copied) and written together; otherwise writes go
+// straight through. Its methods are safe for concurrent use (TLS may write
+// an alert or a key update from another goroutine); the bytes keep the
+// order in which they were written.
+type Cork struct {
+	net.Conn
+	bufs   *sync.Pool // of *[]byte, from NewCorkBuffers
+	mu     sync.Mutex
+	corked bool    // guarded by mu
+	buf    *[]byte // guarded by mu; from bufs while it holds bytes
+}
+
+// NewCork wraps conn; its buffers come from bufs (see NewCorkBuffers),
+// which connections may share.
+func NewCork(conn net.Conn, bufs *sync.Pool) *Cork { return &Cork{Conn: conn, bufs: bufs} }
+
+// Write writes p, or gathers it while corked.
+func (c *Cork) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.corked {
+		return c.Conn.Write(p)
+	}
+	if c.buf == nil {
+		c.buf = c.bufs.Get().(*[]byte)
+	}
+	*c.buf = append(*c.buf, p...)
+	if len(*c.buf) >= corkMax {
+		if err := c.flushLocked(); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// Cork gathers writes until Flush.
+func (c *Cork) Cork() {
+	c.mu.Lock()
+	c.corked = true
+	c.mu.Unlock()
+}
+
+// Flush writes what was gathered and lets writes go straight through
+// again.
+func (c *Cork) Flush() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.corked = false
+	return c.flushLocked()
+}
+
+func (c *Cork) flushLocked() error {
+	if c.buf == nil {
+		return nil
+	}
+	b := c.buf
+	c.buf = nil
+	_, err := c.Conn.Write(*b)
+	*b = (*b)[:0]
+	c.bufs.Put(b)
+	return err
+}
