@@ -21,11 +21,22 @@ type peer struct {
 	wake         chan struct{}  // capacity 1: "the queue changed"
 	released     chan struct{}  // closed by Server.run once this connection let go of its seat
 	chunks       wire.ChunkPool // Chunk frames' buffers: serve takes, writeLoop gives back
+	// Set before writeLoop starts: the connection under the TLS, counting
+	// what is written (nil in tests without one), and the seat whose
+	// outbox lets go of what the member's TCP acknowledged.
+	tcp  *countConn
+	seat *seat
+
+	gather *sync.Pool // of *[]byte, the write loops' gathering buffers; nil: writeBatch allocates
+
+	acks *acks
 
 	mu      sync.Mutex
 	queue   [][]byte      // guarded by mu
 	queued  int           // guarded by mu; bytes in queue, Chunk frames aside
 	updates []int         // guarded by mu; indices in queue of replaceable updates, ascending
+	seq     uint64        // guarded by mu; the seat's number of the last counted frame queued
+	runTail bool          // guarded by mu; the queue's last entry is in a seat's run
 	closing bool          // guarded by mu
 	flush   bool          // guarded by mu; write the queue before closing
 	within  time.Duration // guarded by mu; if set, the flush's whole time limit
@@ -70,6 +81,7 @@ func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration
 		wake:     make(chan struct{}, 1),
 		released: make(chan struct{}),
 		chunks:   wire.NewChunkPool(wire.MaxWindow),
+		acks:     new(acks),
 	}
 }
 
@@ -77,12 +89,20 @@ func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration
 // still taken when the queue is empty (a late joiner's history), so only a
 // member who stops reading ever fills it. Queued updates are dropped first
 // to make room.
-func (p *peer) Deliver(frames []byte) bool { return p.deliver(frames, false) }
+func (p *peer) Deliver(frames []byte) bool { return p.deliver(frames, false, 0, false) }
+
+// deliverNumbered queues frames the seat numbered, seq being the number
+// of the last counted frame in them (or before them). run says they are
+// in the seat's run memory, which never moves: frames that follow the
+// last queued run frames in memory are queued as one entry with them.
+func (p *peer) deliverNumbered(frames []byte, seq uint64, run bool) bool {
+	return p.deliver(frames, false, seq, run)
+}
 
 // deliverChunk queues a download's Chunk frame. Chunk frames do not count
 // against the limit: the downloads' credit bounds them (transfers.maxCredit),
 // and a window that fills a long path must not make the member look stalled.
-func (p *peer) deliverChunk(frame []byte) bool { return p.deliver(frame, true) }
+func (p *peer) deliverChunk(frame []byte) bool { return p.deliver(frame, true, 0, false) }
 
 // presenceDelay is how long a member's presence frames (joined, left,
 // presence) may wait to be written with whatever comes next: in a room of
@@ -98,7 +118,7 @@ func lazyFrame(frames []byte) bool {
 	return ok && n == len(frames) && (t == wire.TypeJoined || t == wire.TypeLeft || t == wire.TypePresence)
 }
 
-func (p *peer) deliver(frames []byte, chunk bool) bool {
+func (p *peer) deliver(frames []byte, chunk bool, seq uint64, run bool) bool {
 	p.mu.Lock()
 	if p.closing {
 		p.mu.Unlock()
@@ -111,10 +131,16 @@ func (p *peer) deliver(frames []byte, chunk bool) bool {
 		p.mu.Unlock()
 		return false
 	}
-	p.queue = append(p.queue, frames)
+	if n := len(p.queue); run && p.runTail && follows(p.queue[n-1], frames) {
+		p.queue[n-1] = p.queue[n-1][:len(p.queue[n-1])+len(frames)]
+	} else {
+		p.queue = append(p.queue, frames)
+	}
+	p.runTail = run
 	if !chunk {
 		p.queued += len(frames)
 	}
+	p.seq = max(p.seq, seq)
 	if !chunk && lazyFrame(frames) {
 		if !p.lazyArmed {
 			p.lazyArmed = true
@@ -132,6 +158,11 @@ func (p *peer) deliver(frames []byte, chunk bool) bool {
 	return true
 }
 
+// follows reports whether b starts in memory right where a ends.
+func follows(a, b []byte) bool {
+	return len(b) > 0 && len(a) < cap(a) && &a[:len(a)+1][len(a)] == &b[0]
+}
+
 // DeliverHistory queues h after what is queued; writeLoop streams it
 // without copying, a burst at a time, and writes what is queued later
 // after it.
@@ -141,6 +172,7 @@ func (p *peer) DeliverHistory(h room.History) {
 	}
 	p.mu.Lock()
 	p.hist, p.histNext, p.histHead = h, 0, len(p.queue)
+	p.runTail = false // what comes next goes after the history
 	p.mu.Unlock()
 	p.signal()
 }
@@ -155,6 +187,7 @@ func (p *peer) Update(frame []byte) {
 	}
 	p.updates = append(p.updates, len(p.queue))
 	p.queue = append(p.queue, frame)
+	p.runTail = false
 	p.queued += len(frame)
 	p.mu.Unlock()
 	p.signal()
@@ -179,6 +212,7 @@ func (p *peer) dropUpdates() {
 	}
 	clear(p.queue[len(kept):])
 	p.queue, p.updates = kept, p.updates[:0]
+	p.runTail = false
 }
 
 // Close ends the connection, after writing what is queued if flush is set.
@@ -208,6 +242,7 @@ func (p *peer) closeWith(frame []byte, within time.Duration) {
 	}
 	p.queue = append(p.queue, frame)
 	p.queued += len(frame)
+	p.runTail = false
 	p.closing, p.flush, p.within = true, true, within
 	p.mu.Unlock()
 	p.signal()
@@ -227,25 +262,38 @@ func (p *peer) signal() {
 // connection either way.
 func (p *peer) writeLoop() error {
 	defer p.stopLazy()
-	var out []byte
 	var batch [][]byte
 	var deadline time.Time // of the connection's writes, as last set
+	var wrote uint64       // the seat's number of the last counted frame written
 	for range p.wake {
 		p.mu.Lock()
 		closing, flush, within := p.closing, p.flush, p.within
 		more := false
+		seq := uint64(0) // a history's burst: its frames' numbers are not known here
 		if p.histNext < p.hist.Len() && !closing {
 			batch, more = p.takeHistory(batch[:0])
 		} else {
+			seq = p.seq
 			// Closing drops what is left of a history: the last frames
 			// (kicked, closed, an error) are what matter.
 			p.hist = room.History{}
 			batch, p.queue = p.queue, batch[:0]
-			p.queued, p.updates = 0, p.updates[:0]
+			p.queued, p.updates, p.runTail = 0, p.updates[:0], false
 			p.lazyArmed = false // what waited goes now; the timer's wake-up finds less
 		}
 		p.mu.Unlock()
 
+		// A batch of frames none counted (a pong: a heartbeat) is a
+		// quiet moment to look at what earlier batches had acknowledged,
+		// and to let go of the arrays a burst grew
+		// (the acknowledgement timer does so while batches come; asking
+		// the kernel before each batch cost 7% of the host's time at
+		// saturation).
+		quiet := seq == wrote && len(batch) > 0
+		if quiet {
+			p.letGo()
+		}
+		wrote = max(wrote, seq)
 		if !closing || flush {
 			dl := &deadline
 			if within > 0 {
@@ -253,7 +301,7 @@ func (p *peer) writeLoop() error {
 				dl = nil // the whole flush has that long
 			}
 			var err error
-			if out, err = p.writeBatch(batch, out[:0], dl); err != nil {
+			if err = p.writeBatch(batch, dl); err != nil {
 				p.abort()
 				return err
 			}
@@ -264,6 +312,18 @@ func (p *peer) writeLoop() error {
 			}
 		}
 		clear(batch)
+		if !closing || flush {
+			// Only now: once written (and acknowledged), the runs the
+			// batch was written from are reused.
+			if seq > p.acks.written.Load() {
+				p.acks.written.Store(seq)
+			}
+			p.marked(seq)
+		}
+		if quiet {
+			p.shrink()
+			batch = nil
+		}
 		if more {
 			p.signal()
 			// The history is bulk: before its next burst, let what is
@@ -286,6 +346,23 @@ func (p *peer) writeLoop() error {
 	return nil
 }
 
+// shrink lets go of the queue's array at a quiet moment (a batch of
+// uncounted frames: a heartbeat), if it is empty; writeLoop drops its
+// batch's. A burst grows them to hundreds of frames, which an idle member
+// would otherwise keep for good (dropped after every batch instead, they
+// were regrown by append under the lock the room delivers under, and
+// saturation lost a tenth of its deliveries per second).
+func (p *peer) shrink() {
+	p.mu.Lock()
+	if len(p.queue) == 0 {
+		p.queue = nil
+	}
+	if len(p.updates) == 0 {
+		p.updates = nil
+	}
+	p.mu.Unlock()
+}
+
 // stopLazy stops the presence timer once nothing is written any more.
 func (p *peer) stopLazy() {
 	p.mu.Lock()
@@ -294,6 +371,7 @@ func (p *peer) stopLazy() {
 	}
 	p.lazyArmed = true // nothing arms it again
 	p.mu.Unlock()
+	p.stopAcks()
 }
 
 // takeHistory appends to batch the frames queued before the history and
@@ -308,6 +386,7 @@ func (p *peer) takeHistory(batch [][]byte) ([][]byte, bool) {
 	n := copy(p.queue, p.queue[p.histHead:])
 	clear(p.queue[n:])
 	p.queue = p.queue[:n]
+	p.runTail = p.runTail && n > 0
 	// Updates queued behind the history move with their frames.
 	kept := p.updates[:0]
 	for _, i := range p.updates {
@@ -329,10 +408,19 @@ func (p *peer) takeHistory(batch [][]byte) ([][]byte, bool) {
 	return batch, len(p.queue) > 0
 }
 
-// writeBatch writes the frames of batch with wire.Gather. It returns buf
-// for reuse.
-func (p *peer) writeBatch(batch [][]byte, buf []byte, deadline *time.Time) ([]byte, error) {
-	return wire.Gather(batch, buf, func(b []byte) error { return p.write(b, deadline) })
+// writeBatch writes the frames of batch with wire.Gather, in a gathering
+// buffer of the server's pool: a member keeps none between batches.
+func (p *peer) writeBatch(batch [][]byte, deadline *time.Time) error {
+	write := func(b []byte) error { return p.write(b, deadline) }
+	if len(batch) < 2 || p.gather == nil {
+		_, err := wire.Gather(batch, nil, write)
+		return err
+	}
+	bp := p.gather.Get().(*[]byte)
+	buf, err := wire.Gather(batch, (*bp)[:0], write)
+	*bp = buf[:0]
+	p.gather.Put(bp)
+	return err
 }
 
 // write writes b to the connection. Moving the write deadline costs a timer

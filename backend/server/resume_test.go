@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -140,6 +141,26 @@ func resumer(t *testing.T, h *host, addr, name string) *member {
 	return m
 }
 
+// sendNumbered has A and B send their numbered messages from to to
+// (A's "A-0000" on, then pad), each from its own goroutine; it returns
+// when all went.
+func sendNumbered(t *testing.T, a, b *member, from, to int, pad string) {
+	var wg sync.WaitGroup
+	for _, s := range []*member{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := from; i < to; i++ {
+				if err := s.c.Send("", fmt.Sprintf("%s-%04d%s", s.c.Welcome().Name, i, pad)); err != nil {
+					t.Errorf("send: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // throughCut has A and B send 500 numbered messages each while M's link
 // is cut (by cut, after M read the first 200) and mended (by mend, once A
 // saw M reconnecting and every message). M must then have every message
@@ -148,24 +169,8 @@ func resumer(t *testing.T, h *host, addr, name string) *member {
 func throughCut(t *testing.T, m, a, b *member, cut, mend func()) {
 	t.Helper()
 	const each, before = 500, 100
-	send := func(from, to int) {
-		var wg sync.WaitGroup
-		for _, s := range []*member{a, b} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := from; i < to; i++ {
-					if err := s.c.Send("", fmt.Sprintf("%s-%04d", s.c.Welcome().Name, i)); err != nil {
-						t.Errorf("send: %v", err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-	}
 	// M reads the first messages, then its link is cut mid-stream.
-	send(0, before)
+	sendNumbered(t, a, b, 0, before, "")
 	var got []string
 	for len(got) < 2*before {
 		if ev, ok := m.next().(client.Message); ok {
@@ -173,11 +178,40 @@ func throughCut(t *testing.T, m, a, b *member, cut, mend func()) {
 		}
 	}
 	cut()
-	send(before, each)
+	sendNumbered(t, a, b, before, each, "")
+	afterCut(t, m, a, got, 2*each, mend)
+}
+
+// throughCutWhileSent is throughCut with the link cut while the messages
+// (of 1 KB each) are still coming, once M has read 50: some are then on
+// the wire, some acknowledged by M's TCP and not yet read, some not yet
+// written.
+func throughCutWhileSent(t *testing.T, m, a, b *member, cut, mend func()) {
+	t.Helper()
+	const each, before = 500, 25
+	sent := make(chan struct{})
+	go func() { defer close(sent); sendNumbered(t, a, b, 0, each, " "+strings.Repeat("x", 1000)) }()
+	var got []string
+	for len(got) < 2*before {
+		if ev, ok := m.next().(client.Message); ok {
+			got = append(got, ev.Text)
+		}
+	}
+	cut()
+	<-sent
+	afterCut(t, m, a, got, 2*each, mend)
+}
+
+// afterCut checks the end of a cut M's link went through, having read got
+// of all messages: A sees M reconnecting and every message; then, the link
+// mended, M has every message exactly once and in the room's order, and
+// A sees M back.
+func afterCut(t *testing.T, m, a *member, got []string, all int, mend func()) {
+	t.Helper()
 	// A, who reads the whole room, sees M reconnecting and every message.
 	var seenA []string
 	var presence []string
-	for len(seenA) < 2*each || len(presence) == 0 {
+	for len(seenA) < all || len(presence) == 0 {
 		switch ev := a.next().(type) {
 		case client.Message:
 			seenA = append(seenA, ev.Text)
@@ -192,14 +226,15 @@ func throughCut(t *testing.T, m, a, b *member, cut, mend func()) {
 	}
 	mend()
 	var reconnected bool
-	for len(got) < 2*each {
+	for len(got) < all || !reconnected {
 		switch ev := m.next().(type) {
 		case client.Message:
 			got = append(got, ev.Text)
 		case client.Reconnected:
 			reconnected = true
-			if ev.Missed < 2*(each-before) {
-				t.Fatalf("resumed with %d missed, want at least %d", ev.Missed, 2*(each-before))
+			t.Logf("M resumed after %d messages, %d missed", len(got), ev.Missed)
+			if ev.Missed < uint64(all-len(got)) {
+				t.Fatalf("resumed with %d missed, want at least %d", ev.Missed, all-len(got))
 			}
 		case client.Welcome, client.Left, client.Joined:
 			t.Fatalf("M saw %#v", ev)
@@ -224,7 +259,7 @@ func throughCut(t *testing.T, m, a, b *member, cut, mend func()) {
 			continue
 		}
 		if ev.Text != "end" {
-			t.Fatalf("M got %q after all 1000", ev.Text)
+			t.Fatalf("M got %q after all %d", ev.Text, all)
 		}
 		break
 	}
@@ -362,7 +397,17 @@ func TestResumeRefusesOthers(t *testing.T) {
 // cable is pulled (its veth taken down) for at least 5 s while A and B send
 // 500 numbered messages each; after it is back M has every message once,
 // in order, and A saw presence, no left or joined.
-func TestResumeAcrossNamespaces(t *testing.T) {
+func TestResumeAcrossNamespaces(t *testing.T) { acrossNamespaces(t, throughCut) }
+
+// TestResumeWhileSentAcrossNamespaces: the same with M's cable pulled
+// while the messages still come, after M read 300 of the 1,000: what M's
+// TCP acknowledged before (and the host's outbox let go of) M still reads,
+// what was in flight or not yet written is sent again, each exactly once.
+func TestResumeWhileSentAcrossNamespaces(t *testing.T) {
+	acrossNamespaces(t, throughCutWhileSent)
+}
+
+func acrossNamespaces(t *testing.T, through func(t *testing.T, m, a, b *member, cut, mend func())) {
 	lab, h := labHost(t, 4, server.Config{NoRateLimit: true, PingTimeout: 2 * time.Second})
 	join := func(i int, name string) *member {
 		n := lab.Node(i)
@@ -386,7 +431,7 @@ func TestResumeAcrossNamespaces(t *testing.T) {
 	m, a, b := join(1, "M"), join(2, "A"), join(3, "B")
 	until[client.Joined](a)
 	var pulled time.Time
-	throughCut(t, m, a, b, func() {
+	through(t, m, a, b, func() {
 		if err := lab.Node(1).SetLink(false); err != nil {
 			t.Fatal(err)
 		}

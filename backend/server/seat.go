@@ -22,6 +22,7 @@ import (
 // again to a member that resumes after them.
 type seat struct {
 	clientID uuid.UUID            // set at join
+	runs     *runs                // the server's run memory; nil: runs are allocated
 	secret   []byte               // set at join; the welcome's Resume
 	maxBytes int                  // most bytes the outbox keeps
 	onEnd    func(m *room.Member) // called once when the seat ends (Close)
@@ -31,10 +32,11 @@ type seat struct {
 	peer    *peer                 // guarded by mu; nil while the seat is held
 	sent    uint64                // guarded by mu; counted frames delivered so far
 	box     []boxed               // guarded by mu; recent deliveries, oldest first
-	spare   []byte                // guarded by mu; the memory of the last run dropped, for the next
 	whole   []boxed               // guarded by mu; box's whole array, box being its live part
 	boxed   int                   // guarded by mu; bytes of frames in box
 	own     int                   // guarded by mu; bytes the box itself holds: its entries and runs
+	free    [][]byte              // guarded by mu; big runs acknowledged, for the next ones
+	made    int                   // guarded by mu; big runs made (or taken from free), halved at each acknowledgement
 	welcome bool                  // guarded by mu; the welcome went out (it is not counted)
 	ended   bool                  // guarded by mu
 	grace   *time.Timer           // guarded by mu; while held
@@ -51,6 +53,7 @@ type boxed struct {
 	mem    []byte // a run's memory, from its start (frames may begin later)
 	run    bool
 	cut    bool // a run whose oldest frames were dropped: it takes no more
+	lent   bool // a run some of whose bytes were queued on the connection
 }
 
 // Outbox bounds. A delivery is kept by reference (the room encodes each
@@ -65,13 +68,42 @@ type boxed struct {
 const (
 	maxBoxed      = 8192
 	smallDelivery = 256
+	smallRun      = 1 << 10
 	runBytes      = 4 << 10
 	liveOutbox    = 128 << 10
 	entryBytes    = int(unsafe.Sizeof(boxed{}))
 )
 
+// runs is the seats' pool of small runs, shared by a server's seats: a
+// small run acknowledged by one member's TCP goes back to it and is taken
+// by the next seat that starts one (in a storm of joins every member
+// starts one every presenceDelay). Memory still read by a queue must
+// never be put.
+type runs struct {
+	small sync.Pool // of *[smallRun]byte
+}
+
+// get returns an empty small run. A nil pool allocates.
+func (r *runs) get() []byte {
+	if r != nil {
+		if a, ok := r.small.Get().(*[smallRun]byte); ok {
+			return a[:0]
+		}
+	}
+	return new([smallRun]byte)[:0]
+}
+
+// put gives back a small run's memory (from its start).
+func (r *runs) put(mem []byte) {
+	if r != nil && cap(mem) == smallRun {
+		r.small.Put((*[smallRun]byte)(mem[:smallRun]))
+	}
+}
+
 func newSeat(p *peer, clientID uuid.UUID, secret []byte, maxBytes int, onEnd func(m *room.Member)) *seat {
-	return &seat{peer: p, clientID: clientID, secret: secret, maxBytes: maxBytes, onEnd: onEnd}
+	s := &seat{peer: p, clientID: clientID, secret: secret, maxBytes: maxBytes, onEnd: onEnd}
+	p.seat = s // before p's write loop starts (Server.run)
+	return s
 }
 
 // Deliver numbers and keeps frames, and queues them on the connection if
@@ -98,8 +130,19 @@ func (s *seat) Deliver(frames []byte) bool {
 		}
 		b = b[n:]
 	}
+	out, run := frames, false
 	if n := s.sent - first + 1; s.sent >= first {
-		s.keep(first, n, kept)
+		if copied := s.keep(first, n, kept); copied != nil && len(kept) == len(frames) && lazyFrame(frames) {
+			// A presence frame waits in the queue (up to presenceDelay):
+			// the peer writes the run's copy, and a storm of joins makes
+			// one entry of its queue per run, not one per notice. Other
+			// frames are written from the room's encoding: were the write
+			// loop to read the run's bytes while the room appends to the
+			// same cache lines, both would slow down (by a tenth of the
+			// deliveries per second at saturation).
+			out, run = copied, true
+			s.box[len(s.box)-1].lent = true
+		}
 		for s.boxed > s.maxBytes || len(s.box) > maxBoxed || (s.peer != nil && s.own > liveOutbox) {
 			if s.peer == nil {
 				return false // held: the member would miss frames
@@ -112,39 +155,51 @@ func (s *seat) Deliver(frames []byte) bool {
 	if s.peer == nil {
 		return true
 	}
-	return s.peer.Deliver(frames)
+	return s.peer.deliverNumbered(out, s.sent, run)
 }
 
 // keep adds a delivery of n counted frames, the first numbered first, to
-// the outbox: a small one is appended to the last run (or starts one).
+// the outbox: a small one is copied to the end of the last run (or starts
+// one), and keep returns the copy; nil for a delivery kept by reference.
 // Caller holds mu.
-func (s *seat) keep(first, n uint64, frames []byte) {
+func (s *seat) keep(first, n uint64, frames []byte) []byte {
 	s.boxed += len(frames)
 	if len(frames) > smallDelivery {
 		s.push(boxed{first: first, n: n, frames: frames})
 		s.own += entryBytes
-		return
+		return nil
 	}
-	if last := len(s.box) - 1; last >= 0 && s.box[last].run && !s.box[last].cut && len(s.box[last].frames)+len(frames) <= runBytes {
+	if last := len(s.box) - 1; last >= 0 && s.box[last].run && !s.box[last].cut && len(s.box[last].frames)+len(frames) <= cap(s.box[last].frames) {
+		// Within the run's capacity: its bytes never move.
 		b := &s.box[last]
-		s.own -= cap(b.frames)
+		at := len(b.frames)
 		b.frames = append(b.frames, frames...)
-		s.own += cap(b.frames)
 		b.n += n
-		return
+		return b.frames[at:]
 	}
-	// A run is allocated whole, and a connected seat reuses the memory of
-	// the run it dropped last: grown by append and allocated afresh, runs
-	// were the most expensive step of a broadcast at saturation (a third of
-	// the deliveries per second).
-	mem := s.spare
-	if mem == nil {
+	// A run is allocated whole, never grown. A seat that holds little (a
+	// quiet member, a storm of join notices) takes a small one from the
+	// server's pool. A busy one makes big ones, and reuses those its
+	// member's TCP acknowledged, about as many as it makes between
+	// acknowledgements: allocated afresh, runs were the most expensive step
+	// of a broadcast at saturation, where an acknowledgement lets go of
+	// them by the dozen.
+	var mem []byte
+	switch n := len(s.free); {
+	case s.own < runBytes:
+		mem = s.runs.get()
+	case n > 0:
+		mem, s.free[n-1] = s.free[n-1], nil
+		s.free = s.free[:n-1]
+		s.made++
+	default:
 		mem = make([]byte, 0, runBytes)
+		s.made++
 	}
-	s.spare = nil
-	run := append(mem[:0], frames...)
+	run := append(mem, frames...)
 	s.push(boxed{first: first, n: n, frames: run, mem: run, run: true})
 	s.own += entryBytes + cap(run)
+	return run
 }
 
 // push appends an entry to the outbox. The outbox is a queue dropped from
@@ -191,18 +246,56 @@ func (s *seat) dropOldest(newest uint64) bool {
 			}
 			return true
 		}
-		s.own -= cap(b.frames)
-		if s.spare == nil && cap(b.mem) == runBytes {
-			s.spare = b.mem[:0]
-		}
 	} else if len(s.box) == 1 {
 		return false
+	}
+	// A run lent to the connection's queue is reused only once the
+	// connection wrote it all (its frames may still wait in the queue).
+	s.dropFirst(!b.lent || (s.peer != nil && b.first+b.n-1 <= s.peer.acks.written.Load()))
+	return true
+}
+
+// dropFirst drops the oldest entry of the outbox whole. With reuse (its
+// frames were written: no queue holds any of the run's bytes) a run's
+// memory goes back to the pool or the seat's free runs. Caller holds mu.
+func (s *seat) dropFirst(reuse bool) {
+	b := &s.box[0]
+	if b.run {
+		s.own -= cap(b.frames)
+		switch {
+		case !reuse || b.mem == nil:
+		case cap(b.mem) == smallRun:
+			s.runs.put(b.mem)
+		case cap(b.mem) == runBytes && len(s.free) < s.made:
+			s.free = append(s.free, b.mem[:0])
+		}
 	}
 	s.boxed -= len(b.frames)
 	s.own -= entryBytes
 	s.box[0] = boxed{}
 	s.box = s.box[1:]
-	return true
+}
+
+// acked lets go of the counted frames up to seq, which the member's TCP
+// has acknowledged on p: they are on the member's machine. Only the
+// seat's connection does so; a held seat keeps everything (what was
+// acknowledged went before the link dropped). An entry that also holds
+// later frames stays whole. quiet (nothing more is waiting for an
+// acknowledgement) frees the array of the outbox's entries as well once
+// it is empty: an idle member keeps nothing of it.
+func (s *seat) acked(p *peer, seq uint64, quiet bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.peer != p || s.ended {
+		return
+	}
+	for len(s.box) > 0 && s.box[0].first+s.box[0].n-1 <= seq {
+		s.dropFirst(true)
+	}
+	s.made /= 2 // a rate that lasts, not one burst
+	if quiet && len(s.box) == 0 {
+		s.box, s.whole, s.free, s.made = nil, nil, nil, 0
+	}
 }
 
 // DeliverHistory numbers a late joiner's history frames and passes the
@@ -245,7 +338,7 @@ func (s *seat) Close(flush bool) {
 	if s.grace != nil {
 		s.grace.Stop()
 	}
-	s.box, s.whole, s.spare, s.boxed, s.own = nil, nil, nil, 0, 0
+	s.box, s.whole, s.free, s.boxed, s.own = nil, nil, nil, 0, 0
 	ups := s.uploads
 	s.uploads = nil
 	s.mu.Unlock()
@@ -329,6 +422,7 @@ func (s *seat) resume(p *peer, clientID uuid.UUID, secret []byte, after uint64) 
 		return nil, nil, wire.Errorf(wire.ErrBadResume, "frame %d was never sent (only %d were)", after, s.sent)
 	}
 	var replay [][]byte
+	var last []uint64 // the number of each replayed entry's last frame
 	if after < s.sent {
 		if len(s.box) == 0 || s.box[0].first > after+1 {
 			return nil, nil, wire.Errorf(wire.ErrResumeExpired, "the frames after %d are no longer kept", after)
@@ -351,7 +445,13 @@ func (s *seat) resume(p *peer, clientID uuid.UUID, secret []byte, after uint64) 
 				frames = bytes.Clone(frames)
 			}
 			replay = append(replay, frames)
+			last = append(last, b.first+b.n-1)
 		}
+	}
+	// The connection that held the seat may still be writing from the
+	// runs' memory: none of it is reused.
+	for i := range s.box {
+		s.box[i].mem = nil
 	}
 	old := s.peer
 	s.peer = p
@@ -360,10 +460,11 @@ func (s *seat) resume(p *peer, clientID uuid.UUID, secret []byte, after uint64) 
 		s.grace = nil
 	}
 	resumed, _ := wire.Encode(&wire.Resumed{Missed: s.sent - after})
-	p.Deliver(resumed)
-	for _, b := range replay {
-		p.Deliver(b)
+	p.deliverNumbered(resumed, after, false)
+	for i, b := range replay {
+		p.deliverNumbered(b, last[i], false)
 	}
+	p.seat = s // before p's write loop starts (Server.run)
 	return s.m, old, nil
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,19 +83,27 @@ func TestSeatOutboxBound(t *testing.T) {
 	}
 }
 
+// joinedSeat is a joined member's seat on a peer without a connection,
+// its outbox bounded by maxBytes.
+func joinedSeat(id uuid.UUID, secret []byte, maxBytes int) (*peer, *seat) {
+	p := newPeer(nil, nil, 64<<20, time.Second)
+	s := newSeat(p, id, secret, maxBytes, func(*room.Member) {})
+	s.joined(&room.Member{ID: uuid.New()})
+	return p, s
+}
+
+// joined is the join notice of member-i.
+func joined(i int) []byte {
+	return must(wire.Encode(&wire.Joined{Seq: uint64(i), Name: fmt.Sprintf("member-%05d", i)}))
+}
+
 // TestSeatOutboxFlatInBigRoom: the join notices of a room of thousands
 // cost a connected member's outbox a bounded number of bytes of its own
 // (runs, not an entry per notice), whatever the number of joins; the
 // most recent ones can still be resumed exactly; a held seat keeps them all.
 func TestSeatOutboxFlatInBigRoom(t *testing.T) {
 	id, secret := uuid.New(), make([]byte, wire.ResumeSecretSize)
-	p := newPeer(nil, nil, 64<<20, time.Second)
-	s := newSeat(p, id, secret, 4<<20, func(*room.Member) {})
-	s.joined(&room.Member{ID: uuid.New()})
-	joined := func(i int) []byte {
-		b, _ := wire.Encode(&wire.Joined{Seq: uint64(i), Name: fmt.Sprintf("member-%05d", i)})
-		return b
-	}
+	p, s := joinedSeat(id, secret, 4<<20)
 	peak := 0
 	for i := 1; i <= 20000; i++ {
 		if !s.Deliver(joined(i)) {
@@ -172,5 +181,54 @@ func TestPresenceWakesOnce(t *testing.T) {
 	}
 	if got := queued(t, p); len(got) != 2 {
 		t.Fatalf("%d frames queued, want the notice and the message", len(got))
+	}
+}
+
+// TestSeatQueuesRunsWhole: small deliveries reach the member's queue as
+// the outbox run's copy, consecutive ones as one entry (a storm of join
+// notices costs a queue entry per run, not per notice); a large delivery,
+// an update or an acknowledgement in between keeps the order; every frame
+// is queued once and in order, whatever the run memory was used for
+// before (runs let go of on acknowledgement are reused).
+func TestSeatQueuesRunsWhole(t *testing.T) {
+	p, s := joinedSeat(uuid.New(), make([]byte, wire.ResumeSecretSize), 64<<20)
+	big := must(wire.Encode(&wire.Message{Text: strings.Repeat("b", 2*smallDelivery)}))
+	typing := must(wire.Encode(&wire.Pong{})) // an update: any frame will do
+	const notices = 1000
+	next := 1
+	for round := range 20 {
+		p.mu.Lock()
+		entries0 := len(p.queue)
+		p.mu.Unlock()
+		for range notices {
+			s.Deliver(joined(next))
+			next++
+		}
+		p.mu.Lock()
+		entries := len(p.queue) - entries0
+		p.mu.Unlock()
+		if entries > notices*len(joined(next))/smallRun+2 {
+			t.Fatalf("round %d: %d join notices took %d queue entries", round, notices, entries)
+		}
+		s.Deliver(big)
+		p.Update(typing)
+		got := queued(t, p)
+		if len(got) != notices+2 {
+			t.Fatalf("round %d: %d frames queued, want %d", round, len(got), notices+2)
+		}
+		for i, f := range got[:notices] {
+			if j, ok := f.(*wire.Joined); !ok || j.Seq != uint64(next-notices+i) {
+				t.Fatalf("round %d: frame %d is %+v, want joined %d", round, i, f, next-notices+i)
+			}
+		}
+		if _, ok := got[notices].(*wire.Message); !ok {
+			t.Fatalf("round %d: %+v after the notices, want the message", round, got[notices])
+		}
+		// Written; the older half acknowledged: its runs go, their memory
+		// to the next round's.
+		s.acked(p, s.sent-notices/2, false)
+		if o := s.outbox(); o.kept < notices/2 || o.kept > notices {
+			t.Fatalf("round %d: outbox %+v after half was acknowledged", round, o)
+		}
 	}
 }

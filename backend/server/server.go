@@ -114,6 +114,10 @@ type Server struct {
 	quit  chan struct{} // closed by Close
 
 	wg sync.WaitGroup // every connection goroutine
+	// gather holds the write loops' gathering buffers (*[]byte of
+	// wire.GatherSize): a member keeps none of its own between batches.
+	gather sync.Pool
+	runs   runs // the seats' run memory
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // guarded by mu
@@ -186,6 +190,10 @@ func New(cfg Config) (*Server, error) {
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[net.Conn]bool),
 		seats:     make(map[uuid.UUID]*seat),
+	}
+	s.gather.New = func() any {
+		b := make([]byte, 0, wire.GatherSize)
+		return &b
 	}
 	if cfg.FilesDir == "" {
 		cfg.FilesDir = filepath.Join(os.TempDir(), "wetalk-rooms")
@@ -357,7 +365,8 @@ func (s *Server) untrack(c net.Conn) {
 // reports whether the connection was admitted as a member of st's address.
 func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted bool) {
 	limitUnsent(raw)
-	conn := tls.Server(raw, s.tls)
+	counted := newCountConn(raw)
+	conn := tls.Server(counted, s.tls)
 	raw.SetDeadline(time.Now().Add(s.cfg.AdmitTimeout))
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AdmitTimeout)
 	err := conn.HandshakeContext(ctx)
@@ -385,6 +394,7 @@ func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted 
 		return false
 	}
 	p := newPeer(raw, conn, s.cfg.QueueBytes, s.cfg.WriteTimeout)
+	p.tcp, p.gather = counted, &s.gather
 	if hello.ResumeMember != uuid.Nil {
 		s.resume(p, r, hello, addr, st)
 		return true
@@ -395,6 +405,7 @@ func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted 
 		rand.Read(secret)
 	}
 	seat := newSeat(p, hello.ClientID, secret, s.cfg.QueueBytes, s.unseat)
+	seat.runs = &s.runs
 	m, err := s.room.Join(room.JoinRequest{Name: hello.Name, ClientID: hello.ClientID, Addr: addr, Sink: seat, Resume: secret})
 	if err != nil {
 		s.refuse(conn, addr, err)
