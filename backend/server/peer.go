@@ -25,6 +25,7 @@ type peer struct {
 	// what is written (nil in tests without one), and the seat whose
 	// outbox lets go of what the member's TCP acknowledged.
 	tcp  *countConn
+	cork *wire.Cork // between conn and tcp: a batch's TLS records leave in one write
 	seat *seat
 
 	gather *sync.Pool // of *[]byte, the write loops' gathering buffers; nil: writeBatch allocates
@@ -410,7 +411,21 @@ func (p *peer) takeHistory(batch [][]byte) ([][]byte, bool) {
 
 // writeBatch writes the frames of batch with wire.Gather, in a gathering
 // buffer of the server's pool: a member keeps none between batches.
+// Corked, the batch's TLS records (four for a chunk) leave in one write to
+// the socket, not one each; all of it is written when writeBatch returns.
 func (p *peer) writeBatch(batch [][]byte, deadline *time.Time) error {
+	if p.cork == nil { // tests without a connection
+		return p.gatherBatch(batch, deadline)
+	}
+	p.cork.Cork()
+	err := p.gatherBatch(batch, deadline)
+	if ferr := p.cork.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+func (p *peer) gatherBatch(batch [][]byte, deadline *time.Time) error {
 	write := func(b []byte) error { return p.write(b, deadline) }
 	if len(batch) < 2 || p.gather == nil {
 		_, err := wire.Gather(batch, nil, write)

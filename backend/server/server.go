@@ -117,7 +117,10 @@ type Server struct {
 	// gather holds the write loops' gathering buffers (*[]byte of
 	// wire.GatherSize): a member keeps none of its own between batches.
 	gather sync.Pool
-	runs   runs // the seats' run memory
+	// corks lends the write loops' corks their buffers while they hold
+	// bytes (wire.NewCorkBuffers).
+	corks *sync.Pool
+	runs  runs // the seats' run memory
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // guarded by mu
@@ -187,6 +190,7 @@ func New(cfg Config) (*Server, error) {
 		def:       newDefences(cfg.Log, cfg.Now),
 		addrs:     addrs{by: make(map[netip.Prefix]*addrState)},
 		quit:      make(chan struct{}),
+		corks:     wire.NewCorkBuffers(),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[net.Conn]bool),
 		seats:     make(map[uuid.UUID]*seat),
@@ -366,7 +370,9 @@ func (s *Server) untrack(c net.Conn) {
 func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted bool) {
 	limitUnsent(raw)
 	counted := newCountConn(raw)
-	conn := tls.Server(counted, s.tls)
+	// The write loop corks the socket under TLS (see peer.writeBatch).
+	cork := wire.NewCork(counted, s.corks)
+	conn := tls.Server(cork, s.tls)
 	raw.SetDeadline(time.Now().Add(s.cfg.AdmitTimeout))
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AdmitTimeout)
 	err := conn.HandshakeContext(ctx)
@@ -394,7 +400,7 @@ func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted 
 		return false
 	}
 	p := newPeer(raw, conn, s.cfg.QueueBytes, s.cfg.WriteTimeout)
-	p.tcp, p.gather = counted, &s.gather
+	p.tcp, p.cork, p.gather = counted, cork, &s.gather
 	if hello.ResumeMember != uuid.Nil {
 		s.resume(p, r, hello, addr, st)
 		return true
