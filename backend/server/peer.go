@@ -20,7 +20,7 @@ type peer struct {
 	writeTimeout time.Duration  // for each write to the socket
 	wake         chan struct{}  // capacity 1: "the queue changed"
 	released     chan struct{}  // closed by Server.run once this connection let go of its seat
-	chunks       wire.ChunkPool // Chunk frames' buffers: serve takes, writeLoop gives back
+	chunks       wire.ChunkPool // the server's Chunk frame buffers: serve takes, writeLoop gives back; zero: none pooled
 	// Set before writeLoop starts: the connection under the TLS, counting
 	// what is written (nil in tests without one), and the seat whose
 	// outbox lets go of what the member's TCP acknowledged.
@@ -81,7 +81,6 @@ func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration
 		raw: raw, conn: conn, limit: limit, writeTimeout: writeTimeout,
 		wake:     make(chan struct{}, 1),
 		released: make(chan struct{}),
-		chunks:   wire.NewChunkPool(wire.MaxWindow),
 		acks:     new(acks),
 	}
 }

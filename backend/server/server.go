@@ -101,6 +101,10 @@ type Config struct {
 // DefaultGrace is Config.Grace's default.
 const DefaultGrace = 30 * time.Second
 
+// serverChunks is how many free Chunk frame buffers (64 KiB each) the
+// server keeps for all downloads: four full windows.
+const serverChunks = 4 * wire.MaxWindow
+
 // Server hosts one room.
 type Server struct {
 	cfg   Config
@@ -120,7 +124,11 @@ type Server struct {
 	// corks lends the write loops' corks their buffers while they hold
 	// bytes (wire.NewCorkBuffers).
 	corks *sync.Pool
-	runs  runs // the seats' run memory
+	// chunks holds the downloads' Chunk frame buffers, for every member:
+	// a member keeps none of its own (a pool per member kept up to 4 MiB
+	// for good after one download).
+	chunks wire.ChunkPool
+	runs   runs // the seats' run memory
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // guarded by mu
@@ -191,6 +199,7 @@ func New(cfg Config) (*Server, error) {
 		addrs:     addrs{by: make(map[netip.Prefix]*addrState)},
 		quit:      make(chan struct{}),
 		corks:     wire.NewCorkBuffers(),
+		chunks:    wire.NewChunkPool(serverChunks),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[net.Conn]bool),
 		seats:     make(map[uuid.UUID]*seat),
@@ -400,7 +409,7 @@ func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted 
 		return false
 	}
 	p := newPeer(raw, conn, s.cfg.QueueBytes, s.cfg.WriteTimeout)
-	p.tcp, p.cork, p.gather = counted, cork, &s.gather
+	p.tcp, p.cork, p.gather, p.chunks = counted, cork, &s.gather, s.chunks
 	if hello.ResumeMember != uuid.Nil {
 		s.resume(p, r, hello, addr, st)
 		return true
