@@ -8,6 +8,7 @@ export namespace client {
 	    size: number;
 	    // Go type: time
 	    time: any;
+	    uploading?: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new FileInfo(source);
@@ -21,6 +22,7 @@ export namespace client {
 	        this.sha256 = source["sha256"];
 	        this.size = source["size"];
 	        this.time = this.convertValues(source["time"], null);
+	        this.uploading = source["uploading"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
