@@ -28,21 +28,13 @@ import (
 const (
 	Window      = 16
 	creditBatch = 4
-	// queueAllowance is the least delay a window is sized for: the
-	// member's chat may wait twice that behind its chunks at the host.
-	queueAllowance = 10 * time.Millisecond
 )
 
 // window sizes a download's window from the round trip of its Download
 // command and the rate its chunks arrive at: twice the bandwidth-delay
-// product, between Window and wire.MaxWindow chunks, where the delay is at
-// least queueAllowance. A window that fits the path keeps a 50 ms link from
-// being capped at one window per round trip; on a short, slow path it stays
-// small, which keeps the host's queue (the member's chat waits behind its
-// chunks there) short; on a short, fast one (loopback, a LAN) it holds
-// 2 × queueAllowance of the rate, which the host sends in that long and
-// which keeps two busy cores' pipeline full (the download leg of
-// scripts/bench files ran 15–25% faster with the largest window).
+// product, between Window and wire.MaxWindow chunks. A window that fits
+// the path keeps a 50 ms link from being capped at one window per round
+// trip; on a short path it stays small, which keeps the host's queue short.
 type window struct {
 	fixed bool          // Config.Window: never resized
 	size  int           // chunks the host may have in flight
@@ -62,7 +54,7 @@ func (w *window) grant(n int, got int64, now time.Time) uint64 {
 	if elapsed <= 0 {
 		return uint64(n)
 	}
-	bdp := float64(w.got) / elapsed.Seconds() * max(w.rtt, queueAllowance).Seconds()
+	bdp := float64(w.got) / elapsed.Seconds() * w.rtt.Seconds()
 	want := min(max(int(2*bdp/wire.MaxChunk)+1, Window), wire.MaxWindow)
 	grow := max(want-w.size, 0)
 	w.size += grow

@@ -8,8 +8,8 @@ import (
 )
 
 // TestWindowGrant: the window grows towards twice the bandwidth-delay
-// product (the delay at least queueAllowance), never past wire.MaxWindow,
-// stays at Window on a short, slow path and never moves when fixed.
+// product, never past wire.MaxWindow, stays at Window on a short path and
+// never moves when fixed.
 func TestWindowGrant(t *testing.T) {
 	start := time.Unix(1000, 0)
 	for _, tc := range []struct {
@@ -19,9 +19,7 @@ func TestWindowGrant(t *testing.T) {
 		want  int   // window after
 		grant uint64
 	}{
-		{"LAN at 10 Mbit/s", window{size: Window, rtt: time.Millisecond}, 125_000, Window, 4},
-		{"loopback, 1 GB/s: 20 ms of it", window{size: Window, rtt: 100 * time.Microsecond}, 100 << 20, wire.MaxWindow, 4 + wire.MaxWindow - Window},
-		{"LAN at 100 MB/s: 20 ms of it", window{size: Window, rtt: time.Millisecond}, 10_000_000, 32, 4 + 32 - Window},
+		{"loopback", window{size: Window, rtt: 100 * time.Microsecond}, 100 << 20, Window, 4},
 		{"50 ms, 1 MiB per round trip", window{size: Window, rtt: 100 * time.Millisecond}, 1 << 20, 33, 4 + 33 - Window},
 		{"fast long path", window{size: Window, rtt: 100 * time.Millisecond}, 100 << 20, wire.MaxWindow, 4 + wire.MaxWindow - Window},
 		{"fixed", window{size: Window, rtt: 100 * time.Millisecond, fixed: true}, 100 << 20, Window, 4},
