@@ -548,12 +548,10 @@ func (c *Client) writeLoop(l *link) {
 			// Corked, the batch's TLS records go out in one write (a
 			// chunk is four records): fewer system calls here, fewer
 			// wake-ups at the host.
-			l.raw.Cork()
-			var err error
-			buf, err = wire.Gather(batch, buf, write)
-			if ferr := l.raw.Flush(); err == nil {
-				err = ferr
-			}
+			err := l.raw.Corked(func() (err error) {
+				buf, err = wire.Gather(batch, buf, write)
+				return err
+			})
 			for _, b := range batch {
 				if wire.IsChunkFrame(b, wire.TypeUploadChunk) {
 					c.chunks.Put(b)

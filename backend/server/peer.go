@@ -416,12 +416,7 @@ func (p *peer) writeBatch(batch [][]byte, deadline *time.Time) error {
 	if p.cork == nil { // tests without a connection
 		return p.gatherBatch(batch, deadline)
 	}
-	p.cork.Cork()
-	err := p.gatherBatch(batch, deadline)
-	if ferr := p.cork.Flush(); err == nil {
-		err = ferr
-	}
-	return err
+	return p.cork.Corked(func() error { return p.gatherBatch(batch, deadline) })
 }
 
 func (p *peer) gatherBatch(batch [][]byte, deadline *time.Time) error {

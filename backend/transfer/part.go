@@ -58,7 +58,7 @@ func OpenPart(dir, name string, size int64, sum []byte, id uuid.UUID) (*Part, er
 	if err != nil {
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
-	h, db := sha256.New(), newDropBehind(f, size, 0)
+	h, db := sha256.New(), newDropBehind(f, size)
 	n, err := io.Copy(h, io.NewSectionReader(streamReader{f, db}, 0, size))
 	if err != nil {
 		f.Close()

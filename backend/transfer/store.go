@@ -196,7 +196,7 @@ func (s *Store) Begin(name string, size int64, image bool) (*Upload, error) {
 	if err != nil {
 		return nil, storageError(err)
 	}
-	fd, db := newFeed(), newDropBehind(f, size, 0)
+	fd, db := newFeed(), newDropBehind(f, size)
 	wrote := func(n int) {
 		fd.advance(n)
 		db.wrote(n)
@@ -465,7 +465,7 @@ func (s *Store) Open(id uuid.UUID, onEnd func(error)) (*Reader, error) {
 	if err != nil {
 		return nil, storageError(err)
 	}
-	r := &Reader{s: s, file: file, f: f, onEnd: onEnd, feed: fd, db: newDropBehind(f, file.Size, 0)}
+	r := &Reader{s: s, file: file, f: f, onEnd: onEnd, feed: fd, db: newDropBehind(f, file.Size)}
 	s.readers[r] = struct{}{}
 	return r, nil
 }

@@ -33,13 +33,14 @@ type dropBehind struct {
 	dropped int64 // the pages before this offset were handed back
 }
 
-// newDropBehind returns a dropBehind for a stream through f starting at
-// from (see also the method from), or nil when the file (size bytes) is small enough to stay cached.
-func newDropBehind(f *os.File, size, from int64) *dropBehind {
+// newDropBehind returns a dropBehind for a stream through f from its
+// start (see from), or nil when the file (size bytes) is small enough to
+// stay cached.
+func newDropBehind(f *os.File, size int64) *dropBehind {
 	if size < streamMin {
 		return nil
 	}
-	return &dropBehind{f: f, pos: from, dropped: stepDown(from)}
+	return &dropBehind{f: f}
 }
 
 // from moves the stream to off, keeping what was handed back.

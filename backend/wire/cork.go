@@ -56,6 +56,17 @@ func (c *Cork) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Corked runs write (a batch's writes through TLS) corked and flushes
+// what it wrote: it returns write's error, or else Flush's.
+func (c *Cork) Corked(write func() error) error {
+	c.Cork()
+	err := write()
+	if ferr := c.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
 // Cork gathers writes until Flush.
 func (c *Cork) Cork() {
 	c.mu.Lock()
