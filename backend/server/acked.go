@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,14 @@ func (c *countConn) Write(b []byte) (int, error) {
 	n, err := c.Conn.Write(b)
 	c.n.Add(uint64(n))
 	return n, err
+}
+
+// SyscallConn returns the socket's, for the Cork above to read ahead.
+func (c *countConn) SyscallConn() (syscall.RawConn, error) {
+	if c.rc == nil {
+		return nil, errors.ErrUnsupported
+	}
+	return c.rc, nil
 }
 
 // written is how many bytes were written to the connection so far.

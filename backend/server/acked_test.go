@@ -284,3 +284,35 @@ func TestOutboxKeepsWhatIsNotAcked(t *testing.T) {
 		t.Fatalf("after everything was read: outbox %+v", o)
 	}
 }
+
+// TestCountConnLendsItsSocket: the counting connection passes its socket
+// on (syscall.Conn), or the Cork above it could not read ahead.
+func TestCountConnLendsItsSocket(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.Close()
+		}
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc, ok := any(newCountConn(c)).(syscall.Conn)
+	if !ok {
+		t.Fatal("countConn is not a syscall.Conn")
+	}
+	if rc, err := sc.SyscallConn(); err != nil || rc == nil {
+		t.Fatalf("SyscallConn: %v, %v", rc, err)
+	}
+	p, _ := net.Pipe()
+	defer p.Close()
+	if _, err := newCountConn(p).SyscallConn(); !errors.Is(err, errors.ErrUnsupported) {
+		t.Fatalf("a pipe's SyscallConn: %v, want ErrUnsupported", err)
+	}
+}

@@ -78,7 +78,6 @@ describe('uploads from the browser UI', { timeout: 600_000 }, () => {
       await page.locator('input[data-role="attach"]').setInputFiles(data);
     });
     await page.locator('[data-kind="file"][data-side="right"]', { hasText: 'big.bin' }).waitFor();
-    console.log('STATS', await page.evaluate(() => JSON.stringify({ w: globalThis.__wait, r: globalThis.__read, p: globalThis.__pieces, s: globalThis.__send, b: globalThis.__buf })));
 
     // The watcher downloads what the page shared: the same bytes.
     const into = dir();
