@@ -1,11 +1,12 @@
 // End-to-end: a large file shared from the browser UI goes at close to the
 // CLI's speed (issue 14: the page posts the file as one request body,
 // which the upload reads as it sends; see backend/web/stream.go). In one
-// run, into one room (`wetalk serve`): a `chat --json` member uploads a 200 MB file, then a browser tab (through
-// `wetalk web`) shares the same file picked in its file chooser; a second
-// `chat --json` member sees each complete and downloads the browser's copy,
-// whose SHA-256 must match. Both rates and their ratio are printed (the
-// target is ≥ 50%); no duration is asserted, as the machine may be busy.
+// run, into one room (`wetalk serve`): a `chat --json` member uploads a
+// 200 MB file, then a browser tab (through `wetalk web`) shares the same
+// file picked in its file chooser; a second `chat --json` member sees each
+// complete and downloads the browser's copy, whose SHA-256 must match. Both
+// rates and their ratio are printed (the target is ≥ 50%); no duration is
+// asserted, as the machine may be busy.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
