@@ -5,11 +5,13 @@ package bench
 import (
 	"crypto/tls"
 	"io"
+	"net"
 	"syscall"
 	"testing"
 	"time"
 
 	"wetalk/backend/secure"
+	"wetalk/backend/wire"
 )
 
 // BenchmarkTLSStream is the yardstick of file transfers: one TLS 1.3
@@ -17,13 +19,25 @@ import (
 // nothing else, b.N × 256 MiB. It reports MB/s and the CPU-seconds per GiB
 // both ends spent together (they share the process). scripts/bench files
 // runs it with -benchtime 4x, 1 GiB.
-func BenchmarkTLSStream(b *testing.B) {
+func BenchmarkTLSStream(b *testing.B) { tlsStream(b, false) }
+
+// BenchmarkTLSStreamReadAhead is the same stream with its reading end on a
+// wire.Cork, which reads ahead under TLS, then plain again, so that the
+// two are measured side by side in one run (docs/performance.md).
+func BenchmarkTLSStreamReadAhead(b *testing.B) {
+	b.Run("cork", func(b *testing.B) { tlsStream(b, true) })
+	b.Run("plain", func(b *testing.B) { tlsStream(b, false) })
+}
+
+// tlsStream runs the stream; with cork, the receiving end's socket is
+// wrapped in a wire.Cork.
+func tlsStream(b *testing.B, cork bool) {
 	const size = 256 << 20
 	id, err := secure.LoadOrCreateIdentity(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", secure.ServerConfig(id))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -35,8 +49,12 @@ func BenchmarkTLSStream(b *testing.B) {
 			got <- -1
 			return
 		}
-		defer c.Close()
-		n, _ := io.CopyBuffer(io.Discard, c, make([]byte, 64<<10))
+		if cork {
+			c = wire.NewCork(c, wire.NewCorkBuffers())
+		}
+		tc := tls.Server(c, secure.ServerConfig(id))
+		defer tc.Close()
+		n, _ := io.CopyBuffer(io.Discard, tc, make([]byte, 64<<10))
 		got <- n
 	}()
 	cfg, err := secure.ClientConfig(secure.ClientOptions{Pin: id.Fingerprint})
