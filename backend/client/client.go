@@ -86,9 +86,9 @@ var ErrConnectionLost = errors.New("connection lost")
 
 // Client is a member of a room.
 type Client struct {
-	cfg     Config      // as Dial completed it
-	tlsConf *tls.Config // to dial the host again
-	corks   *sync.Pool  // the write loop's gathering buffers under TLS (wire.NewCorkBuffers)
+	cfg     Config            // as Dial completed it
+	tlsConf *tls.Config       // to dial the host again
+	corks   *wire.CorkBuffers // the write loop's gathering buffers under TLS (wire.NewCorkBuffers)
 	log     *slog.Logger
 	timeout time.Duration
 	welcome Welcome
@@ -216,7 +216,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 
 // connect dials the host, checks its key, sends hello and reads the answer
 // (a welcome, resumed or error frame), all within cfg.Timeout.
-func connect(ctx context.Context, cfg Config, tlsConf *tls.Config, corks *sync.Pool, hello *wire.Hello) (*wire.Cork, *tls.Conn, *wire.Reader, wire.Frame, error) {
+func connect(ctx context.Context, cfg Config, tlsConf *tls.Config, corks *wire.CorkBuffers, hello *wire.Hello) (*wire.Cork, *tls.Conn, *wire.Reader, wire.Frame, error) {
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()

@@ -123,7 +123,7 @@ type Server struct {
 	gather sync.Pool
 	// corks lends the write loops' corks their buffers while they hold
 	// bytes (wire.NewCorkBuffers).
-	corks *sync.Pool
+	corks *wire.CorkBuffers
 	// chunks holds the downloads' Chunk frame buffers, for every member:
 	// a member keeps none of its own (a pool per member kept up to 4 MiB
 	// for good after one download).

@@ -3,6 +3,7 @@ package wire
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -10,13 +11,43 @@ import (
 // and the most it reads ahead in one system call.
 const corkMax = 256 << 10
 
-// NewCorkBuffers returns a pool to lend Corks their buffers while they
-// hold bytes: an idle connection holds none.
-func NewCorkBuffers() *sync.Pool {
-	return &sync.Pool{New: func() any {
+// corkLent is how many buffers a CorkBuffers lends at once. A buffer is
+// lent while a Cork holds bytes, which can last as long as a write to a
+// member that does not read: without a bound, a room of such members (or
+// a flood of commands read ahead) would each keep one (up to 273 KiB).
+// Past the bound, writes and reads go straight to the socket.
+const corkLent = 64
+
+// CorkBuffers lends Corks their buffers while they hold bytes, so an idle
+// connection holds none, and at most corkLent at once. Connections may
+// share one.
+type CorkBuffers struct {
+	pool sync.Pool // of *[]byte
+	lent atomic.Int32
+}
+
+// NewCorkBuffers returns an empty CorkBuffers.
+func NewCorkBuffers() *CorkBuffers {
+	return &CorkBuffers{pool: sync.Pool{New: func() any {
 		b := make([]byte, 0, corkMax+GatherSize+1<<10)
 		return &b
-	}}
+	}}}
+}
+
+// get lends a buffer, or returns nil when corkLent are out.
+func (b *CorkBuffers) get() *[]byte {
+	if b.lent.Add(1) > corkLent {
+		b.lent.Add(-1)
+		return nil
+	}
+	return b.pool.Get().(*[]byte)
+}
+
+// put takes a buffer back.
+func (b *CorkBuffers) put(p *[]byte) {
+	*p = (*p)[:0]
+	b.pool.Put(p)
+	b.lent.Add(-1)
 }
 
 // Cork sits between a TLS connection and its socket and batches the
@@ -39,20 +70,21 @@ func NewCorkBuffers() *sync.Pool {
 // were written.
 type Cork struct {
 	net.Conn
-	bufs   *sync.Pool // of *[]byte, from NewCorkBuffers
+	bufs   *CorkBuffers
 	mu     sync.Mutex
 	corked bool    // guarded by mu
 	buf    *[]byte // guarded by mu; from bufs while it holds bytes
 
-	rc    syscall.RawConn // the socket's, to read ahead; nil: reads go straight through
-	rmu   sync.Mutex
-	ahead *[]byte // guarded by rmu; bytes read ahead, from bufs while it holds any
-	off   int     // guarded by rmu; how many of ahead were read
+	rc     syscall.RawConn // the socket's, to read ahead; nil: reads go straight through
+	rmu    sync.Mutex
+	ahead  *[]byte // guarded by rmu; bytes read ahead, from bufs while it holds any
+	off    int     // guarded by rmu; how many of ahead were read
+	direct int     // guarded by rmu; bytes readAhead read into p itself (no buffer to lend)
 }
 
 // NewCork wraps conn; its buffers come from bufs (see NewCorkBuffers),
 // which connections may share.
-func NewCork(conn net.Conn, bufs *sync.Pool) *Cork {
+func NewCork(conn net.Conn, bufs *CorkBuffers) *Cork {
 	c := &Cork{Conn: conn, bufs: bufs}
 	if sc, ok := conn.(syscall.Conn); ok && canReadAhead {
 		if rc, err := sc.SyscallConn(); err == nil {
@@ -71,14 +103,13 @@ func (c *Cork) Read(p []byte) (int, error) {
 		if c.rc == nil || len(p) >= corkMax {
 			return c.Conn.Read(p)
 		}
-		if err := c.readAhead(); err != nil {
-			return 0, err
+		if err := c.readAhead(p); err != nil || c.ahead == nil {
+			return c.direct, err
 		}
 	}
 	n := copy(p, (*c.ahead)[c.off:])
 	if c.off += n; c.off == len(*c.ahead) {
-		*c.ahead = (*c.ahead)[:0]
-		c.bufs.Put(c.ahead)
+		c.bufs.put(c.ahead)
 		c.ahead, c.off = nil, 0
 	}
 	return n, nil
@@ -92,7 +123,9 @@ func (c *Cork) Write(p []byte) (int, error) {
 		return c.Conn.Write(p)
 	}
 	if c.buf == nil {
-		c.buf = c.bufs.Get().(*[]byte)
+		if c.buf = c.bufs.get(); c.buf == nil {
+			return c.Conn.Write(p) // every buffer is lent: unbatched, still in order
+		}
 	}
 	*c.buf = append(*c.buf, p...)
 	if len(*c.buf) >= corkMax {
@@ -137,7 +170,6 @@ func (c *Cork) flushLocked() error {
 	b := c.buf
 	c.buf = nil
 	_, err := c.Conn.Write(*b)
-	*b = (*b)[:0]
-	c.bufs.Put(b)
+	c.bufs.put(b)
 	return err
 }

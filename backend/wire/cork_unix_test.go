@@ -126,3 +126,45 @@ func TestCorkReadAheadLetsGo(t *testing.T) {
 		t.Fatal("Close did not end a waiting read")
 	}
 }
+
+// TestCorkBuffersBounded: with every buffer lent, a Cork still reads and
+// writes every byte in order, straight to the socket; buffers come back.
+func TestCorkBuffersBounded(t *testing.T) {
+	w, r := tcpPair(t)
+	bufs := NewCorkBuffers()
+	cw, cr := NewCork(w, bufs), NewCork(r, bufs)
+	bufs.lent.Store(corkLent)
+	cw.Corked(func() error {
+		cw.Write([]byte("one "))
+		cw.Write([]byte("two"))
+		return nil
+	})
+	got := make([]byte, 0, 7)
+	for len(got) < 7 {
+		p := make([]byte, 16<<10)
+		n, err := cr.Read(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cr.ahead != nil {
+			t.Fatal("read ahead with every buffer lent")
+		}
+		got = append(got, p[:n]...)
+	}
+	if string(got) != "one two" {
+		t.Fatalf("read %q, want %q", got, "one two")
+	}
+	bufs.lent.Store(0)
+	cw.Corked(func() error {
+		cw.Write([]byte("three"))
+		return nil
+	})
+	p := make([]byte, 2)
+	if n, err := cr.Read(p); err != nil || string(p[:n]) != "th" || bufs.lent.Load() != 1 {
+		t.Fatalf("read %q, %v; %d buffers lent, want 1 (the rest read ahead)", p[:n], err, bufs.lent.Load())
+	}
+	p = make([]byte, 16)
+	if n, err := cr.Read(p); err != nil || string(p[:n]) != "ree" || bufs.lent.Load() != 0 {
+		t.Fatalf("read %q, %v; %d buffers lent, want 0", p[:n], err, bufs.lent.Load())
+	}
+}
