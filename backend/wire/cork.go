@@ -77,9 +77,8 @@ type Cork struct {
 
 	rc     syscall.RawConn // the socket's, to read ahead; nil: reads go straight through
 	rmu    sync.Mutex
-	ahead  *[]byte // guarded by rmu; bytes read ahead, from bufs while it holds any
-	off    int     // guarded by rmu; how many of ahead were read
-	direct int     // guarded by rmu; bytes readAhead read into p itself (no buffer to lend)
+	ahead *[]byte // guarded by rmu; bytes read ahead, from bufs while it holds any
+	off   int     // guarded by rmu; how many of ahead were read
 }
 
 // NewCork wraps conn; its buffers come from bufs (see NewCorkBuffers),
@@ -100,11 +99,11 @@ func (c *Cork) Read(p []byte) (int, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	if c.ahead == nil {
-		if c.rc == nil || len(p) >= corkMax {
+		if c.rc == nil || len(p) == 0 || len(p) >= corkMax {
 			return c.Conn.Read(p)
 		}
-		if err := c.readAhead(p); err != nil || c.ahead == nil {
-			return c.direct, err
+		if n, err := c.readAhead(p); err != nil || c.ahead == nil {
+			return n, err
 		}
 	}
 	n := copy(p, (*c.ahead)[c.off:])

@@ -6,4 +6,4 @@ package wire
 // needs a socket's non-blocking reads, see cork_unix.go).
 const canReadAhead = false
 
-func (c *Cork) readAhead([]byte) error { panic("wire: readAhead without a socket") }
+func (c *Cork) readAhead([]byte) (int, error) { panic("wire: readAhead without a socket") }

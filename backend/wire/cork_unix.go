@@ -14,11 +14,13 @@ const canReadAhead = true
 // readAhead waits until the socket has bytes and reads them, as many as a
 // buffer from the pool holds, into c.ahead. The buffer is taken only once
 // the socket is readable, and given back if it was not after all; when
-// every buffer is lent, it reads into p instead, setting c.direct. Deadlines
-// and Close apply as to any read of the connection.
-func (c *Cork) readAhead(p []byte) error {
-	var rerr error
-	c.direct = 0
+// every buffer is lent, it reads into p instead and returns how many bytes
+// it put there. Deadlines and Close apply as to any read of the connection.
+func (c *Cork) readAhead(p []byte) (int, error) {
+	var (
+		direct int
+		rerr   error
+	)
 	err := c.rc.Read(func(fd uintptr) bool {
 		b := c.bufs.get()
 		buf := p
@@ -40,7 +42,7 @@ func (c *Cork) readAhead(p []byte) error {
 		case n == 0:
 			rerr = io.EOF
 		case b == nil:
-			c.direct = n
+			direct = n
 			return true
 		default:
 			*b = buf[:n]
@@ -53,7 +55,7 @@ func (c *Cork) readAhead(p []byte) error {
 		return true
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return rerr
+	return direct, rerr
 }
