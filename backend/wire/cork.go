@@ -75,8 +75,8 @@ type Cork struct {
 	corked bool    // guarded by mu
 	buf    *[]byte // guarded by mu; from bufs while it holds bytes
 
-	rc     syscall.RawConn // the socket's, to read ahead; nil: reads go straight through
-	rmu    sync.Mutex
+	rc    syscall.RawConn // the socket's, to read ahead; nil: reads go straight through
+	rmu   sync.Mutex
 	ahead *[]byte // guarded by rmu; bytes read ahead, from bufs while it holds any
 	off   int     // guarded by rmu; how many of ahead were read
 }
