@@ -2,8 +2,9 @@
 // file: the ceiling of the page upload in frontend/e2e/upload-speed.test.mjs
 // (docs/performance.md, "Uploads from the UI"). The same launch as the E2E
 // (frontend/e2e/lib.mjs), a page with an <input type=file> that posts the
-// file as a fetch() body, the file picked with setInputFiles, and a Node
-// HTTP server that only counts the bytes: nothing of WeTalk's in the way.
+// file, the file picked with setInputFiles, and a Node HTTP server that only
+// counts the bytes: nothing of WeTalk's in the way. Each run posts it twice,
+// as XMLHttpRequest.send(file) (what the page does) and as a fetch() body.
 //
 // Usage: node scripts/chromium-post.mjs [MB] [RUNS]   (from the repository
 // root, after `npm ci` in frontend/; defaults 200 MB, 3 runs)
@@ -25,7 +26,15 @@ let received; // resolves with the time the current body ended
 const srv = http.createServer((req, res) => {
   if (req.method === 'GET') {
     res.setHeader('content-type', 'text/html');
-    res.end(`<input type=file><script>document.querySelector('input').onchange = (e) => fetch('/', { method: 'POST', body: e.target.files[0] })</script>`);
+    res.end(`<input type=file><script>
+      document.querySelector('input').onchange = (e) => {
+        const file = e.target.files[0];
+        if (location.hash === '#fetch') return fetch('/', { method: 'POST', body: file });
+        const xhr = new XMLHttpRequest();
+        xhr.open('POST', '/');
+        xhr.send(file);
+      };
+    </script>`);
     return;
   }
   let got = 0;
@@ -40,14 +49,17 @@ const cleanup = [];
 try {
   const browser = await launch(cleanup);
   for (let i = 0; i < runs; i++) {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`http://127.0.0.1:${srv.address().port}/`);
-    const body = new Promise((r) => (received = r));
-    const t0 = performance.now();
-    await page.locator('input').setInputFiles(file);
-    const { at, got } = await body;
-    console.log(`Chromium posts a ${mb} MB file to a server that only counts the bytes: ${(got / 1e6 / ((at - t0) / 1000)).toFixed(0)} MB/s`);
-    await page.context().close();
+    for (const how of ['xhr', 'fetch']) {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`http://127.0.0.1:${srv.address().port}/#${how}`);
+      const body = new Promise((r) => (received = r));
+      const t0 = performance.now();
+      await page.locator('input').setInputFiles(file);
+      const { at, got } = await body;
+      const rate = got / 1e6 / ((at - t0) / 1000);
+      console.log(`Chromium posts a ${mb} MB file (${how === 'xhr' ? 'XMLHttpRequest' : 'fetch'}) to a server that only counts the bytes: ${rate.toFixed(0)} MB/s`);
+      await page.context().close();
+    }
   }
 } finally {
   for (const f of cleanup.reverse()) await f();
