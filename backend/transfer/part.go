@@ -28,6 +28,7 @@ type Part struct {
 	sum  []byte
 	f    *os.File // nil once finished or closed
 	sp   *spool   // writes f in batches and hashes the bytes
+	fl   *flusher // makes a large file durable as it is written
 	done int64
 }
 
@@ -74,7 +75,12 @@ func OpenPart(dir, name string, size int64, sum []byte, id uuid.UUID) (*Part, er
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
 	db.from(n)
-	p.f, p.done, p.sp = f, n, newSpool(f, h, db.wrote)
+	fl := startFlusher(f, size)
+	p.f, p.done, p.fl = f, n, fl
+	p.sp = newSpool(f, h, func(n int) {
+		db.wrote(n)
+		fl.wrote(n)
+	})
 	return p, nil
 }
 
@@ -117,6 +123,7 @@ func (p *Part) Finish() (string, error) {
 		return "", wire.Errorf(wire.ErrProtocol, "the file's SHA-256 never came")
 	}
 	got, err := p.sp.close()
+	p.fl.stop()
 	if err == nil {
 		err = p.f.Sync()
 	}
@@ -141,6 +148,7 @@ func (p *Part) Close() error {
 		return nil
 	}
 	_, err := p.sp.close()
+	p.fl.stop()
 	if cerr := p.f.Close(); err == nil {
 		err = cerr
 	}

@@ -93,3 +93,66 @@ func (s streamReader) ReadAt(p []byte, off int64) (int, error) {
 	s.db.read(off + int64(n))
 	return n, err
 }
+
+// flushEvery is how many bytes of a large download a flusher lets be
+// written before it asks for them to be made durable.
+var flushEvery int64 = 64 << 20
+
+// flusher makes a large download durable as it arrives. A download ends
+// with a Sync before the file takes its final name, so that a file the
+// user was told is complete is on the disk; for a file written at a few
+// hundred MB/s, the disk (or, in a virtual machine, the host's cache
+// behind it) may then still hold a GiB to write, and that Sync took as
+// long as a third of the transfer (docs/performance.md). A flusher asks
+// for every flushEvery bytes to be made durable, on a goroutine of its
+// own while the writes go on, so the last Sync finds little left. Its
+// methods do nothing on a nil flusher (a small file).
+type flusher struct {
+	f     *os.File
+	kick  chan struct{} // capacity 1: flush what was written
+	done  chan struct{} // closed when loop has ended
+	since int64         // bytes written since the last kick; the writer's
+}
+
+// startFlusher returns a flusher for a download of size bytes into f, or
+// nil for a file small enough to be synced at once at the end.
+func startFlusher(f *os.File, size int64) *flusher {
+	if size < streamMin {
+		return nil
+	}
+	fl := &flusher{f: f, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	go fl.loop()
+	return fl
+}
+
+func (fl *flusher) loop() {
+	defer close(fl.done)
+	for range fl.kick {
+		// An error here is found again by the Sync that ends the
+		// download, which reports it.
+		flushData(fl.f)
+	}
+}
+
+// wrote records that n more bytes were written.
+func (fl *flusher) wrote(n int) {
+	if fl == nil {
+		return
+	}
+	if fl.since += int64(n); fl.since >= flushEvery {
+		fl.since = 0
+		select {
+		case fl.kick <- struct{}{}:
+		default: // a flush is under way; the next one takes these too
+		}
+	}
+}
+
+// stop waits for a flush under way and ends the flusher. It is called
+// once, after the last wrote, before the file is synced or closed.
+func (fl *flusher) stop() {
+	if fl != nil {
+		close(fl.kick)
+		<-fl.done
+	}
+}

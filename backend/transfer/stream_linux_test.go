@@ -1,14 +1,17 @@
 package transfer
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"unsafe"
 
+	"github.com/google/uuid"
 	"golang.org/x/sys/unix"
 
 	"wetalk/backend/wire"
@@ -151,5 +154,69 @@ func TestLargeFilesStreamPastTheCache(t *testing.T) {
 	}
 	if n := cached(t, saved); n > streamLeft {
 		t.Errorf("a saved download of %d MiB left %d MiB in the page cache, want at most %d", len(big)>>20, n>>20, streamLeft>>20)
+	}
+}
+
+// A large download is made durable as it is written, on the flusher's
+// goroutine, so that the Sync ending it has little left to do; a small one
+// only at the end. A download cut short stops its flusher.
+func TestLargeDownloadsFlushAsTheyGo(t *testing.T) {
+	oldEvery, oldFlush := flushEvery, flushData
+	t.Cleanup(func() { flushEvery, flushData = oldEvery, oldFlush })
+	flushEvery = 4 << 20
+	var flushes atomic.Int64
+	flushData = func(f *os.File) error {
+		flushes.Add(1)
+		return oldFlush(f)
+	}
+	dir := diskDir(t)
+	save := func(name string, data []byte, cut int) (*Part, string) {
+		t.Helper()
+		sum := sha256.Sum256(data)
+		p, err := OpenPart(dir, name, int64(len(data)), sum[:], uuid.New())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for off := 0; off < cut; off += wire.MaxChunk {
+			if err := p.Write(int64(off), data[off:min(off+wire.MaxChunk, cut)]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if cut < len(data) {
+			return p, ""
+		}
+		path, err := p.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("the saved file differs from what was sent (%v)", err)
+		}
+		return p, path
+	}
+
+	big := randomBytes(streamMin + 16<<20)
+	save("big.bin", big, len(big))
+	// 80 MiB in 4 MiB steps: a flush may take several steps' worth.
+	if n := flushes.Load(); n < 2 {
+		t.Errorf("a download of %d MiB was flushed %d times while written, want at least 2", len(big)>>20, n)
+	}
+
+	flushes.Store(0)
+	save("small.bin", randomBytes(8<<20), 8<<20)
+	if n := flushes.Load(); n != 0 {
+		t.Errorf("a download of 8 MiB was flushed %d times while written; only its last Sync is needed", n)
+	}
+
+	p, _ := save("cut.bin", big, len(big)/2)
+	fl := p.fl
+	if fl == nil {
+		t.Fatal("a large download has no flusher")
+	}
+	p.Close()
+	select {
+	case <-fl.done:
+	default:
+		t.Error("closing a download cut short left its flusher running")
 	}
 }
