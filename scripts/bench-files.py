@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench-files: WeTalk file transfers against a bare TLS 1.3 stream.
 
-Usage: bench-files.py BIN SIZE_MIB TLS_MBPS TLS_CPU_S_PER_GIB
+Usage: bench-files.py BIN SIZE_MIB TLS_MBPS TLS_CPU_S_PER_GIB [SHA256 WRITE READ]
 
 Starts `BIN serve` in its own process and two `BIN chat --json` members,
 A and B, then measures on a file of SIZE_MIB MiB of random bytes:
@@ -13,9 +13,21 @@ A and B, then measures on a file of SIZE_MIB MiB of random bytes:
               (cut-through), from A's command until B's `downloaded` event
 Store and forward (the legs one after the other) is derived from the
 first two. Each as MB/s and as a ratio to the TLS stream measured just before in the
-same run, with the CPU-seconds per GiB of each process (from /proc), and
+same run, with the CPU-seconds per GiB of each process (from /proc) and of
+the whole machine (/proc/stat: the kernel's threads too), and
 the host's peak resident memory over its resident memory before the
 transfers. Prints a table for people, then one JSON line.
+
+SHA256 WRITE READ are the CPU-seconds per GiB of the work a transfer
+cannot do without besides TLS (BenchmarkLegWork in backend/transfer,
+measured in the same run). Given them, each path also gets its ceiling:
+the rate at which this machine's cores, all busy, would do only that
+work and TLS (TLS_CPU_S_PER_GIB, both ends), nothing else:
+  upload      TLS + SHA-256 twice (A, host) + A's read + the host's write
+  download    TLS + SHA-256 (B) + the host's read + B's write
+  end to end  both legs' TLS + SHA-256 three times + two reads + two writes
+It is an upper bound: it leaves out framing, copies, handing chunks
+between goroutines and processes, and the kernel's write-back threads.
 """
 import json
 import os
@@ -33,6 +45,15 @@ def cpu(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def machine_cpu():
+    """CPU-seconds all cores have spent busy since boot (/proc/stat): the
+    three processes, the kernel's threads (write-back, network) and
+    whatever else runs."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v[:8]) - v[3] - v[4]) / TICKS  # all but idle and iowait
 
 
 def status_kib(pid, key):
@@ -81,6 +102,14 @@ class Member:
 
 def main():
     bin, size_mib, tls_mbps, tls_cpu = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+    ceilings = {}
+    if len(sys.argv) >= 8:
+        sha, write, read = map(float, sys.argv[5:8])
+        cores = len(os.sched_getaffinity(0))
+        work = {"upload A -> host": tls_cpu + 2 * sha + read + write,
+                "download host -> B": tls_cpu + sha + read + write,
+                "end to end A -> B": 2 * tls_cpu + 3 * sha + 2 * read + 2 * write}
+        ceilings = {k: cores / w * (1 << 30) / 1e6 for k, w in work.items()}
     size = size_mib << 20
     gib = size / (1 << 30)
     work = tempfile.mkdtemp(prefix="wetalk-bench-files-")
@@ -110,11 +139,18 @@ def main():
 
     def phase(name, run):
         c0 = {k: cpu(p) for k, p in procs.items()}
+        m0 = machine_cpu()
         secs = run()
+        m1 = machine_cpu()
         c1 = {k: cpu(p) for k, p in procs.items()}
         mbps = size / 1e6 / secs
         rows.append({"path": name, "mb_s": round(mbps, 1), "ratio": round(mbps / tls_mbps, 3),
-                     "cpu_s_per_gib": {k: round((c1[k] - c0[k]) / gib, 2) for k in procs}})
+                     "cpu_s_per_gib": {k: round((c1[k] - c0[k]) / gib, 2) for k in procs},
+                     "machine_cpu_s_per_gib": round((m1 - m0) / gib, 2),
+                     "machine_busy_cores": round((m1 - m0) / secs, 2)})
+        if name in ceilings:
+            rows[-1]["ceiling_mb_s"] = round(ceilings[name], 1)
+            rows[-1]["ceiling_ratio"] = round(ceilings[name] / tls_mbps, 3)
 
     state = {}
 
@@ -160,8 +196,14 @@ def main():
     print(f"{'TLS 1.3 stream':<22} {tls_mbps:>8.1f} {'1.00':>7}   {tls_cpu:.2f} (both ends)")
     for r in rows:
         c = r["cpu_s_per_gib"]
+        ceiling = (f"   ceiling {r['ceiling_mb_s']:.0f} MB/s ({r['ceiling_ratio']:.2f})"
+                   if "ceiling_mb_s" in r else "")
         print(f"{r['path']:<22} {r['mb_s']:>8.1f} {r['ratio']:>7.2f}   "
-              f"host {c['host']:.2f}  A {c['A']:.2f}  B {c['B']:.2f}")
+              f"host {c['host']:.2f}  A {c['A']:.2f}  B {c['B']:.2f}"
+              f"  machine {r['machine_cpu_s_per_gib']:.2f} ({r['machine_busy_cores']:.1f} cores busy){ceiling}")
+    if ceilings:
+        print(f"ceiling: {cores} cores doing nothing but TLS ({tls_cpu:.2f}), SHA-256 ({sha:.2f}),"
+              f" file writes ({write:.2f}) and reads ({read:.2f}) CPU-s/GiB, measured in this run")
     # Store and forward would take the two legs one after the other.
     legs = {r["path"]: r for r in rows}
     saf = 1 / (1 / legs["upload A -> host"]["mb_s"] + 1 / legs["download host -> B"]["mb_s"])
@@ -173,7 +215,8 @@ def main():
                       "paths": rows, "host_rss_mib": round(rss0 / 1024, 1),
                       "host_peak_rss_mib": round(peak / 1024, 1), "host_rss_growth_mib": round(growth, 1),
                       "cut_through": bool(state.get("e2e_cut_through")),
-                      "store_and_forward_mb_s": round(saf, 1)}))
+                      "store_and_forward_mb_s": round(saf, 1),
+                      "leg_work_cpu_s_per_gib": {"sha256": sha, "write": write, "read": read} if ceilings else None}))
 
 
 if __name__ == "__main__":

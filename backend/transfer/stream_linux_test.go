@@ -19,16 +19,16 @@ import (
 
 // diskDir is a temporary folder on a disk: in tmpfs, files live in the
 // page cache, and nothing can be handed back.
-func diskDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
+func diskDir(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
 	var st unix.Statfs_t
 	if err := unix.Statfs(dir, &st); err == nil && st.Type == unix.TMPFS_MAGIC {
 		d, err := os.MkdirTemp(".", "disk-test-")
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
-		t.Cleanup(func() { os.RemoveAll(d) })
+		tb.Cleanup(func() { os.RemoveAll(d) })
 		dir, _ = filepath.Abs(d)
 	}
 	return dir
