@@ -123,7 +123,7 @@ func (p *Part) Finish() (string, error) {
 		return "", wire.Errorf(wire.ErrProtocol, "the file's SHA-256 never came")
 	}
 	got, err := p.sp.close()
-	p.fl.stop()
+	p.fl.stop(true)
 	if err == nil {
 		err = p.f.Sync()
 	}
@@ -148,7 +148,7 @@ func (p *Part) Close() error {
 		return nil
 	}
 	_, err := p.sp.close()
-	p.fl.stop()
+	p.fl.stop(false)
 	if cerr := p.f.Close(); err == nil {
 		err = cerr
 	}

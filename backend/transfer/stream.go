@@ -98,6 +98,11 @@ func (s streamReader) ReadAt(p []byte, off int64) (int, error) {
 // written before it asks for them to be made durable.
 var flushEvery int64 = 64 << 20
 
+// flushData makes what was written to f durable. (*os.File).Sync holds
+// the file open while it runs, so a Close meanwhile cannot hand its
+// descriptor to another file. A variable, for tests to count its calls.
+var flushData = (*os.File).Sync
+
 // flusher makes a large download durable as it arrives. A download ends
 // with a Sync before the file takes its final name, so that a file the
 // user was told is complete is on the disk; for a file written at a few
@@ -148,11 +153,15 @@ func (fl *flusher) wrote(n int) {
 	}
 }
 
-// stop waits for a flush under way and ends the flusher. It is called
-// once, after the last wrote, before the file is synced or closed.
-func (fl *flusher) stop() {
+// stop ends the flusher once a flush under way is done, and with wait
+// waits for that. It is called once, after the last wrote: with wait
+// before the Sync that ends a download, without before closing one cut
+// short (a cancel does not wait for a disk).
+func (fl *flusher) stop(wait bool) {
 	if fl != nil {
 		close(fl.kick)
-		<-fl.done
+		if wait {
+			<-fl.done
+		}
 	}
 }

@@ -27,8 +27,3 @@ func dropWritten(f *os.File, off, n int64) {
 func dropCached(f *os.File, off, n int64) {
 	unix.Fadvise(int(f.Fd()), off, n, unix.FADV_DONTNEED)
 }
-
-// flushData makes the bytes written to f durable, without waiting for
-// its metadata beyond what reading them back needs (fdatasync). A
-// variable, for tests to count its calls.
-var flushData = func(f *os.File) error { return unix.Fdatasync(int(f.Fd())) }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/google/uuid"
@@ -216,7 +217,7 @@ func TestLargeDownloadsFlushAsTheyGo(t *testing.T) {
 	p.Close()
 	select {
 	case <-fl.done:
-	default:
+	case <-time.After(time.Minute): // a hang guard
 		t.Error("closing a download cut short left its flusher running")
 	}
 }
