@@ -106,10 +106,10 @@ def main():
     if len(sys.argv) >= 8:
         sha, write, read = map(float, sys.argv[5:8])
         cores = len(os.sched_getaffinity(0))
-        work = {"upload A -> host": tls_cpu + 2 * sha + read + write,
+        must = {"upload A -> host": tls_cpu + 2 * sha + read + write,
                 "download host -> B": tls_cpu + sha + read + write,
                 "end to end A -> B": 2 * tls_cpu + 3 * sha + 2 * read + 2 * write}
-        ceilings = {k: cores / w * (1 << 30) / 1e6 for k, w in work.items()}
+        ceilings = {k: cores / w * (1 << 30) / 1e6 for k, w in must.items()}
     size = size_mib << 20
     gib = size / (1 << 30)
     work = tempfile.mkdtemp(prefix="wetalk-bench-files-")

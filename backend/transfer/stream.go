@@ -107,8 +107,8 @@ var flushData = (*os.File).Sync
 // with a Sync before the file takes its final name, so that a file the
 // user was told is complete is on the disk; for a file written at a few
 // hundred MB/s, the disk (or, in a virtual machine, the host's cache
-// behind it) may then still hold a GiB to write, and that Sync took as
-// long as a third of the transfer (docs/performance.md). A flusher asks
+// behind it) may then still hold a GiB to write, and that Sync took up
+// to a quarter of the download (docs/performance.md). A flusher asks
 // for every flushEvery bytes to be made durable, on a goroutine of its
 // own while the writes go on, so the last Sync finds little left. Its
 // methods do nothing on a nil flusher (a small file).
