@@ -28,7 +28,7 @@ func BenchmarkLegWork(b *testing.B) {
 	path := filepath.Join(diskDir(b), "leg.bin")
 
 	b.Run("sha256", func(b *testing.B) {
-		cpu := startCPU(b)
+		cpu0 := startCPU(b)
 		for range b.N {
 			h := sha256.New()
 			for n := 0; n < gib; n += len(batch) {
@@ -36,10 +36,10 @@ func BenchmarkLegWork(b *testing.B) {
 			}
 			h.Sum(nil)
 		}
-		cpu.report(b)
+		reportCPU(b, cpu0)
 	})
 	b.Run("write", func(b *testing.B) {
-		cpu := startCPU(b)
+		cpu0 := startCPU(b)
 		for range b.N {
 			f, err := os.Create(path)
 			if err != nil {
@@ -57,14 +57,14 @@ func BenchmarkLegWork(b *testing.B) {
 			}
 			f.Close()
 		}
-		cpu.report(b)
+		reportCPU(b, cpu0)
 	})
 	b.Run("read", func(b *testing.B) {
 		if st, err := os.Stat(path); err != nil || st.Size() != gib {
 			b.Skip("needs the file the write sub-benchmark leaves")
 		}
 		chunk := make([]byte, wire.MaxChunk)
-		cpu := startCPU(b)
+		cpu0 := startCPU(b)
 		for range b.N {
 			f, err := os.Open(path)
 			if err != nil {
@@ -80,25 +80,22 @@ func BenchmarkLegWork(b *testing.B) {
 			}
 			f.Close()
 		}
-		cpu.report(b)
+		reportCPU(b, cpu0)
 	})
 	os.Remove(path)
 }
 
-// legCPU is the process's CPU time at the start of a measurement.
-type legCPU struct {
-	t0 time.Duration
-}
-
-func startCPU(b *testing.B) legCPU {
+// startCPU starts the benchmark's timer and returns the process's CPU
+// time so far.
+func startCPU(b *testing.B) time.Duration {
 	b.ResetTimer()
-	return legCPU{processCPU()}
+	return processCPU()
 }
 
-// report reports the CPU time since start per GiB handled (b.N GiB).
-func (c legCPU) report(b *testing.B) {
+// reportCPU reports the CPU time since cpu0 per GiB handled (b.N GiB).
+func reportCPU(b *testing.B, cpu0 time.Duration) {
 	b.StopTimer()
-	b.ReportMetric((processCPU()-c.t0).Seconds()/float64(b.N), "cpu-s/GiB")
+	b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/GiB")
 	b.ReportMetric(0, "ns/op")
 }
 
