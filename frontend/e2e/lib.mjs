@@ -6,6 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -236,4 +237,57 @@ export function bot(cleanup, invite, name, stateDir) {
       });
     },
   };
+}
+
+/**
+ * countingServer starts an HTTP server on loopback that serves a page with
+ * an <input type=file> and only counts the bytes of each POST made to it:
+ * what Chromium alone reaches when it posts a picked file, with nothing of
+ * WeTalk's in the way (the ceiling of a page's upload on this machine). The
+ * page posts the picked file with XMLHttpRequest.send(file), as the UI does
+ * (frontend/src/lib/backend.ts, Bridge.share), or as a fetch() body when
+ * its URL ends in #fetch. post(browser, file, how) picks file in a fresh
+ * page and resolves with the MB/s until the server has its last byte.
+ */
+export async function countingServer(cleanup) {
+  let received = null; // resolves with [the time the current body ended, its length]
+  const srv = http.createServer((req, res) => {
+    if (req.method === 'GET') {
+      res.setHeader('content-type', 'text/html');
+      res.end(`<input type=file><script>
+        document.querySelector('input').onchange = (e) => {
+          const file = e.target.files[0];
+          if (location.hash === '#fetch') return fetch('/', { method: 'POST', body: file });
+          const xhr = new XMLHttpRequest();
+          xhr.open('POST', '/');
+          xhr.send(file);
+        };
+      </script>`);
+      return;
+    }
+    let got = 0;
+    req.on('data', (d) => (got += d.length));
+    req.on('end', () => {
+      res.end();
+      received?.([performance.now(), got]);
+    });
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  cleanup.push(() => new Promise((r) => srv.close(r)));
+  const post = async (browser, file, how = 'xhr') => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${srv.address().port}/#${how}`);
+      const body = new Promise((r) => (received = r));
+      const t0 = performance.now();
+      await page.locator('input').setInputFiles(file);
+      const [at, got] = await body;
+      return got / 1e6 / ((at - t0) / 1000);
+    } finally {
+      received = null;
+      await context.close();
+    }
+  };
+  return { post };
 }
