@@ -1,5 +1,5 @@
 // chromium-post: how fast the browser E2E's Chromium alone posts a picked
-// file: the ceiling of the page upload in frontend/e2e/upload-speed.test.mjs
+// file: a reference for the page upload in frontend/e2e/upload-speed.test.mjs
 // (docs/performance.md, "Uploads from the UI"), which also measures it in
 // each of its rounds. The same launch as the E2E (frontend/e2e/lib.mjs), a
 // page with an <input type=file> that posts the file, the file picked with

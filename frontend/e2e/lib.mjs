@@ -242,8 +242,9 @@ export function bot(cleanup, invite, name, stateDir) {
 /**
  * countingServer starts an HTTP server on loopback that serves a page with
  * an <input type=file> and only counts the bytes of each POST made to it:
- * what Chromium alone reaches when it posts a picked file, with nothing of
- * WeTalk's in the way (the ceiling of a page's upload on this machine). The
+ * what Chromium reaches when it posts a picked file with nothing of
+ * WeTalk's in the way (a reference for a page's upload, not a ceiling:
+ * this Node server takes CPU of its own). The
  * page posts the picked file with XMLHttpRequest.send(file), as the UI does
  * (frontend/src/lib/backend.ts, Bridge.share), or as a fetch() body when
  * its URL ends in #fetch. post(browser, file, how) picks file in a fresh

@@ -5,17 +5,20 @@
 //   1. a `chat --json` member uploading a 200 MB file;
 //   2. a browser tab (through `wetalk web`) sharing the same bytes, picked in
 //      its file chooser;
-//   3. the same Chromium posting the same file to a server that only counts
-//      the bytes (lib.mjs, countingServer): the page's ceiling here.
+//   3. the same Chromium posting the same file to a Node server that only
+//      counts the bytes (lib.mjs, countingServer): what this browser posts
+//      with nothing of WeTalk's in the way (a reference, not a ceiling: the
+//      Node server takes CPU from the same cores).
 // A second `chat --json` member sees each share complete, with the right
 // SHA-256, and downloads the page's last copy, whose bytes must match.
 //
 // The rounds alternate, so that a moment when the machine is busy slows one
 // round and not one side, and the medians are compared: the first upload
-// into a room with the page open runs up to half as fast as the ones after
-// it, which a single round cannot tell from the rate. Every figure is
-// printed (the target is ≥ 50% of `chat --json`); no duration is asserted,
-// as the machine may be busy.
+// into a room with the page open runs slower than the ones after it (the
+// page's renderer loads the colour emoji font for the first file bubble's
+// icon meanwhile), which a single round cannot tell from the rate. Every
+// figure is printed (the target is ≥ 50% of `chat --json`); no duration is
+// asserted, as the machine may be busy.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,7 +68,7 @@ describe('uploads from the browser UI', { timeout: 600_000 }, () => {
     assert.deepEqual(problems, []);
   });
 
-  it('shares a 200 MB file from the page, at rates printed beside chat --json upload and Chromium alone', async () => {
+  it('shares a 200 MB file from the page, at rates printed beside chat --json upload and a bare Chromium post', async () => {
     const watcher = bot(cleanup, invite, 'Wes', dir());
     await watcher.next((e) => e.type === 'welcome', 0, 'welcome');
     const cli = bot(cleanup, invite, 'Cli', dir());
@@ -102,7 +105,7 @@ describe('uploads from the browser UI', { timeout: 600_000 }, () => {
       console.log(
         `round ${round}: upload of ${size / 1e6} MB until another member saw it: chat --json ${byCLI.rate.toFixed(1)} MB/s, ` +
           `browser page ${lastFromPage.rate.toFixed(1)} MB/s (${((100 * lastFromPage.rate) / byCLI.rate).toFixed(0)}%); ` +
-          `Chromium alone to a counting server ${alone.toFixed(1)} MB/s`,
+          `Chromium to a Node server that only counts ${alone.toFixed(1)} MB/s`,
       );
     }
 
@@ -121,8 +124,7 @@ describe('uploads from the browser UI', { timeout: 600_000 }, () => {
     console.log(
       `upload of ${size / 1e6} MB, medians of ${rounds} alternating rounds: chat --json ${cliRate.toFixed(1)} MB/s, ` +
         `browser page ${pageRate.toFixed(1)} MB/s, ratio ${((100 * pageRate) / cliRate).toFixed(0)}% (target ≥ 50%); ` +
-        `Chromium alone ${alone.toFixed(1)} MB/s, so the page reaches ${((100 * pageRate) / alone).toFixed(0)}% of what ` +
-        `this browser can post here, and Chromium alone ${((100 * alone) / cliRate).toFixed(0)}% of chat --json`,
+        `Chromium to a Node server that only counts ${alone.toFixed(1)} MB/s (the page ${((100 * pageRate) / alone).toFixed(0)}% of it)`,
     );
   });
 });
