@@ -3,7 +3,7 @@
 // Chromium through playwright-core.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import http from 'node:http';
@@ -14,13 +14,39 @@ import { chromium } from 'playwright-core';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const artifacts = join(root, 'test-artifacts');
 
-/** binary returns the headless binary, building it (and the UI) if missing. */
+/**
+ * binary returns the headless binary (WETALK_BIN if set), building it and
+ * the UI it embeds if either is missing or older than its sources: a test
+ * run by hand after a change must not drive the UI of an earlier build.
+ */
 export function binary() {
-  const bin = process.env.WETALK_BIN || join(root, 'build', 'bin', 'wetalk-headless');
-  if (!existsSync(bin) || !existsSync(join(root, 'frontend', 'dist', 'index.html'))) {
+  if (process.env.WETALK_BIN) return process.env.WETALK_BIN;
+  const bin = join(root, 'build', 'bin', 'wetalk-headless');
+  const dist = join(root, 'frontend', 'dist', 'index.html');
+  if (!existsSync(bin) || !existsSync(dist) || stale(bin, dist)) {
     execFileSync('bash', ['scripts/build', 'frontend', 'headless'], { cwd: root, stdio: 'inherit' });
   }
   return bin;
+}
+
+/** stale reports whether the UI's sources are newer than dist, or the Go sources or dist newer than bin. */
+function stale(bin, dist) {
+  const mtime = (f) => (existsSync(f) ? statSync(f).mtimeMs : 0);
+  const ui = Math.max(newest(join(root, 'frontend', 'src'), () => true), mtime(join(root, 'frontend', 'index.html')));
+  const go = Math.max(
+    newest(join(root, 'backend'), (name) => name.endsWith('.go') && !name.endsWith('_test.go')),
+    ...['main.go', 'app.go', 'go.mod', 'go.sum'].map((f) => mtime(join(root, f))),
+  );
+  return ui > mtime(dist) || Math.max(go, mtime(dist)) > mtime(bin);
+}
+
+/** newest is the latest modification time of the files under dir whose names keep accepts. */
+function newest(dir, keep) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && keep(e.name)) t = Math.max(t, statSync(join(e.parentPath ?? e.path, e.name)).mtimeMs);
+  }
+  return t;
 }
 
 /** tempDir makes a temporary folder removed by cleanup. */
