@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -120,6 +121,73 @@ func next(t *testing.T, c *client.Client) (client.Event, bool) {
 		t.Fatal("no event within 60s")
 	}
 	return nil, false
+}
+
+// TestUploadEndHash: an upload from a file or from an io.ReaderAt ends
+// with the SHA-256 of its source (read apart from the chunks, so the host
+// can tell a source that changed on the way); one from a plain reader,
+// read once as it is sent, ends with none (its hash could only repeat the
+// host's) and is not hashed at all.
+func TestUploadEndHash(t *testing.T) {
+	data := bytes.Repeat([]byte("hash me once "), 20000) // several chunks
+	sum := sha256.Sum256(data)
+	ends := make(chan []byte, 3)
+	h := startFake(t, nil, func(c *hostConn) {
+		for {
+			f := c.next()
+			if f == nil {
+				return
+			}
+			begin, ok := f.(*wire.UploadBegin)
+			if !ok {
+				continue // a heartbeat
+			}
+			id := uuid.New()
+			c.send(&wire.UploadReady{Ref: begin.Ref, Upload: id})
+			var got []byte
+			for {
+				f := c.next()
+				if chunk, ok := f.(*wire.UploadChunk); ok {
+					got = append(got, chunk.Data...)
+					continue
+				}
+				if _, ok := f.(*wire.Ping); ok {
+					continue
+				}
+				end, ok := f.(*wire.UploadEnd)
+				if !ok || !bytes.Equal(got, data) {
+					t.Errorf("upload %s: %T after %d bytes, want upload_end after all %d", begin.Name, f, len(got), len(data))
+					return
+				}
+				ends <- end.SHA256
+				c.send(&wire.Ack{Ref: begin.Ref, ID: id})
+				break
+			}
+		}
+	})
+	c := h.dial(t, client.Config{})
+	path := filepath.Join(t.TempDir(), "file.bin")
+	os.WriteFile(path, data, 0o600)
+	for _, tc := range []struct {
+		name   string
+		upload func() (string, error)
+		want   []byte
+	}{
+		{"a file", func() (string, error) { return c.Upload(t.Context(), "", path, "") }, sum[:]},
+		{"an io.ReaderAt", func() (string, error) {
+			return c.UploadReader(t.Context(), "", "at.bin", int64(len(data)), bytes.NewReader(data), false)
+		}, sum[:]},
+		{"a plain reader", func() (string, error) {
+			return c.UploadReader(t.Context(), "", "stream.bin", int64(len(data)), struct{ io.Reader }{bytes.NewReader(data)}, false)
+		}, nil},
+	} {
+		if _, err := tc.upload(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := <-ends; !bytes.Equal(got, tc.want) {
+			t.Fatalf("%s: upload_end carries %x, want %x", tc.name, got, tc.want)
+		}
+	}
 }
 
 // TestRouting: a transfer's frames go to the transfer (its ack and

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -413,9 +412,11 @@ func (c *Client) UploadImage(ctx context.Context, ref, path string) (string, err
 // *io.SectionReader), the upload reads it with ReadAt from offset 0
 // (whatever its read position), hashes it on a second reader in parallel,
 // and carries on after a lost connection like Upload. A plain io.Reader is
-// read once, hashed on the way; an upload from one fails with unreachable
-// when the connection is lost, unless the host already had every byte sent
-// (it cannot be read again).
+// read once and not hashed: a hash of the bytes as they are sent could
+// only repeat the host's of what it received (TLS keeps them intact on
+// the way), so the host's stands (wire.UploadEnd). An upload from one
+// fails with unreachable when the connection is lost, unless the host
+// already had every byte sent (it cannot be read again).
 func (c *Client) UploadReader(ctx context.Context, ref, name string, size int64, r io.Reader, image bool) (string, error) {
 	if size < 0 {
 		return "", wire.Errorf(wire.ErrBadCommand, "size %d is negative", size)
@@ -582,8 +583,9 @@ func (c *Client) upload(ctx context.Context, ref, name string, image bool, src *
 		return "", err
 	}
 	// A source that can be read at an offset is hashed by a second reader
-	// on another goroutine; a plain reader is hashed as it is read.
-	var h hash.Hash
+	// on another goroutine, which reads it when the chunks do not: should
+	// it change on the way, the hashes differ and the host refuses it. A
+	// plain reader is read once and not hashed (see UploadReader).
 	var sumc <-chan hashed
 	var hashedOnce *hashed // what sumc gave, once it has (an upload may end twice, around a resume)
 	if src.ra != nil {
@@ -595,12 +597,10 @@ func (c *Client) upload(ctx context.Context, ref, name string, image bool, src *
 				<-sumc // the hashing goroutine has ended
 			}
 		}()
-	} else {
-		h = sha256.New()
 	}
 	sum := func() ([]byte, error) {
-		if h != nil {
-			return h.Sum(nil), nil
+		if sumc == nil {
+			return nil, nil
 		}
 		if hashedOnce == nil {
 			select {
@@ -682,9 +682,6 @@ func (c *Client) upload(ctx context.Context, ref, name string, image bool, src *
 			if err := src.readAt(data, off); err != nil {
 				c.chunks.Put(frame)
 				return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed after %d bytes (was it changed or removed?): %v", src.what, off, unwrapPath(err)))
-			}
-			if h != nil {
-				h.Write(data)
 			}
 			if err := c.queue(ctx, frame); err != nil {
 				c.chunks.Put(frame)

@@ -180,6 +180,44 @@ func TestCutThroughDownload(t *testing.T) {
 	}
 }
 
+// TestUploadEndWithoutHash: an upload_end with no SHA-256 (from an
+// uploader that read its bytes once, as it sent them) completes the file
+// with the host's own hash of what it received, and the bytes download
+// intact; a hash of any other length than none or 32 bytes is a mismatch.
+func TestUploadEndWithoutHash(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	b := h.join(t, "B")
+	bw := watch(b, true)
+	data, sum := cutData(3<<20+17, 4)
+	a := beginRaw(t, h, "A", "streamed.bin", len(data))
+	if ev := awaitEvent[client.File](t, bw); ev.ID != a.id.String() {
+		t.Fatalf("file event %+v", ev)
+	}
+	a.send(data, 0)
+	a.end(nil)
+	want := hex.EncodeToString(sum)
+	if ev := awaitEvent[client.FileDone](t, bw); ev.ID != a.id.String() || ev.SHA256 != want {
+		t.Fatalf("file_done %+v, want the host's SHA-256 %s", ev, want)
+	}
+	path, err := b.c.Download(context.Background(), "", a.id.String(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, data) {
+		t.Fatal("the downloaded bytes differ from those sent")
+	}
+
+	short := beginRaw(t, h, "C", "short-hash.bin", len(data))
+	if ev := awaitEvent[client.File](t, bw); ev.ID != short.id.String() {
+		t.Fatalf("file event %+v", ev)
+	}
+	short.send(data, 0)
+	short.end(sum[:5])
+	if ev := awaitEvent[client.FileFailed](t, bw); ev.ID != short.id.String() || ev.Code != wire.CodeBadHash {
+		t.Fatalf("file_failed %+v, want bad_hash", ev)
+	}
+}
+
 // TestCutThroughBrokenUpload: an upload that breaks while B downloads it
 // ends B's download with a clear code, leaves nothing in B's folder (not
 // even a part file) nor in the room, and the room is told the file failed.
