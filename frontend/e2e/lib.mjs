@@ -270,11 +270,11 @@ export function bot(cleanup, invite, name, stateDir) {
  * an <input type=file> and only counts the bytes of each POST made to it:
  * what Chromium reaches when it posts a picked file with nothing of
  * WeTalk's in the way (a reference for a page's upload, not a ceiling:
- * this Node server takes CPU of its own). The
- * page posts the picked file with XMLHttpRequest.send(file), as the UI does
- * (frontend/src/lib/backend.ts, Bridge.share), or as a fetch() body when
- * its URL ends in #fetch. post(browser, file, how) picks file in a fresh
- * page and resolves with the MB/s until the server has its last byte.
+ * this Node server takes CPU of its own). The page posts the picked file
+ * with XMLHttpRequest.send(file), as the UI does (frontend/src/lib/
+ * backend.ts, Bridge.share), or as a fetch() body when its URL ends in
+ * #fetch. post(browser, file, how) picks file in a fresh page and resolves
+ * with the MB/s until the server has its last byte.
  */
 export async function countingServer(cleanup) {
   let received = null; // resolves with [the time the current body ended, its length]
