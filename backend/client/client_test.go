@@ -123,15 +123,12 @@ func next(t *testing.T, c *client.Client) (client.Event, bool) {
 	return nil, false
 }
 
-// TestUploadEndHash: an upload from a file or from an io.ReaderAt ends
-// with the SHA-256 of its source (read apart from the chunks, so the host
-// can tell a source that changed on the way); one from a plain reader,
-// read once as it is sent, ends with none (its hash could only repeat the
-// host's) and is not hashed at all.
-func TestUploadEndHash(t *testing.T) {
-	data := bytes.Repeat([]byte("hash me once "), 20000) // several chunks
-	sum := sha256.Sum256(data)
-	ends := make(chan []byte, 3)
+// uploadHost is a fake host that takes every upload: after each
+// upload_begin it calls begun (if set) before it answers upload_ready, and
+// it reports how each upload ended (its upload_end, or its cancel) on the
+// channel it returns, with the bytes it got.
+func uploadHost(t *testing.T, begun func()) (*fakeHost, chan uploadEnding) {
+	ends := make(chan uploadEnding, 4)
 	h := startFake(t, nil, func(c *hostConn) {
 		for {
 			f := c.next()
@@ -142,51 +139,116 @@ func TestUploadEndHash(t *testing.T) {
 			if !ok {
 				continue // a heartbeat
 			}
+			if begun != nil {
+				begun()
+			}
 			id := uuid.New()
 			c.send(&wire.UploadReady{Ref: begin.Ref, Upload: id})
 			var got []byte
+		frames:
 			for {
-				f := c.next()
-				if chunk, ok := f.(*wire.UploadChunk); ok {
-					got = append(got, chunk.Data...)
-					continue
-				}
-				if _, ok := f.(*wire.Ping); ok {
-					continue
-				}
-				end, ok := f.(*wire.UploadEnd)
-				if !ok || !bytes.Equal(got, data) {
-					t.Errorf("upload %s: %T after %d bytes, want upload_end after all %d", begin.Name, f, len(got), len(data))
+				switch f := c.next().(type) {
+				case *wire.UploadChunk:
+					got = append(got, f.Data...)
+				case *wire.Ping:
+				case *wire.UploadEnd:
+					ends <- uploadEnding{end: f, got: got}
+					c.send(&wire.Ack{Ref: begin.Ref, ID: id})
+					break frames
+				case *wire.Cancel:
+					ends <- uploadEnding{cancelled: true, got: got}
+					break frames
+				default:
+					t.Errorf("upload %s: %T after %d bytes", begin.Name, f, len(got))
 					return
 				}
-				ends <- end.SHA256
-				c.send(&wire.Ack{Ref: begin.Ref, ID: id})
-				break
 			}
 		}
 	})
+	return h, ends
+}
+
+// uploadEnding is how an upload ended at uploadHost.
+type uploadEnding struct {
+	end       *wire.UploadEnd // nil if cancelled
+	cancelled bool
+	got       []byte
+}
+
+// TestUploadEndCarriesNoHash: whatever the source (a file, an
+// io.ReaderAt, a plain reader), the client sends every byte and ends the
+// upload with no SHA-256 of its own: TLS keeps the bytes intact, so the
+// host's hash of what it received stands.
+func TestUploadEndCarriesNoHash(t *testing.T) {
+	data := bytes.Repeat([]byte("hash me never "), 20000) // several chunks
+	h, ends := uploadHost(t, nil)
 	c := h.dial(t, client.Config{})
 	path := filepath.Join(t.TempDir(), "file.bin")
 	os.WriteFile(path, data, 0o600)
 	for _, tc := range []struct {
 		name   string
 		upload func() (string, error)
-		want   []byte
 	}{
-		{"a file", func() (string, error) { return c.Upload(t.Context(), "", path, "") }, sum[:]},
+		{"a file", func() (string, error) { return c.Upload(t.Context(), "", path, "") }},
 		{"an io.ReaderAt", func() (string, error) {
 			return c.UploadReader(t.Context(), "", "at.bin", int64(len(data)), bytes.NewReader(data), false)
-		}, sum[:]},
+		}},
 		{"a plain reader", func() (string, error) {
 			return c.UploadReader(t.Context(), "", "stream.bin", int64(len(data)), struct{ io.Reader }{bytes.NewReader(data)}, false)
-		}, nil},
+		}},
 	} {
 		if _, err := tc.upload(); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if got := <-ends; !bytes.Equal(got, tc.want) {
-			t.Fatalf("%s: upload_end carries %x, want %x", tc.name, got, tc.want)
+		e := <-ends
+		if e.end == nil || len(e.end.SHA256) != 0 || !bytes.Equal(e.got, data) {
+			t.Fatalf("%s: ended %+v after %d bytes; want upload_end with no SHA-256 after all %d", tc.name, e.end, len(e.got), len(data))
 		}
+	}
+}
+
+// TestUploadOfAChangedFile: a file changed while it is being shared (here
+// between upload_begin and its first chunk: new bytes of the same size and
+// a new modification time) is not announced: the client cancels the upload
+// instead of ending it, and says so (bad_hash, "changed"). A file opened
+// through UploadReader is checked the same way.
+func TestUploadOfAChangedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "draft.txt")
+	before := bytes.Repeat([]byte("first draft "), 10000)
+	after := bytes.Repeat([]byte("final draft "), 10000)
+	write := func(b []byte, at time.Time) {
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	then := time.Now().Add(-time.Hour)
+	write(before, then)
+	h, ends := uploadHost(t, func() { write(after, then.Add(time.Minute)) })
+	c := h.dial(t, client.Config{})
+
+	_, err := c.Upload(t.Context(), "", path, "")
+	if !errors.Is(err, wire.ErrBadHash) || !strings.Contains(err.Error(), "changed") {
+		t.Fatalf("Upload of a file changed on the way: %v; want bad_hash saying it changed", err)
+	}
+	if e := <-ends; !e.cancelled {
+		t.Fatalf("the upload of a changed file ended with %+v, not a cancel", e.end)
+	}
+
+	write(before, then)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, err = c.UploadReader(t.Context(), "", "draft.txt", int64(len(before)), f, false)
+	if !errors.Is(err, wire.ErrBadHash) || !strings.Contains(err.Error(), "changed") {
+		t.Fatalf("UploadReader of an *os.File changed on the way: %v", err)
+	}
+	if e := <-ends; !e.cancelled {
+		t.Fatalf("the UploadReader of a changed file ended with %+v, not a cancel", e.end)
 	}
 }
 
@@ -216,8 +278,8 @@ func TestRouting(t *testing.T) {
 				got = append(got, f.Data...)
 				continue
 			case *wire.UploadEnd:
-				if sum := sha256.Sum256(got); string(sum[:]) != string(f.SHA256) || string(got) != string(data) {
-					t.Errorf("host got %q", got)
+				if len(f.SHA256) != 0 || string(got) != string(data) {
+					t.Errorf("host got %q, ended with SHA-256 %x", got, f.SHA256)
 				}
 				c.send(&wire.Ack{Ref: begin.Ref, ID: fileID}, &wire.Message{Seq: 3, ID: uuid.New(), From: "Ann", Text: "last", Time: time.Now()})
 			}

@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -378,10 +377,12 @@ func replyError(f wire.Frame) error {
 }
 
 // Upload shares the file at path with the room under name (its base name
-// if empty; the host sanitises it). The file is streamed in chunks and
-// hashed on the way; progress events follow it. When the host has checked
-// the hash, the ack and uploaded events carry ref and the new file's id,
-// which Upload also returns, and every member receives a file event.
+// if empty; the host sanitises it). The file is streamed in chunks;
+// progress events follow it. Should the file change on the way (its size
+// or modification time, as browsers check), the upload is cancelled with
+// bad_hash, as the host refuses bytes that do not match the hash given. When the host has every byte (and has hashed them), the ack
+// and uploaded events carry ref and the new file's id, which Upload also
+// returns, and every member receives a file event.
 // Cancelling ctx abandons the upload: nothing is announced and the host
 // keeps nothing. Refusals are *wire.Error (too_large, quota_exceeded, ...).
 // An upload cut by a lost connection carries on from where the host's
@@ -410,13 +411,11 @@ func (c *Client) UploadImage(ctx context.Context, ref, path string) (string, err
 //
 // If r is an io.ReaderAt too (an *os.File, a *bytes.Reader, an
 // *io.SectionReader), the upload reads it with ReadAt from offset 0
-// (whatever its read position), hashes it on a second reader in parallel,
-// and carries on after a lost connection like Upload. A plain io.Reader is
-// read once and not hashed: a hash of the bytes as they are sent could
-// only repeat the host's of what it received (TLS keeps them intact on
-// the way), so the host's stands (wire.UploadEnd). An upload from one
-// fails with unreachable when the connection is lost, unless the host
-// already had every byte sent (it cannot be read again).
+// (whatever its read position) and carries on after a lost connection like
+// Upload; an *os.File is checked for changes like Upload's file. A plain
+// io.Reader is read once; an upload from one fails with unreachable when
+// the connection is lost, unless the host already had every byte sent (it
+// cannot be read again).
 func (c *Client) UploadReader(ctx context.Context, ref, name string, size int64, r io.Reader, image bool) (string, error) {
 	if size < 0 {
 		return "", wire.Errorf(wire.ErrBadCommand, "size %d is negative", size)
@@ -427,6 +426,11 @@ func (c *Client) UploadReader(ctx context.Context, ref, name string, size int64,
 	defer c.giveSlot()
 	src := source{r: r, size: size, what: name}
 	src.ra, _ = r.(io.ReaderAt)
+	if f, ok := r.(*os.File); ok {
+		if st, err := f.Stat(); err == nil {
+			src.unchanged = fileUnchanged(f, st)
+		}
+	}
 	return c.upload(ctx, ref, name, image, &src)
 }
 
@@ -461,12 +465,19 @@ func (c *Client) uploadPath(ctx context.Context, ref, path, name string, image b
 	if err != nil || !st.Mode().IsRegular() {
 		return "", wire.Errorf(wire.ErrNoSuchFile, "%s is not a regular file", path)
 	}
-	src := &source{r: f, ra: f, size: st.Size(), what: path}
-	src.unchanged = func() bool {
+	src := &source{r: f, ra: f, size: st.Size(), what: path, unchanged: fileUnchanged(f, st)}
+	return c.upload(ctx, ref, name, image, src)
+}
+
+// fileUnchanged says whether f still has the size and modification time
+// it had when st was taken: how an upload tells a file that was changed
+// while it was read (or while the connection was lost) from one that was
+// not, as browsers do, without reading it twice.
+func fileUnchanged(f *os.File, st os.FileInfo) func() bool {
+	return func() bool {
 		now, err := f.Stat()
 		return err == nil && now.Size() == st.Size() && now.ModTime().Equal(st.ModTime())
 	}
-	return c.upload(ctx, ref, name, image, src)
 }
 
 // source is what an upload reads: size bytes, at an offset if ra is set,
@@ -477,7 +488,8 @@ type source struct {
 	size int64
 	what string // the path or name, for errors
 	// unchanged, if set, says whether the bytes are still those the
-	// upload began with (a file's size and time), before resuming.
+	// upload began with (a file's size and time): before it ends, and
+	// before it resumes.
 	unchanged func() bool
 	read      int64 // a plain reader's bytes consumed
 }
@@ -518,41 +530,6 @@ func (s *source) sniff() bool {
 	return ok
 }
 
-// hashed is the SHA-256 of a source, or why it could not be read.
-type hashed struct {
-	sum []byte
-	err error
-}
-
-// hashAt hashes the first size bytes of ra on a goroutine of its own, off
-// the path of the chunks, and sends the result on the channel it returns
-// (buffered: the goroutine never waits for a reader). Cancelling ctx stops
-// it early. Should the bytes change on the way, the host's hash of what it
-// got differs and it refuses the upload (bad_hash).
-func hashAt(ctx context.Context, ra io.ReaderAt, size int64) <-chan hashed {
-	out := make(chan hashed, 1)
-	go func() {
-		h := sha256.New()
-		buf := make([]byte, 1<<20)
-		r := io.NewSectionReader(ra, 0, size)
-		for done := int64(0); done < size; {
-			if ctx.Err() != nil {
-				out <- hashed{err: ctx.Err()}
-				return
-			}
-			n, err := io.ReadFull(r, buf[:min(int64(len(buf)), size-done)])
-			h.Write(buf[:n])
-			done += int64(n)
-			if err != nil {
-				out <- hashed{err: err}
-				return
-			}
-		}
-		out <- hashed{sum: h.Sum(nil)}
-	}()
-	return out
-}
-
 func (c *Client) upload(ctx context.Context, ref, name string, image bool, src *source) (string, error) {
 	size := src.size
 	if image && !src.sniff() {
@@ -582,39 +559,10 @@ func (c *Client) upload(ctx context.Context, ref, name string, image bool, src *
 		c.send(&wire.Cancel{Transfer: id})
 		return "", err
 	}
-	// A source that can be read at an offset is hashed by a second reader
-	// on another goroutine, which reads it when the chunks do not: should
-	// it change on the way, the hashes differ and the host refuses it. A
-	// plain reader is read once and not hashed (see UploadReader).
-	var sumc <-chan hashed
-	var hashedOnce *hashed // what sumc gave, once it has (an upload may end twice, around a resume)
-	if src.ra != nil {
-		hctx, stopHash := context.WithCancel(ctx)
-		sumc = hashAt(hctx, src.ra, size)
-		defer func() {
-			stopHash()
-			if hashedOnce == nil {
-				<-sumc // the hashing goroutine has ended
-			}
-		}()
-	}
-	sum := func() ([]byte, error) {
-		if sumc == nil {
-			return nil, nil
-		}
-		if hashedOnce == nil {
-			select {
-			case s := <-sumc:
-				hashedOnce = &s
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-		if hashedOnce.err != nil {
-			return nil, wire.Errorf(wire.ErrNoSuchFile, "reading %s failed: %v", src.what, unwrapPath(hashedOnce.err))
-		}
-		return hashedOnce.sum, nil
-	}
+	// The client does not hash what it sends: TLS keeps the bytes intact
+	// on the way, so its hash could only repeat the host's of what it
+	// received, which stands (wire.UploadEnd). A file that changes on the
+	// way is told by its size and modification time instead.
 	prog := progress{c: c, ev: Progress{Transfer: id.String(), Direction: DirectionUp, Total: size, Ref: ref}}
 	prog.start()
 	// carryOn is the answer to a reply that says the link was lost: once
@@ -694,11 +642,10 @@ func (c *Client) upload(ctx context.Context, ref, name string, image bool, src *
 			prog.at(off)
 		}
 		if r == nil {
-			s, err := sum()
-			if err != nil {
-				return cancel(err)
+			if src.unchanged != nil && !src.unchanged() {
+				return cancel(wire.Errorf(wire.ErrBadHash, "%s changed while it was being shared; share it again", src.what))
 			}
-			if err := c.sendCtx(ctx, &wire.UploadEnd{Upload: id, SHA256: s}); err != nil {
+			if err := c.sendCtx(ctx, &wire.UploadEnd{Upload: id}); err != nil {
 				if ctx.Err() != nil {
 					return cancel(err)
 				}

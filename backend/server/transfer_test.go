@@ -793,8 +793,8 @@ type onlyReader struct{ r io.Reader }
 func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 // TestUploadReader: UploadReader shares bytes that are not in a file,
-// from a plain stream (read once; the host's hash stands) and from an
-// io.ReaderAt (hashed by a second reader), images too; a stream shorter than its
+// from a plain stream (read once) and from an io.ReaderAt, images too
+// (the host's hash of what it received is the file's); a stream shorter than its
 // announced size ends the upload with no_such_file and leaves nothing.
 func TestUploadReader(t *testing.T) {
 	h, _ := filesHost(t, server.Config{})
