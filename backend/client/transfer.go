@@ -380,7 +380,7 @@ func replyError(f wire.Frame) error {
 // if empty; the host sanitises it). The file is streamed in chunks;
 // progress events follow it. Should the file change on the way (its size
 // or modification time, as browsers check), the upload is cancelled with
-// bad_hash, as the host refuses bytes that do not match the hash given. When the host has every byte (and has hashed them), the ack
+// bad_hash. When the host has every byte (and has hashed them), the ack
 // and uploaded events carry ref and the new file's id, which Upload also
 // returns, and every member receives a file event.
 // Cancelling ctx abandons the upload: nothing is announced and the host

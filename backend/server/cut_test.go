@@ -180,8 +180,8 @@ func TestCutThroughDownload(t *testing.T) {
 	}
 }
 
-// TestUploadEndWithoutHash: an upload_end with no SHA-256 (from an
-// uploader that read its bytes once, as it sent them) completes the file
+// TestUploadEndWithoutHash: an upload_end with no SHA-256 (what WeTalk's
+// client sends: the uploader does not hash what it sends) completes the file
 // with the host's own hash of what it received, and the bytes download
 // intact; a hash of any other length than none or 32 bytes is a mismatch.
 func TestUploadEndWithoutHash(t *testing.T) {

@@ -83,7 +83,7 @@ var msgs = []msg{
 		ref, text("Name", "name", "MaxFileName"), size, boolean("Image", "image")}},
 	{"UploadChunk", 0x11, "upload_chunk", "UploadChunk carries the bytes of an upload at Offset; chunks come in order, without gaps.", []field{
 		uid("Upload", "upload"), offset, data}},
-	{"UploadEnd", 0x12, "upload_end", "UploadEnd ends an upload with the SHA-256 of all its bytes, which the host checks before it announces the file; or with none, from a sender that read its bytes once as it sent them (its hash could only repeat the host's): the host's own hash of what it received then stands.", []field{
+	{"UploadEnd", 0x12, "upload_end", "UploadEnd ends an upload, with the SHA-256 of all its bytes, which the host checks before it announces the file, or with none (what WeTalk's client sends: TLS keeps the bytes intact, so its hash could only repeat the host's): the host's own hash of what it received then stands.", []field{
 		uid("Upload", "upload"), sha}},
 	{"Cancel", 0x13, "cancel", "Cancel abandons an upload or a download in progress.", []field{transfer}},
 	{"Download", 0x14, "download", "Download asks for a shared file from Offset. Transfer is chosen by the client; Window is how many Chunk frames the host may send before it waits for Credit.", []field{

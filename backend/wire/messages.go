@@ -447,7 +447,7 @@ func (m *UploadChunk) decodeBody(d *decoder) error {
 	return d.err
 }
 
-// UploadEnd ends an upload with the SHA-256 of all its bytes, which the host checks before it announces the file; or with none, from a sender that read its bytes once as it sent them (its hash could only repeat the host's): the host's own hash of what it received then stands.
+// UploadEnd ends an upload, with the SHA-256 of all its bytes, which the host checks before it announces the file, or with none (what WeTalk's client sends: TLS keeps the bytes intact, so its hash could only repeat the host's): the host's own hash of what it received then stands.
 type UploadEnd struct {
 	Upload uuid.UUID
 	SHA256 []byte
