@@ -61,6 +61,11 @@ type Config struct {
 	HostBind string
 	// FlushAfter is how long events may wait to be batched; 0 means 25ms.
 	FlushAfter time.Duration
+	// ProgressEvery paces the transfers' progress: a transfer:progress
+	// batch that only moves transfers along leaves at most this often (0
+	// means 100ms); one that adds a transfer or changes a state leaves with
+	// the next batch, as room events do.
+	ProgressEvery time.Duration
 	// MaxBatch flushes a batch at once when it holds this many events; 0
 	// means 500.
 	MaxBatch int
@@ -175,6 +180,9 @@ func New(cfg Config) *Owner {
 	}
 	if cfg.FlushAfter == 0 {
 		cfg.FlushAfter = 25 * time.Millisecond
+	}
+	if cfg.ProgressEvery == 0 {
+		cfg.ProgressEvery = 100 * time.Millisecond
 	}
 	if cfg.MaxBatch == 0 {
 		cfg.MaxBatch = 500
@@ -520,15 +528,32 @@ func (s *Session) maxUpload() int64 {
 // timer runs only while events are waiting.
 //
 // Transfer progress goes to xf, which emits it (as EventTransfers) with the
-// same batching; the end of an upload or download is xf's to report.
+// same batching, paced (Config.ProgressEvery: see transfers.flush); the end
+// of an upload or download is xf's to report.
 func (s *Session) pump(cl *client.Client, xf *transfers, gen int, done chan struct{}) {
 	defer close(done)
 	var (
 		pending []client.Event
 		timer   *time.Timer
 		fire    <-chan time.Time
+		due     time.Time // when the timer fires, while fire is set
 		kicked  client.Kicked
 	)
+	// flushWithin makes sure a flush comes within d: it sets the timer, or
+	// brings it forward, never back.
+	flushWithin := func(d time.Duration) {
+		at := time.Now().Add(d)
+		if fire != nil && !at.Before(due) {
+			return
+		}
+		if timer == nil {
+			timer = time.NewTimer(d)
+		} else {
+			timer.Stop()
+			timer.Reset(d)
+		}
+		fire, due = timer.C, at
+	}
 	flush := func() {
 		if timer != nil {
 			timer.Stop()
@@ -540,16 +565,6 @@ func (s *Session) pump(cl *client.Client, xf *transfers, gen int, done chan stru
 		}
 		xf.flush()
 	}
-	wait := func() {
-		if fire == nil {
-			if timer == nil {
-				timer = time.NewTimer(s.cfg.FlushAfter)
-			} else {
-				timer.Reset(s.cfg.FlushAfter)
-			}
-			fire = timer.C
-		}
-	}
 	events := cl.Events()
 	for events != nil {
 		select {
@@ -558,27 +573,35 @@ func (s *Session) pump(cl *client.Client, xf *transfers, gen int, done chan stru
 				events = nil
 				break
 			}
+			xfs := false // an event of my transfers: xf's to report
 			switch ev := ev.(type) {
 			case client.Kicked:
 				kicked = ev
 			case client.Progress:
 				xf.progress(ev)
-				wait()
-				continue
+				xfs = true
 			case client.Uploaded, client.Downloaded:
-				continue // xf reports them
+				xfs = true
 			case client.File, client.Image, client.Recalled, client.FileFailed:
 				xf.learn(ev)
 			}
-			pending = append(pending, ev)
-			if len(pending) >= s.cfg.MaxBatch {
-				flush()
-			} else {
-				wait()
+			if !xfs {
+				pending = append(pending, ev)
+				if len(pending) >= s.cfg.MaxBatch {
+					flush()
+				}
 			}
 		case <-fire:
 			fire = nil
 			flush()
+		}
+		// What waits is flushed in time: room events FlushAfter after the
+		// first, transfers when xf says.
+		if len(pending) > 0 {
+			flushWithin(s.cfg.FlushAfter)
+		}
+		if later, ok := xf.paced(); ok {
+			flushWithin(later)
 		}
 	}
 	flush()

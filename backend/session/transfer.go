@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"wetalk/backend/client"
 	"wetalk/backend/transfer"
@@ -93,10 +94,16 @@ type transfers struct {
 
 	// mu guards what follows; events to the UI are emitted with it held,
 	// so that they leave in the order the state changed.
-	mu     sync.Mutex
-	next   int
-	byID   map[string]*xfer
+	mu   sync.Mutex
+	next int
+	byID map[string]*xfer
+	// dirty holds the transfers changed since the last emit: true for a
+	// change the UI is told with the next batch (a new transfer, a new
+	// state), false for progress alone, which waits until ProgressEvery
+	// has passed since the last emit (see paced).
 	dirty  map[string]bool
+	last   time.Time        // of the last emit
+	now    func() time.Time // the clock in tests; nil means time.Now
 	files  map[string]fileMeta
 	images map[string]*imageFetch
 	closed bool
@@ -162,9 +169,10 @@ func imageName(id, mime string) string {
 
 // progress applies a client progress event to the transfer whose ref it
 // carries (each transfer's ref is its id); an upload's first event (done 0)
-// says it has left the client's queue, so a waiting upload turns active.
-// Events of transfers the user did not start (image fetches, with no ref)
-// are ignored; progress never goes back.
+// says it has left the client's queue, so a waiting upload turns active: a
+// new state, which the UI is told with the next batch. Progress alone is
+// paced (see flush). Events of transfers the user did not start (image
+// fetches, with no ref) are ignored; progress never goes back.
 func (x *transfers) progress(ev client.Progress) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -172,20 +180,68 @@ func (x *transfers) progress(ev client.Progress) {
 	if t == nil || (t.State != StateActive && t.State != StateWaiting) || t.Direction != ev.Direction || ev.Done < t.Done {
 		return
 	}
+	news := t.State != StateActive || t.File != ev.Transfer
 	t.State, t.File, t.Done = StateActive, ev.Transfer, ev.Done
-	x.dirty[t.ID] = true
+	x.dirty[t.ID] = x.dirty[t.ID] || news
 }
 
-// flush emits the transfers changed since the last flush.
+// flush emits the transfers changed since the last emit, unless all they
+// did was progress and ProgressEvery has not passed since the last emit.
+//
+// Progress is paced because every batch makes the UI lay out and paint
+// again: a client reports each percent, so a 200 MB upload at 200 MB/s
+// made a batch every 25 ms, and the page's renderer spent about as much
+// CPU on showing the upload as on sending it (docs/performance.md,
+// "Uploads from the UI"). Ten a second still moves a bar smoothly.
 func (x *transfers) flush() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.emitLocked()
+	x.emitLocked(false)
 }
 
-// emitLocked emits the dirty transfers. Called with mu held.
-func (x *transfers) emitLocked() {
+// paced reports whether transfers wait to be emitted, and how long flush
+// may wait for them: FlushAfter for news, until ProgressEvery has passed
+// since the last emit for progress alone.
+func (x *transfers) paced() (later time.Duration, ok bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	if len(x.dirty) == 0 || x.closed {
+		return 0, false
+	}
+	if x.newsLocked() {
+		return x.s.cfg.FlushAfter, true
+	}
+	return max(x.last.Add(x.s.cfg.ProgressEvery).Sub(x.clock()), 0), true
+}
+
+// newsLocked reports whether a dirty transfer has more than progress.
+func (x *transfers) newsLocked() bool {
+	for _, news := range x.dirty {
+		if news {
+			return true
+		}
+	}
+	return false
+}
+
+// clock returns the time.
+func (x *transfers) clock() time.Time {
+	if x.now != nil {
+		return x.now()
+	}
+	return time.Now()
+}
+
+// emitLocked emits the dirty transfers: all of them if one has news or
+// now is set, or once ProgressEvery has passed since the last emit.
+// Called with mu held.
+func (x *transfers) emitLocked(now bool) {
+	if len(x.dirty) == 0 || x.closed {
+		return
+	}
+	now = now || x.newsLocked()
+	at := x.clock()
+	if !now && at.Sub(x.last) < x.s.cfg.ProgressEvery {
 		return
 	}
 	b := TransferBatch{Gen: x.gen}
@@ -195,6 +251,7 @@ func (x *transfers) emitLocked() {
 		}
 	}
 	clear(x.dirty)
+	x.last = at
 	x.s.cfg.Emitter.Emit(EventTransfers, b)
 }
 
@@ -204,7 +261,7 @@ func (x *transfers) addLocked(t *xfer) {
 	t.ID = "t" + strconv.Itoa(x.next)
 	x.byID[t.ID] = t
 	x.dirty[t.ID] = true
-	x.emitLocked()
+	x.emitLocked(true)
 }
 
 // run starts t's goroutine: do moves the bytes; its result ends t.
@@ -233,7 +290,7 @@ func (x *transfers) run(t *xfer, do func(ctx context.Context) (file, path string
 			t.State, t.Error = StateFailed, &f
 		}
 		x.dirty[t.ID] = true
-		x.emitLocked()
+		x.emitLocked(true)
 	}()
 }
 
@@ -392,7 +449,7 @@ func (x *transfers) start(t Transfer, upload func(ctx context.Context, ref strin
 		return id, "", err
 	})
 	xt.State = StateWaiting // until the client's first progress event
-	x.emitLocked()
+	x.emitLocked(true)
 	return xt.Transfer, nil
 }
 
@@ -417,7 +474,7 @@ func (s *Session) CancelTransfer(id string) error {
 			// cancelled now for the user; the client cancels it there.
 			t.State = StateCancelled
 			x.dirty[t.ID] = true
-			x.emitLocked()
+			x.emitLocked(true)
 		}
 	}
 	return nil
@@ -456,7 +513,7 @@ func (s *Session) Download(fileID string) (Transfer, error) {
 		path, err := x.cl.Download(ctx, t.ID, fileID, dir)
 		return "", path, err
 	})
-	x.emitLocked()
+	x.emitLocked(true)
 	return t.Transfer, nil
 }
 

@@ -551,3 +551,128 @@ func TestSameSizedUploadsKeepTheirProgress(t *testing.T) {
 		t.Fatal("no progress was shown while uploading")
 	}
 }
+
+// TestProgressIsPaced: progress alone reaches the UI at most every
+// ProgressEvery; a new transfer and a new state go out with the next batch.
+func TestProgressIsPaced(t *testing.T) {
+	rec := newRecorder()
+	clock := time.Unix(1000, 0)
+	x := &transfers{s: &Session{cfg: Config{Emitter: rec, FlushAfter: 25 * time.Millisecond, ProgressEvery: 100 * time.Millisecond}}, byID: map[string]*xfer{}, dirty: map[string]bool{},
+		now: func() time.Time { return clock }}
+	x.mu.Lock()
+	up := &xfer{Transfer: Transfer{Direction: client.DirectionUp, Size: 100, State: StateWaiting}}
+	x.addLocked(up) // emitted at once
+	x.mu.Unlock()
+	states := func() int { rec.mu.Lock(); defer rec.mu.Unlock(); return len(rec.history) }
+	shown := func() Transfer { rec.mu.Lock(); defer rec.mu.Unlock(); return rec.transfers[up.ID] }
+	feed := func(done int64) (later time.Duration, ok bool) {
+		x.progress(client.Progress{Ref: up.ID, Direction: client.DirectionUp, Transfer: "F", Done: done, Total: 100})
+		x.flush()
+		return x.paced()
+	}
+	if n := states(); n != 1 {
+		t.Fatalf("a new transfer: %d states shown, want 1", n)
+	}
+	clock = clock.Add(10 * time.Millisecond)
+	if _, ok := feed(0); ok || states() != 2 || shown().State != StateActive {
+		t.Fatalf("waiting → active: pending %v, %d states shown, shown %+v; want it shown at once", ok, states(), shown())
+	}
+	for i, done := range []int64{10, 20, 30} {
+		clock = clock.Add(20 * time.Millisecond)
+		later, ok := feed(done)
+		if want := time.Duration(80-20*i) * time.Millisecond; !ok || later != want {
+			t.Fatalf("progress %d, 20 ms after the last: pending %v in %v, want pending in %v", done, ok, later, want)
+		}
+	}
+	if states() != 2 || shown().Done != 0 {
+		t.Fatalf("progress within 100 ms of the last emit was shown: %d states shown, done %d", states(), shown().Done)
+	}
+	if later, ok := x.paced(); !ok || later != 40*time.Millisecond {
+		t.Fatalf("paced: %v %v, want pending in 40ms", later, ok)
+	}
+	clock = clock.Add(40 * time.Millisecond)
+	if x.flush(); states() != 3 || shown().Done != 30 {
+		t.Fatalf("100 ms on: %d states shown, done %d; want the latest progress (30) shown", states(), shown().Done)
+	}
+	// Progress, then the upload ends before it is due: the end goes out at
+	// once, with its state and size.
+	clock = clock.Add(time.Millisecond)
+	if _, ok := feed(60); !ok || states() != 3 {
+		t.Fatalf("progress 1 ms after an emit: pending %v, %d states shown", ok, states())
+	}
+	// Another upload leaves the queue meanwhile: news, due with the next
+	// batch, which takes the progress along.
+	x.mu.Lock()
+	up2 := &xfer{Transfer: Transfer{Direction: client.DirectionUp, Size: 100, State: StateWaiting}}
+	x.addLocked(up2)
+	x.mu.Unlock()
+	if states() != 5 || shown().Done != 60 {
+		t.Fatalf("a new transfer takes the progress along: %d states shown, done %d", states(), shown().Done)
+	}
+	clock = clock.Add(time.Millisecond)
+	feed(70)
+	x.progress(client.Progress{Ref: up2.ID, Direction: client.DirectionUp, Transfer: "G", Done: 0, Total: 100})
+	if later, ok := x.paced(); !ok || later != 25*time.Millisecond {
+		t.Fatalf("news waiting: paced %v %v, want FlushAfter (25ms)", later, ok)
+	}
+	x.mu.Lock()
+	up.State, up.Done = StateDone, 100
+	x.dirty[up.ID] = true
+	x.emitLocked(false)
+	x.mu.Unlock()
+	if states() != 7 || shown().State != StateDone || shown().Done != 100 {
+		t.Fatalf("the end: %d states shown, shown %+v", states(), shown())
+	}
+	if _, ok := x.paced(); ok {
+		t.Fatal("nothing should be left to show")
+	}
+}
+
+// TestPacedProgressIsShownWhenDue: progress held back by the pacing is
+// shown once it is due, with nothing else happening in the room (an image
+// upload has no file_progress events to carry it). The upload's reader
+// stops at half, then at three quarters, until the UI has been shown that
+// far: the first stop needs the timer the pump sets again after a flush
+// that left progress waiting, the second the one a progress event sets
+// when no flush is coming.
+func TestPacedProgressIsShownWhenDue(t *testing.T) {
+	a, ra := newXSession(t, Config{ProgressEvery: 300 * time.Millisecond})
+	if _, err := a.Host(HostRequest{Nickname: "Ann", RoomName: "Paced"}); err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 2<<20)
+	rand.Read(data)
+	copy(data, png)
+	stops := []int{len(data) / 2, len(data) * 3 / 4}
+	release, gone := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(gone) }) // before the session closes, should the test fail
+	stop := readerFunc(func(p []byte) (int, error) {
+		select {
+		case <-release:
+			return 0, io.EOF
+		case <-gone:
+			return 0, errors.New("the test has ended")
+		}
+	})
+	r := io.MultiReader(bytes.NewReader(data[:stops[0]]), stop, bytes.NewReader(data[stops[0]:stops[1]]), stop, bytes.NewReader(data[stops[1]:]))
+	tr, err := owner(a).ShareStream("big.png", int64(len(data)), true, io.NopCloser(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The client reports each percent as it sends: each stretch goes in
+	// far less than 300 ms, so its progress waits for the pacing.
+	for _, at := range stops {
+		ra.wait(t, fmt.Sprintf("progress near %d shown", at), func(r *recorder) bool { return r.transfers[tr.ID].Done >= int64(at)*9/10 })
+		select {
+		case release <- struct{}{}:
+		case <-time.After(time.Minute):
+			t.Fatal("the upload never read on") // a hang guard
+		}
+	}
+	ra.wait(t, "upload done", func(r *recorder) bool { return r.transfers[tr.ID].State == StateDone })
+}
+
+// readerFunc is an io.Reader made of a function.
+type readerFunc func(p []byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }

@@ -10,7 +10,10 @@
 //      with nothing of WeTalk's in the way (a reference, not a ceiling: the
 //      Node server takes CPU from the same cores).
 // A second `chat --json` member sees each share complete, with the right
-// SHA-256, and downloads the page's last copy, whose bytes must match.
+// SHA-256, and downloads the page's last copy, whose bytes must match. For
+// the page's share it also prints what showing the upload cost the page's
+// renderer (CPU-seconds per GiB, layouts), from Chromium's Performance
+// metrics.
 //
 // The rounds alternate, so that a moment when the machine is busy slows one
 // round and not one side, and the medians are compared: the first upload
@@ -75,6 +78,14 @@ describe('uploads from the browser UI', { timeout: 600_000 }, () => {
     await cli.next((e) => e.type === 'welcome', 0, 'welcome');
     const page = await tab(browser, url, problems, 'Ann');
     await joinRoom(page, { nickname: 'Ann', address: invite });
+    // What showing its own upload costs the page: its renderer's CPU time
+    // and layouts while it shares (Chromium's Performance metrics).
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const renderer = async () => {
+      const m = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+      return { cpu: m.ProcessTime, layouts: m.LayoutCount };
+    };
 
     /** shared resolves with the MB/s until the watcher sees name's file complete. */
     const shared = async (name, begin) => {
@@ -98,13 +109,17 @@ describe('uploads from the browser UI', { timeout: 600_000 }, () => {
       const pageName = `by-page-${round}.bin`;
       const picked = join(dir(), pageName);
       linkSync(data, picked);
+      const r0 = await renderer();
       lastFromPage = await shared(pageName, () => page.locator('input[data-role="attach"]').setInputFiles(picked));
+      const r1 = await renderer();
+      const shown = { cpu: (r1.cpu - r0.cpu) / (size / 2 ** 30), layouts: r1.layouts - r0.layouts };
       await page.locator('[data-kind="file"][data-side="right"]', { hasText: pageName }).waitFor();
       const alone = await counting.post(browser, data);
-      measured.push({ cli: byCLI.rate, page: lastFromPage.rate, alone });
+      measured.push({ cli: byCLI.rate, page: lastFromPage.rate, alone, shown });
       console.log(
         `round ${round}: upload of ${size / 1e6} MB until another member saw it: chat --json ${byCLI.rate.toFixed(1)} MB/s, ` +
-          `browser page ${lastFromPage.rate.toFixed(1)} MB/s (${((100 * lastFromPage.rate) / byCLI.rate).toFixed(0)}%); ` +
+          `browser page ${lastFromPage.rate.toFixed(1)} MB/s (${((100 * lastFromPage.rate) / byCLI.rate).toFixed(0)}%; ` +
+          `its renderer ${shown.cpu.toFixed(2)} CPU-s/GiB, ${shown.layouts} layouts); ` +
           `Chromium to a Node server that only counts ${alone.toFixed(1)} MB/s`,
       );
     }
@@ -121,9 +136,11 @@ describe('uploads from the browser UI', { timeout: 600_000 }, () => {
     const cliRate = median(measured.map((m) => m.cli));
     const pageRate = median(measured.map((m) => m.page));
     const alone = median(measured.map((m) => m.alone));
+    const shownCPU = median(measured.map((m) => m.shown.cpu));
     console.log(
       `upload of ${size / 1e6} MB, medians of ${rounds} alternating rounds: chat --json ${cliRate.toFixed(1)} MB/s, ` +
-        `browser page ${pageRate.toFixed(1)} MB/s, ratio ${((100 * pageRate) / cliRate).toFixed(0)}% (target ≥ 50%); ` +
+        `browser page ${pageRate.toFixed(1)} MB/s, ratio ${((100 * pageRate) / cliRate).toFixed(0)}% (target ≥ 50%; ` +
+        `the page's renderer ${shownCPU.toFixed(2)} CPU-s/GiB); ` +
         `Chromium to a Node server that only counts ${alone.toFixed(1)} MB/s (the page ${((100 * pageRate) / alone).toFixed(0)}% of it)`,
     );
   });
