@@ -196,7 +196,7 @@ func (x *transfers) progress(ev client.Progress) {
 func (x *transfers) flush() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.emitLocked(false)
+	x.emitLocked()
 }
 
 // paced reports whether transfers wait to be emitted, and how long flush
@@ -232,16 +232,14 @@ func (x *transfers) clock() time.Time {
 	return time.Now()
 }
 
-// emitLocked emits the dirty transfers: all of them if one has news or
-// now is set, or once ProgressEvery has passed since the last emit.
-// Called with mu held.
-func (x *transfers) emitLocked(now bool) {
+// emitLocked emits the dirty transfers: at once if one has news, else
+// once ProgressEvery has passed since the last emit. Called with mu held.
+func (x *transfers) emitLocked() {
 	if len(x.dirty) == 0 || x.closed {
 		return
 	}
-	now = now || x.newsLocked()
 	at := x.clock()
-	if !now && at.Sub(x.last) < x.s.cfg.ProgressEvery {
+	if !x.newsLocked() && at.Sub(x.last) < x.s.cfg.ProgressEvery {
 		return
 	}
 	b := TransferBatch{Gen: x.gen}
@@ -261,7 +259,7 @@ func (x *transfers) addLocked(t *xfer) {
 	t.ID = "t" + strconv.Itoa(x.next)
 	x.byID[t.ID] = t
 	x.dirty[t.ID] = true
-	x.emitLocked(true)
+	x.emitLocked()
 }
 
 // run starts t's goroutine: do moves the bytes; its result ends t.
@@ -290,7 +288,7 @@ func (x *transfers) run(t *xfer, do func(ctx context.Context) (file, path string
 			t.State, t.Error = StateFailed, &f
 		}
 		x.dirty[t.ID] = true
-		x.emitLocked(true)
+		x.emitLocked()
 	}()
 }
 
@@ -449,7 +447,7 @@ func (x *transfers) start(t Transfer, upload func(ctx context.Context, ref strin
 		return id, "", err
 	})
 	xt.State = StateWaiting // until the client's first progress event
-	x.emitLocked(true)
+	x.emitLocked()
 	return xt.Transfer, nil
 }
 
@@ -474,7 +472,7 @@ func (s *Session) CancelTransfer(id string) error {
 			// cancelled now for the user; the client cancels it there.
 			t.State = StateCancelled
 			x.dirty[t.ID] = true
-			x.emitLocked(true)
+			x.emitLocked()
 		}
 	}
 	return nil
@@ -513,7 +511,7 @@ func (s *Session) Download(fileID string) (Transfer, error) {
 		path, err := x.cl.Download(ctx, t.ID, fileID, dir)
 		return "", path, err
 	})
-	x.emitLocked(true)
+	x.emitLocked()
 	return t.Transfer, nil
 }
 

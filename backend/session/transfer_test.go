@@ -618,7 +618,7 @@ func TestProgressIsPaced(t *testing.T) {
 	x.mu.Lock()
 	up.State, up.Done = StateDone, 100
 	x.dirty[up.ID] = true
-	x.emitLocked(false)
+	x.emitLocked()
 	x.mu.Unlock()
 	if states() != 7 || shown().State != StateDone || shown().Done != 100 {
 		t.Fatalf("the end: %d states shown, shown %+v", states(), shown())
