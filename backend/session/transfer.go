@@ -192,7 +192,8 @@ func (x *transfers) progress(ev client.Progress) {
 // again: a client reports each percent, so a 200 MB upload at 200 MB/s
 // made a batch every 25 ms, and the page's renderer spent about as much
 // CPU on showing the upload as on sending it (docs/performance.md,
-// "Uploads from the UI"). Ten a second still moves a bar smoothly.
+// "Showing an upload cost as much as sending it"). Ten a second still
+// moves a bar smoothly.
 func (x *transfers) flush() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
