@@ -212,7 +212,17 @@ func (x *transfers) paced() (later time.Duration, ok bool) {
 	if x.newsLocked() {
 		return x.s.cfg.FlushAfter, true
 	}
-	return max(x.last.Add(x.s.cfg.ProgressEvery).Sub(x.clock()), 0), true
+	return x.untilDueLocked(x.clock()), true
+}
+
+// untilDueLocked says how long after at the dirty transfers may be
+// emitted: 0 if one has news or ProgressEvery has passed since the last
+// emit. Called with mu held.
+func (x *transfers) untilDueLocked(at time.Time) time.Duration {
+	if x.newsLocked() {
+		return 0
+	}
+	return max(x.last.Add(x.s.cfg.ProgressEvery).Sub(at), 0)
 }
 
 // newsLocked reports whether a dirty transfer has more than progress.
@@ -240,7 +250,7 @@ func (x *transfers) emitLocked() {
 		return
 	}
 	at := x.clock()
-	if !x.newsLocked() && at.Sub(x.last) < x.s.cfg.ProgressEvery {
+	if x.untilDueLocked(at) > 0 {
 		return
 	}
 	b := TransferBatch{Gen: x.gen}
