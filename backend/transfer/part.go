@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/google/uuid"
 
@@ -74,6 +75,13 @@ func OpenPart(dir, name string, size int64, sum []byte, id uuid.UUID) (*Part, er
 		f.Close()
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
+	if err := reserve(f, n, size-n); err != nil {
+		f.Close()
+		if n == 0 {
+			os.Remove(p.path)
+		}
+		return nil, noRoom(err, "the disk of "+dir, size)
+	}
 	db.from(n)
 	fl := startFlusher(f, size)
 	p.f, p.done, p.fl = f, n, fl
@@ -102,7 +110,7 @@ func (p *Part) Write(off int64, b []byte) error {
 		return wire.Errorf(wire.ErrProtocol, "the host sent %d bytes at offset %d; expected offset %d of %d", len(b), off, p.done, p.size)
 	}
 	if err := p.sp.write(b); err != nil {
-		return fmt.Errorf("transfer: writing %s: %w", p.path, err)
+		return p.writeError(err)
 	}
 	p.done += int64(len(b))
 	return nil
@@ -132,7 +140,7 @@ func (p *Part) Finish() (string, error) {
 	}
 	p.f = nil
 	if err != nil {
-		return "", fmt.Errorf("transfer: %w", err)
+		return "", p.writeError(err)
 	}
 	if !bytes.Equal(got, p.sum) {
 		os.Remove(p.path)
@@ -141,14 +149,26 @@ func (p *Part) Finish() (string, error) {
 	return place(p.path, p.dir, p.name)
 }
 
+// writeError names a failure to write the part file: a full disk as
+// disk_full (where the file system reserves nothing ahead, see reserve).
+func (p *Part) writeError(err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "the disk of %s filled up; what was downloaded is kept for a later attempt", p.dir), err)
+	}
+	return fmt.Errorf("transfer: writing %s: %w", p.path, err)
+}
+
 // Close stops writing and keeps the part file (with every byte written)
-// for a later attempt.
+// for a later attempt, giving back the room reserved for the rest.
 func (p *Part) Close() error {
 	if p.f == nil {
 		return nil
 	}
 	_, err := p.sp.close()
 	p.fl.stop(false)
+	if st, serr := p.f.Stat(); serr == nil {
+		unreserve(p.f, st.Size(), p.size-st.Size())
+	}
 	if cerr := p.f.Close(); err == nil {
 		err = cerr
 	}

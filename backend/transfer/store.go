@@ -165,8 +165,9 @@ func (s *Store) roomDir() (string, error) {
 }
 
 // Begin starts an upload of size bytes named name (sanitised here). It
-// refuses before any byte moves what is over the size limit (too_large) or
-// the room's quota (quota_exceeded).
+// refuses before any byte moves what is over the size limit (too_large),
+// the room's quota (quota_exceeded) or what the host's disk has room for
+// (disk_full; see reserve).
 func (s *Store) Begin(name string, size int64, image bool) (*Upload, error) {
 	limit, what := s.cfg.MaxFile, "file"
 	if image {
@@ -195,6 +196,11 @@ func (s *Store) Begin(name string, size int64, image bool) (*Upload, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, storageError(err)
+	}
+	if err := reserve(f, 0, size); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, noRoom(err, "the host's disk", size)
 	}
 	fd, db := newFeed(), newDropBehind(f, size)
 	wrote := func(n int) {
@@ -556,6 +562,16 @@ func storageError(err error) error {
 		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrClosed, "the host ended the transfer (the room was wiped)"), err)
 	}
 	return fmt.Errorf("transfer: %w", err)
+}
+
+// noRoom names what reserve found for a file of size bytes on disk (as
+// "the host's disk"): no room for it (ENOSPC), or a file system that
+// cannot hold a file that large (EFBIG).
+func noRoom(err error, disk string, size int64) error {
+	if errors.Is(err, syscall.EFBIG) {
+		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "%s cannot hold a file of %s (its file system limits the size of a file)", disk, Size(size)), err)
+	}
+	return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "there is no room for a file of %s on %s", Size(size), disk), err)
 }
 
 // Size formats a byte count for people: 2 GiB, 512 KiB, 17 bytes.

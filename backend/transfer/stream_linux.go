@@ -27,3 +27,32 @@ func dropWritten(f *os.File, off, n int64) {
 func dropCached(f *os.File, off, n int64) {
 	unix.Fadvise(int(f.Fd()), off, n, unix.FADV_DONTNEED)
 }
+
+// reserve asks the file system for the blocks of [off, off+n) of f before
+// they are written, leaving the file's size as it is (a part file's size
+// is where its download resumes). A transfer then finds out at its start,
+// not gigabytes in, that the disk has no room for it (ENOSPC) or that the
+// file system cannot hold a file that large (EFBIG), and no other write
+// can take the room it was promised. Writing into reserved blocks also
+// spares the file system allocating them batch by batch. A file system
+// without preallocation (EOPNOTSUPP) reserves nothing; the writes then
+// find a full disk as they go, as before.
+func reserve(f *os.File, off, n int64) error {
+	if n <= 0 {
+		return nil
+	}
+	err := unix.Fallocate(int(f.Fd()), unix.FALLOC_FL_KEEP_SIZE, off, n)
+	if err == unix.ENOSPC || err == unix.EFBIG {
+		unreserve(f, off, n) // some file systems keep what they got
+		return err
+	}
+	return nil
+}
+
+// unreserve gives the file system back the blocks reserved past what was
+// written: [off, off+n) of f, past its end.
+func unreserve(f *os.File, off, n int64) {
+	if n > 0 {
+		unix.Fallocate(int(f.Fd()), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, n)
+	}
+}
