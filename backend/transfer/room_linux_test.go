@@ -47,7 +47,9 @@ func wantDiskFull(t *testing.T, what string, err error) {
 
 // An upload the host's disk has no room for is refused before any byte
 // moves, and costs nothing: no file left, no quota held. One that fits
-// holds its room, so a second cannot take it and fail the first midway.
+// holds its room while it uploads (counted, not reserved on the disk), so
+// a second cannot take it and fail the first midway; it gives the room
+// back if it fails.
 func TestUploadRefusedWhenTheHostsDiskHasNoRoom(t *testing.T) {
 	disk := smallDisk(t, 8)
 	s := newStore(t, Config{Dir: disk, Quota: 1 << 30})
@@ -64,15 +66,26 @@ func TestUploadRefusedWhenTheHostsDiskHasNoRoom(t *testing.T) {
 		}
 	}
 
-	first, err := s.Begin("first.bin", 5<<20, false)
+	stalled, err := s.Begin("stalled.bin", 5<<20, false)
 	if err != nil {
 		t.Fatalf("5 MiB on an 8 MiB disk: %v", err)
 	}
 	_, err = s.Begin("second.bin", 5<<20, false)
 	wantDiskFull(t, "a second 5 MiB while the first holds its room", err)
+	stalled.Fail(wire.Errorf(wire.ErrStalled, "test"))
 
+	first, err := s.Begin("first.bin", 5<<20, false)
+	if err != nil {
+		t.Fatalf("5 MiB once the stalled upload gave its room back: %v", err)
+	}
 	data := randomBytes(5 << 20)
+	asked := false
 	for off := 0; off < len(data); off += wire.MaxChunk {
+		if off >= 3<<20 && !asked {
+			_, err = s.Begin("second.bin", 5<<20, false)
+			wantDiskFull(t, "a second 5 MiB while the first has 2 MiB to write", err)
+			asked = true
+		}
 		if err := first.Write(int64(off), data[off:min(off+wire.MaxChunk, len(data))]); err != nil {
 			t.Fatalf("writing the first upload into its room: %v", err)
 		}

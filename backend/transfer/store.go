@@ -167,7 +167,7 @@ func (s *Store) roomDir() (string, error) {
 // Begin starts an upload of size bytes named name (sanitised here). It
 // refuses before any byte moves what is over the size limit (too_large),
 // the room's quota (quota_exceeded) or what the host's disk has room for
-// (disk_full; see reserve).
+// (disk_full; see roomFor).
 func (s *Store) Begin(name string, size int64, image bool) (*Upload, error) {
 	limit, what := s.cfg.MaxFile, "file"
 	if image {
@@ -191,16 +191,14 @@ func (s *Store) Begin(name string, size int64, image bool) (*Upload, error) {
 	if err != nil {
 		return nil, storageError(err)
 	}
+	if err := s.roomFor(dir, size); err != nil {
+		return nil, err
+	}
 	id := uuid.New()
 	path := filepath.Join(dir, id.String()+".part")
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, storageError(err)
-	}
-	if err := reserve(f, 0, size); err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, noRoom(err, "the host's disk", size)
 	}
 	fd, db := newFeed(), newDropBehind(f, size)
 	wrote := func(n int) {
@@ -211,6 +209,27 @@ func (s *Store) Begin(name string, size int64, image bool) (*Upload, error) {
 	s.used += size
 	s.uploads[id] = u
 	return u, nil
+}
+
+// roomFor refuses an upload of size bytes that the disk holding dir has no
+// room for, counting what the uploads in progress have still to write.
+// The room is only counted, not reserved on the disk (as a download
+// reserves it, see reserve): a member who announces a file and sends
+// nothing then holds the room's quota, not the host's disk, and loses it
+// when the upload stalls. Caller holds mu.
+func (s *Store) roomFor(dir string, size int64) error {
+	free, ok := diskFree(dir)
+	if !ok {
+		return nil // the writes will tell
+	}
+	for _, u := range s.uploads {
+		avail, _, _, _ := u.feed.state()
+		free -= u.size - avail
+	}
+	if size > free {
+		return wire.Errorf(wire.ErrDiskFull, "there is no room for a file of %s on the host's disk (%s free)", Size(size), Size(max(free, 0)))
+	}
+	return nil
 }
 
 // Upload is a file being received. Its methods are called by one

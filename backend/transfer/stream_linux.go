@@ -30,10 +30,11 @@ func dropCached(f *os.File, off, n int64) {
 
 // reserve asks the file system for the blocks of [off, off+n) of f before
 // they are written, leaving the file's size as it is (a part file's size
-// is where its download resumes). A transfer then finds out at its start,
+// is where its download resumes). A download then finds out at its start,
 // not gigabytes in, that the disk has no room for it (ENOSPC) or that the
 // file system cannot hold a file that large (EFBIG), and no other write
-// can take the room it was promised. Writing into reserved blocks also
+// can take the room it was promised. (The host does not reserve for
+// uploads, whose size a member announces: it counts, see roomFor.) Writing into reserved blocks also
 // spares the file system allocating them batch by batch. A file system
 // without preallocation (EOPNOTSUPP) reserves nothing; the writes then
 // find a full disk as they go, as before.
