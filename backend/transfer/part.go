@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/google/uuid"
 
@@ -152,7 +151,7 @@ func (p *Part) Finish() (string, error) {
 // writeError names a failure to write the part file: a full disk as
 // disk_full (where the file system reserves nothing ahead, see reserve).
 func (p *Part) writeError(err error) error {
-	if errors.Is(err, syscall.ENOSPC) {
+	if noSpace(err) {
 		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "the disk of %s filled up; what was downloaded is kept for a later attempt", p.dir), err)
 	}
 	return fmt.Errorf("transfer: writing %s: %w", p.path, err)

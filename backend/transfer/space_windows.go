@@ -1,6 +1,10 @@
 package transfer
 
-import "golang.org/x/sys/windows"
+import (
+	"errors"
+
+	"golang.org/x/sys/windows"
+)
 
 // diskFree returns the bytes the user may still put on the volume holding
 // dir, and whether that could be found out.
@@ -14,4 +18,9 @@ func diskFree(dir string) (int64, bool) {
 		return 0, false
 	}
 	return int64(avail), true
+}
+
+// noSpace reports whether err says the disk is full.
+func noSpace(err error) bool {
+	return errors.Is(err, windows.ERROR_DISK_FULL) || errors.Is(err, windows.ERROR_HANDLE_DISK_FULL)
 }

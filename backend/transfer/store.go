@@ -575,7 +575,7 @@ func (r *Reader) Close() {
 // full disk is named; anything else is internal (logged by the caller).
 func storageError(err error) error {
 	switch {
-	case errors.Is(err, syscall.ENOSPC):
+	case noSpace(err):
 		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "the host's disk is full; nothing was kept"), err)
 	case errors.Is(err, os.ErrClosed):
 		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrClosed, "the host ended the transfer (the room was wiped)"), err)
