@@ -20,19 +20,26 @@ import (
 )
 
 // Transfer tuning. A download starts with Window chunks in flight (about
-// 1 MiB) and grows its window to twice the path's bandwidth-delay product
+// 1 MiB) and grows its window to twice the path's bandwidth-delay product,
+// or to what arrives in stallCover at the measured rate if that is more
 // (wire.MaxWindow at most); credit goes back to the host every creditBatch
 // chunks.
 const (
 	Window      = 16
 	creditBatch = 4
+	stallCover  = 10 * time.Millisecond
 )
 
 // window sizes a download's window from the round trip of its Download
 // command and the rate its chunks arrive at: twice the bandwidth-delay
 // product, between Window and wire.MaxWindow chunks. A window that fits
 // the path keeps a 50 ms link from being capped at one window per round
-// trip; on a short path it stays small, which keeps the host's queue short.
+// trip. On a short, fast path (loopback, a fast LAN) it also covers
+// stallCover of the rate: the receiver's disk stalls for milliseconds at
+// a time (its writer waits for write-back), and a window of one
+// round trip's worth then left the host idle until the credit came. On a
+// slow path it stays small: the host's queue to the member, which chat
+// waits behind, holds at most stallCover's worth or Window chunks.
 type window struct {
 	fixed bool          // Config.Window: never resized
 	size  int           // chunks the host may have in flight
@@ -52,8 +59,9 @@ func (w *window) grant(n int, got int64, now time.Time) uint64 {
 	if elapsed <= 0 {
 		return uint64(n)
 	}
-	bdp := float64(w.got) / elapsed.Seconds() * w.rtt.Seconds()
-	want := min(max(int(2*bdp/wire.MaxChunk)+1, Window), wire.MaxWindow)
+	rate := float64(w.got) / elapsed.Seconds()
+	ahead := max(2*rate*w.rtt.Seconds(), rate*stallCover.Seconds())
+	want := min(max(int(ahead/wire.MaxChunk)+1, Window), wire.MaxWindow)
 	grow := max(want-w.size, 0)
 	w.size += grow
 	return uint64(n + grow)

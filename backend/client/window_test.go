@@ -19,7 +19,10 @@ func TestWindowGrant(t *testing.T) {
 		want  int   // window after
 		grant uint64
 	}{
-		{"loopback", window{size: Window, rtt: 100 * time.Microsecond}, 100 << 20, Window, 4},
+		{"short slow path", window{size: Window, rtt: 100 * time.Microsecond}, 5 << 20, Window, 4},
+		// 10 ms at 200 MiB/s: 2 MiB, 33 chunks.
+		{"short path at 200 MiB/s", window{size: Window, rtt: 100 * time.Microsecond}, 20 << 20, 33, 4 + 33 - Window},
+		{"loopback at 1 GiB/s", window{size: Window, rtt: 100 * time.Microsecond}, 100 << 20, wire.MaxWindow, 4 + wire.MaxWindow - Window},
 		{"50 ms, 1 MiB per round trip", window{size: Window, rtt: 100 * time.Millisecond}, 1 << 20, 33, 4 + 33 - Window},
 		{"fast long path", window{size: Window, rtt: 100 * time.Millisecond}, 100 << 20, wire.MaxWindow, 4 + wire.MaxWindow - Window},
 		{"fixed", window{size: Window, rtt: 100 * time.Millisecond, fixed: true}, 100 << 20, Window, 4},
