@@ -34,6 +34,7 @@ type peer struct {
 
 	mu      sync.Mutex
 	queue   [][]byte      // guarded by mu
+	bulk    [][]byte      // guarded by mu; Chunk frames: written after queue, chunkBurst per round
 	queued  int           // guarded by mu; bytes in queue, Chunk frames aside
 	updates []int         // guarded by mu; indices in queue of replaceable updates, ascending
 	seq     uint64        // guarded by mu; the seat's number of the last counted frame queued
@@ -52,6 +53,13 @@ type peer struct {
 	histNext int          // guarded by mu; the next frame of hist to write
 	histHead int          // guarded by mu
 }
+
+// chunkBurst is how many Chunk frames writeLoop writes per round, after
+// everything else queued: chat and other frames overtake the downloads'
+// chunks, and wait behind at most one round of them (about 256 KiB)
+// rather than behind all that the downloads' credit allows (up to
+// wire.MaxWindow chunks, 4 MiB).
+const chunkBurst = 4
 
 // histBurst is about how many bytes of history writeLoop takes per round:
 // what one non-reading joiner can hold of the host's memory beyond its
@@ -102,6 +110,10 @@ func (p *peer) deliverNumbered(frames []byte, seq uint64, run bool) bool {
 // deliverChunk queues a download's Chunk frame. Chunk frames do not count
 // against the limit: the downloads' credit bounds them (transfers.maxCredit),
 // and a window that fills a long path must not make the member look stalled.
+// They queue apart, and the member's other frames overtake them (see
+// chunkBurst): a transfer's chunks keep their order, and the frames about
+// a transfer that may follow its chunks (abort, file_done, recalled) end
+// or complete it whatever chunks are still to come.
 func (p *peer) deliverChunk(frame []byte) bool { return p.deliver(frame, true, 0, false) }
 
 // presenceDelay is how long a member's presence frames (joined, left,
@@ -124,10 +136,16 @@ func (p *peer) deliver(frames []byte, chunk bool, seq uint64, run bool) bool {
 		p.mu.Unlock()
 		return true
 	}
-	if !chunk && p.queued > 0 && p.queued+len(frames) > p.limit {
+	if chunk {
+		p.bulk = append(p.bulk, frames)
+		p.mu.Unlock()
+		p.signal()
+		return true
+	}
+	if p.queued > 0 && p.queued+len(frames) > p.limit {
 		p.dropUpdates()
 	}
-	if !chunk && p.queued > 0 && p.queued+len(frames) > p.limit {
+	if p.queued > 0 && p.queued+len(frames) > p.limit {
 		p.mu.Unlock()
 		return false
 	}
@@ -137,11 +155,9 @@ func (p *peer) deliver(frames []byte, chunk bool, seq uint64, run bool) bool {
 		p.queue = append(p.queue, frames)
 	}
 	p.runTail = run
-	if !chunk {
-		p.queued += len(frames)
-	}
+	p.queued += len(frames)
 	p.seq = max(p.seq, seq)
-	if !chunk && lazyFrame(frames) {
+	if lazyFrame(frames) {
 		if !p.lazyArmed {
 			p.lazyArmed = true
 			if p.lazy == nil {
@@ -268,7 +284,7 @@ func (p *peer) writeLoop() error {
 	for range p.wake {
 		p.mu.Lock()
 		closing, flush, within := p.closing, p.flush, p.within
-		more := false
+		more, chunks := false, false
 		seq := uint64(0) // a history's burst: its frames' numbers are not known here
 		if p.histNext < p.hist.Len() && !closing {
 			batch, more = p.takeHistory(batch[:0])
@@ -281,6 +297,12 @@ func (p *peer) writeLoop() error {
 			p.queued, p.updates, p.runTail = 0, p.updates[:0], false
 			p.lazyArmed = false // what waited goes now; the timer's wake-up finds less
 		}
+		others := len(batch) // frames other than chunks
+		if closing {
+			p.bulk = nil // a download's chunks are of no use to a member leaving
+		} else if !more {
+			batch, chunks = p.takeChunks(batch)
+		}
 		p.mu.Unlock()
 
 		// A batch of frames none counted (a pong: a heartbeat) is a
@@ -289,7 +311,7 @@ func (p *peer) writeLoop() error {
 		// (the acknowledgement timer does so while batches come; asking
 		// the kernel before each batch cost 7% of the host's time at
 		// saturation).
-		quiet := seq == wrote && len(batch) > 0
+		quiet := seq == wrote && others > 0
 		if quiet {
 			p.letGo()
 		}
@@ -331,6 +353,8 @@ func (p *peer) writeLoop() error {
 			// read loops), so a member's delivery waits behind about a
 			// burst per core rather than behind whole histories.
 			runtime.Gosched()
+		} else if chunks {
+			p.signal() // the next round takes what was queued meanwhile first
 		}
 		if closing {
 			if flush {
@@ -372,6 +396,17 @@ func (p *peer) stopLazy() {
 	p.lazyArmed = true // nothing arms it again
 	p.mu.Unlock()
 	p.stopAcks()
+}
+
+// takeChunks appends to batch the first chunkBurst Chunk frames queued,
+// and reports whether more are left. Caller holds mu.
+func (p *peer) takeChunks(batch [][]byte) ([][]byte, bool) {
+	n := min(len(p.bulk), chunkBurst)
+	batch = append(batch, p.bulk[:n]...)
+	m := copy(p.bulk, p.bulk[n:])
+	clear(p.bulk[m:])
+	p.bulk = p.bulk[:m]
+	return batch, m > 0
 }
 
 // takeHistory appends to batch the frames queued before the history and
@@ -449,7 +484,7 @@ func (p *peer) write(b []byte, deadline *time.Time) error {
 func (p *peer) abort() {
 	p.mu.Lock()
 	p.closing = true
-	p.queue, p.queued = nil, 0
+	p.queue, p.queued, p.bulk = nil, 0, nil
 	p.mu.Unlock()
 	p.raw.Close()
 }

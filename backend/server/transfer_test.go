@@ -14,6 +14,7 @@ import (
 	"image/png"
 	"io"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -626,13 +627,23 @@ func TestDownloadPacedByCredit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	small, _ := randomFile(t, 1000, 9)
+	barrier, err := a.c.Upload(context.Background(), "", small, "barrier.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
 	write, r := rawMember(t, h, "Raw")
 	fid := uuid.MustParse(id)
 	tid := uuid.New()
 	write(&wire.Download{Ref: "d", Transfer: tid, File: fid, Window: 3})
 	sent := 0 // chunks counted so far
-	// chunksUntil counts chunks until a chat message with text arrives.
-	chunksUntil := func(text string) int {
+	// chunksUntilBarrier downloads the one-chunk barrier file and counts
+	// the chunks of tid that come before its chunk. Chunk frames queue in
+	// order apart from the member's other frames (which overtake them), so
+	// its chunk comes after every chunk the host queued before.
+	chunksUntilBarrier := func() int {
+		bid := uuid.New()
+		write(&wire.Download{Ref: "b", Transfer: bid, File: uuid.MustParse(barrier), Window: 1})
 		n := 0
 		for {
 			f, err := r.ReadMessage()
@@ -641,32 +652,86 @@ func TestDownloadPacedByCredit(t *testing.T) {
 			}
 			switch f := f.(type) {
 			case *wire.Chunk:
+				if f.Transfer == bid {
+					return n
+				}
 				if f.Transfer != tid || f.Offset != uint64(n+sent)*wire.MaxChunk {
 					t.Fatalf("chunk %+v", f)
 				}
 				n++
-			case *wire.Message:
-				if f.Text == text {
-					return n
-				}
 			case *wire.ErrorFrame, *wire.Abort:
 				t.Fatalf("%#v", f)
 			}
 		}
 	}
-	write(&wire.Send{Text: "one"})
-	if n := chunksUntil("one"); n != 3 {
-		t.Fatalf("%d chunks before the first message, want the window of 3", n)
+	if n := chunksUntilBarrier(); n != 3 {
+		t.Fatalf("%d chunks at first, want the window of 3", n)
 	}
 	sent = 3
-	write(&wire.Send{Text: "two"})
-	if n := chunksUntil("two"); n != 0 {
+	if n := chunksUntilBarrier(); n != 0 {
 		t.Fatalf("%d chunks without credit", n)
 	}
 	write(&wire.Credit{Transfer: tid, Chunks: 2})
-	write(&wire.Send{Text: "three"})
-	if n := chunksUntil("three"); n != 2 {
+	if n := chunksUntilBarrier(); n != 2 {
 		t.Fatalf("%d chunks after a credit of 2", n)
+	}
+}
+
+// A member's chat does not wait behind its downloads: the host writes a
+// few chunks per round, after the member's other frames. A member that
+// asks for a whole window (4 MiB) and a message at once, and reads
+// nothing until the message was queued for it (with a 32 KiB receive
+// buffer the kernels take a few chunks; the rest waits in the host's
+// queue), gets the message before the window's last chunk: it waited
+// behind all 64 before.
+func TestChatOvertakesChunks(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	a := h.join(t, "A")
+	aw := watch(a, false)
+	path, _ := randomFile(t, 8<<20, 10)
+	id, err := a.c.Upload(context.Background(), "", path, "big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write, r := rawMemberWith(t, h, "Raw", 32<<10)
+	tid := uuid.New()
+	write(&wire.Download{Ref: "d", Transfer: tid, File: uuid.MustParse(id), Window: wire.MaxWindow})
+	write(&wire.Send{Text: "hi"})
+	// Once A has it, the host has queued it for Raw too, behind the
+	// window's chunks; only then does Raw start reading.
+	for heard := false; !heard; {
+		select {
+		case ev := <-aw.events:
+			m, ok := ev.(client.Message)
+			heard = ok && m.Text == "hi"
+		case <-time.After(60 * time.Second):
+			t.Fatal("A never got the message (hang guard)")
+		}
+	}
+	n := 0
+	for {
+		f, err := r.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch f := f.(type) {
+		case *wire.Chunk:
+			n++
+			continue
+		case *wire.Message:
+			if f.Text != "hi" {
+				continue
+			}
+		case *wire.ErrorFrame, *wire.Abort:
+			t.Fatalf("%#v", f)
+		default:
+			continue
+		}
+		break
+	}
+	t.Logf("%d of the window's %d chunks came before the message", n, wire.MaxWindow)
+	if n >= wire.MaxWindow {
+		t.Fatalf("the message waited behind the whole window (%d chunks)", n)
 	}
 }
 
@@ -697,11 +762,24 @@ func TestSourceFileShrinksMidUpload(t *testing.T) {
 // rawMember joins with a bare TLS connection and returns a function that
 // sends frames and the reader of what the host sends (the welcome first).
 func rawMember(t *testing.T, h *host, name string) (func(wire.Frame), *wire.Reader) {
+	return rawMemberWith(t, h, name, 0)
+}
+
+// rawMemberWith is rawMember with a receive buffer of rcvbuf bytes (0: the
+// system's, which grows): a member that does not read then holds little
+// of what the host sends, and the rest waits in the host's queue.
+func rawMemberWith(t *testing.T, h *host, name string, rcvbuf int) (func(wire.Frame), *wire.Reader) {
 	conf, _ := secure.ClientConfig(secure.ClientOptions{Addr: h.addr, Pin: h.fp})
-	conn, err := tls.Dial("tcp", h.addr, conf)
+	raw, err := net.Dial("tcp", h.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if rcvbuf > 0 {
+		if err := raw.(*net.TCPConn).SetReadBuffer(rcvbuf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn := tls.Client(raw, conf)
 	t.Cleanup(func() { conn.Close() })
 	write := func(f wire.Frame) {
 		b, _ := wire.Encode(f)
