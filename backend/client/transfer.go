@@ -236,20 +236,26 @@ func (c *Client) route(f wire.Frame) (evs []Event, handled bool) {
 		}
 		return nil, true
 	case *wire.Chunk:
-		if x := c.xf.byID[f.Transfer]; x != nil && x.chunks != nil {
-			x.received++
-			over := x.received > x.allowed.Load()
-			if !over {
-				select {
-				case x.chunks <- f:
-				default:
-					over = true
-				}
+		x := c.xf.byID[f.Transfer]
+		if x == nil || x.chunks == nil {
+			// A transfer that ended: the host's abort or the room's
+			// news about the file may overtake its last chunks.
+			c.chunks.Put(f.Data)
+			return nil, true
+		}
+		x.received++
+		over := x.received > x.allowed.Load()
+		if !over {
+			select {
+			case x.chunks <- f:
+			default:
+				over = true
 			}
-			if over {
-				// More than the credit given: the transfer fails.
-				reply(x, &wire.Abort{Transfer: f.Transfer, Code: wire.CodeProtocol, Message: "the host sent more chunks than the window allows"})
-			}
+		}
+		if over {
+			// More than the credit given: the transfer fails.
+			c.chunks.Put(f.Data)
+			reply(x, &wire.Abort{Transfer: f.Transfer, Code: wire.CodeProtocol, Message: "the host sent more chunks than the window allows"})
 		}
 		return nil, true
 	case *wire.File:

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/google/uuid"
 
@@ -79,7 +80,7 @@ func OpenPart(dir, name string, size int64, sum []byte, id uuid.UUID) (*Part, er
 		if n == 0 {
 			os.Remove(p.path)
 		}
-		return nil, noRoom(err, "the disk of "+dir, size)
+		return nil, noRoom(err, dir, size)
 	}
 	db.from(n)
 	fl := startFlusher(f, size)
@@ -146,6 +147,17 @@ func (p *Part) Finish() (string, error) {
 		return "", wire.Errorf(wire.ErrBadHash, "the downloaded bytes do not match the file's SHA-256; the partial download was deleted")
 	}
 	return place(p.path, p.dir, p.name)
+}
+
+// noRoom names what reserve found for a download of size bytes into the
+// folder dir: no room for it on its disk (ENOSPC), or a file system that
+// cannot hold a file that large (EFBIG).
+func noRoom(err error, dir string, size int64) error {
+	disk := "the disk of " + dir
+	if errors.Is(err, syscall.EFBIG) {
+		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "%s cannot hold a file of %s (its file system limits the size of a file)", disk, Size(size)), err)
+	}
+	return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "there is no room for a file of %s on %s", Size(size), disk), err)
 }
 
 // writeError names a failure to write the part file: a full disk as

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/google/uuid"
 
@@ -581,16 +580,6 @@ func storageError(err error) error {
 		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrClosed, "the host ended the transfer (the room was wiped)"), err)
 	}
 	return fmt.Errorf("transfer: %w", err)
-}
-
-// noRoom names what reserve found for a file of size bytes on disk (as
-// "the host's disk"): no room for it (ENOSPC), or a file system that
-// cannot hold a file that large (EFBIG).
-func noRoom(err error, disk string, size int64) error {
-	if errors.Is(err, syscall.EFBIG) {
-		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "%s cannot hold a file of %s (its file system limits the size of a file)", disk, Size(size)), err)
-	}
-	return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "there is no room for a file of %s on %s", Size(size), disk), err)
 }
 
 // Size formats a byte count for people: 2 GiB, 512 KiB, 17 bytes.
