@@ -644,25 +644,14 @@ func TestDownloadPacedByCredit(t *testing.T) {
 	chunksUntilBarrier := func() int {
 		bid := uuid.New()
 		write(&wire.Download{Ref: "b", Transfer: bid, File: uuid.MustParse(barrier), Window: 1})
-		n := 0
-		for {
-			f, err := r.ReadMessage()
-			if err != nil {
-				t.Fatal(err)
+		return chunksUntil(t, r, func(f wire.Frame) bool {
+			ch, ok := f.(*wire.Chunk)
+			return ok && ch.Transfer == bid
+		}, func(n int, ch *wire.Chunk) {
+			if ch.Transfer != tid || ch.Offset != uint64(n+sent)*wire.MaxChunk {
+				t.Fatalf("chunk %+v", ch)
 			}
-			switch f := f.(type) {
-			case *wire.Chunk:
-				if f.Transfer == bid {
-					return n
-				}
-				if f.Transfer != tid || f.Offset != uint64(n+sent)*wire.MaxChunk {
-					t.Fatalf("chunk %+v", f)
-				}
-				n++
-			case *wire.ErrorFrame, *wire.Abort:
-				t.Fatalf("%#v", f)
-			}
-		}
+		})
 	}
 	if n := chunksUntilBarrier(); n != 3 {
 		t.Fatalf("%d chunks at first, want the window of 3", n)
@@ -708,27 +697,10 @@ func TestChatOvertakesChunks(t *testing.T) {
 			t.Fatal("A never got the message (hang guard)")
 		}
 	}
-	n := 0
-	for {
-		f, err := r.ReadMessage()
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch f := f.(type) {
-		case *wire.Chunk:
-			n++
-			continue
-		case *wire.Message:
-			if f.Text != "hi" {
-				continue
-			}
-		case *wire.ErrorFrame, *wire.Abort:
-			t.Fatalf("%#v", f)
-		default:
-			continue
-		}
-		break
-	}
+	n := chunksUntil(t, r, func(f wire.Frame) bool {
+		m, ok := f.(*wire.Message)
+		return ok && m.Text == "hi"
+	}, nil)
 	t.Logf("%d of the window's %d chunks came before the message", n, wire.MaxWindow)
 	if n >= wire.MaxWindow {
 		t.Fatalf("the message waited behind the whole window (%d chunks)", n)
@@ -761,6 +733,31 @@ func TestSourceFileShrinksMidUpload(t *testing.T) {
 
 // rawMember joins with a bare TLS connection and returns a function that
 // sends frames and the reader of what the host sends (the welcome first).
+// chunksUntil reads r until a frame that stop accepts, and returns how many
+// Chunk frames came before it, handing each to check (if not nil) with
+// the count so far. An error or abort frame fails the test.
+func chunksUntil(t *testing.T, r *wire.Reader, stop func(wire.Frame) bool, check func(n int, ch *wire.Chunk)) int {
+	t.Helper()
+	n := 0
+	for {
+		f, err := r.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case stop(f):
+			return n
+		case f.Type() == wire.TypeChunk:
+			if check != nil {
+				check(n, f.(*wire.Chunk))
+			}
+			n++
+		case f.Type() == wire.TypeError || f.Type() == wire.TypeAbort:
+			t.Fatalf("%#v", f)
+		}
+	}
+}
+
 func rawMember(t *testing.T, h *host, name string) (func(wire.Frame), *wire.Reader) {
 	return rawMemberWith(t, h, name, 0)
 }
