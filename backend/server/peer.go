@@ -97,14 +97,14 @@ func newPeer(raw net.Conn, conn *tls.Conn, limit int, writeTimeout time.Duration
 // still taken when the queue is empty (a late joiner's history), so only a
 // member who stops reading ever fills it. Queued updates are dropped first
 // to make room.
-func (p *peer) Deliver(frames []byte) bool { return p.deliver(frames, false, 0, false) }
+func (p *peer) Deliver(frames []byte) bool { return p.deliver(frames, 0, false) }
 
 // deliverNumbered queues frames the seat numbered, seq being the number
 // of the last counted frame in them (or before them). run says they are
 // in the seat's run memory, which never moves: frames that follow the
 // last queued run frames in memory are queued as one entry with them.
 func (p *peer) deliverNumbered(frames []byte, seq uint64, run bool) bool {
-	return p.deliver(frames, false, seq, run)
+	return p.deliver(frames, seq, run)
 }
 
 // deliverChunk queues a download's Chunk frame. Chunk frames do not count
@@ -114,7 +114,15 @@ func (p *peer) deliverNumbered(frames []byte, seq uint64, run bool) bool {
 // chunkBurst): a transfer's chunks keep their order, and the frames about
 // a transfer that may follow its chunks (abort, file_done, recalled) end
 // or complete it whatever chunks are still to come.
-func (p *peer) deliverChunk(frame []byte) bool { return p.deliver(frame, true, 0, false) }
+func (p *peer) deliverChunk(frame []byte) bool {
+	p.mu.Lock()
+	if !p.closing {
+		p.bulk = append(p.bulk, frame)
+	}
+	p.mu.Unlock()
+	p.signal()
+	return true
+}
 
 // presenceDelay is how long a member's presence frames (joined, left,
 // presence) may wait to be written with whatever comes next: in a room of
@@ -130,16 +138,10 @@ func lazyFrame(frames []byte) bool {
 	return ok && n == len(frames) && (t == wire.TypeJoined || t == wire.TypeLeft || t == wire.TypePresence)
 }
 
-func (p *peer) deliver(frames []byte, chunk bool, seq uint64, run bool) bool {
+func (p *peer) deliver(frames []byte, seq uint64, run bool) bool {
 	p.mu.Lock()
 	if p.closing {
 		p.mu.Unlock()
-		return true
-	}
-	if chunk {
-		p.bulk = append(p.bulk, frames)
-		p.mu.Unlock()
-		p.signal()
 		return true
 	}
 	if p.queued > 0 && p.queued+len(frames) > p.limit {

@@ -155,16 +155,16 @@ func (p *Part) Finish() (string, error) {
 func noRoom(err error, dir string, size int64) error {
 	disk := "the disk of " + dir
 	if errors.Is(err, syscall.EFBIG) {
-		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "%s cannot hold a file of %s (its file system limits the size of a file)", disk, Size(size)), err)
+		return diskFull(err, "%s cannot hold a file of %s (its file system limits the size of a file)", disk, Size(size))
 	}
-	return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "there is no room for a file of %s on %s", Size(size), disk), err)
+	return diskFull(err, "there is no room for a file of %s on %s", Size(size), disk)
 }
 
 // writeError names a failure to write the part file: a full disk as
 // disk_full (where the file system reserves nothing ahead, see reserve).
 func (p *Part) writeError(err error) error {
 	if noSpace(err) {
-		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "the disk of %s filled up; what was downloaded is kept for a later attempt", p.dir), err)
+		return diskFull(err, "the disk of %s filled up; what was downloaded is kept for a later attempt", p.dir)
 	}
 	return fmt.Errorf("transfer: writing %s: %w", p.path, err)
 }

@@ -575,11 +575,17 @@ func (r *Reader) Close() {
 func storageError(err error) error {
 	switch {
 	case noSpace(err):
-		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, "the host's disk is full; nothing was kept"), err)
+		return diskFull(err, "the host's disk is full; nothing was kept")
 	case errors.Is(err, os.ErrClosed):
 		return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrClosed, "the host ended the transfer (the room was wiped)"), err)
 	}
 	return fmt.Errorf("transfer: %w", err)
+}
+
+// diskFull is a disk_full error saying format's words to whoever is told,
+// with the system's err after them (for the log).
+func diskFull(err error, format string, args ...any) error {
+	return fmt.Errorf("%w: %v", wire.Errorf(wire.ErrDiskFull, format, args...), err)
 }
 
 // Size formats a byte count for people: 2 GiB, 512 KiB, 17 bytes.

@@ -34,10 +34,10 @@ func dropCached(f *os.File, off, n int64) {
 // not gigabytes in, that the disk has no room for it (ENOSPC) or that the
 // file system cannot hold a file that large (EFBIG), and no other write
 // can take the room it was promised. (The host does not reserve for
-// uploads, whose size a member announces: it counts, see roomFor.) Writing into reserved blocks also
-// spares the file system allocating them batch by batch. A file system
-// without preallocation (EOPNOTSUPP) reserves nothing; the writes then
-// find a full disk as they go, as before.
+// uploads, whose size a member announces: it counts, see roomFor.)
+// Writing into reserved blocks also spares the file system allocating
+// them batch by batch. A file system without preallocation (EOPNOTSUPP)
+// reserves nothing; the writes then find a full disk as they go.
 func reserve(f *os.File, off, n int64) error {
 	if n <= 0 {
 		return nil
