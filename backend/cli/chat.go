@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -114,26 +115,34 @@ func runChat(ctx context.Context, args []string, env Env) int {
 	}
 }
 
+// maxCommandLine is the longest input line read as a command: a message
+// of wire.MaxText bytes with every byte escaped in JSON ("\u0001" is six
+// bytes), and room for the command's other fields.
+const maxCommandLine = 6*wire.MaxText + 4096
+
 // readCommands turns input lines into client calls until end of input,
-// then leaves the room.
+// then leaves the room. A line too long to be a command is refused with
+// too_large, and the reading goes on.
 func readCommands(in io.Reader, c *client.Client, out *eventWriter) {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), 4*wire.MaxText+4096)
 	var transfers sync.WaitGroup
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	err := readLines(in, maxCommandLine, func(raw []byte, tooLong bool) bool {
+		if tooLong {
+			out.write(client.ErrorEvent{Code: wire.CodeTooLarge, Message: fmt.Sprintf("an input line is at most %d bytes; a longer one was skipped", maxCommandLine)})
+			return true
+		}
+		line := strings.TrimSpace(string(raw))
 		if line == "" {
-			continue
+			return true
 		}
 		var cmd command
 		if !out.json {
-			cmd = command{Cmd: "send", Text: sc.Text()}
+			cmd = command{Cmd: "send", Text: string(raw)}
 		} else if err := json.Unmarshal([]byte(line), &cmd); err != nil {
 			out.write(client.ErrorEvent{Code: wire.CodeBadCommand, Message: "not a JSON command: " + err.Error()})
-			continue
+			return true
 		}
 		if cmd.Cmd == "leave" {
-			break
+			return false
 		}
 		if cmd.Cmd == "upload" || cmd.Cmd == "image" || cmd.Cmd == "download" {
 			// Transfers run alongside further commands; leaving waits
@@ -143,21 +152,49 @@ func readCommands(in io.Reader, c *client.Client, out *eventWriter) {
 				defer transfers.Done()
 				transferCommand(c, cmd, out)
 			}()
-			continue
+			return true
 		}
 		if err := do(c, cmd); err != nil {
 			if errors.Is(err, client.ErrClosed) {
-				return
+				return false
 			}
 			e := wire.AsError(err)
 			out.write(client.ErrorEvent{Ref: cmd.Ref, Code: e.Code, Message: e.Message})
 		}
-	}
-	if err := sc.Err(); err != nil {
+		return true
+	})
+	if err != nil {
 		out.write(client.ErrorEvent{Code: wire.CodeBadCommand, Message: "reading commands: " + err.Error()})
 	}
 	transfers.Wait()
 	c.Leave()
+}
+
+// readLines calls fn with each line of in, without its line ending, until
+// in ends or fn returns false. A line of more than max bytes is not kept:
+// fn is called for it with tooLong and no line, and the reading goes on
+// after it. It returns in's error, if not io.EOF.
+func readLines(in io.Reader, max int, fn func(line []byte, tooLong bool) bool) error {
+	r := bufio.NewReaderSize(in, max+1) // the line and its end
+	for {
+		line, err := r.ReadSlice('\n')
+		tooLong := errors.Is(err, bufio.ErrBufferFull)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = r.ReadSlice('\n') // the rest of the line, dropped
+		}
+		if tooLong {
+			line = nil
+		}
+		if (tooLong || len(line) > 0) && !fn(bytes.TrimRight(line, "\r\n"), tooLong) {
+			return nil
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
 }
 
 // transferCommand runs an upload, image or download to its end; the

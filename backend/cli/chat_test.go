@@ -257,3 +257,60 @@ func TestChatRefusals(t *testing.T) {
 	p.stdin.Close()
 	p.exit()
 }
+
+// TestOverlongInputLine: a line too long to be a command is refused with
+// too_large, and the client goes on reading: the next command runs, and
+// the member stays in the room.
+func TestOverlongInputLine(t *testing.T) {
+	_, l := serve(t)
+	p := chat(t, l, "Ann")
+	p.until("welcome")
+	huge := `{"cmd":"send","ref":"big","text":"` + strings.Repeat("x", 2*maxCommandLine) + `"}` + "\n"
+	if _, err := io.WriteString(p.stdin, huge); err != nil {
+		t.Fatal(err)
+	}
+	if e := p.until("error"); e["code"] != "too_large" || !strings.Contains(e["message"].(string), "skipped") {
+		t.Fatalf("overlong line: %v", e)
+	}
+	// The longest message, every byte of it escaped, still fits a line.
+	text := strings.Repeat("é", 4096) // 8 KiB of UTF-8, 24 KiB escaped
+	b, _ := json.Marshal(map[string]any{"cmd": "send", "ref": "after", "text": text})
+	b = []byte(strings.ReplaceAll(string(b), "é", `\u00e9`))
+	p.stdin.Write(append(b, '\n'))
+	if a := p.until("ack"); a["ref"] != "after" {
+		t.Fatalf("after the long line: %v", a)
+	}
+	if m := p.until("message"); m["text"] != text {
+		t.Fatalf("message of %d bytes came back as %d", len(text), len(m["text"].(string)))
+	}
+	p.stdin.Close()
+	if code := p.exit(); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+// TestReadLines: lines across the reader's buffer, CRLF endings, a last
+// line without its end, and a line over the limit in the middle, reported
+// once and skipped.
+func TestReadLines(t *testing.T) {
+	in := "one\r\ntwo\n\n" + strings.Repeat("x", 100) + "\nthree\n" + strings.Repeat("y", 32) + "\n" + strings.Repeat("z", 33) + "\nfour"
+	var got []string
+	err := readLines(strings.NewReader(in), 32, func(line []byte, tooLong bool) bool {
+		if tooLong {
+			got = append(got, "<too long>")
+		} else {
+			got = append(got, string(line))
+		}
+		return true
+	})
+	want := []string{"one", "two", "", "<too long>", "three", strings.Repeat("y", 32), "<too long>", "four"}
+	if err != nil || strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("got %q %v, want %q", got, err, want)
+	}
+	// fn returning false stops the reading.
+	n := 0
+	readLines(strings.NewReader("a\nb\nc\n"), 32, func([]byte, bool) bool { n++; return n < 2 })
+	if n != 2 {
+		t.Fatalf("read %d lines after a stop", n)
+	}
+}

@@ -49,7 +49,7 @@ func TestChatTransfers(t *testing.T) {
 		t.Fatalf("progress %v", p)
 	}
 	d := b.until("downloaded")
-	if d["file"] != f["id"] || d["sha256"] != f["sha256"] || d["path"] != filepath.Join(dir, "_quarterly report.pdf") {
+	if d["file"] != f["id"] || d["sha256"] != f["sha256"] || d["path"] != filepath.Join(dir, "_quarterly report.pdf") || d["ref"] != "d1" {
 		t.Fatalf("downloaded %v", d)
 	}
 	if got, _ := os.ReadFile(d["path"].(string)); !bytes.Equal(got, content) {

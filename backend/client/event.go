@@ -240,6 +240,7 @@ type Downloaded struct {
 	File   string `json:"file"`
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`
+	Ref    string `json:"ref"` // of the download command
 }
 
 // Presence: a member's link dropped (State "reconnecting": its seat,

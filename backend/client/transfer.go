@@ -766,7 +766,7 @@ func (c *Client) Download(ctx context.Context, ref, fileID, dir string) (string,
 	if err != nil {
 		return "", err
 	}
-	c.emit(Downloaded{File: fileID, Path: path, SHA256: hex.EncodeToString(part.Sum())})
+	c.emit(Downloaded{File: fileID, Path: path, SHA256: hex.EncodeToString(part.Sum()), Ref: ref})
 	return path, nil
 }
 

@@ -188,6 +188,7 @@ export interface DownloadedEvent {
   file: string;
   path: string;
   sha256: string;
+  ref: string;
 }
 
 /** RoomEvent is one client.Event, as room:events batches carry them. */
