@@ -314,3 +314,35 @@ func TestReadLines(t *testing.T) {
 		t.Fatalf("read %d lines after a stop", n)
 	}
 }
+
+// TestPlainChat: without --json, each input line is a message to the room,
+// as typed (spaces kept), and an overlong one is refused without ending
+// the session.
+func TestPlainChat(t *testing.T) {
+	_, l := serve(t)
+	ann := chat(t, l, "Ann")
+	ann.until("welcome")
+	inR, inW := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(context.Background(), []string{"chat", "--name", "Bo", "--invite", l["invite"].(string), "--state-dir", t.TempDir()},
+			Env{Stdin: inR, Stdout: io.Discard, Stderr: io.Discard, Window: func() error { return nil }})
+	}()
+	t.Cleanup(func() { inW.Close() })
+	ann.until("joined")
+	io.WriteString(inW, "  hello there  \n"+strings.Repeat("x", 2*maxCommandLine)+"\n你好\n")
+	for _, want := range []string{"  hello there  ", "你好"} {
+		if m := ann.until("message"); m["from"] != "Bo" || m["text"] != want {
+			t.Fatalf("message %v, want %q from Bo", m, want)
+		}
+	}
+	inW.Close()
+	select {
+	case code := <-done:
+		if code != ExitOK {
+			t.Fatalf("exit %d", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("did not exit within 20s")
+	}
+}
