@@ -361,8 +361,18 @@ func (c *Client) sendCtx(ctx context.Context, f wire.Frame) error {
 
 // queue queues an encoded frame unless ctx ends first.
 func (c *Client) queue(ctx context.Context, frame []byte) error {
+	return c.queueOn(ctx, c.out, frame)
+}
+
+// queueBulk queues an upload's frame (a chunk, its upload_end) unless ctx
+// ends first: the member's other frames overtake it (see Client.take).
+func (c *Client) queueBulk(ctx context.Context, frame []byte) error {
+	return c.queueOn(ctx, c.bulk, frame)
+}
+
+func (c *Client) queueOn(ctx context.Context, q chan<- []byte, frame []byte) error {
 	select {
-	case c.out <- frame:
+	case q <- frame:
 		return nil
 	case <-c.done:
 		return c.lost()
@@ -645,7 +655,7 @@ func (c *Client) upload(ctx context.Context, ref, name string, image bool, src *
 				c.chunks.Put(frame)
 				return cancel(wire.Errorf(wire.ErrNoSuchFile, "reading %s failed after %d bytes (was it changed or removed?): %v", src.what, off, unwrapPath(err)))
 			}
-			if err := c.queue(ctx, frame); err != nil {
+			if err := c.queueBulk(ctx, frame); err != nil {
 				c.chunks.Put(frame)
 				if ctx.Err() != nil {
 					return cancel(err)
@@ -659,7 +669,9 @@ func (c *Client) upload(ctx context.Context, ref, name string, image bool, src *
 			if src.unchanged != nil && !src.unchanged() {
 				return cancel(wire.Errorf(wire.ErrBadHash, "%s changed while it was being shared; share it again", src.what))
 			}
-			if err := c.sendCtx(ctx, &wire.UploadEnd{Upload: id}); err != nil {
+			// Behind its chunks, in the same queue.
+			end, _ := wire.Encode(&wire.UploadEnd{Upload: id})
+			if err := c.queueBulk(ctx, end); err != nil {
 				if ctx.Err() != nil {
 					return cancel(err)
 				}

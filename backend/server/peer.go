@@ -66,19 +66,6 @@ const chunkBurst = 4
 // queue is this and the gathering buffer, whatever the history's length.
 const histBurst = 64 << 10
 
-// unsentLimit is the most bytes the kernel holds for a connection beyond
-// what the network has in flight (TCP_NOTSENT_LOWAT, where the system has
-// it). Without it Linux grows a socket's send buffer to megabytes (4 MiB
-// by default): each member that stops reading in the middle of a history
-// would be sent that much before its write loop blocks, all of it TLS
-// encryption and copying on the cores that deliver live messages (40 such
-// joiners made the host encrypt ~140 MB at once; see docs/performance.md,
-// Join storm). With it, such a member costs its receive window plus this,
-// and the host's bytes wait in the history and the queues, where the
-// write loops choose what goes first. In-flight data is not limited, so
-// throughput on long paths is not either.
-const unsentLimit = 128 << 10
-
 // closeFlushTimeout bounds the flush of the error frame that tells a peer
 // why it is being closed: a peer that broke the protocol may well not
 // read, and is not waited for longer.

@@ -377,7 +377,7 @@ func (s *Server) untrack(c net.Conn) {
 // handle runs one connection: admission, then the member's loops. It
 // reports whether the connection was admitted as a member of st's address.
 func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted bool) {
-	limitUnsent(raw)
+	wire.LimitUnsent(raw)
 	counted := newCountConn(raw)
 	// The write loop corks the socket under TLS (see peer.writeBatch).
 	cork := wire.NewCork(counted, s.corks)

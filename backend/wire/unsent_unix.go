@@ -1,6 +1,6 @@
 //go:build linux || darwin
 
-package server
+package wire
 
 import (
 	"net"
@@ -8,9 +8,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// limitUnsent sets TCP_NOTSENT_LOWAT on c: the kernel then takes at most
-// unsentLimit bytes beyond what the network has in flight.
-func limitUnsent(c net.Conn) {
+// LimitUnsent sets TCP_NOTSENT_LOWAT on c (a *net.TCPConn; other
+// connections are left alone): the kernel then takes at most UnsentLimit
+// bytes beyond what the network has in flight.
+func LimitUnsent(c net.Conn) {
 	tc, ok := c.(*net.TCPConn)
 	if !ok {
 		return
@@ -22,6 +23,6 @@ func limitUnsent(c net.Conn) {
 	rc.Control(func(fd uintptr) {
 		// Best effort: without it the connection works as before, with
 		// the kernel's own (megabytes) buffering.
-		unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NOTSENT_LOWAT, unsentLimit)
+		unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NOTSENT_LOWAT, UnsentLimit)
 	})
 }

@@ -1,0 +1,9 @@
+//go:build !linux && !darwin
+
+package wire
+
+import "net"
+
+// LimitUnsent does nothing here: the system has no TCP_NOTSENT_LOWAT, and
+// the kernel buffers what its send buffer holds.
+func LimitUnsent(net.Conn) {}
