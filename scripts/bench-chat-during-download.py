@@ -40,10 +40,7 @@ def main():
     size_mib, rounds, bins = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
     work = tempfile.mkdtemp(prefix="wetalk-chatlat-")
     try:
-        src = os.path.join(work, "random.bin")
-        with open(src, "wb") as f:
-            for _ in range(size_mib):
-                f.write(os.urandom(1 << 20))
+        src = bench_files.random_file(work, size_mib)
         rooms = []
         for i, bin in enumerate(bins):
             w = os.path.join(work, str(i))

@@ -60,10 +60,7 @@ def main():
         sh("ip", "netns", "exec", NS, "ip", "link", "set", veth + "b", "up")
         sh("ip", "netns", "exec", NS, "tc", "qdisc", "add", "dev", veth + "b", "root",
            "tbf", "rate", f"{rate}mbit", "burst", "64kb", "latency", "50ms")
-        src = os.path.join(work, "random.bin")
-        with open(src, "wb") as f:
-            for _ in range(size_mib):
-                f.write(os.urandom(1 << 20))
+        src = bench_files.random_file(work, size_mib)
         rooms = []
         for i, bin in enumerate(bins):
             w = os.path.join(work, str(i))

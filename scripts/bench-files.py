@@ -102,6 +102,15 @@ class Member:
         self.p.wait(timeout=60)
 
 
+def random_file(work, size_mib):
+    """Writes work/random.bin, size_mib MiB of random bytes; returns its path."""
+    src = os.path.join(work, "random.bin")
+    with open(src, "wb") as f:
+        for _ in range(size_mib):
+            f.write(os.urandom(1 << 20))
+    return src
+
+
 def main():
     bin, size_mib, tls_mbps, tls_cpu = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
     ceilings = {}
@@ -115,10 +124,7 @@ def main():
     size = size_mib << 20
     gib = size / (1 << 30)
     work = tempfile.mkdtemp(prefix="wetalk-bench-files-")
-    src = os.path.join(work, "random.bin")
-    with open(src, "wb") as f:
-        for _ in range(size_mib):
-            f.write(os.urandom(1 << 20))
+    src = random_file(work, size_mib)
     down = os.path.join(work, "down")
     os.mkdir(down)
 

@@ -579,27 +579,26 @@ func (c *Client) take(batch [][]byte, first, chunk []byte) [][]byte {
 	if first != nil {
 		batch, n = append(batch, first), len(first)
 	}
-out:
-	for n < writeGather {
-		select {
-		case f := <-c.out:
-			batch, n = append(batch, f), n+len(f)
-		default:
-			break out
-		}
-	}
+	batch, n = gather(c.out, batch, n)
 	if chunk != nil {
 		batch, n = append(batch, chunk), n+len(chunk)
 	}
+	batch, _ = gather(c.bulk, batch, n)
+	return batch
+}
+
+// gather adds to batch, which holds n bytes, the frames waiting in q, until
+// it holds writeGather bytes or q is empty.
+func gather(q <-chan []byte, batch [][]byte, n int) ([][]byte, int) {
 	for n < writeGather {
 		select {
-		case f := <-c.bulk:
+		case f := <-q:
 			batch, n = append(batch, f), n+len(f)
 		default:
-			return batch
+			return batch, n
 		}
 	}
-	return batch
+	return batch, n
 }
 
 // readFrame reads and decodes the next frame. A chunk's data is decoded
