@@ -125,6 +125,7 @@ const maxCommandLine = 6*wire.MaxText + 4096
 // too_large, and the reading goes on.
 func readCommands(in io.Reader, c *client.Client, out *eventWriter) {
 	var transfers sync.WaitGroup
+	closed := false // the connection ended: nothing to wait for or leave
 	err := readLines(in, maxCommandLine, func(raw []byte, tooLong bool) bool {
 		if tooLong {
 			out.write(client.ErrorEvent{Code: wire.CodeTooLarge, Message: fmt.Sprintf("an input line is at most %d bytes; a longer one was skipped", maxCommandLine)})
@@ -156,6 +157,7 @@ func readCommands(in io.Reader, c *client.Client, out *eventWriter) {
 		}
 		if err := do(c, cmd); err != nil {
 			if errors.Is(err, client.ErrClosed) {
+				closed = true
 				return false
 			}
 			e := wire.AsError(err)
@@ -163,6 +165,9 @@ func readCommands(in io.Reader, c *client.Client, out *eventWriter) {
 		}
 		return true
 	})
+	if closed {
+		return
+	}
 	if err != nil {
 		out.write(client.ErrorEvent{Code: wire.CodeBadCommand, Message: "reading commands: " + err.Error()})
 	}
