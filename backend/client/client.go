@@ -510,15 +510,24 @@ func (c *Client) push(ev Event) bool {
 // round.
 const writeGather = 256 << 10
 
+// minPiece is the least data of the pieces writeLoop splits an upload
+// chunk into on a slow link (see take).
+const minPiece = 4 << 10
+
 // writeLoop is the only writer of the connection. Each wake-up takes what
-// is queued (up to writeGather bytes: the frames in out first, then those
-// in bulk, see take) and writes it with wire.Gather: small frames copied
-// together into one TLS record's worth, large ones (upload chunks) as they
-// are. Upload frames' buffers then go back to the pool.
+// is queued (the frames in out first, then those in bulk, see take) and
+// writes it with wire.Gather: small frames copied together into one TLS
+// record's worth, large ones (upload chunks) as they are. Upload frames'
+// buffers then go back to the pool.
+//
+// The uploads' share of a round and the bytes the kernel holds unsent are
+// sized to the link (wire.Pace), so that chat waits behind about as much
+// of an upload on a slow link as on a fast one.
 func (c *Client) writeLoop(l *link) {
 	defer close(l.wrote)
 	var buf []byte
-	var batch [][]byte
+	w := writer{c: c}
+	unsent := wire.UnsentLimit
 	ping, _ := wire.Encode(&wire.Ping{})
 	heartbeat := time.NewTicker(c.pingEvery)
 	defer heartbeat.Stop()
@@ -527,70 +536,122 @@ func (c *Client) writeLoop(l *link) {
 		return err
 	}
 	for {
-		select {
-		case <-c.done:
-			return
-		case <-l.done:
-			return
-		case <-heartbeat.C:
-			l.conn.SetWriteDeadline(time.Now().Add(c.timeout))
-			if _, err := l.conn.Write(ping); err != nil {
-				l.close() // readLoop finds the link lost
+		var first, chunk []byte
+		if len(w.held) > 0 {
+			// Pieces of a split chunk are left: write on, chat first.
+			select {
+			case <-c.done:
 				return
+			case <-l.done:
+				return
+			case first = <-c.out:
+			default:
 			}
-		case f := <-c.out:
-			batch = c.take(batch[:0], f, nil)
-		case f := <-c.bulk:
-			batch = c.take(batch[:0], nil, f)
-		}
-		if len(batch) > 0 {
-			l.conn.SetWriteDeadline(time.Now().Add(c.timeout))
-			// Corked, the batch's TLS records go out in one write (a
-			// chunk is four records): fewer system calls here, fewer
-			// wake-ups at the host.
-			err := l.raw.Corked(func() (err error) {
-				buf, err = wire.Gather(batch, buf, write)
-				return err
-			})
-			for _, b := range batch {
-				if wire.IsChunkFrame(b, wire.TypeUploadChunk) {
-					c.chunks.Put(b)
+		} else {
+			select {
+			case <-c.done:
+				return
+			case <-l.done:
+				return
+			case <-heartbeat.C:
+				l.conn.SetWriteDeadline(time.Now().Add(c.timeout))
+				if _, err := l.conn.Write(ping); err != nil {
+					l.close() // readLoop finds the link lost
+					return
 				}
+				continue
+			case first = <-c.out:
+			case chunk = <-c.bulk:
 			}
-			clear(batch)
-			batch = batch[:0]
-			if err != nil {
-				l.close() // readLoop finds the link lost
-				return
+		}
+		bulk := w.take(first, chunk)
+		if u := w.pace.Unsent(); bulk > 0 && u != unsent {
+			wire.SetUnsent(l.raw.Conn, u)
+			unsent = u
+		}
+		l.conn.SetWriteDeadline(time.Now().Add(c.timeout))
+		// Corked, the batch's TLS records go out in one write (a chunk is
+		// four records): fewer system calls here, fewer wake-ups at the
+		// host.
+		err := l.raw.Corked(func() (err error) {
+			buf, err = wire.Gather(w.batch, buf, write)
+			return err
+		})
+		for _, b := range w.batch {
+			if wire.IsChunkFrame(b, wire.TypeUploadChunk) {
+				c.chunks.Put(b)
 			}
+		}
+		clear(w.batch)
+		w.batch = w.batch[:0]
+		if err != nil {
+			l.close() // readLoop finds the link lost
+			return
+		}
+		if bulk > 0 {
+			w.pace.Wrote(bulk, len(w.held) > 0 || len(c.bulk) > 0, time.Now())
 		}
 	}
 }
 
-// take gathers into batch a write round's frames, up to writeGather bytes:
-// first (taken from out) or chunk (taken from bulk), then what else waits
-// in out, then in bulk. So a member's chat, typing, credit for its
+// writer is writeLoop's state between rounds.
+type writer struct {
+	c     *Client
+	batch [][]byte  // the round's frames
+	held  [][]byte  // pieces of a split upload chunk, still to write
+	pace  wire.Pace // the link's rate, measured
+}
+
+// take gathers into w.batch a write round's frames: first (taken from out)
+// or chunk (taken from bulk), then what else waits in out (up to
+// writeGather bytes), then the uploads' frames: the pieces held from the
+// last round, then bulk's, up to what the link drains in wire.PaceDelay
+// (at least one frame). So a member's chat, typing, credit for its
 // downloads and cancels overtake its uploads' chunks and wait behind at
 // most one round of them, not behind all that bulk and the kernel hold (on
-// a link of 10 MB/s, that was half a second); the uploads' frames keep
-// their order among themselves, upload_end behind its chunks.
-func (c *Client) take(batch [][]byte, first, chunk []byte) [][]byte {
+// a link of 10 MB/s, that was half a second). An upload chunk larger than
+// a round (a slow link) is split into pieces of a round's size, which the
+// next rounds take in turn. The uploads' frames keep their order among
+// themselves, upload_end behind its chunks. It reports the bulk bytes it
+// took.
+func (w *writer) take(first, chunk []byte) int {
+	c := w.c
 	n := 0
 	if first != nil {
-		batch, n = append(batch, first), len(first)
+		w.batch, n = append(w.batch, first), len(first)
 	}
-	batch, n = gather(c.out, batch, n)
-	if chunk != nil {
-		batch, n = append(batch, chunk), n+len(chunk)
+	w.batch, n = gather(c.out, w.batch, n, writeGather)
+	most := w.pace.Round(writeGather)
+	bulk := 0
+	for bulk < most && n < writeGather {
+		var f []byte
+		switch {
+		case len(w.held) > 0:
+			f, w.held = w.held[0], w.held[1:]
+		case chunk != nil:
+			f, chunk = chunk, nil
+		default:
+			select {
+			case f = <-c.bulk:
+			default:
+				return bulk
+			}
+		}
+		if len(f) > most && wire.IsChunkFrame(f, wire.TypeUploadChunk) {
+			if pieces, err := wire.SplitChunk(f, max(most, minPiece)); err == nil {
+				c.chunks.Put(f) // the pieces hold copies
+				f, w.held = pieces[0], pieces[1:]
+			}
+		}
+		w.batch, n, bulk = append(w.batch, f), n+len(f), bulk+len(f)
 	}
-	batch, _ = gather(c.bulk, batch, n)
-	return batch
+	return bulk
 }
 
 // gather adds to batch, which holds n bytes, the frames waiting in q, until
-// it holds writeGather bytes or q is empty.
-func gather(q <-chan []byte, batch [][]byte, n int) ([][]byte, int) {
-	for n < writeGather {
+// it holds most bytes or q is empty.
+func gather(q <-chan []byte, batch [][]byte, n, most int) ([][]byte, int) {
+	for n < most {
 		select {
 		case f := <-q:
 			batch, n = append(batch, f), n+len(f)

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,68 +29,86 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// seen is what a fake host saw of an upload.
+type seen struct {
+	before int    // the upload's bytes before the message
+	text   string // the message
+	got    []byte // the upload's bytes
+	order  bool   // the chunks came in order, upload_end after them
+}
+
+// acceptUpload answers the member's first upload_begin with upload_ready.
+func acceptUpload(t *testing.T, c *hostConn) (*wire.UploadBegin, uuid.UUID, bool) {
+	begin, ok := c.next().(*wire.UploadBegin)
+	for ok && begin == nil {
+		begin, ok = c.next().(*wire.UploadBegin)
+	}
+	if !ok {
+		t.Error("no upload_begin")
+		return nil, uuid.Nil, false
+	}
+	id := uuid.New()
+	c.send(&wire.UploadReady{Ref: begin.Ref, Upload: id})
+	return begin, id, true
+}
+
+// readUpload reads the upload id of size bytes (and the member's message)
+// until its upload_end, which it acks; each runs after every chunk.
+func readUpload(t *testing.T, c *hostConn, begin *wire.UploadBegin, id uuid.UUID, size int, each func(*seen, *wire.UploadChunk)) seen {
+	s := seen{order: true}
+	for {
+		switch f := c.next().(type) {
+		case *wire.UploadChunk:
+			if f.Offset != uint64(len(s.got)) {
+				s.order = false
+			}
+			s.got = append(s.got, f.Data...)
+			if s.text == "" {
+				s.before = len(s.got)
+			}
+			if each != nil {
+				each(&s, f)
+			}
+		case *wire.Send:
+			s.text = f.Text
+		case *wire.UploadEnd:
+			s.order = s.order && len(s.got) == size
+			c.send(&wire.Ack{Ref: begin.Ref, ID: id})
+			return s
+		case *wire.Ping:
+		case nil:
+			t.Error("the connection ended")
+			return s
+		default:
+			t.Errorf("unexpected %T", f)
+		}
+	}
+}
+
 // TestChatOvertakesUpload: a member's message overtakes its upload's
 // chunks. The host stops reading once the upload has begun (with a 32 KiB
 // receive buffer), so the client's queues and the kernel fill with chunks;
 // then the member sends a message, and the host reads on. Only what the
 // kernel held (the client's unsent limit and the host's buffer) and one
-// round of the write loop come before the message: 5 or 6 of the 320 chunks
-// here. Before, the message queued behind everything: the queue's 64
+// round of the write loop come before the message: 4 to 6 of the 320 chunks'
+// worth here. Before, the message queued behind everything: the queue's 64
 // chunks, and the megabytes the kernel took (Send itself waited for room
 // in the queue). The upload's frames keep their order, upload_end last.
 func TestChatOvertakesUpload(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789abcdef"), 320*wire.MaxChunk/16)
 	begun, readOn := make(chan struct{}), make(chan struct{})
-	type seen struct {
-		before int    // chunks before the message
-		text   string // the message
-		got    []byte // the upload's bytes
-		order  bool   // the chunks came in order, upload_end after them
-	}
 	result := make(chan seen, 1)
 	h := startFake(t, nil, func(c *hostConn) {
-		begin, ok := c.next().(*wire.UploadBegin)
-		for ok && begin == nil {
-			begin, ok = c.next().(*wire.UploadBegin)
-		}
+		begin, id, ok := acceptUpload(t, c)
 		if !ok {
-			t.Error("no upload_begin")
 			return
 		}
 		if err := c.conn.NetConn().(*net.TCPConn).SetReadBuffer(32 << 10); err != nil {
 			t.Error(err)
 		}
-		id := uuid.New()
-		c.send(&wire.UploadReady{Ref: begin.Ref, Upload: id})
 		close(begun)
 		<-readOn
-		s := seen{order: true}
-		for {
-			switch f := c.next().(type) {
-			case *wire.UploadChunk:
-				if f.Offset != uint64(len(s.got)) {
-					s.order = false
-				}
-				s.got = append(s.got, f.Data...)
-				if s.text == "" {
-					s.before++
-				}
-			case *wire.Send:
-				s.text = f.Text
-			case *wire.UploadEnd:
-				s.order = s.order && len(s.got) == len(data)
-				c.send(&wire.Ack{Ref: begin.Ref, ID: id})
-				result <- s
-				return
-			case *wire.Ping:
-			case nil:
-				t.Error("the connection ended")
-				result <- s
-				return
-			default:
-				t.Errorf("unexpected %T", f)
-			}
-		}
+		result <- readUpload(t, c, begin, id, len(data), nil)
 	})
 	// The writes wait while the host does not read: a generous bound.
 	c := h.dial(t, client.Config{Timeout: 60 * time.Second})
@@ -128,11 +147,92 @@ func TestChatOvertakesUpload(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d of %d chunks came before the message", s.before, len(data)/wire.MaxChunk)
+	t.Logf("%d KiB of %d KiB came before the message", s.before>>10, len(data)>>10)
 	if s.text != "over the upload" || !s.order || !bytes.Equal(s.got, data) {
 		t.Fatalf("message %q, in order %v, %d of %d bytes", s.text, s.order, len(s.got), len(data))
 	}
-	if s.before > 16 {
-		t.Fatalf("%d chunks came before the message; at most 16 (the kernel's and one round's)", s.before)
+	if s.before > 16*wire.MaxChunk {
+		t.Fatalf("%d KiB came before the message; at most 16 chunks' worth (the kernel's and one round's)", s.before>>10)
+	}
+}
+
+// TestUploadPacedToSlowLink: on a slow link (a host that reads at most
+// 1 MB/s through a 16 KiB receive buffer; about 0.2 MB/s here), the client
+// sizes its upload's write rounds and its unsent bytes to the link
+// (wire.Pace): it splits chunks into pieces of what the link drains in
+// 10 ms, so that a message waits behind one piece, not behind a round of
+// 256 KiB and 128 KiB unsent as on a fast link (0.4 s at 1 MB/s). The
+// pieces arrive in order and make up the file, and the message comes
+// behind little more than what the kernels and the host's TLS hold.
+func TestUploadPacedToSlowLink(t *testing.T) {
+	const rate = 1 << 20 // bytes per second the host reads, at most
+	data := make([]byte, 3<<20)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	var sent atomic.Bool
+	mark := -1     // the upload's bytes the host had read when the message was sent
+	var late []int // the sizes of the chunks read after that
+	result := make(chan seen, 1)
+	h := startFake(t, nil, func(c *hostConn) {
+		if err := c.conn.NetConn().(*net.TCPConn).SetReadBuffer(64 << 10); err != nil {
+			t.Error(err)
+		}
+		begin, id, ok := acceptUpload(t, c)
+		if !ok {
+			return
+		}
+		result <- readUpload(t, c, begin, id, len(data), func(s *seen, f *wire.UploadChunk) {
+			if sent.Load() {
+				if mark < 0 {
+					mark = len(s.got) - len(f.Data)
+				}
+				late = append(late, len(f.Data))
+			}
+			time.Sleep(time.Duration(len(f.Data)) * time.Second / rate)
+		})
+	})
+	c := h.dial(t, client.Config{Timeout: 60 * time.Second})
+	src := &countingReader{r: bytes.NewReader(data)}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.UploadReader(t.Context(), "up", "big.bin", int64(len(data)), struct{ io.Reader }{src}, false)
+		done <- err
+	}()
+	// The client learns the link's rate in its first few hundred ms of
+	// writing (the first rounds are of the largest size, 0.6 s at 1 MB/s
+	// with what the kernels hold); two seconds are ample.
+	for src.n.Load() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second)
+	if err := c.Send("hi", "over the slow upload"); err != nil {
+		t.Fatal(err)
+	}
+	sent.Store(true) // after Send: a slow test goroutine counts fewer bytes, never more
+	var s seen
+	select {
+	case s = <-result:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the upload did not end within 60s")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s.text != "over the slow upload" || !s.order || !bytes.Equal(s.got, data) {
+		t.Fatalf("message %q, in order %v, %d of %d bytes", s.text, s.order, len(s.got), len(data))
+	}
+	if mark < 0 || len(late) < 2 {
+		t.Fatalf("the upload was over (%d chunks after the message was sent) before the test could look", len(late))
+	}
+	// The last chunk may be short anyway; the others are pieces.
+	if big := slices.Max(late[:len(late)-1]); big > 32<<10 {
+		t.Fatalf("chunks of up to %d KiB on a link of at most 1 MB/s; pieces of at most 32 KiB (10 ms) expected: %v", big>>10, late)
+	}
+	behind := s.before - mark
+	t.Logf("after the message was sent: %d chunks of %d to %d bytes; the message came behind %d KiB",
+		len(late), slices.Min(late), slices.Max(late), behind>>10)
+	if behind > 256<<10 {
+		t.Fatalf("the message came behind %d KiB of the upload; at most 256 KiB", behind>>10)
 	}
 }

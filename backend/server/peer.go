@@ -58,7 +58,8 @@ type peer struct {
 // everything else queued: chat and other frames overtake the downloads'
 // chunks, and wait behind at most one round of them (about 256 KiB)
 // rather than behind all that the downloads' credit allows (up to
-// wire.MaxWindow chunks, 4 MiB).
+// wire.MaxWindow chunks, 4 MiB). On a link slower than about 26 MB/s a
+// round is fewer, down to one (wire.Pace, in writeLoop).
 const chunkBurst = 4
 
 // histBurst is about how many bytes of history writeLoop takes per round:
@@ -270,7 +271,15 @@ func (p *peer) writeLoop() error {
 	var batch [][]byte
 	var deadline time.Time // of the connection's writes, as last set
 	var wrote uint64       // the seat's number of the last counted frame written
+	// The downloads' rounds and the kernel's unsent bytes are sized to the
+	// member's link (wire.Pace), so that its chat waits behind about as
+	// much of a download on a slow link as on a fast one. (Chunks are not
+	// split, as the member counts each against its credit: a round is at
+	// least one.)
+	var pace wire.Pace
+	unsent := wire.UnsentLimit
 	for range p.wake {
+		burst := min(max(pace.Round(chunkBurst*wire.ChunkFrameSize)/wire.ChunkFrameSize, 1), chunkBurst)
 		p.mu.Lock()
 		closing, flush, within := p.closing, p.flush, p.within
 		more, chunks := false, false
@@ -290,7 +299,7 @@ func (p *peer) writeLoop() error {
 		if closing {
 			p.bulk = nil // a download's chunks are of no use to a member leaving
 		} else if !more {
-			batch, chunks = p.takeChunks(batch)
+			batch, chunks = p.takeChunks(batch, burst)
 		}
 		p.mu.Unlock()
 
@@ -305,6 +314,14 @@ func (p *peer) writeLoop() error {
 			p.letGo()
 		}
 		wrote = max(wrote, seq)
+		bulk := 0 // bytes of chunks in batch
+		for _, b := range batch[others:] {
+			bulk += len(b)
+		}
+		if u := pace.Unsent(); bulk > 0 && u != unsent && p.tcp != nil {
+			wire.SetUnsent(p.tcp.Conn, u)
+			unsent = u
+		}
 		if !closing || flush {
 			dl := &deadline
 			if within > 0 {
@@ -316,6 +333,9 @@ func (p *peer) writeLoop() error {
 				p.abort()
 				return err
 			}
+		}
+		if bulk > 0 {
+			pace.Wrote(bulk, chunks, time.Now())
 		}
 		for _, b := range batch {
 			if wire.IsChunkFrame(b, wire.TypeChunk) {
@@ -387,10 +407,10 @@ func (p *peer) stopLazy() {
 	p.stopAcks()
 }
 
-// takeChunks appends to batch the first chunkBurst Chunk frames queued,
-// and reports whether more are left. Caller holds mu.
-func (p *peer) takeChunks(batch [][]byte) ([][]byte, bool) {
-	n := min(len(p.bulk), chunkBurst)
+// takeChunks appends to batch the first burst Chunk frames queued (at
+// most chunkBurst), and reports whether more are left. Caller holds mu.
+func (p *peer) takeChunks(batch [][]byte, burst int) ([][]byte, bool) {
+	n := min(len(p.bulk), burst)
 	batch = append(batch, p.bulk[:n]...)
 	m := copy(p.bulk, p.bulk[n:])
 	clear(p.bulk[m:])

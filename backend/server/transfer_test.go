@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -923,5 +924,95 @@ func TestUploadReader(t *testing.T) {
 	expectFailed(t, b, "after the short one", wire.CodeUploadFailed)
 	if left := roomFiles(t, h); len(left) != 3 {
 		t.Fatalf("room folder holds %v; want the three files shared", left)
+	}
+}
+
+// TestDownloadPacedToSlowLink: the host sizes a member's download rounds
+// and the kernel's unsent bytes to that member's link (wire.Pace): on a
+// slow one (a member that reads at most 1 MB/s through a 64 KiB receive
+// buffer, granting credit as it reads) a round is one chunk and the
+// kernel holds 16 KiB unsent, so another member's messages reach it
+// behind about what the kernels and its TLS hold, not behind rounds of
+// four chunks and 128 KiB unsent as on a fast link (about 400 KiB, 0.4 s
+// at this rate, before the change). The download's bytes come whole and
+// in order.
+func TestDownloadPacedToSlowLink(t *testing.T) {
+	const rate = 1 << 20 // bytes per second the member reads, at most
+	h, _ := filesHost(t, server.Config{})
+	a := h.join(t, "A")
+	const size = 6 << 20
+	path, sum := randomFile(t, size, 11)
+	id, err := a.c.Upload(context.Background(), "", path, "big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write, r := rawMemberWith(t, h, "Slow", 64<<10)
+	var mu sync.Mutex
+	write(&wire.Download{Ref: "d", Transfer: uuid.New(), File: uuid.MustParse(id), Window: wire.MaxWindow})
+	var got []byte
+	sentAt := map[string]int{} // bytes of the download read when each message was sent
+	behind := map[string]int{} // bytes of the download read before it came
+	texts := []string{"one", "two", "three", "four", "five"}
+	done := make(chan error, 1)
+	go func() {
+		for len(behind) < len(texts) || len(got) < size {
+			f, err := r.ReadMessage()
+			if err != nil {
+				done <- err
+				return
+			}
+			switch f := f.(type) {
+			case *wire.Chunk:
+				if f.Offset != uint64(len(got)) {
+					done <- fmt.Errorf("chunk at %d after %d bytes", f.Offset, len(got))
+					return
+				}
+				mu.Lock()
+				got = append(got, f.Data...)
+				mu.Unlock()
+				write(&wire.Credit{Transfer: f.Transfer, Chunks: 1})
+				time.Sleep(time.Duration(len(f.Data)) * time.Second / rate)
+			case *wire.Message:
+				mu.Lock()
+				behind[f.Text] = len(got) - sentAt[f.Text]
+				mu.Unlock()
+			case *wire.Abort, *wire.ErrorFrame:
+				done <- fmt.Errorf("%#v", f)
+				return
+			}
+		}
+		done <- nil
+	}()
+	// The host learns the link's rate in its first few hundred ms of
+	// writing; then a message every 300 ms.
+	time.Sleep(2 * time.Second)
+	for _, text := range texts {
+		mu.Lock()
+		sentAt[text] = len(got) // before sending: a slow test counts more, so the bound is generous
+		mu.Unlock()
+		if err := a.c.Send("", text); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(120 * time.Second):
+		t.Fatal("the download did not end within 120 s (hang guard)")
+	}
+	if h := sha256.Sum256(got); len(got) != size || hex.EncodeToString(h[:]) != sum {
+		t.Fatalf("downloaded %d bytes, not the file's %d", len(got), size)
+	}
+	var b []int
+	for _, text := range texts {
+		b = append(b, behind[text]>>10)
+	}
+	slices.Sort(b)
+	t.Logf("the messages came behind %v KiB of the download", b)
+	if b[len(b)/2] > 256 {
+		t.Fatalf("the messages came behind %v KiB of the download; a median of at most 256 KiB", b)
 	}
 }

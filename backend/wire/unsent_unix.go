@@ -11,7 +11,11 @@ import (
 // LimitUnsent sets TCP_NOTSENT_LOWAT on c (a *net.TCPConn; other
 // connections are left alone): the kernel then takes at most UnsentLimit
 // bytes beyond what the network has in flight.
-func LimitUnsent(c net.Conn) {
+func LimitUnsent(c net.Conn) { SetUnsent(c, UnsentLimit) }
+
+// SetUnsent sets c's limit on unsent bytes to n (see LimitUnsent): a
+// writer that paces itself to its link (Pace) lowers it on a slow one.
+func SetUnsent(c net.Conn, n int) {
 	tc, ok := c.(*net.TCPConn)
 	if !ok {
 		return
@@ -23,6 +27,6 @@ func LimitUnsent(c net.Conn) {
 	rc.Control(func(fd uintptr) {
 		// Best effort: without it the connection works as before, with
 		// the kernel's own (megabytes) buffering.
-		unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NOTSENT_LOWAT, UnsentLimit)
+		unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NOTSENT_LOWAT, n)
 	})
 }

@@ -139,3 +139,41 @@ func (p ChunkPool) Put(b []byte) {
 func IsChunkFrame(frame []byte, t Type) bool {
 	return len(frame) >= headerLen && Type(frame[4]) == t && cap(frame) == ChunkFrameSize
 }
+
+// SplitChunk returns the frames that carry the data of frame (a complete
+// TypeUploadChunk or TypeChunk frame) in pieces of at most n bytes, of
+// about the same size, in order, each at its own offset: a writer pacing a
+// slow link sends them with other frames between them. They hold copies:
+// frame may be reused at once.
+func SplitChunk(frame []byte, n int) ([][]byte, error) {
+	if len(frame) < headerLen || n < 1 {
+		return nil, fmt.Errorf("wire: SplitChunk of %d bytes into %d: %w", len(frame), n, ErrMalformed)
+	}
+	t := Type(frame[4])
+	var id uuid.UUID
+	var off uint64
+	var data []byte
+	if t != TypeUploadChunk && t != TypeChunk {
+		return nil, fmt.Errorf("wire: SplitChunk of a %v: %w", t, ErrMalformed)
+	}
+	if err := decodeChunkView(t, frame[headerLen:], &id, &off, &data); err != nil {
+		return nil, err
+	}
+	// Pieces of even size: no short one at the end.
+	count := max((len(data)+n-1)/n, 1)
+	n = (len(data) + count - 1) / count
+	var out [][]byte
+	for k := 0; k < len(data) || k == 0; k += max(n, 1) {
+		piece := data[k:min(k+n, len(data))]
+		var f Frame = &UploadChunk{Upload: id, Offset: off + uint64(k), Data: piece}
+		if t == TypeChunk {
+			f = &Chunk{Transfer: id, Offset: off + uint64(k), Data: piece}
+		}
+		b, err := Encode(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
