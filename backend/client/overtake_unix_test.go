@@ -85,6 +85,39 @@ func readUpload(t *testing.T, c *hostConn, begin *wire.UploadBegin, id uuid.UUID
 	}
 }
 
+// uploadInBackground has c upload data as big.bin; it returns the source
+// (counting what the client read of it) and the channel of the upload's
+// result.
+func uploadInBackground(t *testing.T, c *client.Client, data []byte) (*countingReader, chan error) {
+	src := &countingReader{r: bytes.NewReader(data)}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.UploadReader(t.Context(), "up", "big.bin", int64(len(data)), struct{ io.Reader }{src}, false)
+		done <- err
+	}()
+	return src, done
+}
+
+// finish waits for what the fake host saw of the upload and for its
+// result, and checks that the host got the message text and every byte of
+// data in order, upload_end last.
+func finish(t *testing.T, result <-chan seen, done <-chan error, text string, data []byte) seen {
+	t.Helper()
+	var s seen
+	select {
+	case s = <-result:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the upload did not end within 60s")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s.text != text || !s.order || !bytes.Equal(s.got, data) {
+		t.Fatalf("message %q, in order %v, %d of %d bytes", s.text, s.order, len(s.got), len(data))
+	}
+	return s
+}
+
 // TestChatOvertakesUpload: a member's message overtakes its upload's
 // chunks. The host stops reading once the upload has begun (with a 32 KiB
 // receive buffer), so the client's queues and the kernel fill with chunks;
@@ -112,12 +145,7 @@ func TestChatOvertakesUpload(t *testing.T) {
 	})
 	// The writes wait while the host does not read: a generous bound.
 	c := h.dial(t, client.Config{Timeout: 60 * time.Second})
-	src := &countingReader{r: bytes.NewReader(data)}
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.UploadReader(t.Context(), "up", "big.bin", int64(len(data)), struct{ io.Reader }{src}, false)
-		done <- err
-	}()
+	src, done := uploadInBackground(t, c, data)
 	<-begun
 	// Wait until the client can queue no more: its reads of the source
 	// stop (a hang guard of 60 s; on a busy machine the wait only makes
@@ -138,19 +166,8 @@ func TestChatOvertakesUpload(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond) // the message reaches the write loop's queue
 	close(readOn)
-	var s seen
-	select {
-	case s = <-result:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the upload did not end within 60s")
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	s := finish(t, result, done, "over the upload", data)
 	t.Logf("%d KiB of %d KiB came before the message", s.before>>10, len(data)>>10)
-	if s.text != "over the upload" || !s.order || !bytes.Equal(s.got, data) {
-		t.Fatalf("message %q, in order %v, %d of %d bytes", s.text, s.order, len(s.got), len(data))
-	}
 	if s.before > 16*wire.MaxChunk {
 		t.Fatalf("%d KiB came before the message; at most 16 chunks' worth (the kernel's and one round's)", s.before>>10)
 	}
@@ -193,12 +210,7 @@ func TestUploadPacedToSlowLink(t *testing.T) {
 		})
 	})
 	c := h.dial(t, client.Config{Timeout: 60 * time.Second})
-	src := &countingReader{r: bytes.NewReader(data)}
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.UploadReader(t.Context(), "up", "big.bin", int64(len(data)), struct{ io.Reader }{src}, false)
-		done <- err
-	}()
+	src, done := uploadInBackground(t, c, data)
 	// The client learns the link's rate in its first few hundred ms of
 	// writing (the first rounds are of the largest size, 0.6 s at 1 MB/s
 	// with what the kernels hold); two seconds are ample.
@@ -210,18 +222,7 @@ func TestUploadPacedToSlowLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent.Store(true) // after Send: a slow test goroutine counts fewer bytes, never more
-	var s seen
-	select {
-	case s = <-result:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the upload did not end within 60s")
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if s.text != "over the slow upload" || !s.order || !bytes.Equal(s.got, data) {
-		t.Fatalf("message %q, in order %v, %d of %d bytes", s.text, s.order, len(s.got), len(data))
-	}
+	s := finish(t, result, done, "over the slow upload", data)
 	if mark < 0 || len(late) < 2 {
 		t.Fatalf("the upload was over (%d chunks after the message was sent) before the test could look", len(late))
 	}
