@@ -92,11 +92,11 @@ func cutData(size int, seed uint64) ([]byte, []byte) {
 // returned channel.
 func startCut(t *testing.T, b *member, bw *watcher, a *rawUpload, data []byte, head int) (dir string, res chan error, saved *string) {
 	t.Helper()
+	a.send(data[:head], 0)
 	ev := awaitEvent[client.File](t, bw)
 	if ev.ID != a.id.String() || !ev.Uploading || ev.SHA256 != "" || ev.Size != int64(len(data)) {
-		t.Fatalf("file announced at upload start: %+v", ev)
+		t.Fatalf("file announced at its first chunk: %+v", ev)
 	}
-	a.send(data[:head], 0)
 	dir = t.TempDir()
 	res = make(chan error, 1)
 	saved = new(string)
@@ -190,10 +190,10 @@ func TestUploadEndWithoutHash(t *testing.T) {
 	bw := watch(b, true)
 	data, sum := cutData(3<<20+17, 4)
 	a := beginRaw(t, h, "A", "streamed.bin", len(data))
+	a.send(data, 0)
 	if ev := awaitEvent[client.File](t, bw); ev.ID != a.id.String() {
 		t.Fatalf("file event %+v", ev)
 	}
-	a.send(data, 0)
 	a.end(nil)
 	want := hex.EncodeToString(sum)
 	if ev := awaitEvent[client.FileDone](t, bw); ev.ID != a.id.String() || ev.SHA256 != want {
@@ -208,10 +208,10 @@ func TestUploadEndWithoutHash(t *testing.T) {
 	}
 
 	short := beginRaw(t, h, "C", "short-hash.bin", len(data))
+	short.send(data, 0)
 	if ev := awaitEvent[client.File](t, bw); ev.ID != short.id.String() {
 		t.Fatalf("file event %+v", ev)
 	}
-	short.send(data, 0)
 	short.end(sum[:5])
 	if ev := awaitEvent[client.FileFailed](t, bw); ev.ID != short.id.String() || ev.Code != wire.CodeBadHash {
 		t.Fatalf("file_failed %+v, want bad_hash", ev)
@@ -294,8 +294,8 @@ func TestCutThroughDownloadResumes(t *testing.T) {
 	bw := watch(b, true)
 	data, sum := cutData(5<<20, 3)
 	a := beginRaw(t, h, "A", "resumed.bin", len(data))
-	ev := awaitEvent[client.File](t, bw)
 	a.send(data[:3<<20], 0)
+	ev := awaitEvent[client.File](t, bw)
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	res := make(chan error, 1)
@@ -332,5 +332,57 @@ func TestCutThroughDownloadResumes(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 1 || left[0].Name() != "resumed.bin" {
 		t.Fatalf("the folder holds %v", left)
+	}
+}
+
+// TestFileAnnouncedAtItsFirstByte: the room learns of a file when its
+// first chunk reaches the host, not at upload_begin. An upload cancelled
+// before any byte came never shows: no file, no file_failed, nothing in
+// the history or the welcome's list (before, the room saw it appear as
+// uploading and then fail). An empty file, which has no chunk, is shared
+// complete at its upload_end.
+func TestFileAnnouncedAtItsFirstByte(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	b := h.join(t, "B")
+	a := beginRaw(t, h, "A", "never-sent.bin", 1<<20)
+	a.conn.Write(must(wire.Encode(&wire.Cancel{Transfer: a.id})))
+	// The host handles A's frames in order: once B has this message, the
+	// cancel was handled.
+	a.conn.Write(must(wire.Encode(&wire.Send{Ref: "s", Text: "after the cancel"})))
+	for {
+		ev := b.next()
+		switch ev := ev.(type) {
+		case client.File, client.FileFailed, client.FileProgress:
+			t.Fatalf("an upload cancelled before its first byte showed in the room: %#v", ev)
+		case client.Message:
+			if ev.Text != "after the cancel" {
+				continue
+			}
+		default:
+			continue
+		}
+		break
+	}
+	if left := roomFiles(t, h); len(left) != 0 {
+		t.Fatalf("left in the room folder: %v", left)
+	}
+	late := h.join(t, "Late")
+	if fs := late.c.Welcome().Files; len(fs) != 0 {
+		t.Fatalf("a joiner is told of %+v", fs)
+	}
+
+	empty := beginRaw(t, h, "C", "empty.txt", 0)
+	empty.end(nil)
+	none := sha256.Sum256(nil)
+	want := hex.EncodeToString(none[:])
+	if ev := until[client.File](b); ev.ID != empty.id.String() || ev.Uploading || ev.SHA256 != want || ev.Size != 0 || ev.Name != "empty.txt" {
+		t.Fatalf("an empty file was announced as %+v, want complete with SHA-256 %s", ev, want)
+	}
+	path, err := b.c.Download(context.Background(), "", empty.id.String(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() != 0 {
+		t.Fatalf("the empty file downloaded as %v, %v", st, err)
 	}
 }

@@ -49,7 +49,7 @@ type upload struct {
 	s     *Server
 	ref   string
 	timer *time.Timer // fires after UploadIdle without progress
-	file  bool        // a file (not an image): announced at once, told of progress
+	file  bool        // a file (not an image): announced at its first chunk, told of progress
 	told  time.Time   // the readLoop's; when the room last heard of its progress
 
 	mu      sync.Mutex
@@ -57,6 +57,10 @@ type upload struct {
 	resumed bool             // guarded by mu; kept across a dropped link: stray chunks are ignored
 	last    time.Time        // guarded by mu; of the last chunk (or the begin)
 	dropped bool             // guarded by mu; by the idle timer: the member was told
+	// Guarded by mu, written only by the readLoop: the room was told of
+	// the file (at its first chunk). An upload cancelled or failed before
+	// any byte came never shows in the room.
+	announced bool
 }
 
 // download is a file being sent; the client pulls it by granting credit,
@@ -122,12 +126,23 @@ func (x *transfers) bulk(f wire.Frame) (bool, error) {
 			up.last = time.Now()
 		}
 		written := up.u.Written()
+		first := up.file && !dropped && err == nil && !up.announced
+		if first {
+			up.announced = true
+		}
 		up.mu.Unlock()
 		switch {
 		case dropped:
 			x.forget(f.Upload)
 		case err != nil:
 			x.abortUpload(f.Upload, err)
+		case first:
+			// Cut-through: the room learns of the file at its first bytes,
+			// and may download it while it uploads; Complete or FailUpload
+			// tells how it ended. (Images are announced once complete.)
+			if err := x.s.room.Announce(x.m, room.Shared{ID: f.Upload, Name: up.u.Name(), Size: uint64(up.u.Size())}); err != nil {
+				x.abortUpload(f.Upload, err)
+			}
 		case up.file && time.Since(up.told) >= progressEvery:
 			up.told = time.Now()
 			x.s.room.UploadProgress(f.Upload, uint64(written))
@@ -198,15 +213,6 @@ func (x *transfers) beginUpload(f *wire.UploadBegin) error {
 	up.timer = time.AfterFunc(x.s.cfg.UploadIdle, func() { x.idle(id, up) })
 	x.uploads[id] = up
 	x.deliver(&wire.UploadReady{Ref: f.Ref, Upload: id})
-	if up.file {
-		// Cut-through: the room learns of the file now, and may download
-		// it while it uploads; Complete or FailUpload tells how it ended.
-		// (Images are announced once complete.)
-		name := u.Name()
-		if err := x.s.room.Announce(x.m, room.Shared{ID: id, Name: name, Size: f.Size}); err != nil {
-			x.abortUpload(id, err)
-		}
-	}
 	return nil
 }
 
@@ -268,10 +274,11 @@ func (x *transfers) resumeUpload(f *wire.UploadResume) error {
 }
 
 // fail ends an upload that cannot go on (why), and, for a file the room
-// was told of at its start, tells the room it failed.
+// was told of, tells the room it failed. The readLoop calls it, or the
+// idle timer holding up.mu.
 func (x *transfers) fail(id uuid.UUID, up *upload, why error) {
 	up.u.Fail(why)
-	if up.file {
+	if up.announced {
 		x.s.room.FailUpload(id, why)
 	}
 }
@@ -284,8 +291,9 @@ func abortAll(ups map[uuid.UUID]*upload) {
 		up.mu.Lock()
 		up.dropped = true
 		up.u.Fail(errSenderLeft)
+		announced := up.announced
 		up.mu.Unlock()
-		if up.file {
+		if announced {
 			up.s.uploadFailed(id, errSenderLeft)
 		}
 	}
@@ -323,18 +331,20 @@ func (x *transfers) endUpload(f *wire.UploadEnd) error {
 	}
 	file, err := up.u.Finish(f.SHA256)
 	if err != nil {
-		if up.file {
+		if up.announced {
 			x.s.room.FailUpload(f.Upload, err)
 		}
 		x.tellAbort(f.Upload, err)
 		return nil
 	}
-	if up.file {
+	if up.announced {
 		err = x.s.room.Complete(x.m, up.ref, file.ID, file.SHA256)
 	} else {
+		// An image, or an empty file (no chunk announced it): shared
+		// complete at once.
 		err = x.s.room.Share(x.m, up.ref, room.Shared{
 			ID: file.ID, Name: file.Name, Mime: file.Mime, Size: uint64(file.Size), SHA256: file.SHA256,
-			Image: file.Mime != "",
+			Image: !up.file,
 		})
 	}
 	if err != nil {

@@ -831,8 +831,10 @@ func TestHostSniffsImages(t *testing.T) {
 	}
 }
 
-// expectFailed reads m's events until the message text: the file announced
-// while uploading must have failed with code by then, and never completed.
+// expectFailed reads m's events until the message text: a file announced
+// while uploading must have failed with code by then, and none completed.
+// (A file whose upload ended before its first byte reached the host was
+// never announced: that is fine too.)
 func expectFailed(t *testing.T, m *member, text string, code wire.Code) {
 	t.Helper()
 	var announced string
@@ -853,7 +855,7 @@ func expectFailed(t *testing.T, m *member, text string, code wire.Code) {
 			failed = true
 		case client.Message:
 			if ev.Text == text {
-				if !failed {
+				if announced != "" && !failed {
 					t.Fatalf("no file_failed before %q (announced %q)", text, announced)
 				}
 				return

@@ -475,30 +475,19 @@ func TestShareSixFilesAtOnce(t *testing.T) {
 		}
 		return true
 	})
+	// Every one is done: the host refused none (a fifth upload_begin
+	// while four run is refused with rate_limited, and the upload would
+	// have failed). The emitted states are not counted: an upload turns
+	// active when the client has its slot, and the first one turns done
+	// when its goroutine has returned, which may come a moment after its
+	// slot was given back (once in twenty runs, a fifth showed active).
 	ra.mu.Lock()
-	active := 0
-	most := 0
 	for _, id := range ids {
 		if tr := ra.transfers[id]; tr.State != StateDone {
 			t.Errorf("%s: %s %+v; want done", id, tr.State, tr.Error)
 		}
 	}
-	// Replaying the emitted states: never more than the host's limit
-	// active at once.
-	seen := map[string]string{}
-	for _, tr := range ra.history {
-		if seen[tr.ID] != StateActive && tr.State == StateActive {
-			active++
-		} else if seen[tr.ID] == StateActive && tr.State != StateActive {
-			active--
-		}
-		seen[tr.ID] = tr.State
-		most = max(most, active)
-	}
 	ra.mu.Unlock()
-	if most > wire.MaxUploads {
-		t.Errorf("%d uploads active at once; the host takes %d", most, wire.MaxUploads)
-	}
 	rb.wait(t, "six files", func(r *recorder) bool {
 		n := 0
 		for _, ev := range r.events {
