@@ -78,6 +78,10 @@ export class RoomState {
   private typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** privateRefs maps the refs of my private messages to their receivers, for errors. */
   private privateRefs = new Map<string, string>();
+  /** dismissed holds the transfers whose upload bubbles I dismissed: a later
+   * report of the same transfer (its end, once a slow host answers) must not
+   * bring the bubble back. */
+  private dismissed = new Set<string>();
 
   private keys = 0;
   private historyLeft = 0;
@@ -382,6 +386,7 @@ export class RoomState {
         // The host's event came first: this upload's bubble gives way to it.
         if (i >= 0) (items ??= cur.slice()).splice(i, 1);
       } else if (i < 0) {
+        if (this.dismissed.has(t.id)) continue;
         const up: UploadItem = {
           kind: 'upload', key, id: '', transfer: t.id, from: this.me, name: t.name, size: t.size, image: !!t.image,
           time: new Date().toISOString(), mine: true, history: false, state: t.state,
@@ -407,6 +412,7 @@ export class RoomState {
     const i = lastIndex(this.items, (it) => it.key === key);
     const it = this.items[i];
     if (it?.kind !== 'upload' || (it.state !== 'cancelled' && it.state !== 'failed')) return;
+    this.dismissed.add(it.transfer);
     this.items = this.items.filter((x) => x.key !== key);
   }
 

@@ -239,6 +239,11 @@ describe('RoomState uploads in the conversation', () => {
     expect(shown(r)).toEqual(['up:failed']);
     r.dismissUpload('up:t2');
     expect(shown(r)).toEqual([]);
+    // The session reports a transfer again when it ends, which for an
+    // upload cancelled while the host was slow to answer comes after the
+    // dismissal: the bubble stays away.
+    r.applyTransfers([up('cancelled', 10), { ...up('failed', 0), id: 't2', error: { code: 'too_large', message: '' } }]);
+    expect(shown(r)).toEqual([]);
   });
 
   it('ignores downloads', () => {
