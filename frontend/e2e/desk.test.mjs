@@ -107,6 +107,39 @@ describe('the room on a real desk', () => {
     await p.context().close();
   });
 
+  it('shows two members the same order after both sent while the host was frozen', async () => {
+    const p = await member('Pia');
+    const q = await member('Quinn');
+    const line = (page, text) => page.locator('[data-side]', { hasText: text });
+    host.child.kill('SIGSTOP');
+    try {
+      await say(p, 'pia while frozen');
+      await say(q, 'quinn while frozen');
+      await line(p, 'pia while frozen').locator('[data-delivery="pending"]').waitFor();
+      await line(q, 'quinn while frozen').locator('[data-delivery="pending"]').waitFor();
+    } finally {
+      host.child.kill('SIGCONT');
+    }
+    const order = async (page) => {
+      await line(page, 'pia while frozen').waitFor({ timeout: 60_000 });
+      await line(page, 'quinn while frozen').waitFor({ timeout: 60_000 });
+      await page.locator('[data-delivery="pending"]').first().waitFor({ state: 'detached', timeout: 60_000 });
+      return page.evaluate(() =>
+        Array.from(document.querySelectorAll('[data-side]'))
+          .map((e) => e.textContent)
+          .filter((t) => t.includes('while frozen'))
+          .map((t) => (t.includes('pia') ? 'pia' : 'quinn')),
+      );
+    };
+    // Each shows its own message at once, at the bottom; whatever the host
+    // took first goes above it: both end in the host's order.
+    const [op, oq] = [await order(p), await order(q)];
+    assert.equal(op.length, 2, `Pia sees ${op}`);
+    assert.deepEqual(op, oq, 'Pia and Quinn see the two messages in the same order');
+    await p.context().close();
+    await q.context().close();
+  });
+
   it('renders a fenced code block as a block that keeps its lines, and a lone emoji large', async () => {
     const p = await member('Coder');
     const code = 'func main() {\n\tif ok {\n        fmt.Println("hi")\n\t}\n}';

@@ -18,6 +18,23 @@ export const ackTimeout = 8000;
  * for a reconnect signal from the backend, once there is one). */
 export type Link = 'ok' | 'connecting' | 'lost';
 
+/** place adds an item the host sent to items: above my messages at the
+ * end that still wait for the host's answer (pending), since the host put
+ * it before them. So the conversation is in the host's order, as every
+ * other member sees it, once mine are sent: a message another member sent
+ * while mine was on its way (a slow or frozen host) shows above mine, not
+ * below it, as in the messengers that show a message before the server has
+ * it. */
+function place(items: Item[], item: Item): void {
+  let i = items.length;
+  while (i > 0) {
+    const it = items[i - 1];
+    if (it.kind !== 'message' || !it.mine || it.delivery !== 'pending') break;
+    i--;
+  }
+  items.splice(i, 0, item);
+}
+
 /** lastIndex is the index of the last item pred accepts, or -1. */
 function lastIndex(items: readonly Item[], pred: (it: Item) => boolean): number {
   for (let i = items.length - 1; i >= 0; i--) if (pred(items[i])) return i;
@@ -191,11 +208,11 @@ export class RoomState {
     const items = this.items.slice();
     let members = this.members;
     const notice = (words: Key, params: Record<string, string>) =>
-      items.push({ kind: 'notice', key: this.key(), words, params });
+      place(items, { kind: 'notice', key: this.key(), words, params });
     const placeDivider = () => {
       if (this.dividerDone) return;
       this.dividerDone = true;
-      if (this.historySeen) items.push({ kind: 'divider', key: 'divider' });
+      if (this.historySeen) place(items, { kind: 'divider', key: 'divider' });
       if (this.asked !== '' && this.me !== this.asked) notice('n_renamed', { name: this.me, asked: this.asked });
     };
     for (const ev of events) {
@@ -243,7 +260,7 @@ export class RoomState {
             history: ev.history,
             replyTo: ev.reply_to || undefined,
           };
-          items.push(m);
+          place(items, m);
           if (!ev.history) {
             this.stopTyping(m.from);
             if (!m.mine) this.incoming?.(m);
@@ -272,7 +289,7 @@ export class RoomState {
           // My upload's bubble, shown since it started, becomes this one.
           const up = base.mine && !ev.history ? this.uploadOf(items, ev.id) : -1;
           if (up >= 0) items[up] = item;
-          else items.push(item);
+          else place(items, item);
           if (ev.history) {
             this.historySeen = true;
             if (--this.historyLeft <= 0) placeDivider();

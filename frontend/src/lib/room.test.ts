@@ -72,6 +72,32 @@ describe('RoomState', () => {
     expect(mine().map((m) => [m.id, m.delivery, m.time])).toEqual([['m1', 'sent', '2024-05-01T09:01:00Z']]);
   });
 
+  it('puts what others sent while mine was on its way above mine, in the host\'s order', async () => {
+    const r = new RoomState({ ...base, asked: 'Ann#2' });
+    r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0, room: 'Tea', files: [] }]);
+    r.say('sent first', () => Promise.resolve('r1'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    r.apply([{ type: 'ack', ref: 'r1', id: 'm1' }]);
+    // Mine waits for the host (a slow one): Bo's message, which the host
+    // took first, and a join come meanwhile; then my ack and echo.
+    r.say('on its way', () => Promise.resolve('r2'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    r.apply([
+      { type: 'message', id: 'm1', from: 'Ann#2', text: 'sent first', time: '2024-05-01T09:00:00Z', history: false },
+      { type: 'message', id: 'b1', from: 'Bo', text: 'Bo was first', time: '2024-05-01T09:01:00Z', history: false },
+      { type: 'joined', name: 'Cy' },
+    ]);
+    expect(kinds(r)).toBe('m:sent first m:Bo was first n:n_joined m:on its way');
+    r.apply([
+      { type: 'ack', ref: 'r2', id: 'm2' },
+      { type: 'message', id: 'm2', from: 'Ann#2', text: 'on its way', time: '2024-05-01T09:01:01Z', history: false },
+      { type: 'message', id: 'b2', from: 'Bo', text: 'Bo after', time: '2024-05-01T09:02:00Z', history: false },
+    ]);
+    // Sent, mine keeps its place; what comes after it goes below.
+    expect(kinds(r)).toBe('m:sent first m:Bo was first n:n_joined m:on its way m:Bo after');
+    expect((r.items[3] as MessageItem).delivery).toBe('sent');
+  });
+
   it('settles a message whose ack and echo came before Send returned', async () => {
     const r = new RoomState({ ...base, asked: 'Ann#2' });
     r.apply([{ type: 'welcome', name: 'Ann#2', leader: 'Bo', members: ['Bo', 'Ann#2'], history_count: 0, room: 'Tea', files: [] }]);
