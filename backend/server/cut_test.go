@@ -22,10 +22,11 @@ import (
 // rawUpload is an uploader driven by hand over a bare connection, so that
 // the test decides when each byte goes (and whether the upload ends well).
 type rawUpload struct {
-	t    *testing.T
-	conn *tls.Conn
-	id   uuid.UUID
-	got  chan wire.Frame // what the host sends the uploader, after upload_ready
+	t     *testing.T
+	conn  *tls.Conn
+	id    uuid.UUID
+	got   chan wire.Frame // what the host sends the uploader, after upload_ready
+	piece func() int      // the size of the next chunk sent; nil: wire.MaxChunk
 }
 
 // beginRaw joins as name and begins an upload of size bytes.
@@ -65,7 +66,11 @@ func beginRaw(t *testing.T, h *host, name, file string, size int) *rawUpload {
 // send sends data as the chunks from offset off.
 func (u *rawUpload) send(data []byte, off int) {
 	for len(data) > 0 {
-		n := min(len(data), wire.MaxChunk)
+		n := wire.MaxChunk
+		if u.piece != nil {
+			n = u.piece()
+		}
+		n = min(len(data), n)
 		if _, err := u.conn.Write(must(wire.Encode(&wire.UploadChunk{Upload: u.id, Offset: uint64(off), Data: data[:n]}))); err != nil {
 			u.t.Fatalf("sending a chunk: %v", err)
 		}
@@ -384,5 +389,33 @@ func TestFileAnnouncedAtItsFirstByte(t *testing.T) {
 	}
 	if st, err := os.Stat(path); err != nil || st.Size() != 0 {
 		t.Fatalf("the empty file downloaded as %v, %v", st, err)
+	}
+}
+
+// TestCutThroughOddChunks: an uploader may send chunks of any size up to
+// wire.MaxChunk (WeTalk's client splits them into pieces on a slow link);
+// the host stores and serves them intact, to a download that runs beside
+// the upload and to one after it.
+func TestCutThroughOddChunks(t *testing.T) {
+	h, _ := filesHost(t, server.Config{})
+	b := h.join(t, "B")
+	bw := watch(b, true)
+	data, sum := cutData(3<<20+4321, 7)
+	a := beginRaw(t, h, "A", "odd.bin", len(data))
+	rng := rand.New(rand.NewPCG(1, 2))
+	a.piece = func() int { return 1 + rng.IntN(wire.MaxChunk) }
+	_, res, saved := startCut(t, b, bw, a, data, 1<<20+99)
+	a.send(data[1<<20+99:], 1<<20+99)
+	a.end(sum)
+	if err := <-res; err != nil {
+		t.Fatalf("download: %v", err)
+	}
+	want := hex.EncodeToString(sum)
+	if got := fileSum(t, *saved); got != want {
+		t.Fatalf("downloaded %s, want %s", got, want)
+	}
+	again, err := b.c.Download(context.Background(), "", a.id.String(), t.TempDir())
+	if err != nil || fileSum(t, again) != want {
+		t.Fatalf("download after the upload: %v %s", err, again)
 	}
 }
