@@ -124,10 +124,12 @@ describe('the room on a real desk', () => {
       await line(page, 'pia while frozen').waitFor({ timeout: 60_000 });
       await line(page, 'quinn while frozen').waitFor({ timeout: 60_000 });
       await page.locator('[data-delivery="pending"]').first().waitFor({ state: 'detached', timeout: 60_000 });
+      // (Other tests' messages are in the history: 'while frozen' alone
+      // is the first test's.)
       return page.evaluate(() =>
         Array.from(document.querySelectorAll('[data-side]'))
           .map((e) => e.textContent)
-          .filter((t) => t.includes('while frozen'))
+          .filter((t) => t.includes('pia while frozen') || t.includes('quinn while frozen'))
           .map((t) => (t.includes('pia') ? 'pia' : 'quinn')),
       );
     };
