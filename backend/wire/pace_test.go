@@ -115,3 +115,54 @@ func TestSplitChunk(t *testing.T) {
 		t.Fatal("split a send frame")
 	}
 }
+
+// FuzzSplitChunk: whatever the bytes and the size asked, SplitChunk either
+// refuses them or returns frames of the same type that decode, each at
+// most n bytes of data, at consecutive offsets, making up the chunk's data.
+func FuzzSplitChunk(f *testing.F) {
+	frame, body := ChunkFrame(make([]byte, ChunkFrameSize), TypeUploadChunk, uuid.New(), 77, 1000)
+	copy(body, bytes.Repeat([]byte("wetalk"), 200))
+	f.Add(frame, 300)
+	f.Add(frame[:40], 1)
+	f.Add([]byte{0, 0, 0, 1, byte(TypeChunk)}, 5)
+	f.Fuzz(func(t *testing.T, in []byte, n int) {
+		if n > 1<<20 || n < -1 {
+			return // the sizes a writer asks for
+		}
+		pieces, err := SplitChunk(in, n)
+		if err != nil {
+			return
+		}
+		var id uuid.UUID
+		var off uint64
+		var data []byte
+		if err := decodeChunkView(Type(in[4]), in[headerLen:], &id, &off, &data); err != nil {
+			t.Fatalf("split a chunk that does not decode: %v", err)
+		}
+		var got []byte
+		for _, p := range pieces {
+			f, used, err := DecodeFrame(p)
+			if err != nil || used != len(p) {
+				t.Fatalf("piece does not decode: %v", err)
+			}
+			var pid uuid.UUID
+			var poff uint64
+			var d []byte
+			switch f := f.(type) {
+			case *UploadChunk:
+				pid, poff, d = f.Upload, f.Offset, f.Data
+			case *Chunk:
+				pid, poff, d = f.Transfer, f.Offset, f.Data
+			default:
+				t.Fatalf("piece of type %T", f)
+			}
+			if Type(p[4]) != Type(in[4]) || pid != id || poff != off+uint64(len(got)) || len(d) > max(n, 1) {
+				t.Fatalf("piece %v at %d of %d bytes (asked %d)", Type(p[4]), poff, len(d), n)
+			}
+			got = append(got, d...)
+		}
+		if !bytes.Equal(got, data) {
+			t.Fatal("the pieces do not make up the chunk")
+		}
+	})
+}
