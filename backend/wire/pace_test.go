@@ -89,19 +89,7 @@ func TestSplitChunk(t *testing.T) {
 		}
 		var got []byte
 		for _, p := range pieces {
-			f, _, err := DecodeFrame(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var pid uuid.UUID
-			var off uint64
-			var d []byte
-			switch f := f.(type) {
-			case *UploadChunk:
-				pid, off, d = f.Upload, f.Offset, f.Data
-			case *Chunk:
-				pid, off, d = f.Transfer, f.Offset, f.Data
-			}
+			pid, off, d := pieceOf(t, p)
 			if Type(p[4]) != tc.t || pid != id || off != 5000+uint64(len(got)) || len(d) > tc.n || len(d) < len(data)/tc.want-1 {
 				t.Fatalf("%v into %d: piece %v at %d of %d bytes", tc.t, tc.n, Type(p[4]), off, len(d))
 			}
@@ -141,21 +129,7 @@ func FuzzSplitChunk(f *testing.F) {
 		}
 		var got []byte
 		for _, p := range pieces {
-			f, used, err := DecodeFrame(p)
-			if err != nil || used != len(p) {
-				t.Fatalf("piece does not decode: %v", err)
-			}
-			var pid uuid.UUID
-			var poff uint64
-			var d []byte
-			switch f := f.(type) {
-			case *UploadChunk:
-				pid, poff, d = f.Upload, f.Offset, f.Data
-			case *Chunk:
-				pid, poff, d = f.Transfer, f.Offset, f.Data
-			default:
-				t.Fatalf("piece of type %T", f)
-			}
+			pid, poff, d := pieceOf(t, p)
 			if Type(p[4]) != Type(in[4]) || pid != id || poff != off+uint64(len(got)) || len(d) > max(n, 1) {
 				t.Fatalf("piece %v at %d of %d bytes (asked %d)", Type(p[4]), poff, len(d), n)
 			}
@@ -165,4 +139,21 @@ func FuzzSplitChunk(f *testing.F) {
 			t.Fatal("the pieces do not make up the chunk")
 		}
 	})
+}
+
+// pieceOf decodes a piece SplitChunk made: its transfer, offset and data.
+func pieceOf(t *testing.T, p []byte) (uuid.UUID, uint64, []byte) {
+	t.Helper()
+	f, used, err := DecodeFrame(p)
+	if err != nil || used != len(p) {
+		t.Fatalf("piece does not decode: %v", err)
+	}
+	switch f := f.(type) {
+	case *UploadChunk:
+		return f.Upload, f.Offset, f.Data
+	case *Chunk:
+		return f.Transfer, f.Offset, f.Data
+	}
+	t.Fatalf("piece of type %T", f)
+	return uuid.Nil, 0, nil
 }
