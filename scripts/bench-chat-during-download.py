@@ -90,10 +90,7 @@ def main():
                       f"median {pct(delays, 0.5):.1f} ms, p99 {pct(delays, 0.99):.1f} ms, most {delays[-1]:.1f} ms",
                       flush=True)
         for _, host, a, b, _, _ in rooms:
-            a.close()
-            b.close()
-            host.terminate()
-            host.wait()
+            bench_files.close_room(host, a, b)
     finally:
         subprocess.run(["rm", "-rf", work])
 

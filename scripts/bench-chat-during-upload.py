@@ -157,10 +157,7 @@ def main():
                       f"median {pct(busy, 0.5):.0f} ms, p99 {pct(busy, 0.99):.0f} ms, most {busy[-1]:.0f} ms "
                       f"(before it: median {pct(idle, 0.5):.0f} ms)", flush=True)
         for _, host, a, b, _, _ in rooms:
-            a.close()
-            b.close()
-            host.terminate()
-            host.wait()
+            bench_files.close_room(host, a, b)
     finally:
         subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
         subprocess.run(["ip", "link", "del", veth + "a"], stderr=subprocess.DEVNULL)

@@ -102,6 +102,14 @@ class Member:
         self.p.wait(timeout=60)
 
 
+def close_room(host, *members):
+    """Ends the members' chat processes, then the host's."""
+    for m in members:
+        m.close()
+    host.terminate()
+    host.wait(timeout=60)
+
+
 def random_file(work, size_mib):
     """Writes work/random.bin, size_mib MiB of random bytes; returns its path."""
     src = os.path.join(work, "random.bin")
@@ -194,10 +202,7 @@ def main():
     phase("download host -> B", download)
     phase("end to end A -> B", end_to_end)
     peak = status_kib(host.pid, "VmHWM")
-    a.close()
-    b.close()
-    host.terminate()
-    host.wait(timeout=60)
+    close_room(host, a, b)
     subprocess.run(["rm", "-rf", work])
 
     print(f"{'path':<22} {'MB/s':>8} {'vs TLS':>7}   CPU-s/GiB")
