@@ -30,10 +30,18 @@ work and TLS (TLS_CPU_S_PER_GIB, both ends), nothing else:
 stands, and A tells a file that changed on the way by its size and time.)
 It is an upper bound: it leaves out framing, copies, handing chunks
 between goroutines and processes, and the kernel's write-back threads.
+
+With FILES_PERF=DIR, each path runs under `perf record -a -g` (the whole
+machine, 999 samples per second), into DIR/upload.data, download.data and
+end_to_end.data, and DIR/run.json names the processes; then
+`python3 scripts/perf-files.py DIR` says where each process's CPU went.
+perf slows the transfers: the figures of such a run are not the benchmark's.
 """
 import json
 import os
 import queue
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -121,6 +129,9 @@ def random_file(work, size_mib):
 
 def main():
     bin, size_mib, tls_mbps, tls_cpu = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+    perf_dir = os.environ.get("FILES_PERF")
+    if perf_dir and not shutil.which("perf"):
+        sys.exit("bench-files: FILES_PERF needs perf (Debian's linux-perf)")
     ceilings = {}
     if len(sys.argv) >= 8:
         sha, write, read = map(float, sys.argv[5:8])
@@ -152,13 +163,26 @@ def main():
         pass
     procs = {"host": host.pid, "A": a.p.pid, "B": b.p.pid}
     rows = []
+    if perf_dir:
+        os.makedirs(perf_dir, exist_ok=True)
+        with open(os.path.join(perf_dir, "run.json"), "w") as f:
+            json.dump({"pids": procs, "size_mib": size_mib}, f)
 
     def phase(name, run):
+        perf = None
+        if perf_dir:
+            data = os.path.join(perf_dir, run.__name__ + ".data")
+            perf = subprocess.Popen(["perf", "record", "-a", "-g", "-F", "999", "-o", data],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)  # until perf samples
         c0 = {k: cpu(p) for k, p in procs.items()}
         m0 = machine_cpu()
         secs = run()
         m1 = machine_cpu()
         c1 = {k: cpu(p) for k, p in procs.items()}
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait(timeout=120)
         mbps = size / 1e6 / secs
         rows.append({"path": name, "mb_s": round(mbps, 1), "ratio": round(mbps / tls_mbps, 3),
                      "cpu_s_per_gib": {k: round((c1[k] - c0[k]) / gib, 2) for k in procs},
