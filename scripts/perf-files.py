@@ -23,7 +23,7 @@ HZ = 999  # bench-files.py's perf record -F
 # (kind, substrings of a frame's symbol), in order of precedence.
 KINDS = [
     ("SHA-256", ["sha256.block"]),
-    ("AES-GCM (TLS encryption)", ["gcm.gcmAes", "gcm.gcmAesData", "gcm.gcmAesFinish", "aes.encryptBlock"]),
+    ("AES-GCM (TLS encryption and decryption)", ["gcm.gcmAes", "aes.encryptBlock"]),
     ("file write into the page cache", ["ext4_buffered_write_iter", "ext4_file_write_iter", "generic_perform_write"]),
     ("write-back, drop-behind, fsync", ["ksys_sync_file_range", "ksys_fadvise", "__x64_sys_fadvise", "do_fsync",
                                         "__x64_sys_fsync", "__x64_sys_fdatasync", "__x64_sys_sync_file_range"]),
