@@ -319,10 +319,20 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		s.wg.Add(1)
 		go func() {
-			defer s.wg.Done()
-			defer s.untrack(raw)
-			admitted := s.handle(raw, addr, st)
-			s.depart(st, admitted)
+			admitted, serve := s.handle(raw, addr, st)
+			if serve == nil {
+				s.end(raw, st, admitted)
+				return
+			}
+			// The TLS handshake grew this goroutine's stack to tens of
+			// KiB, which the runtime gives back only by halves, one per
+			// garbage collection, and an idle member's read loop would
+			// keep it: the member is served from a fresh goroutine,
+			// whose stack starts small.
+			go func() {
+				serve()
+				s.end(raw, st, true)
+			}()
 		}()
 	}
 }
@@ -374,9 +384,18 @@ func (s *Server) untrack(c net.Conn) {
 	c.Close()
 }
 
-// handle runs one connection: admission, then the member's loops. It
-// reports whether the connection was admitted as a member of st's address.
-func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted bool) {
+// end lets go of a connection that handle (and serve, if any) is done
+// with.
+func (s *Server) end(raw net.Conn, st *addrState, admitted bool) {
+	s.depart(st, admitted)
+	s.untrack(raw)
+	s.wg.Done()
+}
+
+// handle admits one connection. It reports whether the connection was
+// admitted as a member of st's address and, if the member is to be served,
+// returns serve, which runs the member's loops until the connection ends.
+func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted bool, serve func()) {
 	wire.LimitUnsent(raw)
 	counted := newCountConn(raw)
 	// The write loop corks the socket under TLS (see peer.writeBatch).
@@ -391,7 +410,7 @@ func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted 
 			s.def.note(DefenceAdmitTimeout, addr, "TLS handshake not finished in time", "timeout", s.cfg.AdmitTimeout)
 		}
 		s.log.Debug("handshake failed", "addr", raw.RemoteAddr(), "err", err)
-		return false
+		return false, nil
 	}
 	// A member mostly sends small commands, and the TLS connection holds a
 	// whole record already: a small buffer will do, and an idle member
@@ -400,19 +419,18 @@ func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted 
 	hello, err := s.readHello(r, addr)
 	if err != nil {
 		s.refuse(conn, addr, err)
-		return false
+		return false, nil
 	}
 	raw.SetDeadline(time.Time{})
 	if err := s.admit(st); err != nil {
 		s.def.note(DefenceMemberCap, addr, "too many members from one address; refused a join", "max", s.cfg.MaxMembersPerAddr)
 		s.refuse(conn, addr, err)
-		return false
+		return false, nil
 	}
 	p := newPeer(raw, conn, s.cfg.QueueBytes, s.cfg.WriteTimeout)
 	p.tcp, p.cork, p.gather, p.chunks = counted, cork, &s.gather, s.chunks
 	if hello.ResumeMember != uuid.Nil {
-		s.resume(p, r, hello, addr, st)
-		return true
+		return true, func() { s.resume(p, r, hello, addr, st) }
 	}
 	var secret []byte
 	if hello.ClientID != uuid.Nil {
@@ -424,15 +442,14 @@ func (s *Server) handle(raw net.Conn, addr netip.Addr, st *addrState) (admitted 
 	m, err := s.room.Join(room.JoinRequest{Name: hello.Name, ClientID: hello.ClientID, Addr: addr, Sink: seat, Resume: secret})
 	if err != nil {
 		s.refuse(conn, addr, err)
-		return true
+		return true, nil
 	}
 	if seat.joined(m) && secret != nil {
 		s.mu.Lock()
 		s.seats[m.ID] = seat
 		s.mu.Unlock()
 	}
-	s.run(r, p, seat, m, addr, st)
-	return true
+	return true, func() { s.run(r, p, seat, m, addr, st) }
 }
 
 // resume gives a member whose link dropped its held seat back, over the
