@@ -163,16 +163,18 @@ def main():
         pass
     procs = {"host": host.pid, "A": a.p.pid, "B": b.p.pid}
     rows = []
+    # What perf-files.py needs to read the profiles: who is who, how many
+    # bytes, the sampling rate, and the profiles in the order they ran.
+    profiled = {"pids": procs, "size_mib": size_mib, "hz": 999, "profiles": []}
     if perf_dir:
         os.makedirs(perf_dir, exist_ok=True)
-        with open(os.path.join(perf_dir, "run.json"), "w") as f:
-            json.dump({"pids": procs, "size_mib": size_mib}, f)
 
     def phase(name, run):
         perf = None
         if perf_dir:
-            data = os.path.join(perf_dir, run.__name__ + ".data")
-            perf = subprocess.Popen(["perf", "record", "-a", "-g", "-F", "999", "-o", data],
+            profiled["profiles"].append(run.__name__)
+            perf = subprocess.Popen(["perf", "record", "-a", "-g", "-F", str(profiled["hz"]),
+                                     "-o", os.path.join(perf_dir, run.__name__ + ".data")],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)  # until perf samples
         c0 = {k: cpu(p) for k, p in procs.items()}
@@ -225,6 +227,9 @@ def main():
     phase("upload A -> host", upload)
     phase("download host -> B", download)
     phase("end to end A -> B", end_to_end)
+    if perf_dir:
+        with open(os.path.join(perf_dir, "run.json"), "w") as f:
+            json.dump(profiled, f)
     peak = status_kib(host.pid, "VmHWM")
     close_room(host, a, b)
     subprocess.run(["rm", "-rf", work])

@@ -4,21 +4,20 @@
 Usage: perf-files.py DIR
 
 DIR is what `FILES_PERF=DIR python3 scripts/bench-files.py ...` left:
-run.json (the host's, A's and B's process ids, the file's size) and one
-`perf record -a -g` profile per path (upload.data, download.data,
-end_to_end.data). For each path, prints the CPU-seconds per GiB that the
+run.json (the host's, A's and B's process ids, the file's size, perf's
+sampling rate, the profiles in the order they ran) and one `perf record -a
+-g` profile per path (upload.data, download.data, end_to_end.data). For each path, prints the CPU-seconds per GiB that the
 host, A, B and the kernel's own threads spent, split by what the sampled
 call stack was doing: the first kind below found anywhere in the stack
 names the sample (so a socket send that runs the receiver's TCP stack on
-loopback counts as the send). 999 samples per second are one CPU-second.
+loopback counts as the send). At perf's rate, that many samples are one
+CPU-second.
 """
 import collections
 import json
 import os
 import subprocess
 import sys
-
-HZ = 999  # bench-files.py's perf record -F
 
 # (kind, substrings of a frame's symbol), in order of precedence.
 KINDS = [
@@ -75,11 +74,10 @@ def main():
         run = json.load(f)
     roles = {pid: name for name, pid in run["pids"].items()}
     gib = run["size_mib"] / 1024
+    hz = run["hz"]
     order = list(run["pids"]) + ["kernel threads", "others"]
-    for path in ("upload", "download", "end_to_end"):
+    for path in run["profiles"]:
         data = os.path.join(folder, path + ".data")
-        if not os.path.exists(data):
-            continue
         by = collections.defaultdict(collections.Counter)
         for comm, pid, stack in samples(data):
             if pid == 0:
@@ -88,14 +86,14 @@ def main():
             if who is None:
                 who = "kernel threads" if comm.startswith(("kworker", "ksoftirqd", "kswapd", "kdamond", "rcu_", "jbd2")) else "others"
             by[who][kind(stack) if who in run["pids"] else comm.split("/")[0]] += 1
-        print(f"\n{path.replace('_', ' ')}: CPU-seconds per GiB (perf samples / {HZ} / {gib:g} GiB)")
+        print(f"\n{path.replace('_', ' ')}: CPU-seconds per GiB (perf samples / {hz} / {gib:g} GiB)")
         for who in order:
             if not by[who]:
                 continue
             total = sum(by[who].values())
-            print(f"  {who:<56} {total / HZ / gib:5.2f}")
+            print(f"  {who:<56} {total / hz / gib:5.2f}")
             for k, n in by[who].most_common():
-                print(f"    {k:<54} {n / HZ / gib:5.2f}  {100 * n / total:4.0f}%")
+                print(f"    {k:<54} {n / hz / gib:5.2f}  {100 * n / total:4.0f}%")
 
 
 if __name__ == "__main__":
