@@ -13,7 +13,7 @@ A and B, then measures on a file of SIZE_MIB MiB of random bytes:
               (cut-through), from A's command until B's `downloaded` event
 Store and forward (the legs one after the other) is derived from the
 first two. Each as MB/s and as a ratio to the TLS stream measured just before in the
-same run, with the CPU-seconds per GiB of each process (from /proc) and of
+same run (see FILES_STREAM), with the CPU-seconds per GiB of each process (from /proc) and of
 the whole machine (/proc/stat: the kernel's threads too), and
 the host's peak resident memory over its resident memory before the
 transfers. Prints a table for people, then one JSON line.
@@ -36,10 +36,20 @@ machine, 999 samples per second), into DIR/upload.data, download.data and
 end_to_end.data, and DIR/run.json names the processes; then
 `python3 scripts/perf-files.py DIR` says where each process's CPU went.
 perf slows the transfers: the figures of such a run are not the benchmark's.
+
+With FILES_STREAM=COMMAND (a command that prints a BenchmarkTLSStream
+line, as scripts/bench gives it), the stream is measured again right
+before each path, and that path's ratio (and ceiling) is to its own
+stream: the machine's speed drifts within minutes, and a stream measured
+seconds before a leg says more about the leg than one measured before
+all three. TLS_MBPS and TLS_CPU_S_PER_GIB are then the run's first
+stream, printed as such and used for store and forward.
 """
 import json
 import os
 import queue
+import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -132,14 +142,31 @@ def main():
     perf_dir = os.environ.get("FILES_PERF")
     if perf_dir and not shutil.which("perf"):
         sys.exit("bench-files: FILES_PERF needs perf (Debian's linux-perf)")
-    ceilings = {}
-    if len(sys.argv) >= 8:
+    stream_cmd = shlex.split(os.environ.get("FILES_STREAM", ""))
+    have_work = len(sys.argv) >= 8
+    if have_work:
         sha, write, read = map(float, sys.argv[5:8])
         cores = len(os.sched_getaffinity(0))
+
+    def ceilings(tls_cpu):
+        """Each path's ceiling in MB/s, given the stream's CPU-s/GiB."""
+        if not have_work:
+            return {}
         must = {"upload A -> host": tls_cpu + sha + read + write,
                 "download host -> B": tls_cpu + sha + read + write,
                 "end to end A -> B": 2 * tls_cpu + 2 * sha + 2 * read + 2 * write}
-        ceilings = {k: cores / w * (1 << 30) / 1e6 for k, w in must.items()}
+        return {k: cores / w * (1 << 30) / 1e6 for k, w in must.items()}
+
+    def stream():
+        """The stream's MB/s and CPU-s/GiB: measured now with FILES_STREAM,
+        else the run's, from the arguments."""
+        if not stream_cmd:
+            return tls_mbps, tls_cpu
+        out = subprocess.run(stream_cmd, stdout=subprocess.PIPE, text=True, check=True).stdout
+        m = re.search(r"([0-9.]+) MB/s\s+([0-9.]+) cpu-s/GiB", out)
+        if not m:
+            sys.exit(f"bench-files: no MB/s and cpu-s/GiB in the output of {stream_cmd}: {out!r}")
+        return float(m.group(1)), float(m.group(2))
     size = size_mib << 20
     gib = size / (1 << 30)
     work = tempfile.mkdtemp(prefix="wetalk-bench-files-")
@@ -170,6 +197,10 @@ def main():
         os.makedirs(perf_dir, exist_ok=True)
 
     def phase(name, run):
+        # What the run wrote before (the random file, the leg before) goes
+        # to the disk now, not during the stream or the leg.
+        os.sync()
+        leg_mbps, leg_cpu = stream()
         perf = None
         if perf_dir:
             profiled["profiles"].append(run.__name__)
@@ -186,13 +217,15 @@ def main():
             perf.send_signal(signal.SIGINT)
             perf.wait(timeout=120)
         mbps = size / 1e6 / secs
-        rows.append({"path": name, "mb_s": round(mbps, 1), "ratio": round(mbps / tls_mbps, 3),
+        rows.append({"path": name, "mb_s": round(mbps, 1), "ratio": round(mbps / leg_mbps, 3),
+                     "tls_mb_s": round(leg_mbps, 1), "tls_cpu_s_per_gib": round(leg_cpu, 3),
                      "cpu_s_per_gib": {k: round((c1[k] - c0[k]) / gib, 2) for k in procs},
                      "machine_cpu_s_per_gib": round((m1 - m0) / gib, 2),
                      "machine_busy_cores": round((m1 - m0) / secs, 2)})
-        if name in ceilings:
-            rows[-1]["ceiling_mb_s"] = round(ceilings[name], 1)
-            rows[-1]["ceiling_ratio"] = round(ceilings[name] / tls_mbps, 3)
+        ceiling = ceilings(leg_cpu).get(name)
+        if ceiling:
+            rows[-1]["ceiling_mb_s"] = round(ceiling, 1)
+            rows[-1]["ceiling_ratio"] = round(ceiling / leg_mbps, 3)
 
     state = {}
 
@@ -240,12 +273,15 @@ def main():
         c = r["cpu_s_per_gib"]
         ceiling = (f"   ceiling {r['ceiling_mb_s']:.0f} MB/s ({r['ceiling_ratio']:.2f})"
                    if "ceiling_mb_s" in r else "")
+        own = (f"   (stream just before: {r['tls_mb_s']:.0f} MB/s, {r['tls_cpu_s_per_gib']:.2f} CPU-s/GiB)"
+               if stream_cmd else "")
         print(f"{r['path']:<22} {r['mb_s']:>8.1f} {r['ratio']:>7.2f}   "
               f"host {c['host']:.2f}  A {c['A']:.2f}  B {c['B']:.2f}"
-              f"  machine {r['machine_cpu_s_per_gib']:.2f} ({r['machine_busy_cores']:.1f} cores busy){ceiling}")
-    if ceilings:
-        print(f"ceiling: {cores} cores doing nothing but TLS ({tls_cpu:.2f}), SHA-256 ({sha:.2f}),"
-              f" file writes ({write:.2f}) and reads ({read:.2f}) CPU-s/GiB, measured in this run")
+              f"  machine {r['machine_cpu_s_per_gib']:.2f} ({r['machine_busy_cores']:.1f} cores busy){ceiling}{own}")
+    if have_work:
+        tls_work = "each path's stream" if stream_cmd else f"{tls_cpu:.2f}"
+        print(f"ceiling: {cores} cores doing nothing but TLS ({tls_work}),"
+              f" SHA-256 ({sha:.2f}), file writes ({write:.2f}) and reads ({read:.2f}) CPU-s/GiB, measured in this run")
     # Store and forward would take the two legs one after the other.
     legs = {r["path"]: r for r in rows}
     saf = 1 / (1 / legs["upload A -> host"]["mb_s"] + 1 / legs["download host -> B"]["mb_s"])
@@ -258,7 +294,8 @@ def main():
                       "host_peak_rss_mib": round(peak / 1024, 1), "host_rss_growth_mib": round(growth, 1),
                       "cut_through": bool(state.get("e2e_cut_through")),
                       "store_and_forward_mb_s": round(saf, 1),
-                      "leg_work_cpu_s_per_gib": {"sha256": sha, "write": write, "read": read} if ceilings else None}))
+                      "stream_per_path": bool(stream_cmd),
+                      "leg_work_cpu_s_per_gib": {"sha256": sha, "write": write, "read": read} if have_work else None}))
 
 
 if __name__ == "__main__":
