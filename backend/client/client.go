@@ -99,6 +99,7 @@ type Client struct {
 	events chan Event     // closed by readLoop when the connection ends
 	out    chan []byte    // frames for writeLoop
 	bulk   chan []byte    // uploads' frames (chunks, upload_end) for writeLoop, after those in out
+	refill refill         // wakes the uploads once writeLoop has taken bulk down to a quarter
 	chunks wire.ChunkPool // buffers of upload frames (writeLoop gives them back) and of downloads' chunk data (fetch does)
 	done   chan struct{}  // closed when the connection is going away
 	gone   chan struct{}  // closed by Close: nobody reads events any more
@@ -562,6 +563,7 @@ func (c *Client) writeLoop(l *link) {
 				continue
 			case first = <-c.out:
 			case chunk = <-c.bulk:
+				c.refill.took(c.bulk)
 			}
 		}
 		bulk := w.take(first, chunk)
@@ -633,6 +635,7 @@ func (w *writer) take(first, chunk []byte) int {
 		default:
 			select {
 			case f = <-c.bulk:
+				c.refill.took(c.bulk)
 			default:
 				return bulk
 			}

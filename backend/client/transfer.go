@@ -366,7 +366,20 @@ func (c *Client) queue(ctx context.Context, frame []byte) error {
 
 // queueBulk queues an upload's frame (a chunk, its upload_end) unless ctx
 // ends first: the member's other frames overtake it (see Client.take).
+// Once the queue is full, it waits until the queue is down to a quarter
+// (see refill).
 func (c *Client) queueBulk(ctx context.Context, frame []byte) error {
+	if len(c.bulk) == cap(c.bulk) {
+		if low := c.refill.wait(c.bulk); low != nil {
+			select {
+			case <-low:
+			case <-c.done:
+				return c.lost()
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
 	return c.queueOn(ctx, c.bulk, frame)
 }
 
