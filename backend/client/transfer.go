@@ -371,16 +371,25 @@ func (c *Client) queue(ctx context.Context, frame []byte) error {
 func (c *Client) queueBulk(ctx context.Context, frame []byte) error {
 	if len(c.bulk) == cap(c.bulk) {
 		if low := c.refill.wait(c.bulk); low != nil {
-			select {
-			case <-low:
-			case <-c.done:
-				return c.lost()
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := c.await(ctx, low); err != nil {
+				return err
 			}
 		}
 	}
 	return c.queueOn(ctx, c.bulk, frame)
+}
+
+// await waits until ch is closed (or yields), unless the connection or ctx
+// ends first.
+func (c *Client) await(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-c.done:
+		return c.lost()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (c *Client) queueOn(ctx context.Context, q chan<- []byte, frame []byte) error {
@@ -613,12 +622,8 @@ func (c *Client) upload(ctx context.Context, ref, name string, image bool, src *
 		c.mu.Lock()
 		relinked := c.relinked
 		c.mu.Unlock()
-		select {
-		case <-relinked:
-		case <-c.done:
-			return c.lost()
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := c.await(ctx, relinked); err != nil {
+			return err
 		}
 		if err := c.send(&wire.UploadResume{Ref: iref, Upload: id}); err != nil {
 			return c.lost()
