@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench-files: WeTalk file transfers against a bare TLS 1.3 stream.
 
-Usage: bench-files.py BIN SIZE_MIB TLS_MBPS TLS_CPU_S_PER_GIB [SHA256 WRITE READ]
+Usage: bench-files.py BIN SIZE_MIB (TLS_MBPS TLS_CPU_S_PER_GIB | - -) [SHA256 WRITE READ]
 
 Starts `BIN serve` in its own process and two `BIN chat --json` members,
 A and B, then measures on a file of SIZE_MIB MiB of random bytes:
@@ -43,7 +43,8 @@ before each path, and that path's ratio (and ceiling) is to its own
 stream: the machine's speed drifts within minutes, and a stream measured
 seconds before a leg says more about the leg than one measured before
 all three. TLS_MBPS and TLS_CPU_S_PER_GIB are then the run's first
-stream, printed as such and used for store and forward.
+stream, printed as such and used for store and forward; given as - -,
+the script measures that one too, before anything else.
 """
 import json
 import os
@@ -138,7 +139,7 @@ def random_file(work, size_mib):
 
 
 def main():
-    bin, size_mib, tls_mbps, tls_cpu = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+    bin, size_mib = sys.argv[1], int(sys.argv[2])
     perf_dir = os.environ.get("FILES_PERF")
     if perf_dir and not shutil.which("perf"):
         sys.exit("bench-files: FILES_PERF needs perf (Debian's linux-perf)")
@@ -167,6 +168,13 @@ def main():
         if not m:
             sys.exit(f"bench-files: no MB/s and cpu-s/GiB in the output of {stream_cmd}: {out!r}")
         return float(m.group(1)), float(m.group(2))
+
+    if sys.argv[3:5] == ["-", "-"]:
+        if not stream_cmd:
+            sys.exit("bench-files: TLS_MBPS and TLS_CPU_S_PER_GIB as - - need FILES_STREAM")
+        tls_mbps, tls_cpu = stream()
+    else:
+        tls_mbps, tls_cpu = float(sys.argv[3]), float(sys.argv[4])
     size = size_mib << 20
     gib = size / (1 << 30)
     work = tempfile.mkdtemp(prefix="wetalk-bench-files-")
